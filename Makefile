@@ -1,0 +1,102 @@
+# apimon — one plain Makefile.  `make`, `make test`, `make run`, `make bench`.
+
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+CC        ?= cc
+CLANG     ?= clang
+CFLAGS    ?= -O2 -g
+WARN      = -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wformat=2 -Wshadow \
+            -Wmissing-prototypes -Werror
+PKGS      = sqlite3 libcjson fcgi
+# Recursive on purpose: expanded in recipes, after `deps` has installed pkg-config.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+SAN       = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+LIB_SRC   = lib/conf.c lib/db.c lib/rec.c lib/ts.c lib/money.c lib/utf8.c lib/log.c lib/json.c
+LIB_HDR   = $(wildcard lib/*.h)
+INGEST_SRC = ingest/main.c ingest/http.c ingest/batch.c ingest/import.c
+SIM_SRC   = tools/simulate.c
+UNIT_SRC  = $(wildcard tests/unit/*.c)
+
+PROGS     = bin/apimon-ingest bin/apimon-simulate
+
+all: $(PROGS)
+
+deps:
+	@tools/deps.sh
+
+# ---- release build ---------------------------------------------------------
+lib/%.o: lib/%.c $(LIB_HDR) | deps
+	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+lib/libapimon.a: $(LIB_SRC:.c=.o)
+	rm -f $@ && ar rcs $@ $^
+
+ingest/%.o: ingest/%.c ingest/ingest.h $(LIB_HDR) | deps
+	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Ilib -c -o $@ $<
+
+tools/%.o: tools/%.c $(LIB_HDR) | deps
+	$(CC) $(WARN) $(CFLAGS) -Ilib -c -o $@ $<
+
+bin/apimon-ingest: $(INGEST_SRC:.c=.o) lib/libapimon.a
+	@mkdir -p bin
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+bin/apimon-simulate: $(SIM_SRC:.c=.o) lib/libapimon.a
+	@mkdir -p bin
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+# ---- sanitizer build (what `make test` runs) --------------------------------
+S = build/san
+$(S)/%.o: %.c $(LIB_HDR) ingest/ingest.h | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) -O1 -g $(SAN) $(PKG_CFLAGS) -Ilib -c -o $@ $<
+
+$(S)/libapimon.a: $(addprefix $(S)/,$(LIB_SRC:.c=.o))
+	rm -f $@ && ar rcs $@ $^
+
+$(S)/bin/apimon-ingest: $(addprefix $(S)/,$(INGEST_SRC:.c=.o)) $(S)/libapimon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) -lm
+
+$(S)/bin/apimon-simulate: $(addprefix $(S)/,$(SIM_SRC:.c=.o)) $(S)/libapimon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) -lm
+
+$(S)/unit: $(addprefix $(S)/,$(UNIT_SRC:.c=.o)) $(S)/libapimon.a
+	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) -lcriterion -lm
+
+san: $(S)/bin/apimon-ingest $(S)/bin/apimon-simulate $(S)/unit
+
+# ---- fuzzing (clang + libFuzzer) --------------------------------------------
+F = build/fuzz
+$(F)/fuzz-rec: tests/fuzz/fuzz_rec.c $(LIB_SRC) $(LIB_HDR) | deps
+	@mkdir -p $(F)
+	$(CLANG) $(WARN) -Wno-error=unused-command-line-argument -O1 -g \
+	    -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -Ilib -o $@ \
+	    tests/fuzz/fuzz_rec.c $(LIB_SRC) $(PKG_LIBS) -lm
+
+FUZZ_SECONDS ?= 600
+fuzz: $(F)/fuzz-rec
+	@mkdir -p build/fuzz/corpus
+	$(F)/fuzz-rec -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus tests/fuzz/corpus
+
+# ---- the two commands -------------------------------------------------------
+test: all san $(F)/fuzz-rec
+	@tests/run.sh
+
+run: all
+	@tools/run.sh
+
+bench: all
+	@bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)
+
+clean:
+	rm -rf bin build lib/*.o lib/*.a ingest/*.o tools/*.o
+
+.PHONY: all deps san fuzz test run bench install clean

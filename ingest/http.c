@@ -1,0 +1,390 @@
+/* http.c — the HTTP side of apimon-ingest: route, check, answer in JSON. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cjson/cJSON.h>
+
+#include "ingest.h"
+#include "json.h"
+#include "log.h"
+#include "ts.h"
+
+enum body_kind { BODY_JSON, BODY_NDJSON };
+
+struct resp {
+	int		 status;
+	const char	*allow;		/* 405: the methods allowed */
+	int		 retry;		/* 503: send Retry-After */
+	int		 auth;		/* 401: send WWW-Authenticate */
+	char		*body;		/* JSON, malloc'd; NULL: out of memory */
+};
+
+static const char *
+reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 503: return "Service Unavailable";
+	default: return "Internal Server Error";
+	}
+}
+
+/* Answer {"error": msg[, "field": field]} with status. */
+static void
+fail(struct resp *r, int status, const char *msg, const char *field)
+{
+	cJSON	*o = cJSON_CreateObject();
+
+	r->status = status;
+	if (o == NULL)
+		return;
+	cJSON_AddStringToObject(o, "error", msg);
+	if (field != NULL)
+		cJSON_AddStringToObject(o, "field", field);
+	r->body = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+}
+
+static void
+unavailable(struct resp *r, struct ingest *ig, enum db_rc rc)
+{
+	r->retry = 1;
+	fail(r, 503, rc == DB_BUSY ? "database is busy, retry later" :
+	    "database is unavailable, retry later", NULL);
+	log_errx("503: %s", ig->err);
+}
+
+/* Case-insensitive media type match, ignoring parameters such as charset. */
+static int
+media_is(const char *ct, const char *type)
+{
+	size_t	 n = strlen(type);
+
+	while (*ct == ' ')
+		ct++;
+	return strncasecmp(ct, type, n) == 0 &&
+	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/* Compare in time that depends on the expected token's length only. */
+static int
+token_ok(const char *expected, const char *header)
+{
+	size_t		 elen = strlen(expected), glen, i;
+	unsigned char	 diff;
+
+	if (header == NULL || strncasecmp(header, "Bearer ", 7) != 0)
+		return 0;
+	header += 7;
+	while (*header == ' ')
+		header++;
+	glen = strlen(header);
+	diff = glen != elen;
+	for (i = 0; i < elen; i++)
+		diff |= (unsigned char)expected[i] ^
+		    (unsigned char)(i < glen ? header[i] : 0);
+	return diff == 0;
+}
+
+/*
+ * Parse NDJSON into an array of its items.  Returns NULL with *line set
+ * to the 1-based line that is not JSON (0: out of memory).
+ */
+static cJSON *
+parse_ndjson(const char *body, size_t len, size_t *line)
+{
+	cJSON		*arr = cJSON_CreateArray(), *item;
+	const char	*p = body, *end = body + len, *nl;
+	size_t		 n, i;
+
+	*line = 0;
+	for (*line = 1; arr != NULL && p < end; (*line)++, p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		n = (size_t)(nl - p);
+		for (i = 0; i < n && strchr(" \t\r", p[i]) != NULL; i++)
+			;
+		if (i == n)
+			continue;
+		if ((item = json_parse(p, n, NULL)) == NULL) {
+			cJSON_Delete(arr);
+			return NULL;
+		}
+		cJSON_AddItemToArray(arr, item);
+	}
+	if (arr == NULL)
+		*line = 0;
+	return arr;
+}
+
+static void
+log_request(struct ingest *ig, const char *body, size_t len,
+    enum body_kind kind, struct resp *r)
+{
+	const struct conf	*c = ig->conf;
+	cJSON			*root = NULL, *item, *rej = NULL, *o = NULL, *x;
+	struct rec		*recs = NULL;
+	struct rec_err		 e;
+	size_t			 n = 0, nitems, line, idx = 0, i;
+	long			 acc = 0, dup = 0;
+	int64_t			 now = ts_now_ms();
+	enum db_rc		 rc;
+	char			 msg[128];
+
+	if (len == 0)
+		return fail(r, 400, "empty body", NULL);
+	if (kind == BODY_NDJSON) {
+		if ((root = parse_ndjson(body, len, &line)) == NULL) {
+			if (line == 0)
+				return fail(r, 503, "out of memory", NULL);
+			snprintf(msg, sizeof(msg), "line %zu: not valid JSON",
+			    line);
+			return fail(r, 400, msg, NULL);
+		}
+	} else if ((root = json_parse(body, len, NULL)) == NULL)
+		return fail(r, 400, "body is not valid JSON", NULL);
+
+	if (cJSON_IsObject(root))
+		nitems = 1;
+	else if (cJSON_IsArray(root))
+		nitems = (size_t)cJSON_GetArraySize(root);
+	else {
+		fail(r, 400, "body must be a JSON object, an array of objects "
+		    "or NDJSON", NULL);
+		goto out;
+	}
+	if (nitems > (size_t)c->ingest.max_batch) {
+		snprintf(msg, sizeof(msg), "batch of %zu items is over "
+		    "ingest.max_batch (%ld)", nitems, c->ingest.max_batch);
+		fail(r, 413, msg, NULL);
+		goto out;
+	}
+	if ((recs = calloc(nitems ? nitems : 1, sizeof(*recs))) == NULL ||
+	    (rej = cJSON_CreateArray()) == NULL) {
+		fail(r, 503, "out of memory", NULL);
+		goto out;
+	}
+	if (cJSON_IsObject(root)) {
+		if (rec_parse(root, c, now, &recs[0], &e) != 0) {
+			fail(r, 400, e.msg, e.field);
+			goto out;
+		}
+		n = 1;
+	} else
+		cJSON_ArrayForEach(item, root) {
+			if (rec_parse(item, c, now, &recs[n], &e) == 0)
+				n++;
+			else if ((x = cJSON_CreateObject()) != NULL) {
+				cJSON_AddItemToArray(rej, x);
+				cJSON_AddNumberToObject(x, "index", (double)idx);
+				cJSON_AddStringToObject(x, "field", e.field);
+				cJSON_AddStringToObject(x, "error", e.msg);
+			}
+			idx++;
+		}
+	if ((rc = ingest_store(ig, recs, n, &acc, &dup)) != DB_OK) {
+		unavailable(r, ig, rc);
+		goto out;
+	}
+	if ((o = cJSON_CreateObject()) == NULL) {
+		fail(r, 503, "out of memory", NULL);
+		goto out;
+	}
+	cJSON_AddNumberToObject(o, "accepted", (double)acc);
+	cJSON_AddNumberToObject(o, "duplicates", (double)dup);
+	cJSON_AddItemToObject(o, "rejected", rej);
+	rej = NULL;
+	r->status = 200;
+	r->body = cJSON_PrintUnformatted(o);
+out:
+	for (i = 0; i < n; i++)
+		rec_free(&recs[i]);
+	free(recs);
+	cJSON_Delete(rej);
+	cJSON_Delete(o);
+	cJSON_Delete(root);
+}
+
+static void
+health(struct ingest *ig, struct resp *r)
+{
+	struct db	*db;
+	cJSON		*o;
+	enum db_rc	 rc;
+	int64_t		 last;
+	char		 t[TS_RFC3339_LEN];
+
+	if ((db = ingest_db(ig)) == NULL) {
+		unavailable(r, ig, DB_UNAVAIL);
+		return;
+	}
+	if ((rc = db_check_writable(db)) != DB_OK ||
+	    (rc = db_last_aggregate(db, &last)) != DB_OK) {
+		snprintf(ig->err, sizeof(ig->err), "%s", db_errmsg(db));
+		if (rc != DB_BUSY) {
+			db_close(ig->db);
+			ig->db = NULL;
+		}
+		unavailable(r, ig, rc);
+		return;
+	}
+	if ((o = cJSON_CreateObject()) == NULL) {
+		fail(r, 503, "out of memory", NULL);
+		return;
+	}
+	cJSON_AddStringToObject(o, "status", "ok");
+	cJSON_AddNumberToObject(o, "schema_version", DB_SCHEMA_VERSION);
+	ts_format_rfc3339(ts_now_ms(), t);
+	cJSON_AddStringToObject(o, "time", t);
+	if (last < 0)
+		cJSON_AddNullToObject(o, "last_aggregate");
+	else {
+		ts_format_rfc3339(last, t);
+		cJSON_AddStringToObject(o, "last_aggregate", t);
+	}
+	r->status = 200;
+	r->body = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+}
+
+/* The path of the request: REQUEST_URI without its query, else the CGI parts. */
+static void
+request_path(const struct http_io *io, char *buf, size_t size)
+{
+	const char	*uri = io->param(io->ctx, "REQUEST_URI");
+	const char	*script, *info;
+	size_t		 n;
+
+	if (uri != NULL) {
+		n = strcspn(uri, "?#");
+		snprintf(buf, size, "%.*s", (int)(n < size ? n : size - 1), uri);
+		return;
+	}
+	script = io->param(io->ctx, "SCRIPT_NAME");
+	info = io->param(io->ctx, "PATH_INFO");
+	snprintf(buf, size, "%s%s", script ? script : "", info ? info : "");
+}
+
+static int
+ends_with(const char *s, const char *suffix)
+{
+	size_t	 a = strlen(s), b = strlen(suffix);
+
+	return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+/* Read the body into a NUL-terminated buffer; 413/400 answered in r. */
+static char *
+read_body(struct ingest *ig, const struct http_io *io, size_t *len,
+    struct resp *r)
+{
+	const char	*cl = io->param(io->ctx, "CONTENT_LENGTH");
+	char		*buf, *end;
+	long long	 want = 0;
+	size_t		 got = 0, k;
+
+	if (cl != NULL && *cl != '\0') {
+		want = strtoll(cl, &end, 10);
+		if (*end != '\0' || want < 0) {
+			fail(r, 400, "bad Content-Length", NULL);
+			return NULL;
+		}
+	}
+	if (want > ig->conf->ingest.max_body_bytes) {
+		fail(r, 413, "body is over ingest.max_body_bytes", NULL);
+		return NULL;
+	}
+	if ((buf = malloc((size_t)want + 1)) == NULL) {
+		fail(r, 503, "out of memory", NULL);
+		return NULL;
+	}
+	while (got < (size_t)want &&
+	    (k = io->read(io->ctx, buf + got, (size_t)want - got)) > 0)
+		got += k;
+	if (got < (size_t)want) {
+		free(buf);
+		fail(r, 400, "body shorter than Content-Length", NULL);
+		return NULL;
+	}
+	buf[got] = '\0';
+	*len = got;
+	return buf;
+}
+
+static void
+route(struct ingest *ig, const struct http_io *io, struct resp *r)
+{
+	const char	*method = io->param(io->ctx, "REQUEST_METHOD");
+	const char	*ct = io->param(io->ctx, "CONTENT_TYPE");
+	char		 path[1024], *body;
+	size_t		 len = 0;
+	enum body_kind	 kind;
+
+	if (method == NULL)
+		method = "GET";
+	request_path(io, path, sizeof(path));
+	if (ends_with(path, "/api/health")) {
+		if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
+			return health(ig, r);
+		r->allow = "GET, HEAD";
+		return fail(r, 405, "method not allowed", NULL);
+	}
+	if (!ends_with(path, "/api/log-request"))
+		return fail(r, 404, "not found", NULL);
+	if (strcmp(method, "POST") != 0) {
+		r->allow = "POST";
+		return fail(r, 405, "method not allowed", NULL);
+	}
+	if (ig->conf->ingest.token[0] != '\0' && !token_ok(
+	    ig->conf->ingest.token, io->param(io->ctx, "HTTP_AUTHORIZATION"))) {
+		r->auth = 1;
+		return fail(r, 401, "missing or wrong bearer token", NULL);
+	}
+	if (ct == NULL || *ct == '\0' || media_is(ct, "application/json"))
+		kind = BODY_JSON;
+	else if (media_is(ct, "application/x-ndjson"))
+		kind = BODY_NDJSON;
+	else
+		return fail(r, 415, "Content-Type must be application/json "
+		    "or application/x-ndjson", NULL);
+	if ((body = read_body(ig, io, &len, r)) == NULL)
+		return;
+	log_request(ig, body, len, kind, r);
+	free(body);
+}
+
+void
+http_serve(struct ingest *ig, const struct http_io *io)
+{
+	static const char oom[] = "{\"error\":\"out of memory\"}";
+	struct resp	 r = { 500, NULL, 0, 0, NULL };
+	const char	*method = io->param(io->ctx, "REQUEST_METHOD");
+	char		 head[512];
+	int		 n;
+
+	route(ig, io, &r);
+	if (r.body == NULL)
+		r.status = 503, r.retry = 1;
+	n = snprintf(head, sizeof(head), "Status: %d %s\r\n"
+	    "Content-Type: application/json\r\n"
+	    "Cache-Control: no-store\r\n"
+	    "Content-Length: %zu\r\n%s%s%s%s%s\r\n",
+	    r.status, reason(r.status), r.body ? strlen(r.body) : strlen(oom),
+	    r.allow ? "Allow: " : "", r.allow ? r.allow : "",
+	    r.allow ? "\r\n" : "",
+	    r.retry ? "Retry-After: " RETRY_AFTER_S "\r\n" : "",
+	    r.auth ? "WWW-Authenticate: Bearer\r\n" : "");
+	io->write(io->ctx, head, (size_t)n);
+	if (method == NULL || strcmp(method, "HEAD") != 0)
+		io->write(io->ctx, r.body ? r.body : oom,
+		    r.body ? strlen(r.body) : strlen(oom));
+	cJSON_free(r.body);
+}

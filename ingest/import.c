@@ -1,0 +1,179 @@
+/* import.c — apimon-ingest --import: NDJSON or a JSON array, in bulk. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "ingest.h"
+#include "json.h"
+#include "log.h"
+#include "ts.h"
+
+#define SHOW_REJECTS	10
+
+struct import {
+	struct ingest	*ig;
+	const char	*name;		/* file name for messages */
+	const char	*unit;		/* "line" or "item" */
+	struct rec	*recs;		/* the chunk being filled */
+	size_t		 n;
+	long		 accepted, duplicates, rejected;
+};
+
+static void
+reject(struct import *im, size_t where, const struct rec_err *e)
+{
+	if (++im->rejected > SHOW_REJECTS)
+		return;
+	if (e->field[0] != '\0')
+		log_errx("%s: %s %zu: field \"%s\": %s", im->name, im->unit,
+		    where, e->field, e->msg);
+	else
+		log_errx("%s: %s %zu: %s", im->name, im->unit, where, e->msg);
+}
+
+static int
+flush(struct import *im)
+{
+	enum db_rc	 rc;
+	size_t		 i;
+
+	rc = ingest_store(im->ig, im->recs, im->n, &im->accepted,
+	    &im->duplicates);
+	for (i = 0; i < im->n; i++)
+		rec_free(&im->recs[i]);
+	im->n = 0;
+	if (rc != DB_OK) {
+		log_errx("%s: %s", im->ig->conf->database, im->ig->err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Validate one item into the chunk; store the chunk when it is full. */
+static int
+take(struct import *im, const cJSON *item, size_t where)
+{
+	struct rec_err	 e;
+
+	if (rec_parse(item, im->ig->conf, ts_now_ms(), &im->recs[im->n],
+	    &e) != 0) {
+		reject(im, where, &e);
+		return 0;
+	}
+	if (++im->n == IMPORT_CHUNK)
+		return flush(im);
+	return 0;
+}
+
+static int
+import_ndjson(struct import *im, FILE *f)
+{
+	static const struct rec_err notjson = { "", "not valid JSON" };
+	char		*line = NULL;
+	size_t		 cap = 0, lineno = 0, i;
+	ssize_t		 len;
+	cJSON		*item;
+	int		 rc = 0;
+
+	while (rc == 0 && (len = getline(&line, &cap, f)) != -1) {
+		lineno++;
+		for (i = 0; i < (size_t)len && strchr(" \t\r\n", line[i]); i++)
+			;
+		if (i == (size_t)len)
+			continue;
+		if ((item = json_parse(line, (size_t)len, NULL)) == NULL) {
+			reject(im, lineno, &notjson);
+			continue;
+		}
+		rc = take(im, item, lineno);
+		cJSON_Delete(item);
+	}
+	free(line);
+	return rc;
+}
+
+static int
+import_array(struct import *im, FILE *f)
+{
+	char		*buf = NULL, *nb;
+	size_t		 len = 0, cap = 0, k, idx = 0;
+	cJSON		*root, *item;
+	int		 rc = 0;
+
+	do {
+		if (len + 65536 > cap) {
+			cap = cap ? cap * 2 : 1 << 20;
+			if ((nb = realloc(buf, cap + 1)) == NULL) {
+				log_errx("%s: out of memory", im->name);
+				free(buf);
+				return -1;
+			}
+			buf = nb;
+		}
+		k = fread(buf + len, 1, cap - len, f);
+		len += k;
+	} while (k > 0);
+	root = json_parse(buf, len, NULL);
+	free(buf);
+	if (!cJSON_IsArray(root)) {
+		log_errx("%s: not valid JSON (an array of objects, or NDJSON)",
+		    im->name);
+		cJSON_Delete(root);
+		return -1;
+	}
+	im->unit = "item";
+	cJSON_ArrayForEach(item, root) {
+		if ((rc = take(im, item, ++idx)) != 0)
+			break;
+	}
+	cJSON_Delete(root);
+	return rc;
+}
+
+int
+import_run(struct ingest *ig, const char *file)
+{
+	struct import	 im = { ig, file, "line", NULL, 0, 0, 0, 0 };
+	FILE		*f;
+	int		 c, rc = 1;
+
+	if (strcmp(file, "-") == 0) {
+		f = stdin;
+		im.name = "<stdin>";
+	} else if ((f = fopen(file, "r")) == NULL) {
+		log_errx("%s: %s", file, strerror(errno));
+		return 1;
+	}
+	if ((im.recs = calloc(IMPORT_CHUNK, sizeof(*im.recs))) == NULL) {
+		log_errx("out of memory");
+		goto out;
+	}
+	if (ingest_db(ig) == NULL)
+		goto out;
+	db_tune_bulk(ig->db);
+	while ((c = getc(f)) == ' ' || c == '\t' || c == '\r' || c == '\n')
+		;
+	if (c != EOF)
+		ungetc(c, f);
+	if ((c == '[' ? import_array(&im, f) : import_ndjson(&im, f)) != 0 ||
+	    flush(&im) != 0)
+		goto out;
+	if (ferror(f)) {
+		log_errx("%s: read error", im.name);
+		goto out;
+	}
+	if (im.rejected > SHOW_REJECTS)
+		log_errx("%s: %ld more rejected", im.name,
+		    im.rejected - SHOW_REJECTS);
+	rc = im.rejected > 0;
+out:
+	printf("accepted %ld, duplicates %ld, rejected %ld\n", im.accepted,
+	    im.duplicates, im.rejected);
+	free(im.recs);
+	if (f != stdin)
+		fclose(f);
+	return rc;
+}

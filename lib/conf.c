@@ -1,0 +1,466 @@
+/* conf.c — the JSON config file of DESIGN.md, with built-in defaults. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "conf.h"
+#include "json.h"
+#include "money.h"
+
+#define CONF_MAX_BYTES	(1 << 20)
+
+struct ctx {
+	const char	*file;
+	char		*err;
+	size_t		 errlen;
+};
+
+static int
+fail(struct ctx *x, const char *prefix, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int
+fail(struct ctx *x, const char *prefix, const char *key, const char *fmt, ...)
+{
+	char	 msg[256];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(x->err, x->errlen, "%s: \"%s%s\": %s", x->file, prefix, key,
+	    msg);
+	return -1;
+}
+
+static int
+check_keys(struct ctx *x, const cJSON *obj, const char *prefix,
+    const char *const *keys)
+{
+	const cJSON		*it;
+	const char *const	*k;
+
+	if (!cJSON_IsObject(obj))
+		return fail(x, prefix, "", "must be an object");
+	cJSON_ArrayForEach(it, obj) {
+		for (k = keys; *k != NULL; k++)
+			if (strcmp(*k, it->string) == 0)
+				break;
+		if (*k == NULL)
+			return fail(x, prefix, it->string, "unknown key");
+	}
+	return 0;
+}
+
+/* Replace *out with a copy of obj[name] when present. */
+static int
+get_string(struct ctx *x, const cJSON *obj, const char *prefix,
+    const char *name, int nonempty, char **out)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(obj, name);
+	char		*s;
+
+	if (v == NULL)
+		return 0;
+	if (!cJSON_IsString(v) || (nonempty && v->valuestring[0] == '\0'))
+		return fail(x, prefix, name, nonempty ?
+		    "must be a non-empty string" : "must be a string");
+	if ((s = strdup(v->valuestring)) == NULL)
+		return fail(x, prefix, name, "out of memory");
+	free(*out);
+	*out = s;
+	return 0;
+}
+
+static int
+get_long(struct ctx *x, const cJSON *obj, const char *prefix,
+    const char *name, long min, long max, long *out)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(obj, name);
+
+	if (v == NULL)
+		return 0;
+	if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
+	    v->valuedouble < min || v->valuedouble > max)
+		return fail(x, prefix, name,
+		    "must be an integer from %ld to %ld", min, max);
+	*out = (long)v->valuedouble;
+	return 0;
+}
+
+static int
+get_double(struct ctx *x, const cJSON *obj, const char *prefix,
+    const char *name, double min, double max, double *out)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(obj, name);
+
+	if (v == NULL)
+		return 0;
+	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
+	    v->valuedouble < min || v->valuedouble > max)
+		return fail(x, prefix, name, "must be a number from %g to %g",
+		    min, max);
+	*out = v->valuedouble;
+	return 0;
+}
+
+static int
+valid_timezone(const char *tz)
+{
+	char	 path[512];
+
+	if (strcmp(tz, "UTC") == 0)
+		return 1;
+	if (tz[0] == '/' || strstr(tz, "..") != NULL ||
+	    snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", tz) >=
+	    (int)sizeof(path))
+		return 0;
+	return access(path, R_OK) == 0;
+}
+
+static int
+parse_ingest(struct ctx *x, struct conf *c, const cJSON *o)
+{
+	static const char *const keys[] = { "token", "max_body_bytes",
+	    "max_batch", "command_max_chars", "synchronous", NULL };
+	const char	*p = "ingest.";
+	char		*sync = NULL;
+	int		 rc = -1;
+
+	if (check_keys(x, o, "ingest", keys) ||
+	    get_string(x, o, p, "token", 0, &c->ingest.token) ||
+	    get_long(x, o, p, "max_body_bytes", 1024, 256L << 20,
+	    &c->ingest.max_body_bytes) ||
+	    get_long(x, o, p, "max_batch", 1, 100000, &c->ingest.max_batch) ||
+	    get_long(x, o, p, "command_max_chars", 1, 100000,
+	    &c->ingest.command_max_chars) ||
+	    get_string(x, o, p, "synchronous", 1, &sync))
+		goto out;
+	if (sync != NULL) {
+		if (strcmp(sync, "off") == 0)
+			c->ingest.synchronous = CONF_SYNC_OFF;
+		else if (strcmp(sync, "normal") == 0)
+			c->ingest.synchronous = CONF_SYNC_NORMAL;
+		else if (strcmp(sync, "full") == 0)
+			c->ingest.synchronous = CONF_SYNC_FULL;
+		else {
+			fail(x, p, "synchronous",
+			    "must be \"off\", \"normal\" or \"full\"");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(sync);
+	return rc;
+}
+
+static int
+parse_alerts(struct ctx *x, struct conf *c, const cJSON *o)
+{
+	static const char *const keys[] = { "daily_cost_usd", "warn_ratio",
+	    "error_rate", "min_requests", "latency_p95_s", NULL };
+	const char	*p = "alerts.";
+	double		 cost = -1;
+
+	if (check_keys(x, o, "alerts", keys) ||
+	    get_double(x, o, p, "daily_cost_usd", 0, MONEY_MAX_USD, &cost) ||
+	    get_double(x, o, p, "warn_ratio", 0, 1, &c->alerts.warn_ratio) ||
+	    get_double(x, o, p, "error_rate", 0, 1, &c->alerts.error_rate) ||
+	    get_long(x, o, p, "min_requests", 0, 1000000000,
+	    &c->alerts.min_requests) ||
+	    get_double(x, o, p, "latency_p95_s", 0, 86400,
+	    &c->alerts.latency_p95_s))
+		return -1;
+	if (cost >= 0)
+		money_from_usd(cost, &c->alerts.daily_cost_nusd);
+	return 0;
+}
+
+static int
+parse_notify_one(struct ctx *x, struct conf_notify *n, const cJSON *o,
+    const char *p)
+{
+	static const char *const keys[] = { "type", "argv", "url",
+	    "bot_token", "chat_id", NULL };
+	const cJSON	*argv, *it;
+	size_t		 i = 0;
+
+	if (check_keys(x, o, p, keys) || get_string(x, o, p, "type", 1,
+	    &n->type) || get_string(x, o, p, "url", 1, &n->url) ||
+	    get_string(x, o, p, "bot_token", 1, &n->bot_token) ||
+	    get_string(x, o, p, "chat_id", 1, &n->chat_id))
+		return -1;
+	if (n->type == NULL)
+		return fail(x, p, "type", "is required");
+	if (strcmp(n->type, "command") == 0) {
+		argv = cJSON_GetObjectItemCaseSensitive(o, "argv");
+		if (!cJSON_IsArray(argv) || cJSON_GetArraySize(argv) == 0)
+			return fail(x, p, "argv",
+			    "must be a non-empty array of strings");
+		n->argv = calloc((size_t)cJSON_GetArraySize(argv) + 1,
+		    sizeof(char *));
+		if (n->argv == NULL)
+			return fail(x, p, "argv", "out of memory");
+		cJSON_ArrayForEach(it, argv) {
+			if (!cJSON_IsString(it) ||
+			    (n->argv[i++] = strdup(it->valuestring)) == NULL)
+				return fail(x, p, "argv",
+				    "must be a non-empty array of strings");
+		}
+	} else if (strcmp(n->type, "webhook") == 0 ||
+	    strcmp(n->type, "discord") == 0 || strcmp(n->type, "slack") == 0) {
+		if (n->url == NULL || (strncmp(n->url, "http://", 7) != 0 &&
+		    strncmp(n->url, "https://", 8) != 0))
+			return fail(x, p, "url", "must be an http:// or "
+			    "https:// URL");
+	} else if (strcmp(n->type, "telegram") == 0) {
+		if (n->bot_token == NULL)
+			return fail(x, p, "bot_token", "is required");
+		if (n->chat_id == NULL)
+			return fail(x, p, "chat_id", "is required");
+	} else
+		return fail(x, p, "type", "must be one of command, webhook, "
+		    "discord, slack, telegram");
+	return 0;
+}
+
+static int
+parse_notify(struct ctx *x, struct conf *c, const cJSON *a)
+{
+	const cJSON	*it;
+	char		 p[32];
+	size_t		 n;
+
+	if (!cJSON_IsArray(a))
+		return fail(x, "", "notify", "must be an array");
+	n = (size_t)cJSON_GetArraySize(a);
+	if (n > 0 && (c->notify = calloc(n, sizeof(*c->notify))) == NULL)
+		return fail(x, "", "notify", "out of memory");
+	cJSON_ArrayForEach(it, a) {
+		snprintf(p, sizeof(p), "notify[%zu].", c->nnotify);
+		/* Counted first, so conf_free() sees a partly filled entry. */
+		c->nnotify++;
+		if (parse_notify_one(x, &c->notify[c->nnotify - 1], it, p))
+			return -1;
+	}
+	return 0;
+}
+
+static int
+parse_prices(struct ctx *x, struct conf *c, const cJSON *o)
+{
+	static const char *const keys[] = { "input_per_mtok",
+	    "output_per_mtok", NULL };
+	const cJSON		*it;
+	struct conf_price	*pr;
+	char			 p[128];
+	double			 in, out;
+	size_t			 n;
+
+	if (!cJSON_IsObject(o))
+		return fail(x, "", "prices", "must be an object");
+	n = (size_t)cJSON_GetArraySize(o);
+	if (n > 0 && (c->prices = calloc(n, sizeof(*c->prices))) == NULL)
+		return fail(x, "", "prices", "out of memory");
+	cJSON_ArrayForEach(it, o) {
+		snprintf(p, sizeof(p), "prices.%s.", it->string);
+		in = out = -1;
+		if (check_keys(x, it, p, keys) ||
+		    get_double(x, it, p, "input_per_mtok", 0, MONEY_MAX_USD,
+		    &in) ||
+		    get_double(x, it, p, "output_per_mtok", 0, MONEY_MAX_USD,
+		    &out))
+			return -1;
+		if (in < 0)
+			return fail(x, p, "input_per_mtok", "is required");
+		if (out < 0)
+			return fail(x, p, "output_per_mtok", "is required");
+		pr = &c->prices[c->nprices];
+		if ((pr->model = strdup(it->string)) == NULL)
+			return fail(x, p, "", "out of memory");
+		c->nprices++;
+		money_from_usd(in, &pr->in_nusd_per_mtok);
+		money_from_usd(out, &pr->out_nusd_per_mtok);
+	}
+	return 0;
+}
+
+static int
+parse_root(struct ctx *x, struct conf *c, const cJSON *root)
+{
+	static const char *const keys[] = { "database", "site_dir",
+	    "timezone", "ingest", "alerts", "notify", "retention", "prices",
+	    NULL };
+	static const char *const rkeys[] = { "raw_days", NULL };
+	const cJSON	*o;
+
+	if (check_keys(x, root, "", keys) ||
+	    get_string(x, root, "", "database", 1, &c->database) ||
+	    get_string(x, root, "", "site_dir", 1, &c->site_dir) ||
+	    get_string(x, root, "", "timezone", 1, &c->timezone))
+		return -1;
+	if (!valid_timezone(c->timezone))
+		return fail(x, "", "timezone", "unknown time zone \"%s\"",
+		    c->timezone);
+	if ((o = cJSON_GetObjectItemCaseSensitive(root, "ingest")) != NULL &&
+	    parse_ingest(x, c, o))
+		return -1;
+	if ((o = cJSON_GetObjectItemCaseSensitive(root, "alerts")) != NULL &&
+	    parse_alerts(x, c, o))
+		return -1;
+	if ((o = cJSON_GetObjectItemCaseSensitive(root, "notify")) != NULL &&
+	    parse_notify(x, c, o))
+		return -1;
+	if ((o = cJSON_GetObjectItemCaseSensitive(root, "retention")) != NULL &&
+	    (check_keys(x, o, "retention", rkeys) ||
+	    get_long(x, o, "retention.", "raw_days", 1, 36500,
+	    &c->retention_raw_days)))
+		return -1;
+	if ((o = cJSON_GetObjectItemCaseSensitive(root, "prices")) != NULL &&
+	    parse_prices(x, c, o))
+		return -1;
+	return 0;
+}
+
+static int
+set_defaults(struct conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->database = strdup("var/apimon.db");
+	c->site_dir = strdup("public");
+	c->timezone = strdup("UTC");
+	c->ingest.token = strdup("");
+	c->ingest.max_body_bytes = 1048576;
+	c->ingest.max_batch = 1000;
+	c->ingest.command_max_chars = 200;
+	c->ingest.synchronous = CONF_SYNC_NORMAL;
+	c->alerts.daily_cost_nusd = 10 * MONEY_NUSD_PER_USD;
+	c->alerts.warn_ratio = 0.8;
+	c->alerts.error_rate = 0.10;
+	c->alerts.min_requests = 20;
+	c->alerts.latency_p95_s = 0;
+	c->retention_raw_days = 90;
+	if (c->database == NULL || c->site_dir == NULL ||
+	    c->timezone == NULL || c->ingest.token == NULL)
+		return -1;
+	return 0;
+}
+
+/* Read the whole file into a NUL-terminated buffer; caller frees. */
+static char *
+slurp(struct ctx *x, size_t *len)
+{
+	FILE	*f;
+	char	*buf = NULL;
+	size_t	 n;
+
+	if ((f = fopen(x->file, "r")) == NULL) {
+		snprintf(x->err, x->errlen, "%s: %s", x->file, strerror(errno));
+		return NULL;
+	}
+	if ((buf = malloc(CONF_MAX_BYTES + 1)) == NULL) {
+		snprintf(x->err, x->errlen, "%s: out of memory", x->file);
+		goto out;
+	}
+	n = fread(buf, 1, CONF_MAX_BYTES + 1, f);
+	if (ferror(f) || n > CONF_MAX_BYTES) {
+		snprintf(x->err, x->errlen, "%s: %s", x->file, ferror(f) ?
+		    "read error" : "larger than 1 MiB");
+		free(buf);
+		buf = NULL;
+		goto out;
+	}
+	buf[n] = '\0';
+	*len = n;
+out:
+	fclose(f);
+	return buf;
+}
+
+int
+conf_load(struct conf *c, const char *path, char *err, size_t errlen)
+{
+	struct ctx	 x = { NULL, err, errlen };
+	cJSON		*root = NULL;
+	char		*text = NULL;
+	size_t		 len, line = 1, pos = 0, i;
+	int		 rc = -1;
+
+	if (path == NULL && (path = getenv("APIMON_CONFIG")) != NULL &&
+	    *path == '\0')
+		path = NULL;
+	if (path == NULL && access(CONF_DEFAULT_PATH, F_OK) == 0)
+		path = CONF_DEFAULT_PATH;
+	if (set_defaults(c)) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (path == NULL)
+		return 0;
+	x.file = path;
+	if ((c->path = strdup(path)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if ((text = slurp(&x, &len)) == NULL)
+		goto out;
+	if ((root = json_parse(text, len, &pos)) == NULL) {
+		for (i = 0; i < pos; i++)
+			line += text[i] == '\n';
+		snprintf(err, errlen, "%s: line %zu: not valid JSON", path,
+		    line);
+		goto out;
+	}
+	rc = parse_root(&x, c, root);
+out:
+	cJSON_Delete(root);
+	free(text);
+	if (rc != 0)
+		conf_free(c);
+	return rc;
+}
+
+void
+conf_free(struct conf *c)
+{
+	size_t	 i;
+	char	**a;
+
+	for (i = 0; i < c->nnotify; i++) {
+		for (a = c->notify[i].argv; a != NULL && *a != NULL; a++)
+			free(*a);
+		free(c->notify[i].argv);
+		free(c->notify[i].type);
+		free(c->notify[i].url);
+		free(c->notify[i].bot_token);
+		free(c->notify[i].chat_id);
+	}
+	free(c->notify);
+	for (i = 0; i < c->nprices; i++)
+		free(c->prices[i].model);
+	free(c->prices);
+	free(c->path);
+	free(c->database);
+	free(c->site_dir);
+	free(c->timezone);
+	free(c->ingest.token);
+	memset(c, 0, sizeof(*c));
+}
+
+const struct conf_price *
+conf_price(const struct conf *c, const char *model)
+{
+	size_t	 i;
+
+	for (i = 0; model != NULL && i < c->nprices; i++)
+		if (strcmp(c->prices[i].model, model) == 0)
+			return &c->prices[i];
+	return NULL;
+}

@@ -1,0 +1,67 @@
+/* conf.h — the JSON config file of DESIGN.md, with built-in defaults. */
+#ifndef APIMON_CONF_H
+#define APIMON_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONF_DEFAULT_PATH	"/etc/apimon/apimon.json"
+
+enum conf_sync { CONF_SYNC_OFF, CONF_SYNC_NORMAL, CONF_SYNC_FULL };
+
+struct conf_price {
+	char	*model;
+	int64_t	 in_nusd_per_mtok;	/* nano-dollars per million tokens */
+	int64_t	 out_nusd_per_mtok;
+};
+
+struct conf_notify {
+	char	*type;		/* command webhook discord slack telegram */
+	char   **argv;		/* command: NULL-terminated */
+	char	*url;		/* webhook, discord, slack */
+	char	*bot_token;	/* telegram */
+	char	*chat_id;	/* telegram */
+};
+
+struct conf {
+	char			*path;	/* file read, or NULL: defaults */
+	char			*database;
+	char			*site_dir;
+	char			*timezone;
+	struct {
+		char		*token;	/* "" when no token is required */
+		long		 max_body_bytes;
+		long		 max_batch;
+		long		 command_max_chars;
+		enum conf_sync	 synchronous;
+	} ingest;
+	struct {
+		int64_t		 daily_cost_nusd;	/* 0: rule off */
+		double		 warn_ratio;
+		double		 error_rate;		/* 0: rule off */
+		long		 min_requests;
+		double		 latency_p95_s;		/* 0: rule off */
+	} alerts;
+	struct conf_notify	*notify;
+	size_t			 nnotify;
+	long			 retention_raw_days;
+	struct conf_price	*prices;
+	size_t			 nprices;
+};
+
+/*
+ * Fill c with the defaults, then with the config file: path if not NULL,
+ * else $APIMON_CONFIG if set, else CONF_DEFAULT_PATH if it exists.
+ * Returns 0, or -1 with a message naming the file and key in err; on
+ * failure c holds nothing that needs freeing.  On success the caller
+ * frees c with conf_free().
+ */
+int	conf_load(struct conf *c, const char *path, char *err, size_t errlen);
+
+/* Free what conf_load() allocated. */
+void	conf_free(struct conf *c);
+
+/* The price of model, or NULL when the config names none. */
+const struct conf_price *conf_price(const struct conf *c, const char *model);
+
+#endif

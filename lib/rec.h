@@ -1,0 +1,63 @@
+/* rec.h — one API request record: parsed and validated at the edge. */
+#ifndef APIMON_REC_H
+#define APIMON_REC_H
+
+#include <stdint.h>
+
+#include "conf.h"
+
+#define REC_FUTURE_SKEW_MS	(5 * 60 * 1000)	/* newest timestamp allowed */
+#define REC_MIN_TS_MS		946684800000LL	/* 2000-01-01T00:00:00Z */
+#define REC_MAX_TOKENS		1000000000000LL
+#define REC_MAX_SECONDS		86400.0		/* latency and ttft limit */
+#define REC_METADATA_MAX	4096
+
+enum rec_cost_source { REC_COST_NONE, REC_COST_REPORTED, REC_COST_PRICED };
+
+/*
+ * Strings are NULL when the field was absent; all of them live in one
+ * allocation owned by the record.  Integers that are -1 were absent.
+ */
+struct rec {
+	const char		*request_id;
+	const char		*source;
+	const char		*status;	/* static string */
+	const char		*user_id;
+	const char		*command;
+	const char		*model;
+	const char		*provider;
+	const char		*error;
+	const char		*metadata;	/* JSON text */
+	int64_t			 ts_ms;
+	int64_t			 received_ms;
+	int64_t			 latency_us;
+	int64_t			 ttft_us;
+	int64_t			 input_tokens;
+	int64_t			 output_tokens;
+	int64_t			 tokens;
+	int64_t			 cost_nusd;
+	enum rec_cost_source	 cost_source;
+	char			*buf;		/* owns the strings */
+};
+
+struct rec_err {
+	char	 field[32];	/* "" when the item as a whole is at fault */
+	char	 msg[160];
+};
+
+/*
+ * Validate item (a cJSON object, passed as void * so that callers need not
+ * include cJSON) against the ingest contract and fill r.  now_ms is the
+ * time received.  Returns 0, and the caller frees r with rec_free(); or -1
+ * with e filled and nothing allocated in r.
+ */
+int	 rec_parse(const void *item, const struct conf *c, int64_t now_ms,
+	    struct rec *r, struct rec_err *e);
+
+/* Free what rec_parse() allocated; r may be zeroed. */
+void	 rec_free(struct rec *r);
+
+/* "reported", "priced" or "none". */
+const char *rec_cost_source_name(enum rec_cost_source s);
+
+#endif

@@ -1,0 +1,65 @@
+/* utf8.c — validating and cutting UTF-8 text. */
+#include <stdint.h>
+
+#include "utf8.h"
+
+/* Length of the sequence at s, or 0 when it is not valid UTF-8. */
+static size_t
+seqlen(const unsigned char *s, size_t left)
+{
+	uint32_t	 cp;
+	size_t		 n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (n > left)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
+long
+utf8_len(const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i = 0, n;
+	long			 chars = 0;
+
+	while (i < len) {
+		if ((n = seqlen(p + i, len - i)) == 0)
+			return -1;
+		i += n;
+		chars++;
+	}
+	return chars;
+}
+
+size_t
+utf8_prefix(const char *s, size_t len, size_t max)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i = 0, n, chars = 0;
+
+	while (i < len && chars < max) {
+		if ((n = seqlen(p + i, len - i)) == 0)
+			break;
+		i += n;
+		chars++;
+	}
+	return i;
+}

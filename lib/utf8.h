@@ -1,0 +1,20 @@
+/* utf8.h — validating and cutting UTF-8 text. */
+#ifndef APIMON_UTF8_H
+#define APIMON_UTF8_H
+
+#include <stddef.h>
+
+/*
+ * Count the characters of the len bytes at s.  Returns the count, or -1
+ * when s is not valid UTF-8 (overlong forms, surrogates and code points
+ * above U+10FFFF are invalid).
+ */
+long	utf8_len(const char *s, size_t len);
+
+/*
+ * Return how many bytes of the valid UTF-8 string s (len bytes) hold its
+ * first max characters, so that a cut there never splits a character.
+ */
+size_t	utf8_prefix(const char *s, size_t len, size_t max);
+
+#endif
