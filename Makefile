@@ -83,7 +83,7 @@ fuzz: $(F)/fuzz-rec
 	$(F)/fuzz-rec -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus tests/fuzz/corpus
 
 # ---- the two commands -------------------------------------------------------
-test: all san $(F)/fuzz-rec
+test: deps all san $(F)/fuzz-rec
 	@tests/run.sh
 
 run: all

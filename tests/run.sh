@@ -1,0 +1,54 @@
+#!/bin/bash
+# make test: every suite, sanitizers on; ends with one line "N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+out=tests/out
+mkdir -p "$out"
+passed=0
+failed=0
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+
+count() {	# suite passed failed
+	echo "== $1: $2 passed, $3 failed"
+	passed=$((passed + $2))
+	failed=$((failed + $3))
+}
+
+# Unit tests (Criterion).
+echo "== unit"
+build/san/unit --jobs 2 2>&1 | tee "$out/unit.log" | grep -v '^\[----\]' | tail -n 40
+line=$(grep -a 'Synthesis:' "$out/unit.log" | tail -1)
+if [ -n "$line" ]; then
+	p=$(sed -E 's/.*Passing: ([0-9]+).*/\1/' <<<"$line")
+	f=$(sed -E 's/.*Failing: ([0-9]+).*Crashing: ([0-9]+).*/\1+\2/' <<<"$line")
+	count unit "$p" $((f))
+else
+	count unit 0 1
+fi
+
+# Integration: real nginx + spawn-fcgi workers on 127.0.0.1.
+echo "== integration"
+python3 tests/integration/run.py --bin build/san/bin 2>&1 | tee "$out/integration.log"
+line=$(grep -aE '^integration: [0-9]+ passed, [0-9]+ failed' "$out/integration.log" | tail -1)
+if [ -n "$line" ]; then
+	count integration "$(awk '{print $2}' <<<"$line")" "$(awk '{print $4}' <<<"$line")"
+else
+	count integration 0 1
+fi
+
+# Fuzzing the record parser for a bounded time.
+echo "== fuzz (${FUZZ_SECONDS:-30} s)"
+mkdir -p build/fuzz/corpus
+if build/fuzz/fuzz-rec -max_total_time="${FUZZ_SECONDS:-30}" \
+    build/fuzz/corpus tests/fuzz/corpus >"$out/fuzz.log" 2>&1; then
+	tail -n 3 "$out/fuzz.log"
+	count fuzz 1 0
+else
+	tail -n 30 "$out/fuzz.log"
+	count fuzz 0 1
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
