@@ -88,7 +88,7 @@ get_num(const cJSON *obj, const char *name, int required, double max,
 		return required ? bad(e, name, "is required") : 0;
 	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
 	    v->valuedouble < 0 || v->valuedouble > max) {
-		snprintf(msg, sizeof(msg), "must be a number from 0 to %g",
+		snprintf(msg, sizeof(msg), "must be a number from 0 to %.0f",
 		    max);
 		return bad(e, name, msg);
 	}
