@@ -41,7 +41,7 @@ tools/%.o: tools/%.c $(LIB_HDR) | deps
 
 bin/apimon-ingest: $(INGEST_SRC:.c=.o) lib/libapimon.a
 	@mkdir -p bin
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	$(CC) $(CFLAGS) -pthread -o $@ $^ $(PKG_LIBS) -lm
 
 bin/apimon-simulate: $(SIM_SRC:.c=.o) lib/libapimon.a
 	@mkdir -p bin
@@ -58,7 +58,7 @@ $(S)/libapimon.a: $(addprefix $(S)/,$(LIB_SRC:.c=.o))
 
 $(S)/bin/apimon-ingest: $(addprefix $(S)/,$(INGEST_SRC:.c=.o)) $(S)/libapimon.a
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) -lm
+	$(CC) $(SAN) -pthread -o $@ $^ $(PKG_LIBS) -lm
 
 $(S)/bin/apimon-simulate: $(addprefix $(S)/,$(SIM_SRC:.c=.o)) $(S)/libapimon.a
 	@mkdir -p $(dir $@)

@@ -218,28 +218,20 @@ health(struct ingest *ig, struct resp *r)
 {
 	struct db	*db;
 	cJSON		*o;
-	enum db_rc	 rc;
-	int64_t		 last;
+	enum db_rc	 rc = DB_UNAVAIL;
+	int64_t		 last = -1;
 	char		 t[TS_RFC3339_LEN];
 
-	if ((db = ingest_db(ig)) == NULL) {
-		unavailable(r, ig, DB_UNAVAIL);
-		return;
-	}
-	if ((rc = db_check_writable(db)) != DB_OK ||
-	    (rc = db_last_aggregate(db, &last)) != DB_OK) {
-		snprintf(ig->err, sizeof(ig->err), "%s", db_errmsg(db));
-		if (rc != DB_BUSY) {
-			db_close(ig->db);
-			ig->db = NULL;
-		}
-		unavailable(r, ig, rc);
-		return;
-	}
-	if ((o = cJSON_CreateObject()) == NULL) {
-		fail(r, 503, "out of memory", NULL);
-		return;
-	}
+	ingest_lock_db(ig);
+	if ((db = ingest_db(ig)) != NULL &&
+	    ((rc = db_check_writable(db)) != DB_OK ||
+	    (rc = db_last_aggregate(db, &last)) != DB_OK))
+		ingest_db_failed(ig, rc);
+	ingest_unlock_db(ig);
+	if (rc != DB_OK)
+		return unavailable(r, ig, rc);
+	if ((o = cJSON_CreateObject()) == NULL)
+		return fail(r, 503, "out of memory", NULL);
 	cJSON_AddStringToObject(o, "status", "ok");
 	cJSON_AddNumberToObject(o, "schema_version", DB_SCHEMA_VERSION);
 	ts_format_rfc3339(ts_now_ms(), t);

@@ -151,9 +151,12 @@ import_run(struct ingest *ig, const char *file)
 		log_errx("out of memory");
 		goto out;
 	}
-	if (ingest_db(ig) == NULL)
+	ingest_lock_db(ig);
+	if (ingest_db(ig) != NULL)
+		db_tune_bulk(ig->db);
+	ingest_unlock_db(ig);
+	if (ig->db == NULL)
 		goto out;
-	db_tune_bulk(ig->db);
 	while ((c = getc(f)) == ' ' || c == '\t' || c == '\r' || c == '\n')
 		;
 	if (c != EOF)

@@ -2,6 +2,7 @@
 #ifndef APIMON_INGEST_H
 #define APIMON_INGEST_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 #include "conf.h"
@@ -13,23 +14,50 @@
 #define IMPORT_CHUNK		10000	/* records per import transaction */
 #define RETRY_AFTER_S		"1"	/* seconds, as sent */
 
+#define INGEST_THREADS		4	/* default request threads per worker */
+
+struct job;
+
+/*
+ * Shared by the request threads of one worker.  The database connection
+ * belongs to whichever thread "leads": it takes every queued job and
+ * commits them in one transaction (group commit), so concurrent requests
+ * share one commit (and one fsync with synchronous=full).
+ */
 struct ingest {
 	const struct conf	*conf;
 	struct db		*db;		/* NULL until opened */
 	int			 busy_ms;
-	char			 err[512];	/* why the last open failed */
+	char			 err[512];	/* why the last db call failed */
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
+	int			 leading;	/* a thread owns db now */
+	struct job		*queue;		/* waiting to be committed */
 };
+
+/* Set up ig for conf; ingest_free() releases it. */
+void		 ingest_init(struct ingest *ig, const struct conf *conf,
+		    int busy_ms);
+void		 ingest_free(struct ingest *ig);
+
+/* Own ig->db exclusively, for calls other than ingest_store(). */
+void		 ingest_lock_db(struct ingest *ig);
+void		 ingest_unlock_db(struct ingest *ig);
 
 /*
  * The database of ig, opened on first use and again after it failed in a
  * way that a reopen can cure (read-only, I/O error).  Returns NULL with
- * ig->err set when it cannot be opened now.
+ * ig->err set when it cannot be opened now.  Call it holding the db.
  */
 struct db	*ingest_db(struct ingest *ig);
 
+/* Close the connection after an error that a reopen may cure. */
+void		 ingest_db_failed(struct ingest *ig, enum db_rc rc);
+
 /*
- * Store n validated records in one transaction.  Returns DB_OK and adds
- * to *accepted and *duplicates; or an error code with nothing stored.
+ * Store n validated records in one transaction, shared with the records of
+ * concurrent callers.  Returns DB_OK and adds to *accepted and *duplicates
+ * once they are committed; or an error code with nothing stored.
  */
 enum db_rc	 ingest_store(struct ingest *ig, const struct rec *recs, size_t n,
 		    long *accepted, long *duplicates);
