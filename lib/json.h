@@ -8,7 +8,8 @@
 
 /*
  * Parse the len bytes at buf as exactly one JSON value, with nothing but
- * white space after it (a NUL byte or trailing text is an error).  Returns
+ * white space after it.  A NUL byte, a \u0000 escape, a raw control
+ * character inside a string and trailing text are errors.  Returns
  * the tree, which the caller frees with cJSON_Delete(), or NULL with
  * *errpos (if not NULL) set to the byte offset where parsing failed.
  */
