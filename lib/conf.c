@@ -39,15 +39,21 @@ fail(struct ctx *x, const char *prefix, const char *key, const char *fmt, ...)
 	return -1;
 }
 
+/* prefix names the object, with its trailing dot: "ingest.". */
 static int
 check_keys(struct ctx *x, const cJSON *obj, const char *prefix,
     const char *const *keys)
 {
 	const cJSON		*it;
 	const char *const	*k;
+	size_t			 n = strlen(prefix);
 
-	if (!cJSON_IsObject(obj))
-		return fail(x, prefix, "", "must be an object");
+	if (!cJSON_IsObject(obj)) {
+		char name[128];
+		snprintf(name, sizeof(name), "%.*s", (int)(n > 0 ? n - 1 : 0),
+		    prefix);
+		return fail(x, "", name, "must be an object");
+	}
 	cJSON_ArrayForEach(it, obj) {
 		for (k = keys; *k != NULL; k++)
 			if (strcmp(*k, it->string) == 0)
@@ -110,18 +116,23 @@ get_double(struct ctx *x, const cJSON *obj, const char *prefix,
 	return 0;
 }
 
+/* A zone is a TZif file under /usr/share/zoneinfo (folders and tables are not). */
 static int
 valid_timezone(const char *tz)
 {
-	char	 path[512];
+	char	 path[512], magic[4];
+	FILE	*f;
+	int	 ok;
 
 	if (strcmp(tz, "UTC") == 0)
 		return 1;
 	if (tz[0] == '/' || strstr(tz, "..") != NULL ||
 	    snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", tz) >=
-	    (int)sizeof(path))
+	    (int)sizeof(path) || (f = fopen(path, "rb")) == NULL)
 		return 0;
-	return access(path, R_OK) == 0;
+	ok = fread(magic, 1, 4, f) == 4 && memcmp(magic, "TZif", 4) == 0;
+	fclose(f);
+	return ok;
 }
 
 static int
@@ -133,7 +144,7 @@ parse_ingest(struct ctx *x, struct conf *c, const cJSON *o)
 	char		*sync = NULL;
 	int		 rc = -1;
 
-	if (check_keys(x, o, "ingest", keys) ||
+	if (check_keys(x, o, p, keys) ||
 	    get_string(x, o, p, "token", 0, &c->ingest.token) ||
 	    get_long(x, o, p, "max_body_bytes", 1024, 256L << 20,
 	    &c->ingest.max_body_bytes) ||
@@ -169,7 +180,7 @@ parse_alerts(struct ctx *x, struct conf *c, const cJSON *o)
 	const char	*p = "alerts.";
 	double		 cost = -1;
 
-	if (check_keys(x, o, "alerts", keys) ||
+	if (check_keys(x, o, p, keys) ||
 	    get_double(x, o, p, "daily_cost_usd", 0, MONEY_MAX_USD, &cost) ||
 	    get_double(x, o, p, "warn_ratio", 0, 1, &c->alerts.warn_ratio) ||
 	    get_double(x, o, p, "error_rate", 0, 1, &c->alerts.error_rate) ||
@@ -319,7 +330,7 @@ parse_root(struct ctx *x, struct conf *c, const cJSON *root)
 	    parse_notify(x, c, o))
 		return -1;
 	if ((o = cJSON_GetObjectItemCaseSensitive(root, "retention")) != NULL &&
-	    (check_keys(x, o, "retention", rkeys) ||
+	    (check_keys(x, o, "retention.", rkeys) ||
 	    get_long(x, o, "retention.", "raw_days", 1, 36500,
 	    &c->retention_raw_days)))
 		return -1;

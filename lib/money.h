@@ -15,8 +15,7 @@ int	money_from_usd(double usd, int64_t *nusd);
 
 /*
  * Cost of a call in nano-dollars: tokens times a price in nano-dollars per
- * million tokens, rounded half up.  Never overflows for tokens <= 1e12 and
- * prices <= 1e6 USD per million tokens.
+ * million tokens, rounded half up; INT64_MAX (about $9.2e9) when larger.
  */
 int64_t	money_price(int64_t in_tokens, int64_t in_nusd_per_mtok,
 	    int64_t out_tokens, int64_t out_nusd_per_mtok);
