@@ -7,19 +7,21 @@ CLANG     ?= clang
 CFLAGS    ?= -O2 -g
 WARN      = -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wformat=2 -Wshadow \
             -Wmissing-prototypes -Werror
-PKGS      = sqlite3 libcjson fcgi
+PKGS      = sqlite3 libcjson fcgi libcurl
 # Recursive on purpose: expanded in recipes, after `deps` has installed pkg-config.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 SAN       = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-LIB_SRC   = lib/conf.c lib/db.c lib/rec.c lib/ts.c lib/money.c lib/utf8.c lib/log.c lib/json.c
+LIB_SRC   = lib/conf.c lib/db.c lib/rec.c lib/ts.c lib/money.c lib/utf8.c lib/log.c lib/json.c lib/hist.c lib/tz.c lib/db_agg.c
 LIB_HDR   = $(wildcard lib/*.h)
 INGEST_SRC = ingest/main.c ingest/http.c ingest/batch.c ingest/import.c
+AGG_SRC   = aggregate/main.c aggregate/rollup.c aggregate/alert.c \
+            aggregate/notify.c
 SIM_SRC   = tools/simulate.c
 UNIT_SRC  = $(wildcard tests/unit/*.c)
 
-PROGS     = bin/apimon-ingest bin/apimon-simulate
+PROGS     = bin/apimon-ingest bin/apimon-aggregate bin/apimon-simulate
 
 all: $(PROGS)
 
@@ -36,6 +38,9 @@ lib/libapimon.a: $(LIB_SRC:.c=.o)
 ingest/%.o: ingest/%.c ingest/ingest.h $(LIB_HDR) | deps
 	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Ilib -c -o $@ $<
 
+aggregate/%.o: aggregate/%.c aggregate/agg.h $(LIB_HDR) | deps
+	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Ilib -c -o $@ $<
+
 tools/%.o: tools/%.c $(LIB_HDR) | deps
 	$(CC) $(WARN) $(CFLAGS) -Ilib -c -o $@ $<
 
@@ -43,13 +48,17 @@ bin/apimon-ingest: $(INGEST_SRC:.c=.o) lib/libapimon.a
 	@mkdir -p bin
 	$(CC) $(CFLAGS) -pthread -o $@ $^ $(PKG_LIBS) -lm
 
+bin/apimon-aggregate: $(AGG_SRC:.c=.o) lib/libapimon.a
+	@mkdir -p bin
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
 bin/apimon-simulate: $(SIM_SRC:.c=.o) lib/libapimon.a
 	@mkdir -p bin
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 # ---- sanitizer build (what `make test` runs) --------------------------------
 S = build/san
-$(S)/%.o: %.c $(LIB_HDR) ingest/ingest.h | deps
+$(S)/%.o: %.c $(LIB_HDR) ingest/ingest.h aggregate/agg.h | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -O1 -g $(SAN) $(PKG_CFLAGS) -Ilib -c -o $@ $<
 
@@ -60,6 +69,10 @@ $(S)/bin/apimon-ingest: $(addprefix $(S)/,$(INGEST_SRC:.c=.o)) $(S)/libapimon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -pthread -o $@ $^ $(PKG_LIBS) -lm
 
+$(S)/bin/apimon-aggregate: $(addprefix $(S)/,$(AGG_SRC:.c=.o)) $(S)/libapimon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) -lm
+
 $(S)/bin/apimon-simulate: $(addprefix $(S)/,$(SIM_SRC:.c=.o)) $(S)/libapimon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) -lm
@@ -67,7 +80,8 @@ $(S)/bin/apimon-simulate: $(addprefix $(S)/,$(SIM_SRC:.c=.o)) $(S)/libapimon.a
 $(S)/unit: $(addprefix $(S)/,$(UNIT_SRC:.c=.o)) $(S)/libapimon.a
 	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) -lcriterion -lm
 
-san: $(S)/bin/apimon-ingest $(S)/bin/apimon-simulate $(S)/unit
+san: $(S)/bin/apimon-ingest $(S)/bin/apimon-aggregate $(S)/bin/apimon-simulate \
+     $(S)/unit
 
 # ---- fuzzing (clang + libFuzzer) --------------------------------------------
 F = build/fuzz
@@ -97,6 +111,6 @@ install: all
 	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)
 
 clean:
-	rm -rf bin build lib/*.o lib/*.a ingest/*.o tools/*.o
+	rm -rf bin build lib/*.o lib/*.a ingest/*.o aggregate/*.o tools/*.o
 
 .PHONY: all deps san fuzz test run bench install clean

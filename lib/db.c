@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include "db.h"
+#include "db_int.h"
 
 /*
  * Forward migrations: entry i takes user_version i to i + 1.  Never edit
@@ -37,11 +38,65 @@ static const char *const migrations[DB_SCHEMA_VERSION] = {
 	"CREATE INDEX api_requests_ts ON api_requests (ts_ms);"
 	"CREATE INDEX api_requests_source_ts ON api_requests (source, ts_ms);"
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;",
+
+	/* 1 -> 2: rollups, alerts and the notification outbox. */
+#define STATS_COLUMNS \
+	"  source         TEXT NOT NULL," \
+	"  model          TEXT NOT NULL," \
+	"  requests       INTEGER NOT NULL," \
+	"  successes      INTEGER NOT NULL," \
+	"  failures       INTEGER NOT NULL," \
+	"  errors         INTEGER NOT NULL," \
+	"  timeouts       INTEGER NOT NULL," \
+	"  rate_limited   INTEGER NOT NULL," \
+	"  latency_sum_us INTEGER NOT NULL," \
+	"  latency_hist   BLOB NOT NULL," \
+	"  ttft_count     INTEGER NOT NULL," \
+	"  ttft_sum_us    INTEGER NOT NULL," \
+	"  tokens         INTEGER NOT NULL," \
+	"  input_tokens   INTEGER NOT NULL," \
+	"  output_tokens  INTEGER NOT NULL," \
+	"  cost_nusd      INTEGER NOT NULL," \
+	"  unpriced       INTEGER NOT NULL," \
+	"  users          INTEGER NOT NULL,"
+	"CREATE TABLE hourly_stats (hour TEXT NOT NULL," STATS_COLUMNS
+	"  PRIMARY KEY (hour, source, model)) WITHOUT ROWID;"
+	"CREATE TABLE daily_stats (day TEXT NOT NULL," STATS_COLUMNS
+	"  PRIMARY KEY (day, source, model)) WITHOUT ROWID;"
+	"CREATE TABLE alerts ("
+	"  id          INTEGER PRIMARY KEY,"
+	"  rule        TEXT NOT NULL,"
+	"  scope       TEXT NOT NULL,"
+	"  day         TEXT NOT NULL,"
+	"  severity    TEXT NOT NULL,"
+	"  state       TEXT NOT NULL,"
+	"  value       REAL NOT NULL,"
+	"  threshold   REAL NOT NULL,"
+	"  message     TEXT NOT NULL,"
+	"  fired_ms    INTEGER NOT NULL,"
+	"  updated_ms  INTEGER NOT NULL,"
+	"  resolved_ms INTEGER,"
+	"  UNIQUE (rule, scope, day));"
+	"CREATE TABLE outbox ("
+	"  id         INTEGER PRIMARY KEY,"
+	"  alert_id   INTEGER NOT NULL REFERENCES alerts (id),"
+	"  event      TEXT NOT NULL,"
+	"  payload    TEXT NOT NULL,"
+	"  created_ms INTEGER NOT NULL);"
+	"CREATE TABLE deliveries ("
+	"  outbox_id    INTEGER NOT NULL REFERENCES outbox (id),"
+	"  notifier     TEXT NOT NULL,"
+	"  attempts     INTEGER NOT NULL DEFAULT 0,"
+	"  next_ms      INTEGER NOT NULL,"
+	"  delivered_ms INTEGER,"
+	"  last_error   TEXT,"
+	"  PRIMARY KEY (outbox_id, notifier)) WITHOUT ROWID;"
+	"CREATE INDEX deliveries_due ON deliveries (next_ms)"
+	"  WHERE delivered_ms IS NULL;",
+#undef STATS_COLUMNS
 };
 
 /* Prepared once per connection, used by index. */
-enum stmt { ST_INSERT, ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_LAST_AGG,
-	ST__MAX };
 
 static const char *const sql[ST__MAX] = {
 	[ST_INSERT] = "INSERT INTO api_requests (request_id, ts_ms, source,"
@@ -55,14 +110,9 @@ static const char *const sql[ST__MAX] = {
 	[ST_LAST_AGG] = "SELECT value FROM meta WHERE key = 'last_aggregate_ms'",
 };
 
-struct db {
-	sqlite3		*h;
-	sqlite3_stmt	*st[ST__MAX];
-	int		 busy_ms;
-};
 
-static enum db_rc
-classify(int rc)
+enum db_rc
+db_classify(int rc)
 {
 	switch (rc & 0xff) {
 	case SQLITE_OK:
@@ -107,8 +157,8 @@ busy_wait(void *arg, int count)
 	return 1;
 }
 
-static enum db_rc
-exec(struct db *db, const char *q, char *err, size_t errlen)
+enum db_rc
+db_exec(struct db *db, const char *q, char *err, size_t errlen)
 {
 	char	*msg = NULL;
 	int	 rc;
@@ -117,7 +167,7 @@ exec(struct db *db, const char *q, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", msg ? msg : sqlite3_errstr(rc));
 		sqlite3_free(msg);
 	}
-	return classify(rc);
+	return db_classify(rc);
 }
 
 static enum db_rc
@@ -128,12 +178,12 @@ migrate(struct db *db, char *err, size_t errlen)
 	enum db_rc	 rc;
 	int		 v;
 
-	if ((rc = exec(db, "BEGIN IMMEDIATE", err, errlen)) != DB_OK)
+	if ((rc = db_exec(db, "BEGIN IMMEDIATE", err, errlen)) != DB_OK)
 		return rc;
 	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) ||
 	    sqlite3_step(st) != SQLITE_ROW) {
 		snprintf(err, errlen, "%s", sqlite3_errmsg(db->h));
-		rc = classify(sqlite3_errcode(db->h));
+		rc = db_classify(sqlite3_errcode(db->h));
 		goto out;
 	}
 	v = sqlite3_column_int(st, 0);
@@ -145,11 +195,11 @@ migrate(struct db *db, char *err, size_t errlen)
 	}
 	for (; v < DB_SCHEMA_VERSION; v++) {
 		snprintf(q, sizeof(q), "PRAGMA user_version = %d", v + 1);
-		if ((rc = exec(db, migrations[v], err, errlen)) != DB_OK ||
-		    (rc = exec(db, q, err, errlen)) != DB_OK)
+		if ((rc = db_exec(db, migrations[v], err, errlen)) != DB_OK ||
+		    (rc = db_exec(db, q, err, errlen)) != DB_OK)
 			goto out;
 	}
-	rc = exec(db, "COMMIT", err, errlen);
+	rc = db_exec(db, "COMMIT", err, errlen);
 out:
 	sqlite3_finalize(st);
 	if (rc != DB_OK)
@@ -178,21 +228,25 @@ db_open(struct db **out, const char *path, enum conf_sync sync, int busy_ms,
 	if (src != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, db->h ?
 		    sqlite3_errmsg(db->h) : sqlite3_errstr(src));
-		rc = classify(src);
+		rc = db_classify(src);
 		goto fail;
 	}
 	sqlite3_extended_result_codes(db->h, 0);
 	sqlite3_busy_handler(db->h, busy_wait, db);
+	if ((rc = db_agg_register(db)) != DB_OK) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(db->h));
+		goto fail;
+	}
 	/* journal_mode needs the lock when it changes; retry like a write. */
-	if ((rc = exec(db, "PRAGMA journal_mode = WAL", err, errlen)) ||
-	    (rc = exec(db, syncs[sync], err, errlen)) ||
+	if ((rc = db_exec(db, "PRAGMA journal_mode = WAL", err, errlen)) ||
+	    (rc = db_exec(db, syncs[sync], err, errlen)) ||
 	    (rc = migrate(db, err, errlen)))
 		goto fail;
 	for (i = 0; i < ST__MAX; i++)
 		if (sqlite3_prepare_v3(db->h, sql[i], -1,
 		    SQLITE_PREPARE_PERSISTENT, &db->st[i], NULL) != SQLITE_OK) {
 			snprintf(err, errlen, "%s", sqlite3_errmsg(db->h));
-			rc = classify(sqlite3_errcode(db->h));
+			rc = db_classify(sqlite3_errcode(db->h));
 			goto fail;
 		}
 	*out = db;
@@ -213,6 +267,7 @@ db_close(struct db *db)
 		return;
 	for (i = 0; i < ST__MAX; i++)
 		sqlite3_finalize(db->st[i]);
+	db_agg_finalize(db);
 	sqlite3_close(db->h);
 	free(db);
 }
@@ -230,7 +285,7 @@ run(struct db *db, enum stmt i)
 	int	 rc = sqlite3_step(db->st[i]);
 
 	sqlite3_reset(db->st[i]);
-	return rc == SQLITE_DONE ? DB_OK : classify(rc);
+	return rc == SQLITE_DONE ? DB_OK : db_classify(rc);
 }
 
 enum db_rc
@@ -305,7 +360,7 @@ db_insert_request(struct db *db, const struct rec *r)
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	if (rc != SQLITE_DONE)
-		return classify(rc);
+		return db_classify(rc);
 	return sqlite3_changes(db->h) == 0 ? DB_DUP : DB_OK;
 }
 
@@ -331,5 +386,5 @@ db_last_aggregate(struct db *db, int64_t *ms)
 	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_INTEGER)
 		*ms = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? DB_OK : classify(rc);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? DB_OK : db_classify(rc);
 }

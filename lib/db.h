@@ -8,7 +8,7 @@
 #include "conf.h"
 #include "rec.h"
 
-#define DB_SCHEMA_VERSION	1
+#define DB_SCHEMA_VERSION	2
 
 /* Outcomes.  DB_BUSY and DB_UNAVAIL mean "try again later" to a client. */
 enum db_rc {
@@ -58,5 +58,136 @@ enum db_rc	 db_check_writable(struct db *db);
  * it never ran.
  */
 enum db_rc	 db_last_aggregate(struct db *db, int64_t *ms);
+
+/* ---- rollups (apimon-aggregate) ------------------------------------ */
+
+/* Job state kept in the meta table. */
+struct db_agg_state {
+	int64_t	 last_id;	/* rows up to this id are rolled up */
+	int64_t	 max_id;	/* the newest row now */
+	int64_t	 purged_ms;	/* raw rows before this may be deleted */
+};
+
+enum db_rc	 db_agg_state(struct db *db, struct db_agg_state *st);
+
+/* One raw row as a rollup reads it; valid during the callback only. */
+struct db_row {
+	int64_t		 ts_ms;
+	const char	*source, *model, *status, *user_id, *cost_source;
+	int64_t		 latency_us, ttft_us, tokens, input_tokens;
+	int64_t		 output_tokens, cost_nusd;
+};
+
+/* Call fn for every raw row with from_ms <= ts_ms < to_ms, in time order. */
+enum db_rc	 db_rows_each(struct db *db, int64_t from_ms, int64_t to_ms,
+		    int (*fn)(const struct db_row *, void *), void *arg);
+
+/* The oldest and newest ts_ms of the raw rows; -1 when there are none. */
+enum db_rc	 db_raw_span(struct db *db, int64_t *min_ms, int64_t *max_ms);
+
+/* Call fn for each local day that rows lo < id <= hi fall on. */
+enum db_rc	 db_agg_days(struct db *db, int64_t lo, int64_t hi,
+		    void (*fn)(const char *day, void *arg), void *arg);
+
+/*
+ * Delete up to limit raw rows older than before_ms that are rolled up
+ * (id <= upto_id); *deleted says how many.  Call inside a transaction.
+ */
+enum db_rc	 db_purge(struct db *db, int64_t before_ms, int64_t upto_id,
+		    int limit, long *deleted);
+
+/* meta: an integer value by key (*v untouched when absent). */
+enum db_rc	 db_meta_get(struct db *db, const char *key, int64_t *v);
+enum db_rc	 db_meta_set(struct db *db, const char *key, int64_t v);
+
+enum db_grain { DB_HOURLY, DB_DAILY };
+
+/* One row of hourly_stats or daily_stats. */
+struct db_stats {
+	const char		*key;		/* hour or day */
+	const char		*source;
+	const char		*model;		/* "" when none */
+	int64_t			 requests, successes, failures, errors;
+	int64_t			 timeouts, rate_limited, latency_sum_us;
+	int64_t			 ttft_count, ttft_sum_us, tokens;
+	int64_t			 input_tokens, output_tokens, cost_nusd;
+	int64_t			 unpriced, users;
+	const unsigned char	*hist;		/* hist_encode() form */
+	size_t			 hist_len;
+};
+
+/*
+ * Replace the rollups of a local day: its daily_stats rows, and the
+ * hourly_stats rows of hours in [hour_from, hour_to), with the n rows of s
+ * (each a day or an hour by the form of its key).  Call inside a
+ * transaction.
+ */
+enum db_rc	 db_stats_replace(struct db *db, const char *day,
+		    const char *hour_from, const char *hour_to,
+		    const struct db_stats *s, size_t n);
+
+/*
+ * Call fn for every row whose key (hour or day) is in [from, to), in key
+ * order; the row is valid during the call only.  fn returns 0 to go on.
+ */
+enum db_rc	 db_stats_each(struct db *db, enum db_grain grain,
+		    const char *from, const char *to,
+		    int (*fn)(const struct db_stats *, void *), void *arg);
+
+/* ---- alerts and notifications -------------------------------------- */
+
+struct db_alert {
+	int64_t	 id;		/* 0: not stored yet */
+	char	 rule[32];
+	char	 scope[128];
+	char	 day[16];
+	char	 severity[16];	/* warning critical */
+	char	 state[16];	/* firing escalated resolved */
+	double	 value;
+	double	 threshold;
+	char	 message[256];
+	int64_t	 fired_ms, updated_ms, resolved_ms;	/* -1: none */
+};
+
+/* Look the alert of rule, scope and day up: *found says if it exists. */
+enum db_rc	 db_alert_get(struct db *db, const char *rule,
+		    const char *scope, const char *day, struct db_alert *a,
+		    int *found);
+
+/* Insert (id 0; sets a->id) or update the alert. */
+enum db_rc	 db_alert_put(struct db *db, struct db_alert *a);
+
+/* Call fn for every alert, newest first (limit rows at most). */
+enum db_rc	 db_alerts_each(struct db *db, int limit,
+		    int (*fn)(const struct db_alert *, void *), void *arg);
+
+/*
+ * Queue an event of an alert with its JSON payload for each of the n
+ * notifier keys, due at now_ms.
+ */
+enum db_rc	 db_outbox_add(struct db *db, int64_t alert_id,
+		    const char *event, const char *payload, int64_t now_ms,
+		    char *const *notifiers, size_t n);
+
+struct db_delivery {
+	int64_t	 outbox_id;
+	char	*notifier;	/* malloc'd */
+	char	*payload;	/* malloc'd */
+	int	 attempts;
+};
+
+/*
+ * The deliveries due at now_ms, at most max, oldest first, into a malloc'd
+ * array (*out, *n) that the caller frees with db_deliveries_free().
+ */
+enum db_rc	 db_deliveries_due(struct db *db, int64_t now_ms, size_t max,
+		    struct db_delivery **out, size_t *n);
+void		 db_deliveries_free(struct db_delivery *d, size_t n);
+
+/* Record a delivery: done, or failed and due again at next_ms. */
+enum db_rc	 db_delivery_done(struct db *db, int64_t outbox_id,
+		    const char *notifier, int64_t now_ms);
+enum db_rc	 db_delivery_failed(struct db *db, int64_t outbox_id,
+		    const char *notifier, int64_t next_ms, const char *error);
 
 #endif

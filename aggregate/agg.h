@@ -1,0 +1,46 @@
+/* agg.h — apimon-aggregate: rollups, alerts, notifications, retention. */
+#ifndef APIMON_AGG_H
+#define APIMON_AGG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "db.h"
+
+#define AGG_BUSY_MS	30000	/* wait this long for ingest's short locks */
+#define AGG_CHUNK	20000	/* rows per rollup transaction */
+#define AGG_MAX_DAYS	4096
+
+/* What one run did, for its one-line summary. */
+struct agg_counts {
+	long	 rows, days, fired, escalated, resolved, purged;
+	long	 delivered, failed;
+};
+
+struct agg {
+	const struct conf	*conf;
+	struct db		*db;
+	int64_t			 now_ms;
+	char			*days[AGG_MAX_DAYS];	/* touched, malloc'd */
+	size_t			 ndays;
+	char		       **notifiers;		/* one key per conf->notify */
+	struct agg_counts	 n;
+};
+
+/* Roll new rows up (all rows with rebuild); remember the days touched. */
+int	 rollup_run(struct agg *a, int rebuild);
+
+/* Delete raw rows older than retention.raw_days once rolled up. */
+int	 retention_run(struct agg *a);
+
+/* Judge today and every touched day; queue each change in the outbox. */
+int	 alerts_run(struct agg *a);
+
+/* Deliver what the outbox holds that is due; failures wait and retry. */
+int	 notify_run(struct agg *a);
+
+/* The key of conf->notify[i], as stored with its deliveries; malloc'd. */
+char	*notify_key(const struct conf_notify *n);
+
+#endif

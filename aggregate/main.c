@@ -1,0 +1,125 @@
+/* main.c — apimon-aggregate: the job cron runs every minute. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "agg.h"
+#include "log.h"
+#include "ts.h"
+#include "tz.h"
+
+#define VERSION	"0.1.0"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: apimon-aggregate [--config FILE] [--rebuild] "
+	    "[--now TIME]\n"
+	    "Rolls new requests up by hour and day, judges the alert rules,\n"
+	    "delivers notifications and deletes raw rows past retention.\n"
+	    "--rebuild recomputes every rollup; --now (RFC 3339) fixes now.\n");
+}
+
+static int
+run(struct agg *a, int rebuild)
+{
+	if (rollup_run(a, rebuild) || alerts_run(a) || retention_run(a))
+		return 1;
+	if (db_meta_set(a->db, "last_aggregate_ms", a->now_ms) != DB_OK) {
+		log_errx("%s: %s", a->conf->database, db_errmsg(a->db));
+		return 1;
+	}
+	/* Deliveries run last and never undo what is committed above. */
+	return notify_run(a) ? 1 : 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "rebuild", no_argument, NULL, 'r' },
+		{ "now", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct conf	 conf;
+	struct agg	 a;
+	const char	*cfile = NULL, *now = NULL;
+	char		 err[512];
+	int		 ch, rc = 1, rebuild = 0;
+	size_t		 i;
+
+	log_init(argv[0]);
+	while ((ch = getopt_long(argc, argv, "c:rn:hV", opts, NULL)) != -1)
+		switch (ch) {
+		case 'c':
+			cfile = optarg;
+			break;
+		case 'r':
+			rebuild = 1;
+			break;
+		case 'n':
+			now = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			puts("apimon-aggregate " VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	memset(&a, 0, sizeof(a));
+	if (now != NULL && ts_parse_rfc3339(now, &a.now_ms) != 0) {
+		log_errx("--now: \"%s\" is not an RFC 3339 time", now);
+		return 2;
+	}
+	if (now == NULL)
+		a.now_ms = ts_now_ms();
+	if (conf_load(&conf, cfile, err, sizeof(err)) != 0) {
+		log_errx("%s", err);
+		return 2;
+	}
+	a.conf = &conf;
+	tz_set(conf.timezone);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (conf.nnotify > 0 &&
+	    (a.notifiers = calloc(conf.nnotify, sizeof(char *))) == NULL)
+		goto out;
+	for (i = 0; i < conf.nnotify; i++)
+		if ((a.notifiers[i] = notify_key(&conf.notify[i])) == NULL)
+			goto out;
+	if (db_open(&a.db, conf.database, conf.ingest.synchronous, AGG_BUSY_MS,
+	    err, sizeof(err)) != DB_OK) {
+		log_errx("%s", err);
+		goto out;
+	}
+	if ((rc = run(&a, rebuild)) == 0)
+		printf("apimon-aggregate: %ld rows rolled up over %ld days; "
+		    "alerts %ld fired, %ld escalated, %ld resolved; "
+		    "%ld old rows deleted; notifications %ld delivered, "
+		    "%ld failed\n", a.n.rows, a.n.days, a.n.fired,
+		    a.n.escalated, a.n.resolved, a.n.purged, a.n.delivered,
+		    a.n.failed);
+out:
+	db_close(a.db);
+	for (i = 0; a.notifiers != NULL && i < conf.nnotify; i++)
+		free(a.notifiers[i]);
+	free(a.notifiers);
+	for (i = 0; i < a.ndays; i++)
+		free(a.days[i]);
+	conf_free(&conf);
+	curl_global_cleanup();
+	return rc;
+}
