@@ -5,6 +5,9 @@ BINDIR    ?= $(PREFIX)/bin
 CC        ?= cc
 CLANG     ?= clang
 CFLAGS    ?= -O2 -g
+CXX       ?= c++
+# Where apimon-render finds templates/ and site/ (make install moves it).
+SHARE     ?= $(CURDIR)
 WARN      = -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wformat=2 -Wshadow \
             -Wmissing-prototypes -Werror
 PKGS      = sqlite3 libcjson fcgi libcurl
@@ -18,10 +21,13 @@ LIB_HDR   = $(wildcard lib/*.h)
 INGEST_SRC = ingest/main.c ingest/http.c ingest/batch.c ingest/import.c
 AGG_SRC   = aggregate/main.c aggregate/rollup.c aggregate/alert.c \
             aggregate/notify.c
+RENDER_SRC = render/main.c render/out.c render/esc.c render/totals.c \
+            render/report.c render/dashboard.c render/pages.c
 SIM_SRC   = tools/simulate.c
 UNIT_SRC  = $(wildcard tests/unit/*.c)
 
-PROGS     = bin/apimon-ingest bin/apimon-aggregate bin/apimon-simulate
+PROGS     = bin/apimon-ingest bin/apimon-aggregate bin/apimon-render \
+            bin/apimon-simulate
 
 all: $(PROGS)
 
@@ -41,6 +47,12 @@ ingest/%.o: ingest/%.c ingest/ingest.h $(LIB_HDR) | deps
 aggregate/%.o: aggregate/%.c aggregate/agg.h $(LIB_HDR) | deps
 	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Ilib -c -o $@ $<
 
+render/%.o: render/%.c render/render.h render/tpl.h $(LIB_HDR) | deps
+	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -DAPIMON_SHARE='"$(SHARE)"' -Ilib -Irender -c -o $@ $<
+
+render/tpl.o: render/tpl.cc render/tpl.h | deps
+	$(CXX) -std=c++17 -Wall -Wextra -Werror $(CFLAGS) -c -o $@ $<
+
 tools/%.o: tools/%.c $(LIB_HDR) | deps
 	$(CC) $(WARN) $(CFLAGS) -Ilib -c -o $@ $<
 
@@ -52,15 +64,29 @@ bin/apimon-aggregate: $(AGG_SRC:.c=.o) lib/libapimon.a
 	@mkdir -p bin
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
+bin/apimon-render: $(RENDER_SRC:.c=.o) render/tpl.o lib/libapimon.a
+	@mkdir -p bin
+	$(CXX) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lctemplate -lm
+
 bin/apimon-simulate: $(SIM_SRC:.c=.o) lib/libapimon.a
 	@mkdir -p bin
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 # ---- sanitizer build (what `make test` runs) --------------------------------
 S = build/san
-$(S)/%.o: %.c $(LIB_HDR) ingest/ingest.h aggregate/agg.h | deps
+$(S)/%.o: %.c $(LIB_HDR) ingest/ingest.h aggregate/agg.h render/render.h | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) -O1 -g $(SAN) $(PKG_CFLAGS) -Ilib -c -o $@ $<
+	$(CC) $(WARN) -O1 -g $(SAN) $(PKG_CFLAGS) -DAPIMON_SHARE='"$(SHARE)"' \
+	    -Ilib -Irender -c -o $@ $<
+
+$(S)/render/tpl.o: render/tpl.cc render/tpl.h | deps
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++17 -Wall -Wextra -Werror -O1 -g $(SAN) -c -o $@ $<
+
+$(S)/bin/apimon-render: $(addprefix $(S)/,$(RENDER_SRC:.c=.o)) $(S)/render/tpl.o \
+    $(S)/libapimon.a
+	@mkdir -p $(dir $@)
+	$(CXX) $(SAN) -o $@ $^ $(PKG_LIBS) -lctemplate -lm
 
 $(S)/libapimon.a: $(addprefix $(S)/,$(LIB_SRC:.c=.o))
 	rm -f $@ && ar rcs $@ $^
@@ -80,8 +106,8 @@ $(S)/bin/apimon-simulate: $(addprefix $(S)/,$(SIM_SRC:.c=.o)) $(S)/libapimon.a
 $(S)/unit: $(addprefix $(S)/,$(UNIT_SRC:.c=.o)) $(S)/libapimon.a
 	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) -lcriterion -lm
 
-san: $(S)/bin/apimon-ingest $(S)/bin/apimon-aggregate $(S)/bin/apimon-simulate \
-     $(S)/unit
+san: $(S)/bin/apimon-ingest $(S)/bin/apimon-aggregate $(S)/bin/apimon-render \
+     $(S)/bin/apimon-simulate $(S)/unit
 
 # ---- fuzzing (clang + libFuzzer) --------------------------------------------
 F = build/fuzz
@@ -111,6 +137,6 @@ install: all
 	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)
 
 clean:
-	rm -rf bin build lib/*.o lib/*.a ingest/*.o aggregate/*.o tools/*.o
+	rm -rf bin build lib/*.o lib/*.a ingest/*.o aggregate/*.o render/*.o tools/*.o
 
 .PHONY: all deps san fuzz test run bench install clean

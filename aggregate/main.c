@@ -28,7 +28,10 @@ run(struct agg *a, int rebuild)
 {
 	if (rollup_run(a, rebuild) || alerts_run(a) || retention_run(a))
 		return 1;
-	if (db_meta_set(a->db, "last_aggregate_ms", a->now_ms) != DB_OK) {
+	/* data_ms dates the site: it moves only when the rollups did. */
+	if (db_meta_set(a->db, "last_aggregate_ms", a->now_ms) != DB_OK ||
+	    (a->n.rows > 0 &&
+	    db_meta_set(a->db, "data_ms", a->now_ms) != DB_OK)) {
 		log_errx("%s: %s", a->conf->database, db_errmsg(a->db));
 		return 1;
 	}

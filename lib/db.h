@@ -134,6 +134,20 @@ enum db_rc	 db_stats_each(struct db *db, enum db_grain grain,
 		    const char *from, const char *to,
 		    int (*fn)(const struct db_stats *, void *), void *arg);
 
+/* One recent raw row, for the dashboard; valid during the callback only. */
+struct db_recent {
+	int64_t		 ts_ms;
+	const char	*source, *user_id, *command, *model, *status;
+	int64_t		 latency_us, tokens, cost_nusd;
+};
+
+/*
+ * Call fn for the limit newest raw rows (of source, when not NULL),
+ * newest first.
+ */
+enum db_rc	 db_recent_each(struct db *db, const char *source, int limit,
+		    int (*fn)(const struct db_recent *, void *), void *arg);
+
 /* ---- alerts and notifications -------------------------------------- */
 
 struct db_alert {

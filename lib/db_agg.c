@@ -61,6 +61,12 @@ static const char *const sql[AG__MAX] = {
 	[AG_FAILED] = "UPDATE deliveries SET attempts = attempts + 1,"
 	    " next_ms = ?3, last_error = ?4"
 	    " WHERE outbox_id = ?1 AND notifier = ?2",
+	[AG_RECENT] = "SELECT ts_ms, source, user_id, command, model, status,"
+	    " latency_us, tokens, cost_nusd FROM api_requests"
+	    " ORDER BY ts_ms DESC LIMIT ?2",
+	[AG_RECENT_SOURCE] = "SELECT ts_ms, source, user_id, command, model,"
+	    " status, latency_us, tokens, cost_nusd FROM api_requests"
+	    " WHERE source = ?1 ORDER BY ts_ms DESC LIMIT ?2",
 	[AG_ALERTS_LIST] = "SELECT id, rule, scope, day, severity, state,"
 	    " value, threshold, message, fired_ms, updated_ms, resolved_ms"
 	    " FROM alerts ORDER BY updated_ms DESC, id DESC LIMIT ?",
@@ -376,6 +382,37 @@ db_stats_each(struct db *db, enum db_grain grain, const char *from,
 		s.unpriced = sqlite3_column_int64(st, 17);
 		s.users = sqlite3_column_int64(st, 18);
 		if (fn(&s, arg) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? DB_OK : db_classify(rc);
+}
+
+enum db_rc
+db_recent_each(struct db *db, const char *source, int limit,
+    int (*fn)(const struct db_recent *, void *), void *arg)
+{
+	sqlite3_stmt		*st = stmt(db, source ? AG_RECENT_SOURCE :
+	    AG_RECENT);
+	struct db_recent	 r;
+	int			 rc;
+
+	if (st == NULL)
+		return DB_ERR;
+	if (source != NULL)
+		sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r.ts_ms = sqlite3_column_int64(st, 0);
+		r.source = (const char *)sqlite3_column_text(st, 1);
+		r.user_id = (const char *)sqlite3_column_text(st, 2);
+		r.command = (const char *)sqlite3_column_text(st, 3);
+		r.model = (const char *)sqlite3_column_text(st, 4);
+		r.status = (const char *)sqlite3_column_text(st, 5);
+		r.latency_us = sqlite3_column_int64(st, 6);
+		r.tokens = sqlite3_column_int64(st, 7);
+		r.cost_nusd = sqlite3_column_int64(st, 8);
+		if (fn(&r, arg) != 0)
 			break;
 	}
 	sqlite3_reset(st);

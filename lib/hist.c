@@ -58,9 +58,13 @@ hist_quantile(const struct hist *h, double q)
 		if (seen >= rank)
 			break;
 	}
-	if (i == 0)
-		return 1;
-	return llround(2 * pow(GAMMA, i) / (GAMMA + 1));
+	return hist_value(i);
+}
+
+int64_t
+hist_value(int i)
+{
+	return i <= 0 ? 1 : llround(2 * pow(GAMMA, i) / (GAMMA + 1));
 }
 
 static size_t

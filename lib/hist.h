@@ -24,6 +24,9 @@ struct hist {
 /* Bucket index of a value in microseconds. */
 int	 hist_index(int64_t us);
 
+/* The value a quantile answers for bucket i: its midpoint, in us. */
+int64_t	 hist_value(int i);
+
 /* Add one value. */
 void	 hist_add(struct hist *h, int64_t us);
 

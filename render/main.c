@@ -1,0 +1,173 @@
+/* main.c — apimon-render: writes the static site from the rollups. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "render.h"
+#include "ts.h"
+
+#define VERSION		"0.1.0"
+#define MAX_ALERTS	2000
+
+#ifndef APIMON_SHARE
+#define APIMON_SHARE	"."
+#endif
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: apimon-render [--config FILE] [--out DIR] "
+	    "[--now TIME]\n"
+	    "Writes the dashboard, reports and alert history into DIR\n"
+	    "(default: site_dir of the config); --now (RFC 3339) renders\n"
+	    "the site as of that moment.\n");
+}
+
+static int
+keep_row(const struct db_stats *s, void *arg)
+{
+	struct render	*r = arg;
+	struct dayrow	*d, *nr;
+	static size_t	 cap;
+
+	if (r->nrows == cap) {
+		cap = cap ? cap * 2 : 1024;
+		if ((nr = realloc(r->rows, cap * sizeof(*nr))) == NULL)
+			return 1;
+		r->rows = nr;
+	}
+	d = &r->rows[r->nrows];
+	memset(d, 0, sizeof(*d));
+	snprintf(d->day, sizeof(d->day), "%s", s->key);
+	if ((d->source = strdup(s->source)) == NULL ||
+	    (d->model = strdup(s->model)) == NULL) {
+		free(d->source);
+		return 1;
+	}
+	totals_add_stats(&d->t, s);
+	r->nrows++;
+	return 0;
+}
+
+static int
+keep_alert(const struct db_alert *a, void *arg)
+{
+	struct render	*r = arg;
+
+	r->alerts[r->nalerts++] = *a;
+	return 0;
+}
+
+/* Read every daily row and alert once; pages are built from memory. */
+static int
+load(struct render *r)
+{
+	int64_t	 v = -1;
+	char	 tomorrow[DAYBUF];
+
+	/* Rows dated after --now do not exist yet at that moment. */
+	tz_day(r->now_ms, tomorrow);
+	day_str(day_num(tomorrow) + 1, tomorrow);
+	if (db_stats_each(r->db, DB_DAILY, "0000", tomorrow, keep_row, r) ||
+	    (r->alerts = calloc(MAX_ALERTS, sizeof(*r->alerts))) == NULL ||
+	    db_alerts_each(r->db, MAX_ALERTS, keep_alert, r) ||
+	    db_meta_get(r->db, "data_ms", &v))
+		return -1;
+	r->data_ms = v >= 0 ? v : r->now_ms;
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "now", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct conf	 conf;
+	struct render	 r;
+	const char	*cfile = NULL, *now = NULL, *out = NULL;
+	char		 err[512], tdir[4096];
+	int		 ch, rc = 1;
+	size_t		 i;
+
+	log_init(argv[0]);
+	while ((ch = getopt_long(argc, argv, "c:o:n:hV", opts, NULL)) != -1)
+		switch (ch) {
+		case 'c':
+			cfile = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'n':
+			now = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			puts("apimon-render " VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	memset(&r, 0, sizeof(r));
+	if (now != NULL && ts_parse_rfc3339(now, &r.now_ms) != 0) {
+		log_errx("--now: \"%s\" is not an RFC 3339 time", now);
+		return 2;
+	}
+	if (now == NULL)
+		r.now_ms = ts_now_ms();
+	if (conf_load(&conf, cfile, err, sizeof(err)) != 0) {
+		log_errx("%s", err);
+		return 2;
+	}
+	r.conf = &conf;
+	r.out = out ? out : conf.site_dir;
+	r.share = getenv("APIMON_SHARE") ? getenv("APIMON_SHARE") :
+	    APIMON_SHARE;
+	tz_set(conf.timezone);
+	snprintf(tdir, sizeof(tdir), "%s/templates", r.share);
+	if (tpl_root(tdir) != 0) {
+		log_errx("%s: cannot use as the template folder", tdir);
+		goto out;
+	}
+	if (db_open(&r.db, conf.database, conf.ingest.synchronous, 30000,
+	    err, sizeof(err)) != DB_OK) {
+		log_errx("%s", err);
+		goto out;
+	}
+	if (load(&r) != 0) {
+		log_errx("%s: %s", conf.database, db_errmsg(r.db));
+		goto out;
+	}
+	/* Reports first: the dashboard links the newest one. */
+	if (static_run(&r) || reports_run(&r) || dashboard_run(&r) ||
+	    alerts_page_run(&r))
+		goto out;
+	printf("apimon-render: %s: %ld files written (%zu bytes), %ld "
+	    "unchanged\n", r.out, r.written, r.bytes, r.unchanged);
+	rc = 0;
+out:
+	db_close(r.db);
+	for (i = 0; i < r.nrows; i++) {
+		free(r.rows[i].source);
+		free(r.rows[i].model);
+	}
+	free(r.rows);
+	free(r.alerts);
+	conf_free(&conf);
+	return rc;
+}

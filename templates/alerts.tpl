@@ -1,0 +1,25 @@
+{{%AUTOESCAPE context="HTML"}}<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Alerts · apimon</title>
+<link rel="stylesheet" href="assets/style.css">
+</head>
+<body class="page alerts">
+<header class="top">
+  <a class="brand" href="index.html">apimon</a>
+  <nav><a href="index.html">Dashboard</a> <a href="reports/index.html">Reports</a> <a href="alerts.html">Alerts</a></nav>
+</header>
+<main>
+<h1>Alert history</h1>
+<p class="meta">Days in {{TIMEZONE}}; times in UTC. Newest first.</p>
+{{#NO_ALERTS}}<p>No alert has fired yet.</p>{{/NO_ALERTS}}
+<div class="scroll"><table class="data" id="alert-history">
+<thead><tr><th>Day</th><th>Rule</th><th>Scope</th><th>Severity</th><th>State</th><th>Message</th><th>Fired</th><th>Updated</th><th>Resolved</th></tr></thead>
+<tbody>
+{{#ALERT}}<tr class="alert {{SEVERITY}} {{STATE}}"><td>{{DAY}}</td><td>{{RULE}}</td><td>{{SCOPE}}</td><td>{{SEVERITY}}</td><td>{{STATE}}</td><td>{{MESSAGE}}</td><td><time datetime="{{FIRED}}">{{FIRED}}</time></td><td>{{UPDATED}}</td><td>{{RESOLVED}}</td></tr>
+{{/ALERT}}</tbody></table></div>
+</main>
+</body>
+</html>

@@ -1,0 +1,64 @@
+{{%AUTOESCAPE context="HTML"}}<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{TITLE}} · apimon</title>
+<link rel="stylesheet" href="../../assets/style.css">
+</head>
+<body class="page report">
+<header class="top">
+  <a class="brand" href="../../index.html">apimon</a>
+  <nav><a href="../../index.html">Dashboard</a> <a href="../index.html">Reports</a> <a href="../../alerts.html">Alerts</a></nav>
+</header>
+<main>
+<h1>{{TITLE}}</h1>
+<p class="meta"><time datetime="{{START}}">{{START}}</time> – <time datetime="{{END}}">{{END}}</time> ({{TIMEZONE}}) ·
+  <a href="{{JSON_URL}}">JSON</a> · <a href="{{CSV_URL}}">CSV</a></p>
+
+<section class="panel">
+<h2>Totals</h2>
+<div class="scroll"><table class="data" id="totals">
+<thead><tr><th></th><th>This period</th><th>Previous</th><th>Change</th></tr></thead>
+<tbody>
+{{#CMP}}<tr><th>{{LABEL}}</th><td>{{CUR}}</td><td>{{PREV}}</td><td>{{CHANGE}}</td></tr>
+{{/CMP}}</tbody></table></div>
+</section>
+
+<section class="panel">
+<h2>Requests</h2>
+<div class="chart-box"><canvas id="chart-series" aria-label="Requests over the period"></canvas></div>
+</section>
+
+<section class="panel">
+<h2>By source</h2>
+<div class="scroll"><table class="data" id="by-source">
+<thead><tr><th>Source</th><th>Requests</th><th>Success</th><th>Avg s</th><th>p95 s</th><th>Tokens</th><th>Cost $</th></tr></thead>
+<tbody>
+{{#SOURCE}}<tr><td>{{NAME}}</td><td>{{REQUESTS}}</td><td>{{SUCCESS}}</td><td>{{AVG}}</td><td>{{P95}}</td><td>{{TOKENS}}</td><td>{{COST}}</td></tr>
+{{/SOURCE}}</tbody></table></div>
+</section>
+
+<section class="panel">
+<h2>By model</h2>
+<div class="scroll"><table class="data" id="by-model">
+<thead><tr><th>Model</th><th>Requests</th><th>Success</th><th>Avg s</th><th>p95 s</th><th>Tokens</th><th>Cost $</th></tr></thead>
+<tbody>
+{{#MODEL}}<tr><td>{{NAME}}</td><td>{{REQUESTS}}</td><td>{{SUCCESS}}</td><td>{{AVG}}</td><td>{{P95}}</td><td>{{TOKENS}}</td><td>{{COST}}</td></tr>
+{{/MODEL}}</tbody></table></div>
+</section>
+
+<section class="panel">
+<h2>Alerts</h2>
+{{#NO_ALERTS}}<p>No alerts in this period.</p>{{/NO_ALERTS}}
+<ul class="alert-list">
+{{#ALERT}}<li class="alert {{SEVERITY}}"><strong>{{SEVERITY}}</strong> {{MESSAGE}} <span class="muted">({{SCOPE}}, {{DAY}}, {{STATE}})</span></li>
+{{/ALERT}}</ul>
+</section>
+</main>
+{{! SERIES_JSON is escaped by esc_json_script() for this spot: it holds no < > & /. }}
+<script type="application/json" id="report-series">{{SERIES_JSON:none}}</script>
+<script src="../../assets/chart.min.js"></script>
+<script src="../../assets/report.js"></script>
+</body>
+</html>

@@ -1,0 +1,31 @@
+{{%AUTOESCAPE context="HTML"}}<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Reports · apimon</title>
+<link rel="stylesheet" href="../assets/style.css">
+</head>
+<body class="page reports">
+<header class="top">
+  <a class="brand" href="../index.html">apimon</a>
+  <nav><a href="../index.html">Dashboard</a> <a href="index.html">Reports</a> <a href="../alerts.html">Alerts</a></nav>
+</header>
+<main>
+<h1>Reports</h1>
+<p class="meta">Days, ISO weeks and months in {{TIMEZONE}}, newest first. Each has HTML, JSON and CSV.</p>
+{{#EMPTY}}<p>No data yet.</p>{{/EMPTY}}
+<div class="report-columns">
+<section class="panel"><h2>Daily</h2><ul id="daily">
+{{#DAILY}}<li><a href="{{URL}}">{{LABEL}}</a></li>
+{{/DAILY}}</ul></section>
+<section class="panel"><h2>Weekly</h2><ul id="weekly">
+{{#WEEKLY}}<li><a href="{{URL}}">{{LABEL}}</a></li>
+{{/WEEKLY}}</ul></section>
+<section class="panel"><h2>Monthly</h2><ul id="monthly">
+{{#MONTHLY}}<li><a href="{{URL}}">{{LABEL}}</a></li>
+{{/MONTHLY}}</ul></section>
+</div>
+</main>
+</body>
+</html>
