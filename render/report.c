@@ -19,7 +19,7 @@ struct group {
 /* A report period: local days [from, to) and the one before it. */
 struct period {
 	const char	*type;		/* daily weekly monthly */
-	char		 label[16];	/* 2026-11-26, 2026-W48, 2026-11 */
+	char		 label[DAYBUF];	/* 2026-11-26, 2026-W48, 2026-11 */
 	char		 from[DAYBUF], to[DAYBUF];
 	char		 pfrom[DAYBUF], pto[DAYBUF];
 };
@@ -460,7 +460,7 @@ reports_run(struct render *r)
 {
 	struct period	 p, last = { NULL, "", "", "", "", "" };
 	struct tpl	*idx;
-	char		 day[DAYBUF] = "", week[16] = "", month[16] = "";
+	char		 day[DAYBUF] = "", week[DAYBUF] = "", month[DAYBUF] = "";
 	size_t		 i;
 	int		 rc = 0;
 
