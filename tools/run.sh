@@ -10,6 +10,7 @@ var=$root/var
 conf=$var/apimon.json
 
 mkdir -p "$var/nginx/logs" "$var/nginx/tmp" "$var/run"
+export APIMON_LOCK="$var/run/cron.lock"
 if [ ! -f "$conf" ]; then
 	cat >"$conf" <<JSON
 {
@@ -33,6 +34,9 @@ echo "run: seeding 30 days of simulated traffic"
 bin/apimon-simulate --days 30 --per-day 1000 --seed 1 |
 	bin/apimon-ingest --config "$conf" --import -
 
+echo "run: first rollup and render"
+cron/apimon-cron --config "$conf"
+
 if (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null; then
 	echo "run: port $port is in use; set APIMON_PORT=N to pick another" >&2
 	exit 1
@@ -50,6 +54,8 @@ events { worker_connections 1024; }
 http {
 	include /etc/nginx/mime.types;
 	access_log $var/nginx/logs/access.log;
+	gzip on;
+	gzip_types application/json text/css application/javascript text/csv;
 	client_body_temp_path $var/nginx/tmp/body;
 	fastcgi_temp_path $var/nginx/tmp/fastcgi;
 	proxy_temp_path $var/nginx/tmp/proxy;
@@ -63,12 +69,11 @@ http {
 			include /etc/nginx/fastcgi_params;
 			fastcgi_pass unix:$var/run/ingest.sock;
 		}
-		location = / {
-			try_files /index.html @nosite;
+		location /assets/ {
+			expires 1h;
 		}
-		location @nosite {
-			default_type text/plain;
-			return 200 "apimon is running. The dashboard appears here once apimon-render has written $root/public.\nPOST records to /api/log-request; GET /api/health.\n";
+		location /data/ {
+			add_header Cache-Control "no-store";
 		}
 	}
 }
@@ -98,6 +103,7 @@ kill -0 $pids 2>/dev/null || { echo "run: nginx did not start; see $var/nginx/lo
 cat <<MSG
 
 apimon is serving http://localhost:$port/  (Ctrl-C stops it)
+The dashboard is rebuilt every minute by cron/apimon-cron running here.
 
 Post a record:
   curl -s -H 'Content-Type: application/json' \\
@@ -107,4 +113,9 @@ Health:
   curl -s http://localhost:$port/api/health
 
 MSG
-wait
+# The cron job, in the foreground: every minute until Ctrl-C.
+while kill -0 $pids 2>/dev/null; do
+	sleep 60 &
+	wait $! || break
+	cron/apimon-cron --config "$conf" || true
+done
