@@ -103,8 +103,11 @@ $(S)/bin/apimon-simulate: $(addprefix $(S)/,$(SIM_SRC:.c=.o)) $(S)/libapimon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) -lm
 
-$(S)/unit: $(addprefix $(S)/,$(UNIT_SRC:.c=.o)) $(S)/libapimon.a
-	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) -lcriterion -lm
+# Unit tests link the library and apimon-render's parts (not its main).
+RENDER_PARTS = $(filter-out render/main.c,$(RENDER_SRC))
+$(S)/unit: $(addprefix $(S)/,$(UNIT_SRC:.c=.o)) \
+    $(addprefix $(S)/,$(RENDER_PARTS:.c=.o)) $(S)/render/tpl.o $(S)/libapimon.a
+	$(CXX) $(SAN) -o $@ $^ $(PKG_LIBS) -lctemplate -lcriterion -lm
 
 san: $(S)/bin/apimon-ingest $(S)/bin/apimon-aggregate $(S)/bin/apimon-render \
      $(S)/bin/apimon-simulate $(S)/unit

@@ -1,0 +1,168 @@
+/* test_render.c — the escapers and the ctemplate shim of apimon-render. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "render.h"
+
+#ifndef APIMON_SHARE
+#define APIMON_SHARE "."
+#endif
+
+Test(esc, json_script_never_closes_the_script_element)
+{
+	char	*s = esc_json_script("{\"c\":\"</script><script>alert(1)</script>\"}");
+
+	cr_assert_not_null(s);
+	cr_assert_null(strstr(s, "</"));
+	cr_assert_null(strchr(s, '<'));
+	cr_assert_str_eq(s, "{\"c\":\"\\u003c\\u002fscript\\u003e\\u003cscript"
+	    "\\u003ealert(1)\\u003c\\u002fscript\\u003e\"}");
+	free(s);
+}
+
+Test(esc, json_script_escapes_comment_openers_and_ampersands)
+{
+	char	*s = esc_json_script("\"<!-- a && b -->\"");
+
+	cr_assert_str_eq(s, "\"\\u003c!-- a \\u0026\\u0026 b --\\u003e\"");
+	free(s);
+}
+
+Test(esc, json_script_escapes_line_and_paragraph_separators)
+{
+	char	*s = esc_json_script("\"a\xe2\x80\xa8" "b\xe2\x80\xa9" "c\"");
+
+	cr_assert_str_eq(s, "\"a\\u2028b\\u2029c\"");
+	free(s);
+}
+
+Test(esc, json_script_leaves_other_text_alone)
+{
+	char	*s = esc_json_script("{\"k\":\"héllo \\\"q\\\" 1\"}");
+
+	cr_assert_str_eq(s, "{\"k\":\"héllo \\\"q\\\" 1\"}");
+	free(s);
+}
+
+Test(esc, json_script_keeps_the_json_value)
+{
+	const char	*in = "{\"a\":\"</b>&\",\"n\":[1,2]}";
+	char		*s = esc_json_script(in);
+	cJSON		*x = cJSON_Parse(in), *y = cJSON_Parse(s);
+
+	cr_assert_not_null(y);
+	cr_assert(cJSON_Compare(x, y, 1));
+	cJSON_Delete(x);
+	cJSON_Delete(y);
+	free(s);
+}
+
+Test(esc, csv_quotes_commas_quotes_and_newlines)
+{
+	char	*a = esc_csv("plain"), *b = esc_csv("a,b"), *c = esc_csv("say \"hi\"");
+	char	*d = esc_csv("two\nlines");
+
+	cr_assert_str_eq(a, "plain");
+	cr_assert_str_eq(b, "\"a,b\"");
+	cr_assert_str_eq(c, "\"say \"\"hi\"\"\"");
+	cr_assert_str_eq(d, "\"two\nlines\"");
+	free(a);
+	free(b);
+	free(c);
+	free(d);
+}
+
+Test(esc, csv_defuses_spreadsheet_formulas)
+{
+	char	*a = esc_csv("=HYPERLINK(\"x\")"), *b = esc_csv("-1+2"), *c = esc_csv("@x");
+
+	cr_assert_eq(a[0], '"');
+	cr_assert_eq(a[1], '\'');
+	cr_assert_str_eq(b, "'-1+2");
+	cr_assert_str_eq(c, "'@x");
+	free(a);
+	free(b);
+	free(c);
+}
+
+static char *
+expand(const char *text, const char *attr, const char *json)
+{
+	struct tpl	*t;
+	char		*out, *esc;
+	size_t		 len;
+
+	cr_assert_eq(tpl_root(APIMON_SHARE "/tests/unit/tpl"), 0);
+	t = tpl_new();
+	cr_assert_not_null(t);
+	tpl_set(t, "TEXT", text);
+	tpl_set(t, "ATTR", attr);
+	esc = esc_json_script(json);
+	tpl_set(t, "JSON", esc);
+	tpl_set(tpl_section(t, "ROW"), "V", "1");
+	tpl_set(tpl_section(t, "ROW"), "V", "2");
+	out = tpl_expand("escape.tpl", t, &len);
+	cr_assert_not_null(out);
+	cr_assert_eq(strlen(out), len);
+	tpl_free(t);
+	free(esc);
+	return out;
+}
+
+Test(tpl, escapes_html_text)
+{
+	char	*out = expand("<script>alert(1)</script> & co", "x", "{}");
+
+	cr_assert_null(strstr(out, "<script>alert"));
+	cr_assert_not_null(strstr(out, "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co"));
+	free(out);
+}
+
+Test(tpl, escapes_quotes_in_attributes)
+{
+	char	*out = expand("t", "\" onmouseover=\"alert(1)' x='y", "{}");
+
+	cr_assert_null(strstr(out, "\" onmouseover"));
+	cr_assert_not_null(strstr(out, "&quot; onmouseover=&quot;alert(1)&#39; x=&#39;y"));
+	free(out);
+}
+
+Test(tpl, repeats_sections)
+{
+	char	*out = expand("t", "a", "{}");
+
+	cr_assert_not_null(strstr(out, "<i>1</i><i>2</i>"));
+	free(out);
+}
+
+Test(tpl, json_in_script_cannot_break_out)
+{
+	char	*out = expand("t", "a", "{\"u\":\"</script><img src=x onerror=alert(1)>\"}");
+	char	*script = strstr(out, "<script");
+
+	cr_assert_not_null(script);
+	/* The only </script> is the template's own closing tag. */
+	cr_assert_null(strstr(strstr(script, ">") + 1, "</script><img"));
+	cr_assert_eq(strstr(out, "</script>"), strrchr(out, '<') - 0 ?
+	    strstr(out, "</script>") : NULL);
+	free(out);
+}
+
+Test(tpl, passes_invalid_utf8_without_crashing_and_escapes_markup)
+{
+	char	*out = expand("bad \xff\xfe <b>", "\xc3", "{}");
+
+	cr_assert_not_null(strstr(out, "&lt;b&gt;"));
+	free(out);
+}
+
+Test(tpl, missing_template_is_an_error)
+{
+	struct tpl	*t = tpl_new();
+
+	cr_assert_eq(tpl_root(APIMON_SHARE "/tests/unit/tpl"), 0);
+	cr_assert_null(tpl_expand("no-such.tpl", t, NULL));
+	tpl_free(t);
+}
