@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# bench/run.sh — every apimon benchmark: HTTP ingest (bench/ingest/run.sh),
+# then bulk import (bench/import/run.sh).  `make bench` builds and runs this.
+# The output is also saved to bench/out/bench-<UTC time>.txt (git-ignored).
+# Environment knobs are passed through; see bench/README.md.
+# Exit status: 0 when both benchmarks ran (whether or not they met their
+# goals: read the "goals" lines), 1 when either harness failed.
+set -eu -o pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$HERE/out"
+log=$HERE/out/bench-$(date -u +%Y%m%dT%H%M%SZ).txt
+
+{
+	rc=0
+	"$HERE/ingest/run.sh" || rc=1
+	echo
+	"$HERE/import/run.sh" || rc=1
+	exit "$rc"
+} 2>&1 | tee "$log"
+echo "saved: $log"
