@@ -14,7 +14,7 @@
 #define IMPORT_CHUNK		10000	/* records per import transaction */
 #define RETRY_AFTER_S		"1"	/* seconds, as sent */
 
-#define INGEST_THREADS		4	/* default request threads per worker */
+#define INGEST_THREADS		16	/* default request threads per worker */
 
 struct job;
 

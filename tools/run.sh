@@ -5,7 +5,7 @@ set -eu
 cd "$(dirname "$0")/.."
 root=$(pwd)
 port=${APIMON_PORT:-8001}
-workers=${APIMON_WORKERS:-2}
+workers=${APIMON_WORKERS:-1}
 var=$root/var
 conf=$var/apimon.json
 

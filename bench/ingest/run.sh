@@ -6,8 +6,8 @@
 #   /api/         bin/apimon-ingest via FastCGI       (POST /api/log-request)
 # for synchronous=normal, then synchronous=full, each with a fresh database.
 #
-# Environment (defaults):  WORKERS=4 (spawn-fcgi -F, both responders)
-#   FCGI_THREADS=4 (request threads per worker, --threads, both responders;
+# Environment (defaults):  WORKERS=1 (spawn-fcgi -F, both responders)
+#   FCGI_THREADS=16 (request threads per worker, --threads, both responders;
 #   4 is apimon-ingest's default)  CONNS=64  THREADS=2 (wrk)  DURATION=10s
 #   LAT_CONNS=8 (an extra bare/apimon pass at low concurrency for latency;
 #   0 skips it)  REPEAT=1 (interleaved runs per target; medians reported)
@@ -21,8 +21,8 @@ set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 
-WORKERS=${WORKERS:-4}
-FCGI_THREADS=${FCGI_THREADS:-4}
+WORKERS=${WORKERS:-1}
+FCGI_THREADS=${FCGI_THREADS:-16}
 CONNS=${CONNS:-64}
 LAT_CONNS=${LAT_CONNS:-8}
 REPEAT=${REPEAT:-1}
