@@ -2,6 +2,8 @@
 
 PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
+SHAREDIR  ?= $(PREFIX)/share/apimon
+MANDIR    ?= $(PREFIX)/share/man
 CC        ?= cc
 CLANG     ?= clang
 CFLAGS    ?= -O2 -g
@@ -135,9 +137,17 @@ run: all
 bench: all
 	@bench/run.sh
 
+# apimon-render finds $(SHAREDIR) from its own place: bin/../share/apimon.
 install: all
-	install -d $(DESTDIR)$(BINDIR)
-	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/templates \
+	    $(DESTDIR)$(SHAREDIR)/site $(DESTDIR)$(SHAREDIR)/examples \
+	    $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(PROGS) cron/apimon-cron $(DESTDIR)$(BINDIR)
+	install -m 644 templates/*.tpl $(DESTDIR)$(SHAREDIR)/templates
+	install -m 644 site/*.css site/*.js $(DESTDIR)$(SHAREDIR)/site
+	install -m 644 etc/apimon.json etc/nginx/apimon.conf etc/systemd/* \
+	    cron/crontab $(DESTDIR)$(SHAREDIR)/examples
+	install -m 644 docs/man/*.1 $(DESTDIR)$(MANDIR)/man1
 
 clean:
 	rm -rf bin build lib/*.o lib/*.a ingest/*.o aggregate/*.o render/*.o tools/*.o

@@ -307,7 +307,7 @@ static int
 parse_root(struct ctx *x, struct conf *c, const cJSON *root)
 {
 	static const char *const keys[] = { "database", "site_dir",
-	    "timezone", "ingest", "alerts", "notify", "retention", "prices",
+	    "timezone", "share_dir", "ingest", "alerts", "notify", "retention", "prices",
 	    NULL };
 	static const char *const rkeys[] = { "raw_days", NULL };
 	const cJSON	*o;
@@ -315,7 +315,8 @@ parse_root(struct ctx *x, struct conf *c, const cJSON *root)
 	if (check_keys(x, root, "", keys) ||
 	    get_string(x, root, "", "database", 1, &c->database) ||
 	    get_string(x, root, "", "site_dir", 1, &c->site_dir) ||
-	    get_string(x, root, "", "timezone", 1, &c->timezone))
+	    get_string(x, root, "", "timezone", 1, &c->timezone) ||
+	    get_string(x, root, "", "share_dir", 1, &c->share_dir))
 		return -1;
 	if (!valid_timezone(c->timezone))
 		return fail(x, "", "timezone", "unknown time zone \"%s\"",
@@ -461,6 +462,7 @@ conf_free(struct conf *c)
 	free(c->database);
 	free(c->site_dir);
 	free(c->timezone);
+	free(c->share_dir);
 	free(c->ingest.token);
 	memset(c, 0, sizeof(*c));
 }

@@ -28,6 +28,7 @@ struct conf {
 	char			*database;
 	char			*site_dir;
 	char			*timezone;
+	char			*share_dir;	/* templates/, site/; NULL: found */
 	struct {
 		char		*token;	/* "" when no token is required */
 		long		 max_body_bytes;

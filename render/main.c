@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "render.h"
@@ -23,6 +24,35 @@ usage(FILE *f)
 	    "Writes the dashboard, reports and alert history into DIR\n"
 	    "(default: site_dir of the config); --now (RFC 3339) renders\n"
 	    "the site as of that moment.\n");
+}
+
+/*
+ * Where templates/ and site/ are: $APIMON_SHARE, the config's share_dir,
+ * ../share/apimon beside the running program (an installed copy, under
+ * any PREFIX or DESTDIR), else the source tree it was built in.
+ */
+static const char *
+share_dir(const struct conf *c, char *buf, size_t size)
+{
+	char	 exe[4096], probe[4200], *slash;
+	ssize_t	 n;
+
+	if (getenv("APIMON_SHARE") != NULL)
+		return getenv("APIMON_SHARE");
+	if (c->share_dir != NULL)
+		return c->share_dir;
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0) {
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL) {
+			*slash = '\0';
+			if (snprintf(buf, size, "%.3000s/../share/apimon", exe) <
+			    (int)size && snprintf(probe, sizeof(probe),
+			    "%s/templates/dashboard.tpl", buf) <
+			    (int)sizeof(probe) && access(probe, R_OK) == 0)
+				return buf;
+		}
+	}
+	return APIMON_SHARE;
 }
 
 static int
@@ -93,7 +123,7 @@ main(int argc, char *argv[])
 	struct conf	 conf;
 	struct render	 r;
 	const char	*cfile = NULL, *now = NULL, *out = NULL;
-	char		 err[512], tdir[4096];
+	char		 err[512], tdir[4096], share[4096];
 	int		 ch, rc = 1;
 	size_t		 i;
 
@@ -136,8 +166,7 @@ main(int argc, char *argv[])
 	}
 	r.conf = &conf;
 	r.out = out ? out : conf.site_dir;
-	r.share = getenv("APIMON_SHARE") ? getenv("APIMON_SHARE") :
-	    APIMON_SHARE;
+	r.share = share_dir(&conf, share, sizeof(share));
 	tz_set(conf.timezone);
 	snprintf(tdir, sizeof(tdir), "%s/templates", r.share);
 	if (tpl_root(tdir) != 0) {

@@ -17,6 +17,7 @@
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light">
 <title>{{TITLE}}</title>
+<link rel="icon" href="data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'%3E%3Crect width='32' height='32' rx='8' fill='%234f46e5'/%3E%3Cpath d='M7 21l6-7 5 4 7-9' fill='none' stroke='%23fff' stroke-width='3' stroke-linecap='round' stroke-linejoin='round'/%3E%3C/svg%3E">
 <link rel="stylesheet" href="assets/style.css">
 </head>
 <body>
@@ -35,7 +36,7 @@
   </div>
 </header>
 
-<main class="page">
+<main class="dash">
   <p id="stale" class="stale" role="alert" hidden><strong>Stale data.</strong> <span id="stale-text">The data has not been updated for longer than three cron intervals.</span></p>
 
   <section id="alerts" class="alert-strip" aria-label="Active alerts">{{#ALERT}}

@@ -6,7 +6,7 @@ set -eu
 pkgs="gcc g++ make pkg-config libsqlite3-dev sqlite3 libcjson-dev libfcgi-dev
 spawn-fcgi nginx libcriterion-dev libcurl4-openssl-dev clang libclang-rt-14-dev
 libctemplate-dev libjs-chart.js
-python3 curl wrk"
+python3 curl wrk mandoc"
 [ $# -gt 0 ] && pkgs="$*"
 
 missing=""
