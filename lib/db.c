@@ -322,9 +322,8 @@ bind_text(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
 }
 
-/* Bind v, or NULL when v < 0 (absent). */
-static void
-bind_opt(sqlite3_stmt *st, int i, int64_t v)
+void
+db_bind_opt(sqlite3_stmt *st, int i, int64_t v)
 {
 	if (v < 0)
 		sqlite3_bind_null(st, i);
@@ -347,9 +346,9 @@ db_insert_request(struct db *db, const struct rec *r)
 	bind_text(st, 7, r->provider);
 	bind_text(st, 8, r->status);
 	sqlite3_bind_int64(st, 9, r->latency_us);
-	bind_opt(st, 10, r->ttft_us);
-	bind_opt(st, 11, r->input_tokens);
-	bind_opt(st, 12, r->output_tokens);
+	db_bind_opt(st, 10, r->ttft_us);
+	db_bind_opt(st, 11, r->input_tokens);
+	db_bind_opt(st, 12, r->output_tokens);
 	sqlite3_bind_int64(st, 13, r->tokens);
 	sqlite3_bind_int64(st, 14, r->cost_nusd);
 	bind_text(st, 15, rec_cost_source_name(r->cost_source));

@@ -150,15 +150,6 @@ col_opt(sqlite3_stmt *st, int col)
 	    sqlite3_column_int64(st, col);
 }
 
-static void
-bind_opt(sqlite3_stmt *st, int i, int64_t v)
-{
-	if (v < 0)
-		sqlite3_bind_null(st, i);
-	else
-		sqlite3_bind_int64(st, i, v);
-}
-
 
 enum db_rc
 db_meta_get(struct db *db, const char *key, int64_t *v)
@@ -477,7 +468,7 @@ db_alert_put(struct db *db, struct db_alert *a)
 	sqlite3_bind_text(st, 8, a->message, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 9, a->fired_ms);
 	sqlite3_bind_int64(st, 10, a->updated_ms);
-	bind_opt(st, 11, a->resolved_ms);
+	db_bind_opt(st, 11, a->resolved_ms);
 	if ((rc = done(st)) == DB_OK && a->id == 0)
 		a->id = sqlite3_last_insert_rowid(db->h);
 	return rc;

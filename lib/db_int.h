@@ -25,6 +25,9 @@ struct db {
 };
 
 enum db_rc	 db_classify(int rc);
+
+/* Bind v, or NULL when v < 0 (absent). */
+void		 db_bind_opt(sqlite3_stmt *st, int i, int64_t v);
 enum db_rc	 db_exec(struct db *db, const char *q, char *err, size_t errlen);
 
 /* Register apimon's SQL functions on db->h (db_agg.c). */

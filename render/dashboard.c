@@ -193,23 +193,13 @@ recent(struct dash *d)
 static cJSON *
 active_alerts(struct render *r, const char *today)
 {
-	cJSON	*arr = cJSON_CreateArray(), *o;
+	cJSON	*arr = cJSON_CreateArray();
 	size_t	 i;
 
-	for (i = 0; arr != NULL && i < r->nalerts; i++) {
-		const struct db_alert *a = &r->alerts[i];
-		if (strcmp(a->state, "resolved") == 0 ||
-		    strcmp(a->day, today) != 0 ||
-		    (o = cJSON_CreateObject()) == NULL)
-			continue;
-		cJSON_AddStringToObject(o, "rule", a->rule);
-		cJSON_AddStringToObject(o, "scope", a->scope);
-		cJSON_AddStringToObject(o, "day", a->day);
-		cJSON_AddStringToObject(o, "severity", a->severity);
-		cJSON_AddStringToObject(o, "state", a->state);
-		cJSON_AddStringToObject(o, "message", a->message);
-		cJSON_AddItemToArray(arr, o);
-	}
+	for (i = 0; arr != NULL && i < r->nalerts; i++)
+		if (strcmp(r->alerts[i].state, "resolved") != 0 &&
+		    strcmp(r->alerts[i].day, today) == 0)
+			cJSON_AddItemToArray(arr, alert_json(&r->alerts[i]));
 	return arr;
 }
 
@@ -264,6 +254,11 @@ dashboard_json(struct dash *d)
 static void
 fill_page(struct dash *d, struct tpl *t, cJSON *o, const char *esc)
 {
+	static const char *const rkeys[] = { "TIME", "time", "SOURCE",
+	    "source", "USER", "user_id", "COMMAND", "command", "MODEL",
+	    "model", "STATUS", "status", NULL };
+	static const char *const akeys[] = { "SEVERITY", "severity",
+	    "MESSAGE", "message", "SCOPE", "scope", "DAY", "day", NULL };
 	const cJSON	*it;
 	struct tpl	*row;
 	char		 buf[64];
@@ -278,18 +273,7 @@ fill_page(struct dash *d, struct tpl *t, cJSON *o, const char *esc)
 		if (n++ == RECENT_ROWS)
 			break;
 		row = tpl_section(t, "RECENT");
-		tpl_set(row, "TIME", cJSON_GetStringValue(
-		    cJSON_GetObjectItem(it, "time")));
-		tpl_set(row, "SOURCE", cJSON_GetStringValue(
-		    cJSON_GetObjectItem(it, "source")));
-		tpl_set(row, "USER", cJSON_GetStringValue(
-		    cJSON_GetObjectItem(it, "user_id")));
-		tpl_set(row, "COMMAND", cJSON_GetStringValue(
-		    cJSON_GetObjectItem(it, "command")));
-		tpl_set(row, "MODEL", cJSON_GetStringValue(
-		    cJSON_GetObjectItem(it, "model")));
-		tpl_set(row, "STATUS", cJSON_GetStringValue(
-		    cJSON_GetObjectItem(it, "status")));
+		tpl_from_json(row, it, rkeys);
 		snprintf(buf, sizeof(buf), "%.3f", cJSON_GetNumberValue(
 		    cJSON_GetObjectItem(it, "latency_s")));
 		tpl_set(row, "LATENCY", buf);
@@ -299,17 +283,8 @@ fill_page(struct dash *d, struct tpl *t, cJSON *o, const char *esc)
 		    cJSON_GetObjectItem(it, "cost_usd")));
 		tpl_set(row, "COST", buf);
 	}
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(o, "alerts")) {
-		row = tpl_section(t, "ALERT");
-		tpl_set(row, "SEVERITY", cJSON_GetStringValue(
-		    cJSON_GetObjectItem(it, "severity")));
-		tpl_set(row, "MESSAGE", cJSON_GetStringValue(
-		    cJSON_GetObjectItem(it, "message")));
-		tpl_set(row, "SCOPE", cJSON_GetStringValue(
-		    cJSON_GetObjectItem(it, "scope")));
-		tpl_set(row, "DAY", cJSON_GetStringValue(
-		    cJSON_GetObjectItem(it, "day")));
-	}
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(o, "alerts"))
+		tpl_from_json(tpl_section(t, "ALERT"), it, akeys);
 	if (d->r->latest[0] != '\0') {
 		tpl_show(t, "HAS_REPORT");
 		tpl_set(t, "LATEST_REPORT", d->r->latest);

@@ -68,6 +68,15 @@ void	 format_offset_time(int64_t ms, char *buf, size_t size);
 int64_t	 day_num(const char *day);
 void	 day_str(int64_t n, char *buf);	/* DAYBUF bytes */
 
+/* An alert as the site's JSON shows it. */
+cJSON	*alert_json(const struct db_alert *a);
+
+/*
+ * Set template keys from string members of o: pairs is a NULL-ended list
+ * of KEY, member names.
+ */
+void	 tpl_from_json(struct tpl *t, const cJSON *o, const char *const *pairs);
+
 /* Expand a template and write it; 0 or -1. */
 int	 page(struct render *r, const char *tpl, struct tpl *t,
 	    const char *rel);

@@ -291,48 +291,28 @@ series(struct render *r, const struct period *p)
 static cJSON *
 alerts_json(struct render *r, const struct period *p)
 {
-	cJSON	*arr = cJSON_CreateArray(), *o;
+	cJSON	*arr = cJSON_CreateArray();
 	size_t	 i;
 
-	for (i = 0; arr != NULL && i < r->nalerts; i++) {
-		const struct db_alert *a = &r->alerts[i];
-		if (strcmp(a->day, p->from) < 0 || strcmp(a->day, p->to) >= 0 ||
-		    (o = cJSON_CreateObject()) == NULL)
-			continue;
-		cJSON_AddStringToObject(o, "rule", a->rule);
-		cJSON_AddStringToObject(o, "scope", a->scope);
-		cJSON_AddStringToObject(o, "day", a->day);
-		cJSON_AddStringToObject(o, "severity", a->severity);
-		cJSON_AddStringToObject(o, "state", a->state);
-		cJSON_AddNumberToObject(o, "value", a->value);
-		cJSON_AddNumberToObject(o, "threshold", a->threshold);
-		cJSON_AddStringToObject(o, "message", a->message);
-		cJSON_AddItemToArray(arr, o);
-	}
+	for (i = 0; arr != NULL && i < r->nalerts; i++)
+		if (strcmp(r->alerts[i].day, p->from) >= 0 &&
+		    strcmp(r->alerts[i].day, p->to) < 0)
+			cJSON_AddItemToArray(arr, alert_json(&r->alerts[i]));
 	return arr;
 }
 
 static void
 html_alerts(struct tpl *t, cJSON *alerts)
 {
+	static const char *const keys[] = { "SEVERITY", "severity", "STATE",
+	    "state", "MESSAGE", "message", "SCOPE", "scope", "DAY", "day",
+	    NULL };
 	const cJSON	*a;
-	struct tpl	*row;
 
 	if (cJSON_GetArraySize(alerts) == 0)
 		tpl_show(t, "NO_ALERTS");
-	cJSON_ArrayForEach(a, alerts) {
-		row = tpl_section(t, "ALERT");
-		tpl_set(row, "SEVERITY", cJSON_GetStringValue(
-		    cJSON_GetObjectItem(a, "severity")));
-		tpl_set(row, "STATE", cJSON_GetStringValue(
-		    cJSON_GetObjectItem(a, "state")));
-		tpl_set(row, "MESSAGE", cJSON_GetStringValue(
-		    cJSON_GetObjectItem(a, "message")));
-		tpl_set(row, "SCOPE", cJSON_GetStringValue(
-		    cJSON_GetObjectItem(a, "scope")));
-		tpl_set(row, "DAY", cJSON_GetStringValue(
-		    cJSON_GetObjectItem(a, "day")));
-	}
+	cJSON_ArrayForEach(a, alerts)
+		tpl_from_json(tpl_section(t, "ALERT"), a, keys);
 }
 
 static int
