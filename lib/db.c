@@ -254,6 +254,12 @@ db_open(struct db **out, const char *path, enum conf_sync sync, int busy_ms,
 fail:
 	if (rc == DB_OK)
 		rc = DB_ERR;
+	/* Every message names the file, whichever step failed. */
+	if (strncmp(err, path, strlen(path)) != 0) {
+		char msg[512];
+		snprintf(msg, sizeof(msg), "%s", err);
+		snprintf(err, errlen, "%s: %s", path, msg);
+	}
 	db_close(db);
 	return rc;
 }

@@ -142,10 +142,11 @@ struct db_recent {
 };
 
 /*
- * Call fn for the limit newest raw rows (of source, when not NULL),
- * newest first.
+ * Call fn for the limit newest raw rows at or before until_ms (of source,
+ * when not NULL), newest first.
  */
-enum db_rc	 db_recent_each(struct db *db, const char *source, int limit,
+enum db_rc	 db_recent_each(struct db *db, const char *source,
+		    int64_t until_ms, int limit,
 		    int (*fn)(const struct db_recent *, void *), void *arg);
 
 /* ---- alerts and notifications -------------------------------------- */

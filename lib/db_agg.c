@@ -63,10 +63,10 @@ static const char *const sql[AG__MAX] = {
 	    " WHERE outbox_id = ?1 AND notifier = ?2",
 	[AG_RECENT] = "SELECT ts_ms, source, user_id, command, model, status,"
 	    " latency_us, tokens, cost_nusd FROM api_requests"
-	    " ORDER BY ts_ms DESC LIMIT ?2",
+	    " WHERE ts_ms <= ?3 ORDER BY ts_ms DESC LIMIT ?2",
 	[AG_RECENT_SOURCE] = "SELECT ts_ms, source, user_id, command, model,"
 	    " status, latency_us, tokens, cost_nusd FROM api_requests"
-	    " WHERE source = ?1 ORDER BY ts_ms DESC LIMIT ?2",
+	    " WHERE source = ?1 AND ts_ms <= ?3 ORDER BY ts_ms DESC LIMIT ?2",
 	[AG_ALERTS_LIST] = "SELECT id, rule, scope, day, severity, state,"
 	    " value, threshold, message, fired_ms, updated_ms, resolved_ms"
 	    " FROM alerts ORDER BY updated_ms DESC, id DESC LIMIT ?",
@@ -380,8 +380,8 @@ db_stats_each(struct db *db, enum db_grain grain, const char *from,
 }
 
 enum db_rc
-db_recent_each(struct db *db, const char *source, int limit,
-    int (*fn)(const struct db_recent *, void *), void *arg)
+db_recent_each(struct db *db, const char *source, int64_t until_ms,
+    int limit, int (*fn)(const struct db_recent *, void *), void *arg)
 {
 	sqlite3_stmt		*st = stmt(db, source ? AG_RECENT_SOURCE :
 	    AG_RECENT);
@@ -393,6 +393,7 @@ db_recent_each(struct db *db, const char *source, int limit,
 	if (source != NULL)
 		sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, limit);
+	sqlite3_bind_int64(st, 3, until_ms);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		r.ts_ms = sqlite3_column_int64(st, 0);
 		r.source = (const char *)sqlite3_column_text(st, 1);

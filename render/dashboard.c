@@ -168,8 +168,8 @@ recent(struct dash *d)
 	if ((d->recent = cJSON_CreateArray()) == NULL)
 		return -1;
 	for (i = 0; i < d->nsources; i++)
-		if (db_recent_each(d->r->db, d->sources[i], RECENT_ROWS,
-		    recent_row, d) != DB_OK)
+		if (db_recent_each(d->r->db, d->sources[i], d->r->now_ms,
+		    RECENT_ROWS, recent_row, d) != DB_OK)
 			return -1;
 	n = (size_t)cJSON_GetArraySize(d->recent);
 	if ((v = calloc(n ? n : 1, sizeof(*v))) == NULL ||

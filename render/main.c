@@ -81,12 +81,16 @@ keep_row(const struct db_stats *s, void *arg)
 	return 0;
 }
 
+/* Alerts of days after --now did not exist yet at that moment. */
 static int
 keep_alert(const struct db_alert *a, void *arg)
 {
 	struct render	*r = arg;
+	char		 today[TZ_DAY_LEN];
 
-	r->alerts[r->nalerts++] = *a;
+	tz_day(r->now_ms, today);
+	if (strcmp(a->day, today) <= 0)
+		r->alerts[r->nalerts++] = *a;
 	return 0;
 }
 

@@ -28,15 +28,28 @@ else
 	count unit 0 1
 fi
 
+# A suite whose last line is "NAME: N passed, N failed".
+suite() {	# name command...
+	local name=$1 line
+	shift
+	echo "== $name"
+	"$@" 2>&1 | tee "$out/$name.log"
+	line=$(grep -aE "^$name: [0-9]+ passed, [0-9]+ failed" "$out/$name.log" | tail -1)
+	if [ -n "$line" ]; then
+		count "$name" "$(awk '{print $2}' <<<"$line")" "$(awk '{print $4}' <<<"$line")"
+	else
+		count "$name" 0 1
+	fi
+}
+
 # Integration: real nginx + spawn-fcgi workers on 127.0.0.1.
-echo "== integration"
-python3 tests/integration/run.py --bin build/san/bin 2>&1 | tee "$out/integration.log"
-line=$(grep -aE '^integration: [0-9]+ passed, [0-9]+ failed' "$out/integration.log" | tail -1)
-if [ -n "$line" ]; then
-	count integration "$(awk '{print $2}' <<<"$line")" "$(awk '{print $4}' <<<"$line")"
-else
-	count integration 0 1
-fi
+suite integration python3 tests/integration/run.py --bin build/san/bin
+# The rendered site: report numbers against the raw rows, atomic writes.
+suite render python3 tests/integration/render.py --bin build/san/bin
+# A fresh directory end to end, make install, the Python client.
+suite e2e python3 tests/integration/e2e.py --bin build/san/bin
+# The pages in headless Chromium served by nginx.
+suite browser node tests/browser/run.mjs --bin build/san/bin
 
 # Fuzzing the record parser for a bounded time.
 echo "== fuzz (${FUZZ_SECONDS:-30} s)"

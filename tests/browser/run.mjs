@@ -1,0 +1,814 @@
+#!/usr/bin/env node
+/*
+ * apimon site in a real browser: headless Chromium (Debian's /usr/bin/chromium,
+ * driven by playwright-core; no browser is ever downloaded) against the static
+ * site served by a real nginx on 127.0.0.1.
+ *
+ *     node tests/browser/run.mjs --bin build/san/bin [-k PATTERN]...
+ *
+ * The site is built like the golden one of tests/integration/render.py:
+ * apimon-simulate --days 35 --per-day 2000 --seed 7 --end 2026-11-26T10:00:00Z
+ * | apimon-ingest --import -, apimon-aggregate --now, apimon-render --now, all
+ * in tests/out/browser/work/.  Screenshots go to tests/out/browser/*.png.
+ *
+ * Every expectation is computed here from data/dashboard.json (fetched from
+ * nginx) or from the records this script ingested, never read back from the
+ * page's own script.  A test fails on a wrong value, a console error, an
+ * uncaught page error, a failed or 4xx/5xx request, or a sanitizer report of
+ * a program it ran.  The last line of output is always
+ * "browser: N passed, N failed"; the exit status is 1 when anything failed.
+ */
+
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '..', '..');
+const OUT = path.join(ROOT, 'tests', 'out', 'browser');
+const WORK = path.join(OUT, 'work');
+const SAN = path.join(WORK, 'san');
+const SITE = path.join(WORK, 'site');
+const CONF = path.join(WORK, 'apimon.json');
+
+const NOW = '2026-11-26T10:00:00Z';
+const TODAY = '2026-11-26';                 // the local day of NOW in Asia/Taipei
+const ZONE = 'Asia/Taipei';
+const DEADLINE_MS = 170 * 1000;             // the whole run, watchdog included
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu',
+	'--disable-background-networking', '--disable-component-update',
+	'--disable-sync', '--no-first-run'];
+const RANGE_DAYS = { today: 1, '7d': 7, '30d': 30 };
+
+/* Markup that must stay text: ingested as user_id, command and model. */
+const XSS = {
+	img: '<img src=x onerror="window.__xss=1">',
+	script: '</script><script>window.__xss=2</script>',
+	attr: '"\'><svg onload=window.__xss=3>',
+	dialog: '<img src=x onerror=alert(4)>',
+	lines: 'line\u2028separator\u2029paragraph <b>bold</b> & done',
+};
+
+/* ---------------------------------------------------------------- args */
+
+function parseArgs(argv) {
+	const a = { bin: 'build/san/bin', k: [] };
+	for (let i = 0; i < argv.length; i++) {
+		if (argv[i] === '--bin')
+			a.bin = argv[++i];
+		else if (argv[i] === '-k')
+			a.k.push(argv[++i]);
+		else if (argv[i] === '--help' || argv[i] === '-h') {
+			console.log('usage: node tests/browser/run.mjs [--bin DIR] [-k PATTERN]...');
+			process.exit(0);
+		} else {
+			console.log(`unknown argument ${argv[i]}`);
+			console.log('browser: 0 passed, 1 failed');
+			process.exit(2);
+		}
+	}
+	a.bin = path.resolve(process.cwd(), a.bin);
+	return a;
+}
+
+const ARGS = parseArgs(process.argv.slice(2));
+
+/* ---------------------------------------------------------- assertions */
+
+class Failure extends Error {}
+
+function check(cond, msg) {
+	if (!cond)
+		throw new Failure(msg);
+}
+
+function eq(actual, expected, what) {
+	const a = JSON.stringify(actual), e = JSON.stringify(expected);
+	if (a !== e)
+		throw new Failure(`${what}: expected ${e}, got ${a}`);
+}
+
+/* Collects every mismatch of a test and fails once with all of them. */
+class Problems {
+	constructor() { this.items = []; }
+	add(msg) { this.items.push(msg); }
+	close(what) {
+		if (this.items.length) {
+			const more = this.items.length > 30 ?
+			    `\n    ... and ${this.items.length - 30} more` : '';
+			throw new Failure(`${this.items.length} problem(s) in ${what}:\n    ` +
+			    this.items.slice(0, 30).join('\n    ') + more);
+		}
+	}
+}
+
+/* ------------------------------------------------------------ programs */
+
+function env() {
+	const e = { ...process.env };
+	for (const k of Object.keys(e))
+		if (k.toLowerCase().endsWith('_proxy') || k === 'APIMON_CONFIG')
+			delete e[k];
+	e.ASAN_OPTIONS = `log_path=${SAN}/asan:detect_leaks=1:halt_on_error=1:abort_on_error=0`;
+	e.UBSAN_OPTIONS = `log_path=${SAN}/ubsan:print_stacktrace=1:halt_on_error=1`;
+	e.LSAN_OPTIONS = `log_path=${SAN}/lsan`;
+	return e;
+}
+
+const LOG = [];
+
+function run(prog, args, input) {
+	const argv = [path.join(ARGS.bin, prog), ...args.map(String)];
+	const t0 = Date.now();
+	const r = spawnSync(argv[0], argv.slice(1), { input, env: env(),
+	    maxBuffer: 256 * 1024 * 1024, timeout: 120000 });
+	const out = r.stdout ? r.stdout.toString() : '';
+	const err = r.stderr ? r.stderr.toString() : '';
+	LOG.push(`$ ${argv.join(' ')}\n# exit ${r.status} in ${Date.now() - t0} ms\n` +
+	    (prog === 'apimon-simulate' ? '' : out.slice(-2000)) +
+	    (err ? `# stderr:\n${err.slice(-2000)}` : ''));
+	fs.writeFileSync(path.join(WORK, 'commands.log'), LOG.join('\n'));
+	const reports = fs.existsSync(SAN) ? fs.readdirSync(SAN) : [];
+	check(reports.length === 0 && !/runtime error:|Sanitizer/.test(err),
+	    `${prog}: sanitizer report(s) ${reports.join(' ')} in ${SAN} ${err.slice(-1500)}`);
+	check(r.error === undefined, `${prog}: ${r.error}`);
+	check(r.status === 0, `${prog} ${args.join(' ')}: exit ${r.status}: ${err.slice(-800)}`);
+	return out;
+}
+
+function ingest(records) {
+	const data = typeof records === 'string' ? records :
+	    records.map((x) => JSON.stringify(x)).join('\n') + '\n';
+	const out = run('apimon-ingest', ['--config', CONF, '--import', '-'], data);
+	const m = /accepted (\d+), duplicates (\d+), rejected (\d+)/.exec(out);
+	check(m !== null, `apimon-ingest printed ${JSON.stringify(out)}`);
+	eq(Number(m[3]), 0, `records rejected by apimon-ingest (${out.trim()})`);
+	return Number(m[1]);
+}
+
+function aggregateAndRender() {
+	run('apimon-aggregate', ['--config', CONF, '--now', NOW]);
+	return run('apimon-render', ['--config', CONF, '--out', SITE, '--now', NOW]).trim();
+}
+
+function buildSite() {
+	fs.rmSync(WORK, { recursive: true, force: true });
+	fs.mkdirSync(SAN, { recursive: true });
+	fs.writeFileSync(CONF, JSON.stringify({
+		database: path.join(WORK, 'apimon.db'), site_dir: SITE,
+		timezone: ZONE,
+		prices: { 'gpt-4o-mini': { input_per_mtok: 0.15, output_per_mtok: 0.60 } },
+	}, null, 2) + '\n');
+	const sim = run('apimon-simulate', ['--days', 35, '--per-day', 2000,
+	    '--seed', 7, '--end', NOW]);
+	ingest(sim);
+	aggregateAndRender();
+}
+
+/* --------------------------------------------------------------- nginx */
+
+function freePort() {
+	return new Promise((resolve, reject) => {
+		const s = net.createServer();
+		s.once('error', reject);
+		s.listen(0, '127.0.0.1', () => {
+			const p = s.address().port;
+			s.close(() => resolve(p));
+		});
+	});
+}
+
+function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
+
+let NGINX = null;
+
+function nginxConf(dir, port) {
+	const user = process.getuid && process.getuid() === 0 ? 'user root;' : '';
+	/* The static part of etc/nginx/apimon.conf, on loopback. */
+	return `${user}
+worker_processes 1;
+daemon off;
+master_process on;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 256; }
+http {
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log ${dir}/access.log;
+    client_body_temp_path ${dir}/tmp/client_body;
+    proxy_temp_path ${dir}/tmp/proxy;
+    fastcgi_temp_path ${dir}/tmp/fastcgi;
+    uwsgi_temp_path ${dir}/tmp/uwsgi;
+    scgi_temp_path ${dir}/tmp/scgi;
+    server {
+        listen 127.0.0.1:${port};
+        server_name localhost;
+        root ${SITE};
+        index index.html;
+        gzip on;
+        gzip_types application/json text/css application/javascript text/csv;
+        location /data/ { add_header Cache-Control "no-store"; }
+        location /assets/ { expires 1h; add_header Cache-Control "public"; }
+    }
+}
+`;
+}
+
+async function startNginx() {
+	const dir = path.join(WORK, 'nginx');
+	fs.mkdirSync(path.join(dir, 'tmp'), { recursive: true });
+	for (let attempt = 0; attempt < 3; attempt++) {
+		const port = await freePort();
+		fs.writeFileSync(path.join(dir, 'nginx.conf'), nginxConf(dir, port));
+		const log = fs.openSync(path.join(dir, 'nginx.out'), 'a');
+		const p = spawn('nginx', ['-p', dir, '-c', path.join(dir, 'nginx.conf'),
+		    '-e', path.join(dir, 'error.log')], { stdio: ['ignore', log, log] });
+		fs.closeSync(log);
+		let exited = false;
+		p.on('exit', () => { exited = true; });
+		NGINX = p;
+		for (let i = 0; i < 100 && !exited; i++) {
+			try {
+				const r = await get(`http://127.0.0.1:${port}/index.html`);
+				if (r.status === 200)
+					return `http://127.0.0.1:${port}`;
+			} catch (e) { /* not up yet */ }
+			await sleep(50);
+		}
+		await stopNginx();
+	}
+	throw new Failure(`nginx did not start; see ${dir}/error.log`);
+}
+
+async function stopNginx() {
+	const p = NGINX;
+	NGINX = null;
+	if (!p || p.exitCode !== null || p.signalCode !== null)
+		return;
+	const done = new Promise((r) => p.once('exit', r));
+	p.kill('SIGQUIT');
+	const t = setTimeout(() => p.kill('SIGKILL'), 5000);
+	await done;
+	clearTimeout(t);
+}
+
+function get(url) {
+	return new Promise((resolve, reject) => {
+		const req = http.get(url, { timeout: 10000 }, (res) => {
+			const chunks = [];
+			res.on('data', (c) => chunks.push(c));
+			res.on('end', () => resolve({ status: res.statusCode,
+			    headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+		});
+		req.on('timeout', () => req.destroy(new Error('timeout')));
+		req.on('error', reject);
+	});
+}
+
+async function getJSON(rel) {
+	const r = await get(BASE + '/' + rel);
+	eq(r.status, 200, `GET /${rel}`);
+	return JSON.parse(r.body);
+}
+
+/* ------------------------------------------------------------- browser */
+
+let BROWSER = null;
+let BASE = null;
+
+/* A page that records everything that went wrong while it was open. */
+async function openPage(opts = {}) {
+	const ctx = await BROWSER.newContext({
+		viewport: opts.viewport || { width: 1280, height: 900 },
+		javaScriptEnabled: opts.js !== false,
+		timezoneId: opts.timezoneId || ZONE,
+		locale: 'en-US',
+		serviceWorkers: 'block',
+	});
+	const page = await ctx.newPage();
+	const problems = [];
+	const dialogs = [];
+	page.on('console', (m) => {
+		if (m.type() === 'error')
+			problems.push(`console error: ${m.text()}`);
+	});
+	page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+	page.on('requestfailed', (r) =>
+	    problems.push(`request failed: ${r.url()} ${r.failure() && r.failure().errorText}`));
+	page.on('response', (r) => {
+		if (r.status() >= 400)
+			problems.push(`HTTP ${r.status()} for ${r.url()}`);
+	});
+	page.on('dialog', async (d) => {
+		dialogs.push(`${d.type()}: ${d.message()}`);
+		await d.dismiss().catch(() => {});
+	});
+	/* Only the site itself may be loaded: nothing from a CDN. */
+	await ctx.route('**/*', (route) => {
+		const u = route.request().url();
+		if (u.startsWith(BASE + '/') || u.startsWith('data:') || u.startsWith('blob:'))
+			return route.continue();
+		problems.push(`request outside the site: ${u}`);
+		return route.abort();
+	});
+	return { ctx, page, problems, dialogs,
+		async close() { await ctx.close(); } };
+}
+
+/* Load the dashboard and wait until its first refresh has finished. */
+async function loadDashboard(p, hash = '') {
+	const r = await p.page.goto(`${BASE}/index.html${hash}`, { waitUntil: 'load' });
+	eq(r.status(), 200, 'GET /index.html');
+	await p.page.waitForFunction(() => window.apimon && window.apimon.charts &&
+	    window.apimon.charts.hourly && window.apimon.lastFetchOk !== null,
+	    null, { timeout: 15000 });
+}
+
+function noProblems(p, where) {
+	eq(p.problems, [], `errors on ${where}`);
+	eq(p.dialogs, [], `dialogs on ${where}`);
+}
+
+/* ------------------------------------------------- expected card values */
+
+/* The sums of data/dashboard.json over a range of days and sources. */
+function expectedCards(d, range, source) {
+	const n = d.days.length, k = RANGE_DAYS[range];
+	const srcs = source === 'all' ? d.sources : [source];
+	function sum(a, b) {
+		const t = { requests: 0, successes: 0, failures: 0, lat: 0, tokens: 0, cost: 0 };
+		for (const s of srcs) {
+			const x = d.daily[s];
+			for (let i = Math.max(0, a); i < b; i++) {
+				t.requests += x.requests[i];
+				t.successes += x.successes[i];
+				t.failures += x.failures[i];
+				t.lat += x.latency_sum_us[i];
+				t.tokens += x.tokens[i];
+				t.cost += x.cost_usd[i];
+			}
+		}
+		return {
+			requests: t.requests,
+			success_rate: t.requests ? 100 * t.successes / t.requests : null,
+			avg_latency: t.requests ? t.lat / t.requests / 1e6 : null,
+			tokens: t.tokens, cost: t.cost, failures: t.failures,
+		};
+	}
+	return { cur: sum(n - k, n), prev: sum(n - 2 * k, n - k) };
+}
+
+const CARDS = [
+	['card-requests', 'requests', true],
+	['card-success-rate', 'success_rate', false],  /* pp or relative: not specified */
+	['card-avg-latency', 'avg_latency', true],
+	['card-tokens', 'tokens', true],
+	['card-cost', 'cost', true],
+	['card-failures', 'failures', true],
+];
+
+/* "2,234" "97.1%" "2.11 s" "$4.2163" "$1,234.57" -> value and its decimals. */
+function parseShown(text) {
+	const t = text.trim();
+	if (t === '—' || t === '-' || t === '')
+		return null;
+	const m = /-?[0-9][0-9,]*(\.[0-9]+)?/.exec(t);
+	if (!m)
+		return undefined;
+	return { v: Number(m[0].replace(/,/g, '')), dec: m[1] ? m[1].length - 1 : 0 };
+}
+
+function parseChange(text) {
+	const t = text.trim();
+	if (t.startsWith('—'))
+		return null;
+	const m = /([▲▼+-]?)\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*%/.exec(t);
+	if (!m)
+		return undefined;
+	const v = Number(m[2].replace(/,/g, ''));
+	return m[1] === '▼' || m[1] === '-' ? -v : v;
+}
+
+async function readCards(page) {
+	return page.evaluate((ids) => ids.map((id) => {
+		const c = document.getElementById(id);
+		const d = c && c.querySelector('.change .delta');
+		return { value: c ? c.querySelector('.value').textContent : null,
+			change: d ? d.textContent : (c ? c.querySelector('.change').textContent : null) };
+	}), CARDS.map((c) => c[0]));
+}
+
+function compareCards(shown, exp, where, probs) {
+	CARDS.forEach(([id, key, checkChange], i) => {
+		const got = parseShown(shown[i].value);
+		const want = exp.cur[key];
+		if (want === null) {
+			if (got !== null)
+				probs.add(`${where} #${id}: expected "—" (no requests), shown "${shown[i].value}"`);
+		} else if (!got || Math.abs(got.v - want) > 0.5 * 10 ** -got.dec + 1e-9 * Math.abs(want)) {
+			probs.add(`${where} #${id}: expected ${want}, shown "${shown[i].value}"`);
+		}
+		if (!checkChange)
+			return;
+		const prev = exp.prev[key];
+		const pc = parseChange(shown[i].change);
+		if (want === null || prev === null || prev === 0) {
+			if (pc !== null)
+				probs.add(`${where} #${id} change: expected "—" (previous ${prev}), shown "${shown[i].change}"`);
+		} else {
+			const pct = (want - prev) / prev * 100;
+			if (pc === null || pc === undefined || Math.abs(pc - pct) > 0.05 + 1e-9)
+				probs.add(`${where} #${id} change: expected ${pct.toFixed(2)}% ` +
+				    `(${want} vs ${prev}), shown "${shown[i].change}"`);
+		}
+	});
+}
+
+async function choose(page, range, source) {
+	await page.click(`#range [data-range="${range}"]`);
+	await page.selectOption('#source', source);
+}
+
+/* --------------------------------------------------------------- tests */
+
+const TESTS = [];
+function test(name, fn) { TESTS.push({ name, fn }); }
+
+test('the dashboard loads without console errors, page errors or failed requests', async () => {
+	const p = await openPage();
+	try {
+		await loadDashboard(p);
+		eq(await p.page.evaluate(() => window.apimon.lastFetchOk), true,
+		    'the first refresh fetched data/dashboard.json');
+		noProblems(p, 'index.html');
+	} finally { await p.close(); }
+});
+
+test('a daily report page loads without errors and draws its chart', async () => {
+	const p = await openPage();
+	try {
+		const r = await p.page.goto(`${BASE}/reports/daily/${TODAY}.html`, { waitUntil: 'load' });
+		eq(r.status(), 200, `GET /reports/daily/${TODAY}.html`);
+		await p.page.waitForFunction(() => window.Chart &&
+		    Chart.getChart(document.getElementById('chart-series')), null, { timeout: 10000 });
+		const c = await p.page.evaluate(() => {
+			const ch = Chart.getChart(document.getElementById('chart-series'));
+			const b = ch.canvas.getBoundingClientRect();
+			return { w: b.width, h: b.height,
+				sums: ch.data.datasets.map((s) => s.data.reduce((x, y) => x + (+y || 0), 0)) };
+		});
+		check(c.w > 0 && c.h > 0, `report chart canvas is ${c.w}x${c.h}`);
+		check(c.sums.length > 0 && c.sums[0] > 0, `report chart datasets sums ${JSON.stringify(c.sums)}`);
+		const json = await getJSON(`reports/daily/${TODAY}.json`);
+		eq(c.sums[0], json.totals.requests, 'requests drawn in the daily chart');
+		noProblems(p, `reports/daily/${TODAY}.html`);
+	} finally { await p.close(); }
+});
+
+test('alerts.html and reports/index.html load without errors', async () => {
+	const p = await openPage();
+	try {
+		for (const rel of ['alerts.html', 'reports/index.html', 'docs/api.html']) {
+			const r = await p.page.goto(`${BASE}/${rel}`, { waitUntil: 'load' });
+			eq(r.status(), 200, `GET /${rel}`);
+		}
+		noProblems(p, 'alerts.html, reports/index.html, docs/api.html');
+	} finally { await p.close(); }
+});
+
+test('all four charts are drawn with data on canvases of non-zero size', async () => {
+	const p = await openPage();
+	try {
+		await loadDashboard(p);
+		const probs = new Problems();
+		for (const range of ['today', '30d']) {
+			await choose(p.page, range, 'all');
+			await sleep(50);
+			const charts = await p.page.evaluate(() => Object.entries(window.apimon.charts)
+			    .map(([k, ch]) => {
+				if (!ch)
+					return { k, missing: true };
+				const b = ch.canvas.getBoundingClientRect();
+				return { k, w: ch.canvas.width, h: ch.canvas.height, cw: b.width, ch: b.height,
+					nonzero: ch.data.datasets.map((s) => s.data.filter((v) => +v > 0).length) };
+			}));
+			eq(charts.map((c) => c.k).sort(), ['cost', 'hourly', 'latency', 'sources'],
+			    'window.apimon.charts');
+			for (const c of charts) {
+				if (c.missing) {
+					probs.add(`${range}: chart ${c.k} was not created`);
+					continue;
+				}
+				if (!(c.w > 0 && c.h > 0 && c.cw > 0 && c.ch > 0))
+					probs.add(`${range}: chart ${c.k} canvas ${c.w}x${c.h} (css ${c.cw}x${c.ch})`);
+				if (!c.nonzero.length || !c.nonzero.some((n) => n > 0))
+					probs.add(`${range}: chart ${c.k} has no non-zero data: ${JSON.stringify(c.nonzero)}`);
+			}
+		}
+		probs.close('the charts');
+		noProblems(p, 'index.html');
+	} finally { await p.close(); }
+});
+
+test('range and source switches set the cards to the sums of data/dashboard.json', async () => {
+	const d = await getJSON('data/dashboard.json');
+	const p = await openPage();
+	try {
+		await loadDashboard(p);
+		const options = await p.page.$$eval('#source option', (os) => os.map((o) => o.value));
+		eq(options, ['all', ...d.sources], '#source options');
+		const probs = new Problems();
+		const seen = {};
+		for (const range of ['today', '7d', '30d']) {
+			for (const source of ['all', ...d.sources]) {
+				await choose(p.page, range, source);
+				const shown = await readCards(p.page);
+				compareCards(shown, expectedCards(d, range, source), `${range}/${source}`, probs);
+				seen[`${range}/${source}`] = shown[0].value;
+				const pressed = await p.page.$$eval('#range [data-range]', (bs) =>
+				    bs.filter((b) => b.getAttribute('aria-pressed') === 'true')
+				    .map((b) => b.getAttribute('data-range')));
+				if (JSON.stringify(pressed) !== JSON.stringify([range]))
+					probs.add(`${range}/${source}: pressed range buttons ${JSON.stringify(pressed)}`);
+			}
+		}
+		check(seen['today/all'] !== seen['30d/all'] && seen['7d/all'] !== seen['30d/all'],
+		    `the requests card does not change with the range: ${JSON.stringify(seen)}`);
+		probs.close('the cards');
+		noProblems(p, 'index.html');
+	} finally { await p.close(); }
+});
+
+test('the recent table shows the 50 newest requests, or those of the chosen source', async () => {
+	const d = await getJSON('data/dashboard.json');
+	const p = await openPage();
+	try {
+		await loadDashboard(p);
+		const rows = () => p.page.$$eval('#recent tbody tr', (trs) => trs.map((tr) => ({
+			time: (tr.querySelector('time') || {}).getAttribute ?
+			    tr.querySelector('time').getAttribute('datetime') : null,
+			source: (tr.querySelector('td.source') || {}).textContent,
+		})));
+		const newest = (src) => d.recent.filter((r) => src === 'all' || r.source === src)
+		    .sort((a, b) => Date.parse(b.time) - Date.parse(a.time)).slice(0, 50)
+		    .map((r) => ({ time: r.time, source: r.source }));
+		for (const src of ['all', ...d.sources]) {
+			await choose(p.page, '30d', src);
+			const got = await rows();
+			const want = newest(src);
+			eq(got.length, want.length, `#recent tbody tr for source ${src}`);
+			eq(got, want, `recent rows (time, source) for ${src}, newest first`);
+		}
+		await choose(p.page, 'today', 'all');
+		eq((await rows()).length, 50, '#recent tbody tr for "all"');
+		noProblems(p, 'index.html');
+	} finally { await p.close(); }
+});
+
+test('at 390 px width no page scrolls sideways', async () => {
+	const p = await openPage({ viewport: { width: 390, height: 844 } });
+	try {
+		const widths = {};
+		await loadDashboard(p);
+		widths['index.html'] = await p.page.evaluate(() => document.documentElement.scrollWidth);
+		for (const rel of [`reports/daily/${TODAY}.html`, 'alerts.html', 'reports/index.html']) {
+			await p.page.goto(`${BASE}/${rel}`, { waitUntil: 'load' });
+			widths[rel] = await p.page.evaluate(() => document.documentElement.scrollWidth);
+		}
+		const wide = Object.entries(widths).filter(([, w]) => w > 390);
+		eq(wide, [], `document.documentElement.scrollWidth > 390 (all: ${JSON.stringify(widths)})`);
+		noProblems(p, 'the pages at 390 px');
+	} finally { await p.close(); }
+});
+
+test('"updated at" shows the data time, and a stale warning only after three cron intervals', async () => {
+	const d = await getJSON('data/dashboard.json');
+	const gen = Date.parse(d.generated);
+	const limit = 3 * (d.cron_interval_s || 60) * 1000;
+	const probs = new Problems();
+	for (const [age, stale] of [[60 * 1000, false], [limit + 60 * 1000, true]]) {
+		const p = await openPage();
+		try {
+			await p.page.clock.setFixedTime(new Date(gen + age));
+			await loadDashboard(p);
+			const s = await p.page.evaluate(() => ({
+				hidden: document.getElementById('stale').hidden,
+				datetime: document.getElementById('updated').getAttribute('datetime'),
+				text: document.getElementById('updated').textContent }));
+			if (s.hidden === stale)
+				probs.add(`data ${age / 1000} s old: #stale ${s.hidden ? 'hidden' : 'shown'}`);
+			if (s.datetime !== d.generated)
+				probs.add(`#updated datetime ${s.datetime}, generated ${d.generated}`);
+			/* 10:00Z is 18:00 in Asia/Taipei, the browser's zone here */
+			if (!s.text.includes('18:00'))
+				probs.add(`#updated text "${s.text}" lacks the local time 18:00`);
+			for (const x of p.problems)
+				probs.add(`data ${age / 1000} s old: ${x}`);
+		} finally { await p.close(); }
+	}
+	probs.close('the "updated at" line');
+});
+
+test('screenshots: dashboard at 1280 and 390 px, a daily report', async () => {
+	fs.mkdirSync(OUT, { recursive: true });
+	const shots = [];
+	for (const [w, h, name, rel] of [
+		[1280, 900, 'dashboard-desktop.png', 'index.html'],
+		[390, 844, 'dashboard-phone.png', 'index.html'],
+		[1280, 900, 'report-daily.png', `reports/daily/${TODAY}.html`],
+		[390, 844, 'report-daily-phone.png', `reports/daily/${TODAY}.html`]]) {
+		const p = await openPage({ viewport: { width: w, height: h } });
+		try {
+			if (rel === 'index.html')
+				await loadDashboard(p);
+			else
+				await p.page.goto(`${BASE}/${rel}`, { waitUntil: 'load' });
+			await sleep(600);	/* chart animations */
+			const file = path.join(OUT, name);
+			await p.page.screenshot({ path: file, fullPage: true });
+			check(fs.statSync(file).size > 10000, `${file} is nearly empty`);
+			shots.push(path.relative(ROOT, file));
+		} finally { await p.close(); }
+	}
+	console.log(`    screenshots: ${shots.join(', ')}`);
+});
+
+test('markup in user_id, command and model stays text on every page (XSS)', async () => {
+	const recs = [
+		{ user_id: XSS.img, command: XSS.script, model: XSS.attr },
+		{ user_id: XSS.attr, command: XSS.img, model: XSS.dialog },
+		{ user_id: XSS.script, command: XSS.lines, model: 'gpt-4o-mini', error: XSS.script },
+		{ user_id: XSS.lines, command: XSS.dialog, model: XSS.script.slice(0, 64) },
+	].map((x, i) => ({ request_id: `xss-${i}`, source: 'xss-probe', status: 'success',
+		execution_time: 0.5 + i, timestamp: `2026-11-26T09:59:5${5 + i}.000Z`,
+		provider: XSS.img, input_tokens: 10, output_tokens: 5, ...x }));
+	eq(ingest(recs), recs.length, 'markup records accepted');
+	aggregateAndRender();
+
+	const texts = [XSS.img, XSS.script, XSS.attr, XSS.dialog, XSS.lines];
+	const probs = new Problems();
+	async function page(rel, sel, want, opts = {}) {
+		const p = await openPage(opts);
+		try {
+			if (rel === 'index.html' && opts.js !== false)
+				await loadDashboard(p);
+			else
+				await p.page.goto(`${BASE}/${rel}`, { waitUntil: 'load' });
+			await sleep(300);	/* let any injected handler run */
+			const r = await p.page.evaluate(([s]) => {
+				const el = document.querySelector(s);
+				return { xss: typeof window.__xss === 'undefined' ? null : window.__xss,
+					text: el ? el.textContent : null,
+					injected: el ? el.querySelectorAll('img, svg, script, b').length : -1 };
+			}, [sel]);
+			const where = `${rel}${opts.js === false ? ' (no JavaScript)' : ''}`;
+			if (r.xss !== null)
+				probs.add(`${where}: window.__xss = ${r.xss}`);
+			if (r.text === null)
+				probs.add(`${where}: no ${sel}`);
+			else {
+				for (const t of want)
+					if (!r.text.includes(t))
+						probs.add(`${where}: ${sel} textContent lacks ${JSON.stringify(t)}`);
+				if (r.injected !== 0)
+					probs.add(`${where}: ${r.injected} element(s) made from data inside ${sel}`);
+			}
+			for (const x of p.problems)
+				probs.add(`${where}: ${x}`);
+			for (const x of p.dialogs)
+				probs.add(`${where}: dialog fired: ${x}`);
+		} finally { await p.close(); }
+	}
+	/* the table drawn by dashboard.js, and the one rendered for no-JS readers */
+	await page('index.html', '#recent tbody', texts);
+	await page('index.html', '#recent tbody', texts, { js: false });
+	/* the unpriced-model alerts name the models */
+	await page('index.html', '#alerts', [XSS.attr, XSS.dialog]);
+	await page('alerts.html', '#alert-history', [XSS.attr, XSS.dialog]);
+	await page(`reports/daily/${TODAY}.html`, '#by-model', [XSS.attr, XSS.dialog, XSS.script.slice(0, 64)]);
+	await page(`reports/daily/${TODAY}.html`, '.alert-list', [XSS.attr, XSS.dialog]);
+	const d = await getJSON('data/dashboard.json');
+	const mine = d.recent.filter((r) => r.source === 'xss-probe');
+	eq(mine.map((r) => [r.user_id, r.command]).sort(),
+	    recs.map((r) => [r.user_id, r.command]).sort(), 'markup rows in data/dashboard.json');
+	probs.close('the pages with markup in the data');
+});
+
+test('the dashboard refreshes its data in place after a new render', async () => {
+	const p = await openPage();
+	try {
+		await loadDashboard(p, '#range=today&source=all');
+		const before = await readCards(p.page);
+		const d0 = await getJSON('data/dashboard.json');
+		await p.page.evaluate(() => { window.__sameDocument = 1; });
+
+		ingest([{ request_id: 'live-refresh-1', source: 'web', status: 'error',
+			execution_time: 3.25, timestamp: '2026-11-26T09:59:59.500Z',
+			user_id: 'live-refresh-probe', command: 'live refresh probe',
+			model: 'gpt-4o-mini', input_tokens: 1000, output_tokens: 500 }]);
+		aggregateAndRender();
+		const d1 = await getJSON('data/dashboard.json');
+		const e0 = expectedCards(d0, 'today', 'all'), e1 = expectedCards(d1, 'today', 'all');
+		eq(e1.cur.requests - e0.cur.requests, 1, 'requests today in data/dashboard.json after the new record');
+
+		const hasRefresh = await p.page.evaluate(() =>
+		    typeof (window.apimon && window.apimon.refresh) === 'function');
+		if (hasRefresh) {
+			const r = await p.page.evaluate(() => window.apimon.refresh());
+			eq(r, true, 'window.apimon.refresh() resolved (true = new data drawn)');
+		} else {
+			/* no hook: wait for the page's own 60 s timer on a fake clock */
+			await p.page.clock.runFor(61000);
+			await p.page.waitForFunction((v) => document.querySelector(
+			    '#card-requests .value').textContent !== v, before[0].value, { timeout: 10000 });
+		}
+		const after = await readCards(p.page);
+		check(after[0].value !== before[0].value,
+		    `#card-requests .value did not change: "${before[0].value}"`);
+		const probs = new Problems();
+		compareCards(after, e1, 'after refresh today/all', probs);
+		probs.close('the cards after the refresh');
+		eq(await p.page.evaluate(() => window.__sameDocument), 1, 'same document (no reload)');
+		const first = await p.page.$eval('#recent tbody tr td.command', (td) => td.textContent);
+		eq(first, 'live refresh probe', 'newest row of the recent table after the refresh');
+		noProblems(p, 'index.html during the refresh');
+	} finally { await p.close(); }
+});
+
+/* ---------------------------------------------------------------- main */
+
+async function cleanup() {
+	if (BROWSER) {
+		const b = BROWSER;
+		BROWSER = null;
+		await b.close().catch(() => {});
+	}
+	await stopNginx().catch(() => {});
+}
+
+function selected() {
+	if (!ARGS.k.length)
+		return TESTS;
+	return TESTS.filter((t) => ARGS.k.some((k) => t.name.toLowerCase().includes(k.toLowerCase())));
+}
+
+async function main() {
+	let passed = 0, failed = 0;
+	const t0 = Date.now();
+	const watchdog = setTimeout(async () => {
+		console.log(`FAIL the run took longer than ${DEADLINE_MS / 1000} s; stopping`);
+		await cleanup();
+		console.log(`browser: ${passed} passed, ${failed + 1} failed`);
+		process.exit(1);
+	}, DEADLINE_MS);
+	for (const sig of ['SIGINT', 'SIGTERM']) {
+		process.on(sig, async () => {
+			await cleanup();
+			console.log(`browser: ${passed} passed, ${failed + 1} failed`);
+			process.exit(1);
+		});
+	}
+	try {
+		for (const prog of ['apimon-simulate', 'apimon-ingest', 'apimon-aggregate', 'apimon-render'])
+			check(fs.existsSync(path.join(ARGS.bin, prog)), `${path.join(ARGS.bin, prog)}: not found (make san)`);
+		check(fs.existsSync(CHROMIUM), `${CHROMIUM}: not found (apt-get install -y chromium)`);
+		const t1 = Date.now();
+		buildSite();
+		BASE = await startNginx();
+		BROWSER = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS,
+			headless: true, timeout: 30000 });
+		console.log(`ok   the site is built and served at ${BASE} (${((Date.now() - t1) / 1000).toFixed(1)} s)`);
+		passed++;
+	} catch (e) {
+		console.log(`FAIL setup: ${e instanceof Failure ? e.message : e.stack}`);
+		await cleanup();
+		clearTimeout(watchdog);
+		console.log(`browser: ${passed} passed, ${failed + 1} failed`);
+		process.exit(1);
+	}
+	for (const t of selected()) {
+		const t1 = Date.now();
+		try {
+			await t.fn();
+			passed++;
+			console.log(`ok   ${t.name} (${((Date.now() - t1) / 1000).toFixed(1)} s)`);
+		} catch (e) {
+			failed++;
+			console.log(`FAIL ${t.name} (${((Date.now() - t1) / 1000).toFixed(1)} s)\n    ` +
+			    (e instanceof Failure ? e.message : e.stack));
+		}
+	}
+	await cleanup();
+	clearTimeout(watchdog);
+	console.log(`# ${((Date.now() - t0) / 1000).toFixed(1)} s; output under ${path.relative(ROOT, OUT)}`);
+	console.log(`browser: ${passed} passed, ${failed} failed`);
+	process.exit(failed || !passed ? 1 : 0);
+}
+
+main();

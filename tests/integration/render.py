@@ -1,0 +1,1158 @@
+#!/usr/bin/env python3
+"""apimon-render golden tests: every number of the rendered site, checked
+against an independent computation from the raw api_requests rows.
+
+    python3 tests/integration/render.py --bin build/san/bin [-k PATTERN]...
+
+The golden dataset is apimon-simulate --days 35 --per-day 2000 --seed 7
+--end 2026-11-26T10:00:00Z plus a few hand-made records (local-midnight,
+ISO-week and month boundaries, an unpriced model, a reported cost over the
+daily limit, markup in user-supplied strings, a latency of 0 and of a day).
+It goes through apimon-ingest --import and apimon-aggregate --now, and
+apimon-render --now 2026-11-26T10:00:00Z writes the site under
+tests/out/render/golden/site.  Every expectation below is computed here from
+the api_requests rows (zoneinfo for local days, ISO weeks starting on Monday
+in the configured zone), never from the rollups, except where a test says it
+compares with daily_stats on purpose.
+
+Comparison rules (the "contract" these tests enforce):
+  * counts (requests, successes, failures, tokens, input_tokens,
+    output_tokens) are exact;
+  * success_rate = successes / requests, avg_latency_s = sum latency_us /
+    requests / 1e6: relative 1e-12;
+  * cost_usd = sum cost_nusd / 1e9: relative 1e-9;
+  * p50/p95/p99_latency_s: within 2 % (+ 1 us) of the exact nearest-rank
+    percentile (rank = ceil(q * N)) of latency_us / 1e6.
+
+A test FAILS on a wrong value, an unexpected exit status, or any
+sanitizer report of a program it ran.  Python 3 standard library only; no
+network.  The last line of output is always "render: N passed, N failed";
+the exit status is 1 when anything failed.
+"""
+
+import argparse
+import csv
+import datetime
+import fnmatch
+import io
+import json
+import math
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from fractions import Fraction
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "tests" / "out" / "render"
+BIN = None                      # Path, set by main()
+
+NOW = "2026-11-26T10:00:00Z"
+PAST_NOW = "2026-11-20T04:00:00Z"       # 12:00 local, six days earlier
+ZONE = "Asia/Taipei"
+DST_ZONE = "America/New_York"           # 2026-11-01 has 25 hours there
+PRICES = {"gpt-4o-mini": {"input_per_mtok": 0.15, "output_per_mtok": 0.60},
+          "gpt-4o": {"input_per_mtok": 2.5, "output_per_mtok": 10.0}}
+
+HOUR_MS = 3600 * 1000
+DASH_DAYS = 60
+DASH_HOURS = 720
+RECENT_ROWS = 50
+PAGE_BUDGET = 150 * 1024
+GAMMA = 1.02 / 0.98                     # lib/hist.h
+
+COUNT_FIELDS = ("requests", "successes", "failures", "tokens",
+                "input_tokens", "output_tokens")
+TOTAL_FIELDS = ("requests", "successes", "failures", "success_rate",
+                "avg_latency_s", "p50_latency_s", "p95_latency_s",
+                "p99_latency_s", "tokens", "input_tokens", "output_tokens",
+                "cost_usd")
+QUANTILES = (("p50_latency_s", "0.50"), ("p95_latency_s", "0.95"),
+             ("p99_latency_s", "0.99"))
+
+RENDER_RE = re.compile(r"^apimon-render: (.+): (\d+) files written "
+                       r"\((\d+) bytes\), (\d+) unchanged$")
+
+# Markup that must stay text wherever it lands (HTML, attributes, JSON in
+# <script>).  Models are at most 64 characters.
+MARKUP_MODEL = "<i>m&amp;\"'</i></script><!--"
+MARKUP_USER = "<img src=x onerror=\"window.__xss=1\">"
+MARKUP_COMMAND = "</script><script>window.__xss=2</script>\u2028\u2029"
+
+
+def hand_made():
+    """Records at the edges of days, weeks and months in Asia/Taipei
+    (UTC+8), and odd values; each one documents what it is for."""
+    def r(rid, ts, **kw):
+        d = {"request_id": "hand-" + rid, "source": "edge-job_1",
+             "status": "success", "execution_time": 1.0, "timestamp": ts,
+             "model": "gpt-4o-mini", "input_tokens": 100,
+             "output_tokens": 20}
+        d.update(kw)
+        return {k: v for k, v in d.items() if v is not None}
+    return [
+        # last and first millisecond of the local day 2026-11-26 (Thursday)
+        r("day-end", "2026-11-25T15:59:59.999Z", status="timeout",
+          execution_time=0.0),
+        r("day-start", "2026-11-25T16:00:00.000Z", execution_time=86400),
+        # Sunday 23:59:59.999 and Monday 00:00 local: ISO weeks W47 / W48
+        r("week-end", "2026-11-22T15:59:59.999Z", status="rate_limited"),
+        r("week-start", "2026-11-22T16:00:00.000Z", status="error",
+          error="upstream 502"),
+        # 2026-10-31 23:59:59.999 and 2026-11-01 00:00 local: months
+        r("month-end", "2026-10-31T15:59:59.999Z", execution_time=0.25),
+        r("month-start", "2026-10-31T16:00:00.000Z", execution_time=7.5),
+        # no model at all (by_model ""), tokens only as a total
+        r("no-model", "2026-11-26T01:00:00Z", model=None, input_tokens=None,
+          output_tokens=None, tokens_used=4242),
+        # a model without a price and without a reported cost: cost 0 and
+        # an "unpriced" alert naming it (markup in the model name, too)
+        r("unpriced", "2026-11-26T02:00:00Z", model=MARKUP_MODEL,
+          user_id=MARKUP_USER, command=MARKUP_COMMAND),
+        # a reported cost over the $10 daily limit: a critical alert
+        r("expensive", "2026-11-24T05:00:00Z", model="gpt-4o", cost=12.5,
+          source="web", input_tokens=900000, output_tokens=100000),
+        # Unix-seconds timestamp, large token counts, unicode command
+        r("unix-ts", 1795600800, command="総結 — résumé ✓", source="web",
+          input_tokens=123456, output_tokens=654321),
+    ]
+
+
+class Failure(AssertionError):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Failure(msg)
+
+
+def eq(actual, expected, what):
+    if actual != expected:
+        raise Failure(f"{what}: expected {expected!r}, got {actual!r}")
+
+
+class Problems:
+    """Collects every mismatch of a test, then fails once with all of them."""
+
+    def __init__(self):
+        self.items = []
+
+    def add(self, msg):
+        self.items.append(msg)
+
+    def close(self, what):
+        if self.items:
+            head = "\n    ".join(self.items[:25])
+            more = len(self.items) - 25
+            raise Failure(f"{len(self.items)} wrong value(s) in {what}:\n    "
+                          f"{head}" + (f"\n    ... and {more} more"
+                                       if more > 0 else ""))
+
+
+# --------------------------------------------------------------------------
+# time, calendar
+# --------------------------------------------------------------------------
+
+def ms_of(iso):
+    return int(round(datetime.datetime.fromisoformat(
+        iso.replace("Z", "+00:00")).timestamp() * 1000))
+
+
+def local_day(ms, zone):
+    return datetime.datetime.fromtimestamp(
+        ms / 1000, ZoneInfo(zone)).strftime("%Y-%m-%d")
+
+
+def local_midnight(day, zone):
+    """The first instant of a local day, as an aware datetime."""
+    z = ZoneInfo(zone)
+    d = datetime.date.fromisoformat(day)
+    for h in range(24):
+        t = datetime.datetime(d.year, d.month, d.day, h, tzinfo=z)
+        u = t.astimezone(datetime.timezone.utc).astimezone(z)
+        if u.replace(tzinfo=None) == t.replace(tzinfo=None):
+            return u
+    raise ValueError(day)
+
+
+def rfc3339_local(dt):
+    s = dt.isoformat()
+    return s[:-6] + "Z" if s.endswith("+00:00") else s
+
+
+def add_days(day, n):
+    return (datetime.date.fromisoformat(day) +
+            datetime.timedelta(days=n)).isoformat()
+
+
+def iso_week_label(day):
+    y, w, _ = datetime.date.fromisoformat(day).isocalendar()
+    return f"{y:04d}-W{w:02d}"
+
+
+class Period:
+    """A report period: local days [first, after) and the one before."""
+
+    def __init__(self, kind, label, first, after, pfirst, pafter):
+        self.kind, self.label = kind, label
+        self.first, self.after = first, after
+        self.pfirst, self.pafter = pfirst, pafter
+
+    def __contains__(self, day):
+        return self.first <= day < self.after
+
+    def in_previous(self, day):
+        return self.pfirst <= day < self.pafter
+
+
+def period(kind, day):
+    d = datetime.date.fromisoformat(day)
+    if kind == "daily":
+        return Period(kind, day, day, add_days(day, 1), add_days(day, -1), day)
+    if kind == "weekly":
+        mon = (d - datetime.timedelta(days=d.weekday())).isoformat()
+        return Period(kind, iso_week_label(day), mon, add_days(mon, 7),
+                      add_days(mon, -7), mon)
+    first = d.replace(day=1)
+    after = (first + datetime.timedelta(days=32)).replace(day=1)
+    pfirst = (first - datetime.timedelta(days=1)).replace(day=1)
+    return Period(kind, f"{d.year:04d}-{d.month:02d}", first.isoformat(),
+                  after.isoformat(), pfirst.isoformat(), first.isoformat())
+
+
+# --------------------------------------------------------------------------
+# expectations from raw rows
+# --------------------------------------------------------------------------
+
+def exact_quantile(sorted_values, q):
+    n = len(sorted_values)
+    if n == 0:
+        return 0
+    rank = max(1, math.ceil(Fraction(q) * n))
+    return sorted_values[rank - 1]
+
+
+def hist_index(us):
+    if us <= 1:
+        return 0
+    i = max(1, math.ceil(math.log(us) / math.log(GAMMA)))
+    while i > 1 and GAMMA ** (i - 1) >= us:
+        i -= 1
+    while GAMMA ** i < us:
+        i += 1
+    return min(i, 639)
+
+
+def hist_value(i):
+    return 1 if i == 0 else round(2 * GAMMA ** i / (GAMMA + 1))
+
+
+class Acc:
+    """The totals of a set of raw rows."""
+
+    def __init__(self):
+        self.n = self.ok = self.lat = self.tok = self.inp = self.outp = 0
+        self.cost = 0
+        self.lats = []
+
+    def add(self, row):
+        self.n += 1
+        self.ok += row["status"] == "success"
+        self.lat += row["latency_us"]
+        self.tok += row["tokens"]
+        self.inp += row["input_tokens"] or 0
+        self.outp += row["output_tokens"] or 0
+        self.cost += row["cost_nusd"]
+        self.lats.append(row["latency_us"])
+        return self
+
+    def expected(self):
+        n = self.n
+        return {"requests": n, "successes": self.ok, "failures": n - self.ok,
+                "success_rate": self.ok / n if n else 0,
+                "avg_latency_s": self.lat / n / 1e6 if n else 0,
+                "tokens": self.tok, "input_tokens": self.inp,
+                "output_tokens": self.outp, "cost_usd": self.cost / 1e9,
+                "_lats": sorted(self.lats)}
+
+
+def close_rel(a, b, rel, abs_tol=0.0):
+    return abs(a - b) <= max(rel * max(abs(a), abs(b)), abs_tol)
+
+
+def compare_totals(got, exp, where, probs):
+    """One JSON totals object against Acc.expected()."""
+    if not isinstance(got, dict):
+        probs.add(f"{where}: not an object: {got!r}")
+        return
+    for f in TOTAL_FIELDS:
+        if f not in got:
+            probs.add(f"{where}.{f}: missing")
+    for f in COUNT_FIELDS:
+        if f in got and got[f] != exp[f]:
+            probs.add(f"{where}.{f}: expected {exp[f]}, got {got[f]}")
+    for f in ("success_rate", "avg_latency_s"):
+        if f in got and not close_rel(got[f], exp[f], 1e-12, 1e-15):
+            probs.add(f"{where}.{f}: expected {exp[f]!r}, got {got[f]!r}")
+    if "cost_usd" in got and not close_rel(got["cost_usd"], exp["cost_usd"],
+                                           1e-9, 1e-15):
+        probs.add(f"{where}.cost_usd: expected {exp['cost_usd']!r}, got "
+                  f"{got['cost_usd']!r} (1e-9 relative)")
+    for f, q in QUANTILES:
+        if f not in got:
+            continue
+        want = exact_quantile(exp["_lats"], q) / 1e6
+        if abs(got[f] - want) > 0.02 * want + 1e-6:
+            probs.add(f"{where}.{f}: exact nearest-rank {want!r}, got "
+                      f"{got[f]!r} (off by more than 2 %)")
+
+
+# --------------------------------------------------------------------------
+# programs
+# --------------------------------------------------------------------------
+
+def clean_env(san_dir):
+    env = {k: v for k, v in os.environ.items()
+           if not k.lower().endswith("_proxy") and k.lower() != "apimon_config"}
+    env["ASAN_OPTIONS"] = (f"log_path={san_dir}/asan:detect_leaks=1:"
+                           "halt_on_error=1:abort_on_error=0")
+    env["UBSAN_OPTIONS"] = (f"log_path={san_dir}/ubsan:print_stacktrace=1:"
+                            "halt_on_error=1")
+    env["LSAN_OPTIONS"] = f"log_path={san_dir}/lsan"
+    env["TZ"] = "UTC"           # the programs must use the config's zone
+    return env
+
+
+class Site:
+    """A directory with a config, a database and a rendered site."""
+
+    def __init__(self, name, zone=ZONE):
+        self.dir = OUT / name
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.dir.mkdir(parents=True)
+        self.san = self.dir / "san"
+        self.san.mkdir()
+        self.env = clean_env(self.san)
+        self.log = open(self.dir / "commands.log", "w", encoding="utf-8")
+        self.zone = zone
+        self.db = self.dir / "apimon.db"
+        self.site = self.dir / "site"
+        self.conf = self.dir / "apimon.json"
+        self.conf.write_text(json.dumps({
+            "database": str(self.db), "site_dir": str(self.site),
+            "timezone": zone, "prices": PRICES}, indent=2) + "\n")
+        self._rows = None
+
+    def run(self, prog, args, input=None, timeout=120):
+        argv = [str(BIN / prog)] + [str(a) for a in args]
+        t0 = time.monotonic()
+        try:
+            p = subprocess.run(argv, input=input, capture_output=True,
+                               env=self.env, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise Failure(f"{prog} {' '.join(map(str, args))}: timed out "
+                          f"after {timeout} s")
+        out = p.stdout.decode(errors="replace")
+        err = p.stderr.decode(errors="replace")
+        self.log.write(f"$ {' '.join(argv)}\n# exit {p.returncode} in "
+                       f"{time.monotonic() - t0:.2f} s\n")
+        if prog != "apimon-simulate":
+            self.log.write(out[-3000:])
+        self.log.write(("# stderr:\n" + err[-3000:] if err else "") + "\n")
+        self.log.flush()
+        reports = sorted(self.san.iterdir())
+        check(not reports and "runtime error:" not in err and
+              "Sanitizer" not in err,
+              f"{prog}: sanitizer report(s) {[str(r) for r in reports]} "
+              f"{err[-2000:]}")
+        return p.returncode, out, err
+
+    def ingest(self, records=None, data=None):
+        if records is not None:
+            data = "".join(json.dumps(r, ensure_ascii=False) + "\n"
+                           for r in records).encode()
+        rc, out, err = self.run("apimon-ingest",
+                                ["--config", self.conf, "--import", "-"],
+                                input=data)
+        eq(rc, 0, f"apimon-ingest exit status ({err.strip()[-500:]})")
+        m = re.search(r"accepted (\d+), duplicates (\d+), rejected (\d+)", out)
+        check(m is not None, f"apimon-ingest printed {out!r}")
+        eq(int(m.group(3)), 0, f"rejected records ({out.strip()} "
+           f"{err.strip()[-500:]})")
+        self._rows = None
+        return int(m.group(1))
+
+    def simulate(self, days, per_day, seed, end):
+        rc, out, err = self.run("apimon-simulate",
+                                ["--days", days, "--per-day", per_day,
+                                 "--seed", seed, "--end", end])
+        eq(rc, 0, f"apimon-simulate exit status ({err.strip()})")
+        return out.encode()
+
+    def aggregate(self, now=NOW):
+        rc, out, err = self.run("apimon-aggregate",
+                                ["--config", self.conf, "--now", now])
+        eq(rc, 0, f"apimon-aggregate exit status ({err.strip()[-800:]})")
+
+    def render(self, now=NOW, out=None):
+        out = out or self.site
+        rc, o, err = self.run("apimon-render", ["--config", self.conf,
+                                                "--out", out, "--now", now])
+        eq(rc, 0, f"apimon-render --now {now} exit status "
+           f"({err.strip()[-800:]})")
+        lines = o.strip().split("\n")
+        eq(len(lines), 1, f"lines apimon-render printed ({o!r})")
+        m = RENDER_RE.match(lines[0])
+        check(m is not None, f"apimon-render summary line {lines[0]!r}")
+        return {"written": int(m.group(2)), "bytes": int(m.group(3)),
+                "unchanged": int(m.group(4))}
+
+    # ---- the database ------------------------------------------------------
+
+    def query(self, sql, args=()):
+        con = sqlite3.connect(str(self.db), timeout=30)
+        con.row_factory = sqlite3.Row
+        try:
+            return [dict(r) for r in con.execute(sql, args)]
+        finally:
+            con.close()
+
+    def rows(self):
+        """Every raw row, with its local day."""
+        if self._rows is None:
+            self._rows = self.query("SELECT * FROM api_requests ORDER BY ts_ms")
+            for r in self._rows:
+                r["day"] = local_day(r["ts_ms"], self.zone)
+        return self._rows
+
+    # ---- the site ----------------------------------------------------------
+
+    def json(self, rel, base=None):
+        return json.loads(((base or self.site) / rel).read_text("utf-8"))
+
+    def text(self, rel, base=None):
+        return ((base or self.site) / rel).read_text("utf-8")
+
+
+# --------------------------------------------------------------------------
+# the golden site, built once
+# --------------------------------------------------------------------------
+
+GOLDEN = {}
+
+
+def golden():
+    if "site" not in GOLDEN:
+        GOLDEN["site"] = None
+        s = Site("golden")
+        sim = s.simulate(35, 2000, 7, NOW)
+        (s.dir / "sim.ndjson").write_bytes(sim)
+        s.ingest(data=sim)
+        s.ingest(hand_made())
+        s.aggregate()
+        GOLDEN["first"] = s.render()
+        GOLDEN["site"] = s
+    check(GOLDEN["site"] is not None, "the golden site could not be built "
+          "(see the first failure)")
+    return GOLDEN["site"]
+
+
+def expected_periods(rows, kind, last_day):
+    """label -> Period, for every period that has a row on or before
+    last_day."""
+    out = {}
+    for day in sorted({r["day"] for r in rows if r["day"] <= last_day}):
+        p = period(kind, day)
+        out.setdefault(p.label, p)
+    return out
+
+
+def check_reports(s, kind, last_day, base=None):
+    """Every report of a kind: files, period fields and every number."""
+    rows = [r for r in s.rows() if r["day"] <= last_day]
+    periods = expected_periods(rows, kind, last_day)
+    probs = Problems()
+    folder = (base or s.site) / "reports" / kind
+    have = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+    want = sorted(f"{label}.{ext}" for label in periods
+                  for ext in ("html", "json", "csv"))
+    if have != want:
+        probs.add(f"reports/{kind}/: missing {sorted(set(want) - set(have))}"
+                  f", unexpected {sorted(set(have) - set(want))}")
+    # Alerts of days after the render's --now did not exist yet then.
+    alerts = s.query("SELECT * FROM alerts WHERE day <= ?", (last_day,))
+    for label, p in sorted(periods.items()):
+        rel = f"reports/{kind}/{label}.json"
+        try:
+            rep = s.json(rel, base)
+        except (OSError, ValueError) as e:
+            probs.add(f"{rel}: {e}")
+            continue
+        cur, prev = Acc(), Acc()
+        src, mod = {}, {}
+        for r in rows:
+            if r["day"] in p:
+                cur.add(r)
+                src.setdefault(r["source"], Acc()).add(r)
+                mod.setdefault(r["model"] or "", Acc()).add(r)
+            elif p.in_previous(r["day"]):
+                prev.add(r)
+        for k, v in (("type", kind), ("label", label),
+                     ("timezone", s.zone),
+                     ("start", rfc3339_local(local_midnight(p.first, s.zone))),
+                     ("end", rfc3339_local(local_midnight(p.after, s.zone)))):
+            if rep.get(k) != v:
+                probs.add(f"{rel} {k}: expected {v!r}, got {rep.get(k)!r}")
+        compare_totals(rep.get("totals"), cur.expected(), f"{rel} totals",
+                       probs)
+        compare_totals(rep.get("previous"), prev.expected(),
+                       f"{rel} previous", probs)
+        for key, groups in (("by_source", ("source", src)),
+                            ("by_model", ("model", mod))):
+            name, want_g = groups
+            got = rep.get(key)
+            if not isinstance(got, list):
+                probs.add(f"{rel} {key}: not a list")
+                continue
+            names = [g.get(name) for g in got]
+            if sorted(names) != sorted(want_g) or len(set(names)) != len(names):
+                probs.add(f"{rel} {key}: expected {sorted(want_g)}, got "
+                          f"{names}")
+            for g in got:
+                if g.get(name) in want_g:
+                    compare_totals(g, want_g[g.get(name)].expected(),
+                                   f"{rel} {key}[{g.get(name)!r}]", probs)
+        want_alerts = sorted((a["rule"], a["scope"], a["day"], a["severity"],
+                              a["state"], a["message"]) for a in alerts
+                             if a["day"] in p)
+        got_alerts = sorted((a.get("rule"), a.get("scope"), a.get("day"),
+                             a.get("severity"), a.get("state"),
+                             a.get("message")) for a in rep.get("alerts", []))
+        if got_alerts != want_alerts:
+            probs.add(f"{rel} alerts: expected {want_alerts}, got "
+                      f"{got_alerts}")
+    probs.close(f"{len(periods)} {kind} reports")
+    return periods
+
+
+# --------------------------------------------------------------------------
+# the tests
+# --------------------------------------------------------------------------
+
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+@test
+def test_the_golden_site_is_rendered():
+    """simulate | ingest --import, aggregate --now, render --now: exit 0 and
+    one summary line "apimon-render: DIR: N files written (B bytes), N
+    unchanged" that counts every file of the fresh site."""
+    s = golden()
+    files = [p for p in s.site.rglob("*") if p.is_file()]
+    first = GOLDEN["first"]
+    eq(first["unchanged"], 0, "unchanged files in a fresh site")
+    eq(first["written"], len(files), "files written into a fresh site")
+    eq(first["bytes"], sum(p.stat().st_size for p in files),
+       "bytes written into a fresh site")
+    for rel in ("index.html", "alerts.html", "docs/api.html",
+                "data/dashboard.json", "data/requests.json",
+                "reports/index.html", "assets/style.css",
+                "assets/dashboard.js", "assets/chart.min.js"):
+        check((s.site / rel).is_file(), f"{rel} is missing")
+
+
+@test
+def test_daily_reports_equal_the_raw_rows():
+    """reports/daily/DAY.json for every local day with data: totals,
+    previous (the day before), by_source, by_model and alerts."""
+    s = golden()
+    periods = check_reports(s, "daily", local_day(ms_of(NOW), ZONE))
+    eq(len(periods), 36, "daily reports (35 simulated days + today)")
+
+
+@test
+def test_weekly_reports_equal_the_raw_rows():
+    """reports/weekly/YYYY-Www.json: ISO weeks, Monday 00:00 local to the
+    next Monday; previous = the week before."""
+    s = golden()
+    periods = check_reports(s, "weekly", local_day(ms_of(NOW), ZONE))
+    check("2026-W47" in periods and "2026-W48" in periods,
+          f"weekly labels {sorted(periods)}")
+
+
+@test
+def test_monthly_reports_equal_the_raw_rows():
+    """reports/monthly/YYYY-MM.json: calendar months in the zone; previous =
+    the month before."""
+    s = golden()
+    periods = check_reports(s, "monthly", local_day(ms_of(NOW), ZONE))
+    eq(sorted(periods), ["2026-10", "2026-11"], "monthly labels")
+
+
+@test
+def test_boundary_records_land_in_their_local_period():
+    """The hand-made records one millisecond apart around local midnight,
+    Monday 00:00 and the 1st of the month count in the later period, and
+    their source edge-job_1 shows exactly them."""
+    s = golden()
+
+    def edge(rel):
+        rep = s.json(rel)
+        return [g for g in rep["by_source"] if g["source"] == "edge-job_1"]
+
+    def requests(rel):
+        g = edge(rel)
+        return g[0]["requests"] if g else 0
+
+    # 2026-11-25 local: only "day-end" (16:00Z is the 26th already)
+    eq(requests("reports/daily/2026-11-25.json"), 1, "edge-job_1 on 11-25")
+    # 2026-11-26: day-start, no-model, unpriced (unix-ts is 2026-11-25T...)
+    want = sum(1 for r in s.rows() if r["source"] == "edge-job_1" and
+               r["day"] == "2026-11-26")
+    eq(requests("reports/daily/2026-11-26.json"), want, "edge-job_1 on 11-26")
+    eq(requests("reports/daily/2026-11-22.json"), 1, "edge-job_1 on Sunday "
+       "11-22 (week-end only)")
+    eq(requests("reports/daily/2026-11-23.json"), 1, "edge-job_1 on Monday "
+       "11-23 (week-start only)")
+    eq(requests("reports/daily/2026-10-31.json"), 1, "edge-job_1 on 10-31")
+    eq(requests("reports/daily/2026-11-01.json"), 1, "edge-job_1 on 11-01")
+    eq(edge("reports/daily/2026-11-25.json")[0]["p50_latency_s"] <= 1e-6, True,
+       "p50 of a single 0 s request (<= 1 us)")
+    models = {g["model"] for g in
+              s.json("reports/daily/2026-11-26.json")["by_model"]}
+    check("" in models and MARKUP_MODEL in models,
+          f"by_model of 11-26 names the empty model and the unpriced one: "
+          f"{sorted(models)}")
+
+
+@test
+def test_csv_rows_equal_the_by_source_json():
+    """Each reports/*/*.csv: a header "source" + the totals fields in JSON
+    order, then one row per source equal to by_source (numbers to 1e-12)."""
+    s = golden()
+    probs = Problems()
+    n = 0
+    for path in sorted((s.site / "reports").glob("*/*.csv")):
+        rel = path.relative_to(s.site)
+        rep = s.json(str(rel)[:-4] + ".json")
+        raw = path.read_bytes()
+        if not raw.endswith(b"\r\n"):
+            probs.add(f"{rel}: does not end with CRLF")
+        table = list(csv.reader(io.StringIO(raw.decode("utf-8"), newline="")))
+        header = ["source"] + list(rep["totals"].keys())
+        if not table or table[0] != header:
+            probs.add(f"{rel} header: expected {header}, got "
+                      f"{table[0] if table else None}")
+            continue
+        body = table[1:]
+        if len(body) != len(rep["by_source"]):
+            probs.add(f"{rel}: {len(body)} rows, by_source has "
+                      f"{len(rep['by_source'])}")
+        got = {row[0]: row for row in body}
+        for g in rep["by_source"]:
+            row = got.get(g["source"])
+            if row is None:
+                probs.add(f"{rel}: no row for source {g['source']!r}")
+                continue
+            for k, cell in zip(header[1:], row[1:]):
+                try:
+                    v = float(cell)
+                except ValueError:
+                    probs.add(f"{rel} {g['source']}.{k}: {cell!r} is no "
+                              f"number")
+                    continue
+                if not close_rel(v, g[k], 1e-12, 1e-15):
+                    probs.add(f"{rel} {g['source']}.{k}: JSON {g[k]!r}, "
+                              f"CSV {cell!r}")
+        n += 1
+    check(n > 0, "no CSV files")
+    probs.close(f"{n} CSV files")
+
+
+@test
+def test_reports_index_lists_every_report_newest_first():
+    """reports/index.html has one link per report in ul#daily, ul#weekly and
+    ul#monthly, newest first, each pointing at an existing page."""
+    s = golden()
+    html = s.text("reports/index.html")
+    today = local_day(ms_of(NOW), ZONE)
+    for kind in ("daily", "weekly", "monthly"):
+        m = re.search(rf'<ul id="{kind}">(.*?)</ul>', html, re.S)
+        check(m is not None, f"reports/index.html has no ul#{kind}")
+        links = re.findall(r'href="([^"]+)"', m.group(1))
+        want = sorted(expected_periods(s.rows(), kind, today), reverse=True)
+        eq(links, [f"{kind}/{label}.html" for label in want],
+           f"links of ul#{kind}")
+        for link in links:
+            check((s.site / "reports" / link).is_file(), f"{link} is missing")
+
+
+@test
+def test_dashboard_json_has_60_days_ending_today():
+    """data/dashboard.json: days are the 60 local days ending with the day
+    of --now, day_start_ms their local midnights, timezone the config's,
+    sources the sorted sources with data in those days."""
+    s = golden()
+    d = s.json("data/dashboard.json")
+    today = local_day(ms_of(NOW), ZONE)
+    days = [add_days(today, i - DASH_DAYS + 1) for i in range(DASH_DAYS)]
+    eq(d.get("today"), today, "today")
+    eq(d.get("days"), days, "days")
+    eq(d.get("day_start_ms"), [int(local_midnight(x, ZONE).timestamp() * 1000)
+                               for x in days], "day_start_ms")
+    eq(d.get("timezone"), ZONE, "timezone")
+    eq(d.get("sources"), sorted({r["source"] for r in s.rows()
+                                 if days[0] <= r["day"] <= today}), "sources")
+    eq(sorted(d.get("daily", {})), d["sources"], "keys of daily")
+    eq(d.get("latest_report"), f"reports/daily/{today}.html", "latest_report")
+
+
+@test
+def test_dashboard_daily_sums_equal_daily_stats():
+    """daily[source][measure][i] = the sum over models of the daily_stats
+    rows of (days[i], source)."""
+    s = golden()
+    d = s.json("data/dashboard.json")
+    probs = Problems()
+    want = {}
+    for r in s.query("SELECT * FROM daily_stats"):
+        k = (r["source"], r["day"])
+        w = want.setdefault(k, dict.fromkeys(
+            ("requests", "successes", "failures", "latency_sum_us", "tokens",
+             "cost_nusd"), 0))
+        for f in w:
+            w[f] += r[f]
+    for src, x in d["daily"].items():
+        for i, day in enumerate(d["days"]):
+            w = want.get((src, day), dict.fromkeys(
+                ("requests", "successes", "failures", "latency_sum_us",
+                 "tokens", "cost_nusd"), 0))
+            for f in ("requests", "successes", "failures", "latency_sum_us",
+                      "tokens"):
+                if x[f][i] != w[f]:
+                    probs.add(f"daily.{src}.{f}[{day}]: daily_stats "
+                              f"{w[f]}, got {x[f][i]}")
+            if not close_rel(x["cost_usd"][i], w["cost_nusd"] / 1e9, 1e-9,
+                             1e-15):
+                probs.add(f"daily.{src}.cost_usd[{day}]: daily_stats "
+                          f"{w['cost_nusd'] / 1e9}, got {x['cost_usd'][i]}")
+    probs.close("data/dashboard.json daily vs daily_stats")
+
+
+@test
+def test_dashboard_daily_equal_the_raw_rows():
+    """The same daily arrays from the raw rows, and latency_buckets (0-1,
+    1-2, 2-3, 3-5, >5 s) that add up to the requests of the day; a bucket
+    may differ from the exact count only by requests within 2 % of a
+    bucket edge."""
+    s = golden()
+    d = s.json("data/dashboard.json")
+    probs = Problems()
+    idx = {day: i for i, day in enumerate(d["days"])}
+    edges = (1e6, 2e6, 3e6, 5e6)
+    want, near = {}, {}
+    for r in s.rows():
+        if r["day"] not in idx:
+            continue
+        k = (r["source"], idx[r["day"]])
+        w = want.setdefault(k, {"requests": 0, "successes": 0, "failures": 0,
+                                "latency_sum_us": 0, "tokens": 0,
+                                "cost_nusd": 0, "b": [0] * 5})
+        w["requests"] += 1
+        w["successes"] += r["status"] == "success"
+        w["failures"] += r["status"] != "success"
+        w["latency_sum_us"] += r["latency_us"]
+        w["tokens"] += r["tokens"]
+        w["cost_nusd"] += r["cost_nusd"]
+        us = r["latency_us"]
+        w["b"][sum(us > e for e in edges)] += 1
+        if any(abs(us - e) <= 0.021 * e for e in edges):
+            near[k] = near.get(k, 0) + 1
+    for src, x in d["daily"].items():
+        for i, day in enumerate(d["days"]):
+            w = want.get((src, i))
+            for f in ("requests", "successes", "failures", "latency_sum_us",
+                      "tokens"):
+                v = w[f] if w else 0
+                if x[f][i] != v:
+                    probs.add(f"daily.{src}.{f}[{day}]: raw {v}, got "
+                              f"{x[f][i]}")
+            v = w["cost_nusd"] / 1e9 if w else 0
+            if not close_rel(x["cost_usd"][i], v, 1e-9, 1e-15):
+                probs.add(f"daily.{src}.cost_usd[{day}]: raw {v}, got "
+                          f"{x['cost_usd'][i]}")
+            b = x["latency_buckets"][i]
+            if sum(b) != (w["requests"] if w else 0):
+                probs.add(f"daily.{src}.latency_buckets[{day}] {b} add up "
+                          f"to {sum(b)}, requests {w['requests'] if w else 0}")
+            wb = w["b"] if w else [0] * 5
+            slack = near.get((src, i), 0)
+            if any(abs(g - e) > slack for g, e in zip(b, wb)):
+                probs.add(f"daily.{src}.latency_buckets[{day}]: raw {wb}, "
+                          f"got {b} (allowed slack {slack})")
+    probs.close("data/dashboard.json daily vs raw rows")
+
+
+def check_hourly(s, d, now):
+    """hourly.requests[source][i] = raw requests in the UTC hour
+    start_ms + i h; the last hour is the one holding --now."""
+    probs = Problems()
+    h = d["hourly"]
+    now_ms = ms_of(now)
+    start = now_ms - now_ms % HOUR_MS - (DASH_HOURS - 1) * HOUR_MS
+    eq(h.get("start_ms"), start, "hourly.start_ms")
+    eq(h.get("hours"), DASH_HOURS, "hourly.hours")
+    want = {}
+    for r in s.rows():
+        i = (r["ts_ms"] - start) // HOUR_MS
+        if 0 <= i < DASH_HOURS and r["source"] in d["sources"]:
+            want.setdefault(r["source"], [0] * DASH_HOURS)[i] += 1
+    for src in d["sources"]:
+        got = h["requests"].get(src)
+        w = want.get(src, [0] * DASH_HOURS)
+        if got != w:
+            bad = [i for i in range(DASH_HOURS) if not got or got[i] != w[i]]
+            probs.add(f"hourly.requests.{src}: {len(bad)} hours differ, "
+                      f"first hour {bad[0]}: raw {w[bad[0]]}, got "
+                      f"{got[bad[0]] if got else None}")
+    probs.close("data/dashboard.json hourly")
+
+
+@test
+def test_dashboard_hourly_equal_the_raw_rows():
+    """720 hours ending with the hour of --now, per source, from raw rows."""
+    s = golden()
+    check_hourly(s, s.json("data/dashboard.json"), NOW)
+
+
+def recent_key(r):
+    return (r["time"], r["source"], r.get("user_id"), r.get("command"),
+            r.get("model"), r["status"], round(r["latency_s"] * 1e6),
+            r["tokens"], round(r["cost_usd"] * 1e9))
+
+
+def iso_ms(ms):
+    t = datetime.datetime.fromtimestamp(ms // 1000, datetime.timezone.utc)
+    return t.strftime("%Y-%m-%dT%H:%M:%S") + f".{ms % 1000:03d}Z"
+
+
+def expected_recent(s, up_to_ms=None):
+    want = []
+    for src in {r["source"] for r in s.rows()}:
+        rows = [r for r in s.rows() if r["source"] == src and
+                (up_to_ms is None or r["ts_ms"] <= up_to_ms)]
+        for r in sorted(rows, key=lambda r: -r["ts_ms"])[:RECENT_ROWS]:
+            want.append((iso_ms(r["ts_ms"]), r["source"], r["user_id"],
+                         r["command"], r["model"], r["status"],
+                         r["latency_us"], r["tokens"], r["cost_nusd"]))
+    return sorted(want)
+
+
+@test
+def test_dashboard_recent_rows_are_the_newest_50_per_source():
+    """recent: at most 50 rows per source, newest first overall, equal to
+    the newest 50 raw rows of each source (user, command, model kept
+    verbatim, markup included); data/requests.json holds the same rows."""
+    s = golden()
+    d = s.json("data/dashboard.json")
+    rec = d["recent"]
+    per = {}
+    for r in rec:
+        per[r["source"]] = per.get(r["source"], 0) + 1
+    over = {k: v for k, v in per.items() if v > RECENT_ROWS}
+    eq(over, {}, "sources with more than 50 recent rows")
+    times = [ms_of(r["time"]) for r in rec]
+    eq(times, sorted(times, reverse=True), "recent times (newest first)")
+    eq(sorted(recent_key(r) for r in rec), expected_recent(s),
+       "recent rows vs the newest 50 raw rows of each source")
+    eq(s.json("data/requests.json"), rec, "data/requests.json vs recent")
+
+
+@test
+def test_dashboard_alerts_are_todays_open_alerts():
+    """alerts: the alerts of the day of --now that are not resolved."""
+    s = golden()
+    d = s.json("data/dashboard.json")
+    today = local_day(ms_of(NOW), ZONE)
+    want = sorted((a["rule"], a["scope"], a["severity"], a["message"])
+                  for a in s.query("SELECT * FROM alerts WHERE day = ? AND "
+                                   "state != 'resolved'", (today,)))
+    got = sorted((a["rule"], a["scope"], a["severity"], a["message"])
+                 for a in d["alerts"])
+    eq(got, want, "dashboard alerts")
+    check(any(a[1] == "model:" + MARKUP_MODEL for a in want),
+          f"the unpriced model fired an alert today: {want}")
+
+
+@test
+def test_markup_from_requests_never_reaches_html_raw():
+    """Strings from requests (user_id, command, model) appear in HTML only
+    escaped, and JSON inside <script> never holds '<', U+2028 or U+2029."""
+    s = golden()
+    probs = Problems()
+    raw = ("<img src=x", "</script><script>", "<i>m&amp;", "<!--")
+    for path in sorted(s.site.rglob("*.html")):
+        rel = path.relative_to(s.site)
+        html = path.read_text("utf-8")
+        for bad in raw:
+            if bad in html and not (bad == "<!--" and rel.parts[0] == "docs"):
+                probs.add(f"{rel}: contains {bad!r} unescaped")
+        for m in re.finditer(r'<script type="application/json"[^>]*>(.*?)'
+                             r'</script>', html, re.S):
+            body = m.group(1)
+            for ch in ("<", "\u2028", "\u2029"):
+                if ch in body:
+                    probs.add(f"{rel}: embedded JSON holds {ch!r}")
+            try:
+                json.loads(body)
+            except ValueError as e:
+                probs.add(f"{rel}: embedded JSON does not parse: {e}")
+    # ...while the data files keep the strings exactly
+    d = s.json("data/dashboard.json")
+    mine = [r for r in d["recent"] if r.get("model") == MARKUP_MODEL]
+    if not (mine and mine[0]["user_id"] == MARKUP_USER and
+            mine[0]["command"] == MARKUP_COMMAND):
+        probs.add(f"dashboard.json recent row of the markup record: {mine}")
+    html = s.text("index.html")
+    m = re.search(r'<script type="application/json" id="apimon-data">(.*?)'
+                  r'</script>', html, re.S)
+    if m is None or json.loads(m.group(1)) != d:
+        probs.add("index.html: the embedded data is not data/dashboard.json")
+    probs.close("escaping")
+
+
+@test
+def test_second_render_writes_no_file():
+    """Rendering again with the same --now rewrites nothing: "0 files
+    written", and no file's inode or mtime changed."""
+    s = golden()
+
+    def snap():
+        return {str(p.relative_to(s.site)): (p.stat().st_ino,
+                                             p.stat().st_mtime_ns)
+                for p in s.site.rglob("*") if p.is_file()}
+    before = snap()
+    time.sleep(0.02)
+    r = s.render()
+    eq(r["written"], 0, "files written by the second render")
+    eq(r["bytes"], 0, "bytes written by the second render")
+    eq(r["unchanged"], len(before), "files unchanged")
+    after = snap()
+    changed = sorted(k for k in before if after.get(k) != before[k])
+    eq(changed, [], "files touched by the second render")
+
+
+@test
+def test_no_temporary_file_is_left():
+    """Files are written to NAME.tmp.XXXXXX and renamed: none is left."""
+    s = golden()
+    left = sorted(str(p.relative_to(s.site)) for p in s.site.rglob("*")
+                  if ".tmp." in p.name)
+    eq(left, [], "temporary files in the site")
+
+
+@test
+def test_readers_never_see_half_a_file():
+    """While apimon-render rewrites the dashboard (alternating --now by an
+    hour), a reader polling index.html and the JSON files always finds a
+    whole file."""
+    s = golden()
+    base = OUT / "atomic"
+    shutil.rmtree(base, ignore_errors=True)
+    shutil.copytree(s.site, base / "site")
+    site = base / "site"
+    stop = threading.Event()
+    seen = {"reads": 0, "bad": []}
+
+    def reader():
+        while not stop.is_set() and seen["reads"] < 200000:
+            for rel in ("index.html", "data/dashboard.json",
+                        "data/requests.json"):
+                try:
+                    b = (site / rel).read_bytes()
+                except FileNotFoundError:
+                    seen["bad"].append(f"{rel}: missing for a moment")
+                    continue
+                seen["reads"] += 1
+                if rel.endswith(".json"):
+                    try:
+                        json.loads(b)
+                    except ValueError:
+                        seen["bad"].append(f"{rel}: {len(b)} bytes, not "
+                                           f"whole JSON")
+                elif not b.rstrip().endswith(b"</html>"):
+                    seen["bad"].append(f"{rel}: {len(b)} bytes, no </html>")
+    t = threading.Thread(target=reader)
+    t.start()
+    try:
+        for i in range(4):
+            r = s.render(now="2026-11-26T11:00:00Z" if i % 2 == 0 else NOW,
+                         out=site)
+            check(r["written"] >= 2, f"render {i} rewrote {r['written']} "
+                  f"files (the dashboard should change with the hour)")
+    finally:
+        stop.set()
+        t.join(timeout=30)
+    check(seen["reads"] > 0, "the reader read nothing")
+    eq(seen["bad"][:5], [], f"bad reads out of {seen['reads']}")
+    left = [p.name for p in site.rglob("*") if ".tmp." in p.name]
+    eq(left, [], "temporary files after the renders")
+
+
+@test
+def test_now_in_the_past_renders_only_data_up_to_then():
+    """--now six days back (12:00 local on 2026-11-20): no report for a
+    later day, week and month reports count only days up to then, the
+    dashboard ends on that day and lists no request or alert from after
+    it.  (Reports cover whole local days: the day of --now is what the
+    rollups hold for it.)"""
+    s = golden()
+    out = OUT / "past" / "site"
+    shutil.rmtree(out.parent, ignore_errors=True)
+    s.render(now=PAST_NOW, out=out)
+    now_ms = ms_of(PAST_NOW)
+    last = local_day(now_ms, ZONE)
+    eq(last, "2026-11-20", "local day of the past --now")
+    probs = Problems()
+    for kind in ("daily", "weekly", "monthly"):
+        try:
+            check_reports(s, kind, last, base=out)
+        except Failure as e:
+            probs.add(str(e))
+    d = s.json("data/dashboard.json", out)
+    if d["today"] != last or d["days"][-1] != last:
+        probs.add(f"dashboard today {d['today']}, days end {d['days'][-1]}")
+    if d.get("latest_report") != f"reports/daily/{last}.html":
+        probs.add(f"latest_report {d.get('latest_report')!r}")
+    try:
+        check_hourly(s, d, PAST_NOW)
+    except Failure as e:
+        probs.add(str(e))
+    later = [r["time"] for r in d["recent"] if ms_of(r["time"]) > now_ms]
+    if later:
+        probs.add(f"data/dashboard.json recent: {len(later)} of "
+                  f"{len(d['recent'])} rows are after --now {PAST_NOW} "
+                  f"(newest {max(later)})")
+    if sorted(recent_key(r) for r in d["recent"]) != \
+            expected_recent(s, now_ms):
+        probs.add("recent rows are not the newest 50 per source up to --now")
+    html = s.text("alerts.html", out)
+    days = re.findall(r"<tr class=\"alert[^\"]*\"><td>(\d{4}-\d\d-\d\d)</td>",
+                      html)
+    if [x for x in days if x > last]:
+        probs.add(f"alerts.html lists alerts of days after {last}: "
+                  f"{sorted({x for x in days if x > last})}")
+    for a in d["alerts"]:
+        if a["day"] != last:
+            probs.add(f"dashboard alert of {a['day']}: {a}")
+    probs.close(f"the site rendered with --now {PAST_NOW}")
+
+
+@test
+def test_reports_in_a_zone_with_a_25_hour_day():
+    """America/New_York: 2026-11-01 runs from 00:00-04:00 to 00:00-05:00
+    (25 hours); every daily, weekly and monthly report equals the raw
+    rows, with the offsets of each end."""
+    s = Site("dst", zone=DST_ZONE)
+    sim = s.simulate(35, 300, 11, NOW)
+    s.ingest(data=sim)
+    s.aggregate()
+    s.render()
+    today = local_day(ms_of(NOW), DST_ZONE)
+    for kind in ("daily", "weekly", "monthly"):
+        check_reports(s, kind, today)
+    rep = s.json("reports/daily/2026-11-01.json")
+    eq((rep["start"], rep["end"]),
+       ("2026-11-01T00:00:00-04:00", "2026-11-02T00:00:00-05:00"),
+       "start and end of the 25-hour day")
+    d = s.json("data/dashboard.json")
+    i = d["days"].index("2026-11-01")
+    eq(d["day_start_ms"][i + 1] - d["day_start_ms"][i], 25 * HOUR_MS,
+       "length of 2026-11-01 in day_start_ms")
+
+
+@test
+def test_page_weight_of_the_dashboard():
+    """index.html + assets/style.css + assets/dashboard.js stay under
+    150 KB (Chart.js not counted)."""
+    s = golden()
+    sizes = {rel: (s.site / rel).stat().st_size for rel in
+             ("index.html", "assets/style.css", "assets/dashboard.js")}
+    total = sum(sizes.values())
+    print("    page weight: " + ", ".join(f"{k} {v} B" for k, v in
+                                          sizes.items()) +
+          f"; total {total} B of {PAGE_BUDGET} B"
+          f" (assets/chart.min.js {(s.site / 'assets/chart.min.js').stat().st_size} B, not counted)")
+    check(total < PAGE_BUDGET, f"dashboard page weight {total} B >= "
+          f"{PAGE_BUDGET} B")
+
+
+# --------------------------------------------------------------------------
+
+def selected(patterns):
+    if not patterns:
+        return TESTS
+    out = []
+    for t in TESTS:
+        for p in patterns:
+            if (any(c in p for c in "*?[") and fnmatch.fnmatch(t.__name__, p)) \
+                    or p.lower() in t.__name__.lower():
+                out.append(t)
+                break
+    return out
+
+
+def main():
+    global BIN
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--bin", default="build/san/bin")
+    ap.add_argument("-k", action="append", default=[], metavar="PATTERN")
+    a = ap.parse_args()
+    BIN = Path(a.bin).resolve()
+    for prog in ("apimon-simulate", "apimon-ingest", "apimon-aggregate",
+                 "apimon-render"):
+        if not os.access(BIN / prog, os.X_OK):
+            print(f"{BIN / prog}: not found (make san)")
+            print("render: 0 passed, 1 failed")
+            return 1
+    OUT.mkdir(parents=True, exist_ok=True)
+    passed = failed = 0
+    t_all = time.monotonic()
+    for t in selected(a.k):
+        t0 = time.monotonic()
+        try:
+            t()
+        except Failure as e:
+            failed += 1
+            print(f"FAIL {t.__name__} ({time.monotonic() - t0:.1f} s)\n    "
+                  f"{e}")
+        except Exception:
+            failed += 1
+            print(f"FAIL {t.__name__} ({time.monotonic() - t0:.1f} s)\n"
+                  + traceback.format_exc())
+        else:
+            passed += 1
+            print(f"ok   {t.__name__} ({time.monotonic() - t0:.1f} s)")
+        sys.stdout.flush()
+    if "site" in GOLDEN and GOLDEN["site"] is not None:
+        GOLDEN["site"].log.close()
+    print(f"# {time.monotonic() - t_all:.1f} s; output under {OUT}")
+    print(f"render: {passed} passed, {failed} failed")
+    return 1 if failed or not passed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
