@@ -25,11 +25,15 @@ struct agg {
 	char			*days[AGG_MAX_DAYS];	/* touched, malloc'd */
 	size_t			 ndays;
 	char		       **notifiers;		/* one key per conf->notify */
+	int64_t			 last_id, max_id;	/* rows rolled up this run */
 	struct agg_counts	 n;
 };
 
 /* Roll new rows up (all rows with rebuild); remember the days touched. */
 int	 rollup_run(struct agg *a, int rebuild);
+
+/* Move the watermark past the rows rollup_run() took, once judged. */
+int	 rollup_done(struct agg *a);
 
 /* Delete raw rows older than retention.raw_days once rolled up. */
 int	 retention_run(struct agg *a);

@@ -12,8 +12,6 @@
 #include "ts.h"
 #include "tz.h"
 
-#define MAX_SCOPES	256
-
 /* The totals of one scope of a day: "all", "source:web" or "model:x". */
 struct scope {
 	char		 name[112];
@@ -22,8 +20,9 @@ struct scope {
 };
 
 struct day {
-	struct scope	 s[MAX_SCOPES];
-	size_t		 n;
+	struct scope	*s;
+	size_t		 n, cap;
+	int		 oom;
 };
 
 /* A rule's verdict for one scope. */
@@ -43,8 +42,16 @@ scope_get(struct day *d, const char *kind, const char *name)
 	for (i = 0; i < d->n; i++)
 		if (strcmp(d->s[i].name, key) == 0)
 			return &d->s[i];
-	if (d->n == MAX_SCOPES)
-		return NULL;
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 16;
+		struct scope *ns = realloc(d->s, cap * sizeof(*ns));
+		if (ns == NULL) {
+			d->oom = 1;
+			return NULL;
+		}
+		d->s = ns;
+		d->cap = cap;
+	}
 	memset(&d->s[d->n], 0, sizeof(d->s[d->n]));
 	snprintf(d->s[d->n].name, sizeof(d->s[d->n].name), "%s", key);
 	return &d->s[d->n++];
@@ -254,6 +261,10 @@ judge_day(struct agg *a, const char *day, struct day *d)
 	tz_day(ms, next);
 	if (db_stats_each(a->db, DB_DAILY, day, next, collect, d) != DB_OK)
 		return -1;
+	if (d->oom) {
+		log_errx("out of memory");
+		return -1;
+	}
 	for (i = 0; i < d->n; i++)
 		for (r = 0; r < sizeof(rules) / sizeof(rules[0]); r++) {
 			memset(&v, 0, sizeof(v));
@@ -272,7 +283,7 @@ alerts_run(struct agg *a)
 	size_t		 i;
 	int		 rc = -1, have_today = 0;
 
-	if ((d = malloc(sizeof(*d))) == NULL) {
+	if ((d = calloc(1, sizeof(*d))) == NULL) {
 		log_errx("out of memory");
 		return -1;
 	}
@@ -294,6 +305,7 @@ out:
 		log_errx("%s: alerts: %s", a->conf->database, db_errmsg(a->db));
 		db_rollback(a->db);
 	}
+	free(d->s);
 	free(d);
 	return rc;
 }

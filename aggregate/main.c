@@ -26,7 +26,8 @@ usage(FILE *f)
 static int
 run(struct agg *a, int rebuild)
 {
-	if (rollup_run(a, rebuild) || alerts_run(a) || retention_run(a))
+	if (rollup_run(a, rebuild) || alerts_run(a) || rollup_done(a) ||
+	    retention_run(a))
 		return 1;
 	/* data_ms dates the site: it moves only when the rollups did. */
 	if (db_meta_set(a->db, "last_aggregate_ms", a->now_ms) != DB_OK ||

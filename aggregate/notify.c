@@ -34,7 +34,9 @@ notify_key(const struct conf_notify *n)
 			len += (size_t)snprintf(buf + len, sizeof(buf) - len,
 			    " %s", *a);
 	else if (strcmp(n->type, "telegram") == 0)
-		snprintf(buf + len, sizeof(buf) - len, " %s", n->chat_id);
+		/* The bot's id (before ':' in its token) is not the secret. */
+		snprintf(buf + len, sizeof(buf) - len, " %.*s %s",
+		    (int)strcspn(n->bot_token, ":"), n->bot_token, n->chat_id);
 	else
 		snprintf(buf + len, sizeof(buf) - len, " %s", n->url);
 	return strdup(buf);

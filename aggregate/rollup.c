@@ -35,7 +35,8 @@ struct acc {
 	size_t		 npairs, cappairs;
 	char		*arena;
 	size_t		 used, cap;
-	int64_t		 day_from, day_to;
+	int64_t		 day_from, day_to;	/* empty: no day bucket */
+	int64_t		 hours_before;		/* hour buckets starting later are skipped */
 	char		 day[TZ_DAY_LEN];
 	int64_t		 hour_ms;		/* cache for tz_hour() */
 	char		 hour[TZ_HOUR_LEN];
@@ -220,11 +221,13 @@ take_row(const struct db_row *r, void *arg)
 		a->hour_ms = h;
 		tz_hour(h * HOUR_MS, a->hour);
 	}
-	if ((b = bucket(a, a->hour, r->source, r->model)) == NULL)
-		goto oom;
-	count(b, r);
-	if (r->user_id != NULL && add_user(a, b, r->user_id))
-		goto oom;
+	if (h * HOUR_MS < a->hours_before) {
+		if ((b = bucket(a, a->hour, r->source, r->model)) == NULL)
+			goto oom;
+		count(b, r);
+		if (r->user_id != NULL && add_user(a, b, r->user_id))
+			goto oom;
+	}
 	if (r->ts_ms < a->day_from || r->ts_ms >= a->day_to)
 		return 0;
 	if ((b = bucket(a, a->day, r->source, r->model)) == NULL)
@@ -268,46 +271,63 @@ fail(struct agg *a, const char *what)
 	return -1;
 }
 
-/*
- * Recompute one local day and every UTC hour it overlaps, from raw rows
- * read before the write lock is taken; the lock is held only to replace.
- */
+/* The buckets of x as rollup rows; rows and blobs are malloc'd. */
 static int
-recompute_day(struct agg *a, struct acc *x, const char *day)
+to_rows(struct acc *x, struct db_stats **rowsp, unsigned char **blobsp)
 {
-	struct db_stats	*rows = NULL;
-	unsigned char	*blobs = NULL;
-	char		 hfrom[TZ_HOUR_LEN], hto[TZ_HOUR_LEN];
-	int64_t		 from, to;
-	size_t		 i, off = 0, len;
-	int		 rc = -1;
+	struct db_stats	*rows;
+	unsigned char	*blobs;
+	size_t		 i, off = 0;
 
-	if (tz_day_start(day, 0, &x->day_from) ||
-	    tz_day_start(day, 1, &x->day_to))
-		return 0;
-	snprintf(x->day, sizeof(x->day), "%s", day);
-	from = x->day_from - x->day_from % HOUR_MS;
-	to = x->day_to + (HOUR_MS - x->day_to % HOUR_MS) % HOUR_MS;
-	tz_hour(from, hfrom);
-	tz_hour(to, hto);
-	acc_reset(x);
-	if (db_rows_each(a->db, from, to, take_row, x) != DB_OK)
-		return fail(a, "reading rows");
+	*rowsp = NULL;
+	*blobsp = NULL;
 	if (x->oom ||
-	    (rows = calloc(x->nb ? x->nb : 1, sizeof(*rows))) == NULL ||
-	    (blobs = malloc((x->nb ? x->nb : 1) * HIST_MAX_BLOB)) == NULL) {
-		log_errx("out of memory");
-		goto out;
+	    (rows = calloc(x->nb ? x->nb : 1, sizeof(*rows))) == NULL)
+		return -1;
+	if ((blobs = malloc((x->nb ? x->nb : 1) * HIST_MAX_BLOB)) == NULL) {
+		free(rows);
+		return -1;
 	}
 	for (i = 0; i < x->nb; i++) {
 		rows[i] = x->b[i].s;
 		rows[i].key = x->b[i].key;
 		rows[i].source = x->b[i].source;
 		rows[i].model = x->b[i].model;
-		len = hist_encode(&x->b[i].hist, blobs + off, HIST_MAX_BLOB);
 		rows[i].hist = blobs + off;
-		rows[i].hist_len = len;
-		off += len;
+		rows[i].hist_len = hist_encode(&x->b[i].hist, blobs + off,
+		    HIST_MAX_BLOB);
+		off += rows[i].hist_len;
+	}
+	*rowsp = rows;
+	*blobsp = blobs;
+	return 0;
+}
+
+/*
+ * Recompute from the raw rows the buckets of [from, to): every UTC hour in
+ * it, and the local day (day, when not NULL).  The rows are read before
+ * the write lock is taken; the lock is held only to replace the buckets.
+ */
+static int
+recompute(struct agg *a, struct acc *x, const char *day, int64_t from,
+    int64_t to)
+{
+	struct db_stats	*rows = NULL;
+	unsigned char	*blobs = NULL;
+	char		 hfrom[TZ_HOUR_LEN], hto[TZ_HOUR_LEN];
+	int		 rc = -1;
+
+	tz_hour(from, hfrom);
+	tz_hour(to, hto);
+	acc_reset(x);
+	x->hours_before = INT64_MAX;
+	if (day == NULL)
+		x->day_from = x->day_to = 0;
+	if (db_rows_each(a->db, from, to, -1, -1, take_row, x) != DB_OK)
+		return fail(a, "reading rows");
+	if (to_rows(x, &rows, &blobs) != 0) {
+		log_errx("out of memory");
+		goto out;
 	}
 	if (db_begin(a->db) || db_stats_replace(a->db, day, hfrom, hto, rows,
 	    x->nb) || db_commit(a->db)) {
@@ -319,6 +339,67 @@ out:
 	free(rows);
 	free(blobs);
 	return rc;
+}
+
+/*
+ * A day that retention emptied in part cannot be recomputed: its new rows
+ * (lo < id <= hi) are added to its day and to its hours before purged_ms;
+ * later hours still have every raw row and are recomputed.
+ */
+static int
+add_to_purged_day(struct agg *a, struct acc *x, int64_t from, int64_t to,
+    int64_t purged_ms)
+{
+	struct db_stats	*rows = NULL;
+	unsigned char	*blobs = NULL;
+	size_t		 i;
+	int		 rc = -1;
+
+	acc_reset(x);
+	x->hours_before = purged_ms;
+	if (db_rows_each(a->db, from, to, a->last_id, a->max_id, take_row,
+	    x) != DB_OK)
+		return fail(a, "reading rows");
+	if (to_rows(x, &rows, &blobs) != 0) {
+		log_errx("out of memory");
+		goto out;
+	}
+	if (db_begin(a->db) != DB_OK) {
+		fail(a, "adding to old rollups");
+		goto out;
+	}
+	for (i = 0; i < x->nb; i++)
+		if (db_stats_add(a->db, &rows[i]) != DB_OK) {
+			fail(a, "adding to old rollups");
+			goto out;
+		}
+	if (db_commit(a->db) != DB_OK) {
+		fail(a, "adding to old rollups");
+		goto out;
+	}
+	rc = purged_ms < to ? recompute(a, x, NULL, purged_ms, to) : 0;
+out:
+	free(rows);
+	free(blobs);
+	return rc;
+}
+
+/* Recompute one local day and every UTC hour it overlaps. */
+static int
+recompute_day(struct agg *a, struct acc *x, const char *day,
+    int64_t purged_ms)
+{
+	int64_t	 from, to;
+
+	if (tz_day_start(day, 0, &x->day_from) ||
+	    tz_day_start(day, 1, &x->day_to))
+		return 0;
+	snprintf(x->day, sizeof(x->day), "%s", day);
+	from = x->day_from - x->day_from % HOUR_MS;
+	to = x->day_to + (HOUR_MS - x->day_to % HOUR_MS) % HOUR_MS;
+	if (x->day_from < purged_ms)
+		return add_to_purged_day(a, x, from, to, purged_ms);
+	return recompute(a, x, day, from, to);
 }
 
 static void
@@ -373,25 +454,19 @@ rollup_run(struct agg *a, int rebuild)
 	memset(&x, 0, sizeof(x));
 	if (db_agg_state(a->db, &st) != DB_OK)
 		return fail(a, "reading state");
+	a->last_id = st.last_id;
+	a->max_id = st.max_id;
 	if (rebuild ? all_days(a) :
 	    db_agg_days(a->db, st.last_id, st.max_id, add_day, a) != DB_OK)
 		return fail(a, "listing days");
 	qsort(a->days, a->ndays, sizeof(a->days[0]), by_day);
 	for (i = 0; i < a->ndays; i++) {
-		/* A day that lost raw rows to retention keeps its rollups. */
-		if (tz_day_start(a->days[i], 0, &start) == 0 &&
-		    start < st.purged_ms) {
-			log_errx("day %s is past retention; its rollups are "
-			    "kept as they are", a->days[i]);
+		/* A rebuild keeps what retention left of old days as it is. */
+		if (rebuild && tz_day_start(a->days[i], 0, &start) == 0 &&
+		    start < st.purged_ms)
 			continue;
-		}
-		if (recompute_day(a, &x, a->days[i]))
+		if (recompute_day(a, &x, a->days[i], st.purged_ms))
 			goto out;
-	}
-	/* Only now, so a run killed above recomputes the same days again. */
-	if (db_meta_set(a->db, "agg_last_id", st.max_id) != DB_OK) {
-		fail(a, "saving the watermark");
-		goto out;
 	}
 	a->n.rows = st.max_id - st.last_id;
 	a->n.days = (long)a->ndays;
@@ -399,6 +474,15 @@ rollup_run(struct agg *a, int rebuild)
 out:
 	acc_free(&x);
 	return rc;
+}
+
+int
+rollup_done(struct agg *a)
+{
+	/* Only now, so a run stopped earlier judges the same days again. */
+	if (db_meta_set(a->db, "agg_last_id", a->max_id) != DB_OK)
+		return fail(a, "saving the watermark");
+	return 0;
 }
 
 int
@@ -417,6 +501,7 @@ retention_run(struct agg *a)
 	if (db_agg_state(a->db, &st) != DB_OK)
 		return fail(a, "reading state");
 	do {
+		/* Only rows at or below the watermark are rolled up. */
 		if (db_begin(a->db) || db_purge(a->db, before, st.last_id,
 		    AGG_CHUNK, &n) || db_commit(a->db))
 			return fail(a, "deleting old rows");

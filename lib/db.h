@@ -78,8 +78,12 @@ struct db_row {
 	int64_t		 output_tokens, cost_nusd;
 };
 
-/* Call fn for every raw row with from_ms <= ts_ms < to_ms, in time order. */
+/*
+ * Call fn for every raw row with from_ms <= ts_ms < to_ms, in time order;
+ * only those with lo_id < id <= hi_id unless lo_id is -1.
+ */
 enum db_rc	 db_rows_each(struct db *db, int64_t from_ms, int64_t to_ms,
+		    int64_t lo_id, int64_t hi_id,
 		    int (*fn)(const struct db_row *, void *), void *arg);
 
 /* The oldest and newest ts_ms of the raw rows; -1 when there are none. */
@@ -117,14 +121,22 @@ struct db_stats {
 };
 
 /*
- * Replace the rollups of a local day: its daily_stats rows, and the
- * hourly_stats rows of hours in [hour_from, hour_to), with the n rows of s
+ * Replace the rollups of a local day: its daily_stats rows (unless day is
+ * NULL), and the hourly_stats rows of hours in [hour_from, hour_to), with
+ * the n rows of s
  * (each a day or an hour by the form of its key).  Call inside a
  * transaction.
  */
 enum db_rc	 db_stats_replace(struct db *db, const char *day,
 		    const char *hour_from, const char *hour_to,
 		    const struct db_stats *s, size_t n);
+
+/*
+ * Add s to its rollup row (a day or an hour by the form of its key):
+ * counts and histograms add up, users keep the larger count.  For buckets
+ * whose raw rows retention deleted.  Call inside a transaction.
+ */
+enum db_rc	 db_stats_add(struct db *db, const struct db_stats *s);
 
 /*
  * Call fn for every row whose key (hour or day) is in [from, to), in key

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "db_int.h"
+#include "hist.h"
 #include "tz.h"
 
 #define STATS_NAMES \
@@ -11,6 +12,23 @@
 	" rate_limited, latency_sum_us, latency_hist, ttft_count," \
 	" ttft_sum_us, tokens, input_tokens, output_tokens, cost_nusd," \
 	" unpriced, users"
+#define STATS_ADD \
+	" DO UPDATE SET requests = requests + excluded.requests," \
+	" successes = successes + excluded.successes," \
+	" failures = failures + excluded.failures," \
+	" errors = errors + excluded.errors," \
+	" timeouts = timeouts + excluded.timeouts," \
+	" rate_limited = rate_limited + excluded.rate_limited," \
+	" latency_sum_us = latency_sum_us + excluded.latency_sum_us," \
+	" latency_hist = apimon_hist_merge(latency_hist, excluded.latency_hist)," \
+	" ttft_count = ttft_count + excluded.ttft_count," \
+	" ttft_sum_us = ttft_sum_us + excluded.ttft_sum_us," \
+	" tokens = tokens + excluded.tokens," \
+	" input_tokens = input_tokens + excluded.input_tokens," \
+	" output_tokens = output_tokens + excluded.output_tokens," \
+	" cost_nusd = cost_nusd + excluded.cost_nusd," \
+	" unpriced = unpriced + excluded.unpriced," \
+	" users = MAX(users, excluded.users)"
 #define STATS_VALUES \
 	"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
 
@@ -19,6 +37,17 @@ static const char *const sql[AG__MAX] = {
 	    " user_id, latency_us, ttft_us, tokens, input_tokens,"
 	    " output_tokens, cost_nusd, cost_source FROM api_requests"
 	    " WHERE ts_ms >= ? AND ts_ms < ? ORDER BY ts_ms",
+	[AG_NEW_ROWS] = "SELECT ts_ms, source, COALESCE(model, ''), status,"
+	    " user_id, latency_us, ttft_us, tokens, input_tokens,"
+	    " output_tokens, cost_nusd, cost_source FROM api_requests"
+	    " WHERE ts_ms >= ?1 AND ts_ms < ?2 AND id > ?3 AND id <= ?4"
+	    " ORDER BY ts_ms",
+	[AG_ADD_HOURLY] = "INSERT INTO hourly_stats (hour, " STATS_NAMES ")"
+	    " VALUES (" STATS_VALUES ") ON CONFLICT (hour, source, model)"
+	    STATS_ADD,
+	[AG_ADD_DAILY] = "INSERT INTO daily_stats (day, " STATS_NAMES ")"
+	    " VALUES (" STATS_VALUES ") ON CONFLICT (day, source, model)"
+	    STATS_ADD,
 	[AG_SPAN] = "SELECT MIN(ts_ms), MAX(ts_ms) FROM api_requests",
 	[AG_DEL_HOURS] = "DELETE FROM hourly_stats WHERE hour >= ? AND hour < ?",
 	[AG_DEL_DAY] = "DELETE FROM daily_stats WHERE day = ?",
@@ -49,8 +78,9 @@ static const char *const sql[AG__MAX] = {
 	    " updated_ms = ?10, resolved_ms = ?11 WHERE id = ?12",
 	[AG_OUTBOX] = "INSERT INTO outbox (alert_id, event, payload,"
 	    " created_ms) VALUES (?, ?, ?, ?)",
+	/* Two notifiers with one key are one delivery. */
 	[AG_DELIVERY_ADD] = "INSERT INTO deliveries (outbox_id, notifier,"
-	    " next_ms) VALUES (?, ?, ?)",
+	    " next_ms) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
 	[AG_DUE] = "SELECT d.outbox_id, d.notifier, d.attempts, o.payload"
 	    " FROM deliveries d JOIN outbox o ON o.id = d.outbox_id"
 	    " WHERE d.delivered_ms IS NULL AND d.next_ms <= ?"
@@ -84,6 +114,30 @@ fn_day(sqlite3_context *cx, int argc, sqlite3_value **argv)
 	sqlite3_result_text(cx, buf, -1, SQLITE_TRANSIENT);
 }
 
+static void
+fn_hist_merge(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	unsigned char	 buf[HIST_MAX_BLOB];
+	struct hist	*h;
+	size_t		 n;
+	int		 i;
+
+	if ((h = calloc(1, sizeof(*h))) == NULL) {
+		sqlite3_result_error_nomem(cx);
+		return;
+	}
+	for (i = 0; i < argc; i++)
+		if (hist_decode_add(h, sqlite3_value_blob(argv[i]),
+		    (size_t)sqlite3_value_bytes(argv[i])) != 0) {
+			sqlite3_result_error(cx, "corrupt latency_hist", -1);
+			free(h);
+			return;
+		}
+	n = hist_encode(h, buf, sizeof(buf));
+	sqlite3_result_blob(cx, buf, (int)n, SQLITE_TRANSIENT);
+	free(h);
+}
+
 enum db_rc
 db_agg_register(struct db *db)
 {
@@ -92,7 +146,9 @@ db_agg_register(struct db *db)
 
 	/* Deterministic: the zone is fixed for the life of the process. */
 	if ((rc = sqlite3_create_function(db->h, "apimon_day", 1, f, NULL,
-	    fn_day, NULL, NULL)) != SQLITE_OK)
+	    fn_day, NULL, NULL)) != SQLITE_OK ||
+	    (rc = sqlite3_create_function(db->h, "apimon_hist_merge", 2, f,
+	    NULL, fn_hist_merge, NULL, NULL)) != SQLITE_OK)
 		return db_classify(rc);
 	return DB_OK;
 }
@@ -198,10 +254,10 @@ db_agg_state(struct db *db, struct db_agg_state *s)
 }
 
 enum db_rc
-db_rows_each(struct db *db, int64_t from_ms, int64_t to_ms,
-    int (*fn)(const struct db_row *, void *), void *arg)
+db_rows_each(struct db *db, int64_t from_ms, int64_t to_ms, int64_t lo_id,
+    int64_t hi_id, int (*fn)(const struct db_row *, void *), void *arg)
 {
-	sqlite3_stmt	*st = stmt(db, AG_ROWS);
+	sqlite3_stmt	*st = stmt(db, lo_id < 0 ? AG_ROWS : AG_NEW_ROWS);
 	struct db_row	 r;
 	int		 rc;
 
@@ -209,6 +265,10 @@ db_rows_each(struct db *db, int64_t from_ms, int64_t to_ms,
 		return DB_ERR;
 	sqlite3_bind_int64(st, 1, from_ms);
 	sqlite3_bind_int64(st, 2, to_ms);
+	if (lo_id >= 0) {
+		sqlite3_bind_int64(st, 3, lo_id);
+		sqlite3_bind_int64(st, 4, hi_id);
+	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		r.ts_ms = sqlite3_column_int64(st, 0);
 		r.source = (const char *)sqlite3_column_text(st, 1);
@@ -272,6 +332,13 @@ insert_stats(struct db *db, enum agg_stmt i, const struct db_stats *s)
 }
 
 enum db_rc
+db_stats_add(struct db *db, const struct db_stats *s)
+{
+	return insert_stats(db, s->key[4] == '-' && strlen(s->key) == 10 ?
+	    AG_ADD_DAILY : AG_ADD_HOURLY, s);
+}
+
+enum db_rc
 db_stats_replace(struct db *db, const char *day, const char *hour_from,
     const char *hour_to, const struct db_stats *s, size_t n)
 {
@@ -279,11 +346,13 @@ db_stats_replace(struct db *db, const char *day, const char *hour_from,
 	enum db_rc	 rc;
 	size_t		 i;
 
-	if ((st = stmt(db, AG_DEL_DAY)) == NULL)
-		return DB_ERR;
-	sqlite3_bind_text(st, 1, day, -1, SQLITE_STATIC);
-	if ((rc = done(st)) != DB_OK)
-		return rc;
+	if (day != NULL) {
+		if ((st = stmt(db, AG_DEL_DAY)) == NULL)
+			return DB_ERR;
+		sqlite3_bind_text(st, 1, day, -1, SQLITE_STATIC);
+		if ((rc = done(st)) != DB_OK)
+			return rc;
+	}
 	if ((st = stmt(db, AG_DEL_HOURS)) == NULL)
 		return DB_ERR;
 	sqlite3_bind_text(st, 1, hour_from, -1, SQLITE_STATIC);

@@ -44,6 +44,8 @@ suite() {	# name command...
 
 # Integration: real nginx + spawn-fcgi workers on 127.0.0.1.
 suite integration python3 tests/integration/run.py --bin build/san/bin
+# Rollups, alerts, notifications, retention against a real SQLite file.
+suite aggregate python3 tests/integration/aggregate.py --bin build/san/bin
 # The rendered site: report numbers against the raw rows, atomic writes.
 suite render python3 tests/integration/render.py --bin build/san/bin
 # A fresh directory end to end, make install, the Python client.
