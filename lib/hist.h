@@ -10,7 +10,7 @@
  * GAMMA^(i-1) < v <= GAMMA^i; bucket 0 holds v <= 1 us.  A quantile is
  * answered with the bucket's midpoint 2 GAMMA^i / (GAMMA + 1), whose
  * relative error is at most (GAMMA - 1) / (GAMMA + 1) = HIST_REL_ERROR
- * for any value above 1 us.  With GAMMA = 1.02 / 0.98 that is 2 %, and
+ * for any value above 1 us, plus the 0.5 us of rounding to whole us.  With GAMMA = 1.02 / 0.98 that is 2 %, and
  * 86,400 s (the largest latency accepted) falls in bucket 630.
  */
 #define HIST_REL_ERROR	0.02
@@ -34,8 +34,8 @@ void	 hist_add(struct hist *h, int64_t us);
 void	 hist_merge(struct hist *dst, const struct hist *src);
 
 /*
- * The q-quantile (0 <= q <= 1) in microseconds, within HIST_REL_ERROR of
- * the exact nearest-rank value; 0 when the histogram is empty.
+ * The q-quantile (0 <= q <= 1) in microseconds, within HIST_REL_ERROR
+ * (+ 0.5 us) of the exact nearest-rank value; 0 when the histogram is empty.
  */
 int64_t	 hist_quantile(const struct hist *h, double q);
 
