@@ -9,12 +9,25 @@
 
 #define MAX_SOURCES	64
 
-/* The latency chart's buckets: 0-1, 1-2, 2-3, 3-5, > 5 s. */
+/* The latency chart's bucket (0-1, 1-2, 2-3, 3-5, > 5 s) of each
+ * histogram bucket, by its midpoint. */
 static int
-lat_bucket(int64_t us)
+lat_bucket(int h)
 {
-	return us <= 1000000 ? 0 : us <= 2000000 ? 1 : us <= 3000000 ? 2 :
-	    us <= 5000000 ? 3 : 4;
+	static signed char	 map[HIST_BUCKETS];
+	static int		 ready;
+	int64_t			 us;
+	int			 i;
+
+	if (!ready) {
+		for (i = 0; i < HIST_BUCKETS; i++) {
+			us = hist_value(i);
+			map[i] = us <= 1000000 ? 0 : us <= 2000000 ? 1 :
+			    us <= 3000000 ? 2 : us <= 5000000 ? 3 : 4;
+		}
+		ready = 1;
+	}
+	return map[h];
 }
 
 struct dash {
@@ -84,7 +97,7 @@ daily_json(struct dash *d, size_t k)
 
 	memset(v, 0, sizeof(v));
 	memset(b, 0, sizeof(b));
-	for (i = 0, day = 0; i < r->nrows; i++) {
+	for (i = rows_from(r, d->days[0]); i < r->nrows; i++) {
 		const struct dayrow *row = &r->rows[i];
 		if (strcmp(row->source, d->sources[k]) != 0)
 			continue;
@@ -100,7 +113,7 @@ daily_json(struct dash *d, size_t k)
 		v[4][day] += row->t.tokens;
 		v[5][day] += row->t.cost_nusd;
 		for (h = 0; h < HIST_BUCKETS; h++)
-			b[day][lat_bucket(hist_value(h))] += (int64_t)row->t.hist.n[h];
+			b[day][lat_bucket(h)] += (int64_t)row->t.hist.n[h];
 	}
 	if (o == NULL)
 		return NULL;

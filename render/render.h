@@ -64,6 +64,9 @@ cJSON	*totals_json(const struct totals *t, const char *key,
 	    const char *name);
 void	 format_offset_time(int64_t ms, char *buf, size_t size);
 
+/* The first of the rows (sorted by day) on or after day. */
+size_t	 rows_from(const struct render *r, const char *day);
+
 /* Calendar days: "YYYY-MM-DD" <-> days since 1970-01-01 (no zone). */
 int64_t	 day_num(const char *day);
 void	 day_str(int64_t n, char *buf);	/* DAYBUF bytes */

@@ -9,11 +9,16 @@
 #include "render.h"
 #include "ts.h"
 
-#define MAX_GROUPS	512
 
 struct group {
 	const char	*name;
 	struct totals	 t;
+};
+
+/* Groups by source or by model; they grow as names turn up. */
+struct groups {
+	struct group	*g;
+	size_t		 n, cap;
 };
 
 /* A report period: local days [from, to) and the one before it. */
@@ -78,18 +83,23 @@ day_of(const char *day, struct period *p)
 }
 
 static struct totals *
-group(struct group *g, size_t *n, const char *name)
+group(struct groups *gs, const char *name)
 {
-	size_t	 i;
+	struct group	*ng;
+	size_t		 i;
 
-	for (i = 0; i < *n; i++)
-		if (strcmp(g[i].name, name) == 0)
-			return &g[i].t;
-	if (*n == MAX_GROUPS)
-		return NULL;
-	memset(&g[*n], 0, sizeof(g[*n]));
-	g[*n].name = name;
-	return &g[(*n)++].t;
+	for (i = 0; i < gs->n; i++)
+		if (strcmp(gs->g[i].name, name) == 0)
+			return &gs->g[i].t;
+	if (gs->n == gs->cap) {
+		gs->cap = gs->cap ? gs->cap * 2 : 8;
+		if ((ng = realloc(gs->g, gs->cap * sizeof(*ng))) == NULL)
+			return NULL;
+		gs->g = ng;
+	}
+	memset(&gs->g[gs->n], 0, sizeof(gs->g[gs->n]));
+	gs->g[gs->n].name = name;
+	return &gs->g[gs->n++].t;
 }
 
 static int
@@ -271,12 +281,14 @@ series(struct render *r, const struct period *p)
 		cJSON_DeleteItemFromObject(o, "cost_usd");
 		return o;
 	}
-	for (ms = day_num(p->from); ms < day_num(p->to); ms++) {
+	for (ms = day_num(p->from), to_ms = day_num(p->to); ms < to_ms; ms++) {
 		struct totals t;
 		memset(&t, 0, sizeof(t));
 		day_str(ms, buf);
-		for (i = 0; i < r->nrows; i++)
-			if (strcmp(r->rows[i].day, buf) == 0) {
+		for (i = rows_from(r, buf); i < r->nrows; i++)
+			if (strcmp(r->rows[i].day, buf) != 0)
+				break;
+			else {
 				t.requests += r->rows[i].t.requests;
 				t.cost_nusd += r->rows[i].t.cost_nusd;
 			}
@@ -318,9 +330,10 @@ html_alerts(struct tpl *t, cJSON *alerts)
 static int
 report(struct render *r, const struct period *p)
 {
-	struct group	*src = NULL, *mod = NULL;
+	struct groups	 gsrc = { NULL, 0, 0 }, gmod = { NULL, 0, 0 };
+	struct group	*src, *mod;
 	struct totals	 tot, prev, *t;
-	size_t		 ns = 0, nm = 0, i;
+	size_t		 ns, nm, i;
 	cJSON		*o = NULL, *ser = NULL;
 	struct tpl	*tp = NULL;
 	char		*json = NULL, *esc = NULL, path[128], buf[64];
@@ -329,21 +342,26 @@ report(struct render *r, const struct period *p)
 
 	memset(&tot, 0, sizeof(tot));
 	memset(&prev, 0, sizeof(prev));
-	if ((src = calloc(MAX_GROUPS, sizeof(*src))) == NULL ||
-	    (mod = calloc(MAX_GROUPS, sizeof(*mod))) == NULL)
-		goto out;
-	for (i = 0; i < r->nrows; i++) {
+	/* The previous period ends where this one starts: one pass. */
+	for (i = rows_from(r, p->pfrom); i < r->nrows &&
+	    strcmp(r->rows[i].day, p->to) < 0; i++) {
 		const struct dayrow *d = &r->rows[i];
-		if (strcmp(d->day, p->pfrom) >= 0 && strcmp(d->day, p->pto) < 0)
+		if (strcmp(d->day, p->pto) < 0) {
 			totals_add(&prev, &d->t);
-		if (strcmp(d->day, p->from) < 0 || strcmp(d->day, p->to) >= 0)
 			continue;
+		}
 		totals_add(&tot, &d->t);
-		if ((t = group(src, &ns, d->source)) != NULL)
-			totals_add(t, &d->t);
-		if ((t = group(mod, &nm, d->model)) != NULL)
-			totals_add(t, &d->t);
+		if ((t = group(&gsrc, d->source)) == NULL)
+			goto out;
+		totals_add(t, &d->t);
+		if ((t = group(&gmod, d->model)) == NULL)
+			goto out;
+		totals_add(t, &d->t);
 	}
+	src = gsrc.g;
+	ns = gsrc.n;
+	mod = gmod.g;
+	nm = gmod.n;
 	qsort(src, ns, sizeof(*src), by_name);
 	qsort(mod, nm, sizeof(*mod), by_name);
 
@@ -418,8 +436,8 @@ out:
 	cJSON_Delete(o);
 	cJSON_free(json);
 	free(esc);
-	free(src);
-	free(mod);
+	free(gsrc.g);
+	free(gmod.g);
 	return rc;
 }
 

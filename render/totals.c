@@ -91,10 +91,15 @@ format_offset_time(int64_t ms, char *buf, size_t size)
 int64_t
 day_num(const char *day)
 {
-	int	 y = 0, m = 1, d = 1;
+	int	 v[3] = { 0, 0, 0 }, k = 0;
 
-	sscanf(day, "%d-%d-%d", &y, &m, &d);
-	return ts_days_from_civil(y, (unsigned)m, (unsigned)d);
+	/* "YYYY-MM-DD", as every day key is; hand-parsed: it runs a lot. */
+	for (; *day != '\0' && k < 3; day++)
+		if (*day == '-')
+			k++;
+		else
+			v[k] = v[k] * 10 + (*day - '0');
+	return ts_days_from_civil(v[0], (unsigned)v[1], (unsigned)v[2]);
 }
 
 void
@@ -108,3 +113,18 @@ day_str(int64_t n, char *buf)
 	    d % 32);
 }
 
+
+size_t
+rows_from(const struct render *r, const char *day)
+{
+	size_t	 lo = 0, hi = r->nrows, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(r->rows[mid].day, day) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
