@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # bench/run.sh — every apimon benchmark: HTTP ingest (bench/ingest/run.sh),
-# then bulk import (bench/import/run.sh).  `make bench` builds and runs this.
+# bulk import (bench/import/run.sh), rollups (bench/aggregate/run.sh) and the
+# site (bench/render/run.sh, on aggregate's cached database).
+# `make bench` builds and runs this.
 # The output is also saved to bench/out/bench-<UTC time>.txt (git-ignored).
 # Environment knobs are passed through; see bench/README.md.
 # Exit status: 0 when both benchmarks ran (whether or not they met their
@@ -16,6 +18,10 @@ log=$HERE/out/bench-$(date -u +%Y%m%dT%H%M%SZ).txt
 	"$HERE/ingest/run.sh" || rc=1
 	echo
 	"$HERE/import/run.sh" || rc=1
+	echo
+	"$HERE/aggregate/run.sh" || rc=1
+	echo
+	"$HERE/render/run.sh" || rc=1
 	exit "$rc"
 } 2>&1 | tee "$log"
 echo "saved: $log"
