@@ -77,7 +77,7 @@ page=$(( $(stat -c %s "$site/index.html") + $(stat -c %s "$site/assets/style.css
 echo "dashboard: index.html $(stat -c %s "$site/index.html") B (data embedded), style.css $(stat -c %s "$site/assets/style.css") B, dashboard.js $(stat -c %s "$site/assets/dashboard.js") B = $page B; data/dashboard.json $(stat -c %s "$site/data/dashboard.json") B; chart.min.js $(stat -c %s "$site/assets/chart.min.js") B (excluded)"
 echo "site: $(find "$site" -type f | wc -l) files, $(du -sb "$site" | cut -f1) bytes"
 # The ceiling of an incremental render: one that finds nothing to write.
-awk -v a="$incr" -v b="$same" 'BEGIN { printf "incremental / nothing-new render: %.2f\n", b > 0 ? a / b : 0 }'
+awk -v a="$incr" -v b="$same" 'BEGIN { printf "incremental / nothing-new render: %.2f\n", (b > 0 ? a / b : 0) }'
 
 awk -v f="$full" -v i="$incr" -v p="$page" -v r="$full_rss" 'BEGIN {
 	printf "goals: full < 2 s %s (%.3f s); incremental < 0.3 s %s (%.3f s); dashboard < 150 KB %s (%.1f KB); peak %.1f MiB\n",
