@@ -18,7 +18,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 SAN       = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-LIB_SRC   = lib/conf.c lib/db.c lib/rec.c lib/ts.c lib/money.c lib/utf8.c lib/log.c lib/json.c lib/hist.c lib/tz.c lib/db_agg.c
+LIB_SRC   = lib/conf.c lib/db.c lib/rec.c lib/ts.c lib/money.c lib/utf8.c lib/log.c lib/json.c lib/hist.c lib/tz.c lib/db_agg.c lib/cli.c
 LIB_HDR   = $(wildcard lib/*.h)
 INGEST_SRC = ingest/main.c ingest/http.c ingest/batch.c ingest/import.c
 AGG_SRC   = aggregate/main.c aggregate/rollup.c aggregate/alert.c \

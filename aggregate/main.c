@@ -7,9 +7,8 @@
 #include <curl/curl.h>
 
 #include "agg.h"
+#include "cli.h"
 #include "log.h"
-#include "ts.h"
-#include "tz.h"
 
 #define VERSION	"0.1.0"
 
@@ -85,18 +84,9 @@ main(int argc, char *argv[])
 		return 2;
 	}
 	memset(&a, 0, sizeof(a));
-	if (now != NULL && ts_parse_rfc3339(now, &a.now_ms) != 0) {
-		log_errx("--now: \"%s\" is not an RFC 3339 time", now);
+	if (cli_setup(cfile, now, &conf, &a.now_ms) != 0)
 		return 2;
-	}
-	if (now == NULL)
-		a.now_ms = ts_now_ms();
-	if (conf_load(&conf, cfile, err, sizeof(err)) != 0) {
-		log_errx("%s", err);
-		return 2;
-	}
 	a.conf = &conf;
-	tz_set(conf.timezone);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (conf.nnotify > 0 &&
 	    (a.notifiers = calloc(conf.nnotify, sizeof(char *))) == NULL)

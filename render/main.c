@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "log.h"
 #include "render.h"
 #include "ts.h"
@@ -158,21 +159,12 @@ main(int argc, char *argv[])
 		return 2;
 	}
 	memset(&r, 0, sizeof(r));
-	if (now != NULL && ts_parse_rfc3339(now, &r.now_ms) != 0) {
-		log_errx("--now: \"%s\" is not an RFC 3339 time", now);
+	if (cli_setup(cfile, now, &conf, &r.now_ms) != 0)
 		return 2;
-	}
-	if (now == NULL)
-		r.now_ms = ts_now_ms();
-	if (conf_load(&conf, cfile, err, sizeof(err)) != 0) {
-		log_errx("%s", err);
-		return 2;
-	}
 	r.conf = &conf;
 	r.out = out ? out : conf.site_dir;
 	r.share = share_dir(&conf, share, sizeof(share));
-	tz_set(conf.timezone);
-	snprintf(tdir, sizeof(tdir), "%s/templates", r.share);
+	snprintf(tdir, sizeof(tdir), "%.4000s/templates", r.share);
 	if (tpl_root(tdir) != 0) {
 		log_errx("%s: cannot use as the template folder", tdir);
 		goto out;

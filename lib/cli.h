@@ -1,0 +1,18 @@
+/* cli.h — what the batch programs do first: config, zone and "now". */
+#ifndef APIMON_CLI_H
+#define APIMON_CLI_H
+
+#include <stdint.h>
+
+#include "conf.h"
+
+/*
+ * Load the config (cfile, or the usual fallbacks), make its time zone the
+ * process's, and take now_arg (RFC 3339, or NULL for the clock) as now.
+ * Returns 0 with *c to be freed by conf_free(); or 2, the usage exit
+ * status, after printing why, with nothing to free.
+ */
+int	 cli_setup(const char *cfile, const char *now_arg, struct conf *c,
+	    int64_t *now_ms);
+
+#endif
