@@ -34,7 +34,10 @@ PROGS     = bin/apimon-ingest bin/apimon-aggregate bin/apimon-render \
 all: $(PROGS)
 
 deps:
-	@tools/deps.sh
+	@tools/deps.sh build
+
+deps-test: deps
+	@tools/deps.sh test
 
 # ---- release build ---------------------------------------------------------
 lib/%.o: lib/%.c $(LIB_HDR) | deps
@@ -76,12 +79,12 @@ bin/apimon-simulate: $(SIM_SRC:.c=.o) lib/libapimon.a
 
 # ---- sanitizer build (what `make test` runs) --------------------------------
 S = build/san
-$(S)/%.o: %.c $(LIB_HDR) ingest/ingest.h aggregate/agg.h render/render.h | deps
+$(S)/%.o: %.c $(LIB_HDR) ingest/ingest.h aggregate/agg.h render/render.h | deps-test
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -O1 -g $(SAN) $(PKG_CFLAGS) -DAPIMON_SHARE='"$(SHARE)"' \
 	    -Ilib -Irender -c -o $@ $<
 
-$(S)/render/tpl.o: render/tpl.cc render/tpl.h | deps
+$(S)/render/tpl.o: render/tpl.cc render/tpl.h | deps-test
 	@mkdir -p $(dir $@)
 	$(CXX) -std=c++17 -Wall -Wextra -Werror -O1 -g $(SAN) -c -o $@ $<
 
@@ -116,7 +119,7 @@ san: $(S)/bin/apimon-ingest $(S)/bin/apimon-aggregate $(S)/bin/apimon-render \
 
 # ---- fuzzing (clang + libFuzzer) --------------------------------------------
 F = build/fuzz
-$(F)/fuzz-rec: tests/fuzz/fuzz_rec.c $(LIB_SRC) $(LIB_HDR) | deps
+$(F)/fuzz-rec: tests/fuzz/fuzz_rec.c $(LIB_SRC) $(LIB_HDR) | deps-test
 	@mkdir -p $(F)
 	$(CLANG) $(WARN) -Wno-error=unused-command-line-argument -O1 -g \
 	    -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -Ilib -o $@ \
@@ -128,13 +131,13 @@ fuzz: $(F)/fuzz-rec
 	$(F)/fuzz-rec -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus tests/fuzz/corpus
 
 # ---- the two commands -------------------------------------------------------
-test: deps all san $(F)/fuzz-rec
+test: deps-test all san $(F)/fuzz-rec
 	@tests/run.sh
 
 run: all
 	@tools/run.sh
 
-bench: all
+bench: deps-test all
 	@bench/run.sh
 
 # apimon-render finds $(SHAREDIR) from its own place: bin/../share/apimon.
@@ -152,4 +155,4 @@ install: all
 clean:
 	rm -rf bin build lib/*.o lib/*.a ingest/*.o aggregate/*.o render/*.o tools/*.o
 
-.PHONY: all deps san fuzz test run bench install clean
+.PHONY: all deps deps-test san fuzz test run bench install clean

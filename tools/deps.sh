@@ -1,13 +1,22 @@
 #!/bin/sh
 # Install the Debian packages apimon needs that are not installed yet.
-# Quiet and fast when everything is present; used by `make deps`.
+# Quiet and fast when everything is present.
+#   tools/deps.sh build   to build and run it (`make deps`)
+#   tools/deps.sh test    to test and benchmark it too (`make deps-test`)
 set -eu
 
+mode=${1:-build}
 pkgs="gcc g++ make pkg-config libsqlite3-dev sqlite3 libcjson-dev libfcgi-dev
-spawn-fcgi nginx libcriterion-dev libcurl4-openssl-dev clang libclang-rt-14-dev
-libctemplate-dev libjs-chart.js
-python3 curl wrk mandoc chromium time"
-[ $# -gt 0 ] && pkgs="$*"
+libcurl4-openssl-dev libctemplate-dev libjs-chart.js spawn-fcgi nginx curl"
+case $mode in
+build) ;;
+test)
+	pkgs="$pkgs libcriterion-dev clang libclang-rt-14-dev python3 mandoc
+chromium time wrk" ;;
+*)
+	echo "usage: tools/deps.sh [build|test]" >&2
+	exit 2 ;;
+esac
 
 missing=""
 for p in $pkgs; do
@@ -19,7 +28,7 @@ for p in $pkgs; do
 done
 # Node may come from another repository (nodesource bundles npm): ask for
 # Debian's packages only when the commands are missing.
-if [ $# -eq 0 ] && ! { command -v node && command -v npm; } >/dev/null 2>&1; then
+if [ "$mode" = test ] && ! { command -v node && command -v npm; } >/dev/null 2>&1; then
 	missing="$missing nodejs npm"
 fi
 
@@ -33,7 +42,7 @@ browser_modules() {
 }
 
 if [ -z "$missing" ]; then
-	[ $# -gt 0 ] || browser_modules
+	[ "$mode" = build ] || browser_modules
 	exit 0
 fi
 
@@ -43,4 +52,4 @@ sudo=""
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq >&2
 $sudo apt-get install -y -qq --no-install-recommends $missing >&2
-[ $# -gt 0 ] || browser_modules
+[ "$mode" = build ] || browser_modules
