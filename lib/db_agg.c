@@ -29,6 +29,10 @@
 	" cost_nusd = cost_nusd + excluded.cost_nusd," \
 	" unpriced = unpriced + excluded.unpriced," \
 	" users = MAX(users, excluded.users)"
+/* What read_alert() reads, in its order. */
+#define ALERT_COLUMNS \
+	"id, rule, scope, day, severity, state, value, threshold, message," \
+	" fired_ms, updated_ms, resolved_ms"
 #define STATS_VALUES \
 	"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
 
@@ -67,8 +71,7 @@ static const char *const sql[AG__MAX] = {
 	    " WHERE hour >= ? AND hour < ? ORDER BY hour, source, model",
 	[AG_STATS_DAILY] = "SELECT day, " STATS_NAMES " FROM daily_stats"
 	    " WHERE day >= ? AND day < ? ORDER BY day, source, model",
-	[AG_ALERT_GET] = "SELECT id, severity, state, value, threshold,"
-	    " message, fired_ms, updated_ms, resolved_ms FROM alerts"
+	[AG_ALERT_GET] = "SELECT " ALERT_COLUMNS " FROM alerts"
 	    " WHERE rule = ? AND scope = ? AND day = ?",
 	[AG_ALERT_INSERT] = "INSERT INTO alerts (rule, scope, day, severity,"
 	    " state, value, threshold, message, fired_ms, updated_ms,"
@@ -97,9 +100,8 @@ static const char *const sql[AG__MAX] = {
 	[AG_RECENT_SOURCE] = "SELECT ts_ms, source, user_id, command, model,"
 	    " status, latency_us, tokens, cost_nusd FROM api_requests"
 	    " WHERE source = ?1 AND ts_ms <= ?3 ORDER BY ts_ms DESC LIMIT ?2",
-	[AG_ALERTS_LIST] = "SELECT id, rule, scope, day, severity, state,"
-	    " value, threshold, message, fired_ms, updated_ms, resolved_ms"
-	    " FROM alerts ORDER BY updated_ms DESC, id DESC LIMIT ?",
+	[AG_ALERTS_LIST] = "SELECT " ALERT_COLUMNS " FROM alerts"
+	    " ORDER BY updated_ms DESC, id DESC LIMIT ?",
 };
 
 /* ---- SQL functions --------------------------------------------------- */
@@ -482,6 +484,23 @@ db_recent_each(struct db *db, const char *source, int64_t until_ms,
 
 /* ---- alerts and the outbox ------------------------------------------ */
 
+static void
+read_alert(sqlite3_stmt *st, struct db_alert *a)
+{
+	a->id = sqlite3_column_int64(st, 0);
+	copy_col(a->rule, sizeof(a->rule), st, 1);
+	copy_col(a->scope, sizeof(a->scope), st, 2);
+	copy_col(a->day, sizeof(a->day), st, 3);
+	copy_col(a->severity, sizeof(a->severity), st, 4);
+	copy_col(a->state, sizeof(a->state), st, 5);
+	a->value = sqlite3_column_double(st, 6);
+	a->threshold = sqlite3_column_double(st, 7);
+	copy_col(a->message, sizeof(a->message), st, 8);
+	a->fired_ms = sqlite3_column_int64(st, 9);
+	a->updated_ms = sqlite3_column_int64(st, 10);
+	a->resolved_ms = col_opt(st, 11);
+}
+
 enum db_rc
 db_alert_get(struct db *db, const char *rule, const char *scope,
     const char *day, struct db_alert *a, int *found)
@@ -502,15 +521,7 @@ db_alert_get(struct db *db, const char *rule, const char *scope,
 	sqlite3_bind_text(st, 3, day, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		*found = 1;
-		a->id = sqlite3_column_int64(st, 0);
-		copy_col(a->severity, sizeof(a->severity), st, 1);
-		copy_col(a->state, sizeof(a->state), st, 2);
-		a->value = sqlite3_column_double(st, 3);
-		a->threshold = sqlite3_column_double(st, 4);
-		copy_col(a->message, sizeof(a->message), st, 5);
-		a->fired_ms = sqlite3_column_int64(st, 6);
-		a->updated_ms = sqlite3_column_int64(st, 7);
-		a->resolved_ms = col_opt(st, 8);
+		read_alert(st, a);
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? DB_OK : db_classify(rc);
@@ -556,18 +567,7 @@ db_alerts_each(struct db *db, int limit,
 		return DB_ERR;
 	sqlite3_bind_int(st, 1, limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		a.id = sqlite3_column_int64(st, 0);
-		copy_col(a.rule, sizeof(a.rule), st, 1);
-		copy_col(a.scope, sizeof(a.scope), st, 2);
-		copy_col(a.day, sizeof(a.day), st, 3);
-		copy_col(a.severity, sizeof(a.severity), st, 4);
-		copy_col(a.state, sizeof(a.state), st, 5);
-		a.value = sqlite3_column_double(st, 6);
-		a.threshold = sqlite3_column_double(st, 7);
-		copy_col(a.message, sizeof(a.message), st, 8);
-		a.fired_ms = sqlite3_column_int64(st, 9);
-		a.updated_ms = sqlite3_column_int64(st, 10);
-		a.resolved_ms = col_opt(st, 11);
+		read_alert(st, &a);
 		if (fn(&a, arg) != 0)
 			break;
 	}
