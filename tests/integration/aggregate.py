@@ -1852,6 +1852,37 @@ def test_retention_deletes_only_rolled_up_rows_and_keeps_rollups():
 
 
 @test
+def test_retention_keeps_the_file_from_growing_day_after_day():
+    """raw_days 2 and 4,000 new rows a day for ten days: the pages retention
+    frees are reused, so once the window is full the database stops growing
+    (only the small rollups still add a little each day)."""
+    env = Env("test_retention_keeps_the_file_from_growing_day_after_day")
+    conf = env.config(timezone="UTC", raw_days=2)
+    db = env.db_of(conf)
+    sizes = []
+    for k in range(10):
+        end = iso_of(ms_of("2026-09-02T00:00:00Z") + k * 86400000)
+        sim = env.simulate(1, 4000, 300 + k, end, name=f"day{k}.ndjson")
+        env.ingest(conf, path=sim)
+        env.aggregate(conf, now=end)
+        con = sqlite3.connect(str(db))
+        try:
+            con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            pages = con.execute("PRAGMA page_count").fetchone()[0]
+            size = pages * con.execute("PRAGMA page_size").fetchone()[0]
+        finally:
+            con.close()
+        sizes.append(size)
+    # What one day of raw rows takes, measured before anything is deleted.
+    day_of_rows = sizes[2] - sizes[1]
+    per_day = (sizes[9] - sizes[4]) / 5
+    check(day_of_rows > 0 and per_day < 0.3 * day_of_rows,
+          f"the database still grows {per_day:.0f} bytes a day once the "
+          f"retention window is full (a day of rows takes {day_of_rows}); "
+          f"sizes by day: {sizes}")
+
+
+@test
 def test_rows_never_rolled_up_are_not_deleted_by_retention():
     """Rows that arrive while old days are past retention: the run rolls up
     first, so every row deleted is counted in daily_stats."""
