@@ -7,6 +7,7 @@
 
 #include "agg.h"
 #include "hist.h"
+#include "json.h"
 #include "log.h"
 #include "money.h"
 #include "ts.h"
@@ -155,21 +156,13 @@ rule_unpriced(const struct conf *c, const struct scope *s, struct verdict *v)
 static char *
 payload(const struct db_alert *al, const char *event, int64_t now_ms)
 {
-	cJSON	*o = cJSON_CreateObject();
+	cJSON	*o = json_alert(al);
 	char	 t[TS_RFC3339_LEN], *s;
 
 	if (o == NULL)
 		return NULL;
 	ts_format_rfc3339(now_ms, t);
 	cJSON_AddStringToObject(o, "event", event);
-	cJSON_AddStringToObject(o, "rule", al->rule);
-	cJSON_AddStringToObject(o, "scope", al->scope);
-	cJSON_AddStringToObject(o, "day", al->day);
-	cJSON_AddStringToObject(o, "severity", al->severity);
-	cJSON_AddStringToObject(o, "state", al->state);
-	cJSON_AddNumberToObject(o, "value", al->value);
-	cJSON_AddNumberToObject(o, "threshold", al->threshold);
-	cJSON_AddStringToObject(o, "message", al->message);
 	cJSON_AddStringToObject(o, "time", t);
 	s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);

@@ -212,7 +212,7 @@ active_alerts(struct render *r, const char *today)
 	for (i = 0; arr != NULL && i < r->nalerts; i++)
 		if (strcmp(r->alerts[i].state, "resolved") != 0 &&
 		    strcmp(r->alerts[i].day, today) == 0)
-			cJSON_AddItemToArray(arr, alert_json(&r->alerts[i]));
+			cJSON_AddItemToArray(arr, json_alert(&r->alerts[i]));
 	return arr;
 }
 

@@ -25,24 +25,6 @@ page(struct render *r, const char *file, struct tpl *t, const char *rel)
 	return rc;
 }
 
-cJSON *
-alert_json(const struct db_alert *a)
-{
-	cJSON	*o = cJSON_CreateObject();
-
-	if (o == NULL)
-		return NULL;
-	cJSON_AddStringToObject(o, "rule", a->rule);
-	cJSON_AddStringToObject(o, "scope", a->scope);
-	cJSON_AddStringToObject(o, "day", a->day);
-	cJSON_AddStringToObject(o, "severity", a->severity);
-	cJSON_AddStringToObject(o, "state", a->state);
-	cJSON_AddNumberToObject(o, "value", a->value);
-	cJSON_AddNumberToObject(o, "threshold", a->threshold);
-	cJSON_AddStringToObject(o, "message", a->message);
-	return o;
-}
-
 void
 tpl_from_json(struct tpl *t, const cJSON *o, const char *const *pairs)
 {

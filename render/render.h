@@ -10,6 +10,7 @@
 #include "conf.h"
 #include "db.h"
 #include "hist.h"
+#include "json.h"
 #include "tpl.h"
 #include "tz.h"
 
@@ -70,9 +71,6 @@ size_t	 rows_from(const struct render *r, const char *day);
 /* Calendar days: "YYYY-MM-DD" <-> days since 1970-01-01 (no zone). */
 int64_t	 day_num(const char *day);
 void	 day_str(int64_t n, char *buf);	/* DAYBUF bytes */
-
-/* An alert as the site's JSON shows it. */
-cJSON	*alert_json(const struct db_alert *a);
 
 /*
  * Set template keys from string members of o: pairs is a NULL-ended list

@@ -309,7 +309,7 @@ alerts_json(struct render *r, const struct period *p)
 	for (i = 0; arr != NULL && i < r->nalerts; i++)
 		if (strcmp(r->alerts[i].day, p->from) >= 0 &&
 		    strcmp(r->alerts[i].day, p->to) < 0)
-			cJSON_AddItemToArray(arr, alert_json(&r->alerts[i]));
+			cJSON_AddItemToArray(arr, json_alert(&r->alerts[i]));
 	return arr;
 }
 
