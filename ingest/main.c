@@ -9,6 +9,7 @@
 
 #include <fcgiapp.h>
 
+#include "cli.h"
 #include "ingest.h"
 #include "log.h"
 
@@ -168,15 +169,8 @@ main(int argc, char *argv[])
 			}
 			nthreads = (int)l;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			puts("apimon-ingest " VERSION);
-			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return cli_exit(ch, usage, "apimon-ingest " VERSION);
 		}
 	if (optind != argc) {
 		usage(stderr);

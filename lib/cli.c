@@ -23,3 +23,18 @@ cli_setup(const char *cfile, const char *now_arg, struct conf *c,
 	tz_set(c->timezone);
 	return 0;
 }
+
+int
+cli_exit(int ch, void (*usage)(FILE *), const char *version)
+{
+	if (ch == 'h') {
+		usage(stdout);
+		return 0;
+	}
+	if (ch == 'V') {
+		puts(version);
+		return 0;
+	}
+	usage(stderr);
+	return 2;
+}

@@ -3,6 +3,7 @@
 #define APIMON_CLI_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "conf.h"
 
@@ -14,5 +15,12 @@
  */
 int	 cli_setup(const char *cfile, const char *now_arg, struct conf *c,
 	    int64_t *now_ms);
+
+/*
+ * What getopt_long()'s ch means when it is none of a program's own
+ * options: 'h' prints usage on stdout, 'V' the version; anything else is
+ * a usage error.  Returns the exit status for main to return: 0 or 2.
+ */
+int	 cli_exit(int ch, void (*usage)(FILE *), const char *version);
 
 #endif

@@ -144,15 +144,8 @@ main(int argc, char *argv[])
 		case 'n':
 			now = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			puts("apimon-render " VERSION);
-			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return cli_exit(ch, usage, "apimon-render " VERSION);
 		}
 	if (optind != argc) {
 		usage(stderr);
