@@ -18,8 +18,9 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 SAN       = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-LIB_SRC   = lib/conf.c lib/db.c lib/rec.c lib/ts.c lib/money.c lib/utf8.c lib/log.c lib/json.c lib/hist.c lib/tz.c lib/db_agg.c lib/cli.c
-LIB_HDR   = $(wildcard lib/*.h)
+LIB_SRC   = lib/conf.c lib/db.c lib/db_rollup.c lib/db_read.c lib/db_alert.c \
+            lib/rec.c lib/ts.c lib/money.c lib/utf8.c lib/log.c lib/json.c \
+            lib/hist.c lib/tz.c lib/cli.c lib/alert.c lib/buf.c
 INGEST_SRC = ingest/main.c ingest/http.c ingest/batch.c ingest/import.c
 AGG_SRC   = aggregate/main.c aggregate/rollup.c aggregate/alert.c \
             aggregate/notify.c
@@ -40,88 +41,82 @@ deps-test: deps
 	@tools/deps.sh test
 
 # ---- release build ---------------------------------------------------------
-lib/%.o: lib/%.c $(LIB_HDR) | deps
-	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+# Every object records the headers it read (-MMD -MP), so that a changed
+# header rebuilds exactly what includes it.
+COMPILE   = $(CPPFLAGS) -MMD -MP $(WARN) $(PKG_CFLAGS) \
+            -DAPIMON_SHARE='"$(SHARE)"' -Ilib -Irender
+CXXWARN   = -std=c++17 -Wall -Wextra -Werror
+
+%.o: %.c | deps
+	$(CC) $(COMPILE) $(CFLAGS) -c -o $@ $<
+
+render/tpl.o: render/tpl.cc | deps
+	$(CXX) $(CPPFLAGS) -MMD -MP $(CXXWARN) $(CFLAGS) -c -o $@ $<
 
 lib/libapimon.a: $(LIB_SRC:.c=.o)
 	rm -f $@ && ar rcs $@ $^
 
-ingest/%.o: ingest/%.c ingest/ingest.h $(LIB_HDR) | deps
-	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Ilib -c -o $@ $<
-
-aggregate/%.o: aggregate/%.c aggregate/agg.h $(LIB_HDR) | deps
-	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Ilib -c -o $@ $<
-
-render/%.o: render/%.c render/render.h render/tpl.h $(LIB_HDR) | deps
-	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -DAPIMON_SHARE='"$(SHARE)"' -Ilib -Irender -c -o $@ $<
-
-render/tpl.o: render/tpl.cc render/tpl.h | deps
-	$(CXX) -std=c++17 -Wall -Wextra -Werror $(CFLAGS) -c -o $@ $<
-
-tools/%.o: tools/%.c $(LIB_HDR) | deps
-	$(CC) $(WARN) $(CFLAGS) -Ilib -c -o $@ $<
-
 bin/apimon-ingest: $(INGEST_SRC:.c=.o) lib/libapimon.a
 	@mkdir -p bin
-	$(CC) $(CFLAGS) -pthread -o $@ $^ $(PKG_LIBS) -lm
+	$(CC) $(CFLAGS) $(LDFLAGS) -pthread -o $@ $^ $(PKG_LIBS) -lm
 
 bin/apimon-aggregate: $(AGG_SRC:.c=.o) lib/libapimon.a
 	@mkdir -p bin
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 bin/apimon-render: $(RENDER_SRC:.c=.o) render/tpl.o lib/libapimon.a
 	@mkdir -p bin
-	$(CXX) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lctemplate -lm
+	$(CXX) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lctemplate -lm
 
 bin/apimon-simulate: $(SIM_SRC:.c=.o) lib/libapimon.a
 	@mkdir -p bin
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 # ---- sanitizer build (what `make test` runs) --------------------------------
 S = build/san
-$(S)/%.o: %.c $(LIB_HDR) ingest/ingest.h aggregate/agg.h render/render.h | deps-test
+$(S)/%.o: %.c | deps-test
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) -O1 -g $(SAN) $(PKG_CFLAGS) -DAPIMON_SHARE='"$(SHARE)"' \
-	    -Ilib -Irender -c -o $@ $<
+	$(CC) $(COMPILE) -O1 -g $(SAN) -c -o $@ $<
 
-$(S)/render/tpl.o: render/tpl.cc render/tpl.h | deps-test
+$(S)/render/tpl.o: render/tpl.cc | deps-test
 	@mkdir -p $(dir $@)
-	$(CXX) -std=c++17 -Wall -Wextra -Werror -O1 -g $(SAN) -c -o $@ $<
-
-$(S)/bin/apimon-render: $(addprefix $(S)/,$(RENDER_SRC:.c=.o)) $(S)/render/tpl.o \
-    $(S)/libapimon.a
-	@mkdir -p $(dir $@)
-	$(CXX) $(SAN) -o $@ $^ $(PKG_LIBS) -lctemplate -lm
+	$(CXX) $(CPPFLAGS) -MMD -MP $(CXXWARN) -O1 -g $(SAN) -c -o $@ $<
 
 $(S)/libapimon.a: $(addprefix $(S)/,$(LIB_SRC:.c=.o))
 	rm -f $@ && ar rcs $@ $^
 
 $(S)/bin/apimon-ingest: $(addprefix $(S)/,$(INGEST_SRC:.c=.o)) $(S)/libapimon.a
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN) -pthread -o $@ $^ $(PKG_LIBS) -lm
+	$(CC) $(SAN) $(LDFLAGS) -pthread -o $@ $^ $(PKG_LIBS) -lm
 
 $(S)/bin/apimon-aggregate: $(addprefix $(S)/,$(AGG_SRC:.c=.o)) $(S)/libapimon.a
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) -lm
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(S)/bin/apimon-render: $(addprefix $(S)/,$(RENDER_SRC:.c=.o)) $(S)/render/tpl.o \
+    $(S)/libapimon.a
+	@mkdir -p $(dir $@)
+	$(CXX) $(SAN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lctemplate -lm
 
 $(S)/bin/apimon-simulate: $(addprefix $(S)/,$(SIM_SRC:.c=.o)) $(S)/libapimon.a
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) -lm
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
-# Unit tests link the library and apimon-render's parts (not its main).
-RENDER_PARTS = $(filter-out render/main.c,$(RENDER_SRC))
+# Unit tests link the library and the programs' parts (not their mains).
+PARTS = $(filter-out render/main.c,$(RENDER_SRC)) \
+        $(filter-out aggregate/main.c,$(AGG_SRC))
 $(S)/unit: $(addprefix $(S)/,$(UNIT_SRC:.c=.o)) \
-    $(addprefix $(S)/,$(RENDER_PARTS:.c=.o)) $(S)/render/tpl.o $(S)/libapimon.a
-	$(CXX) $(SAN) -o $@ $^ $(PKG_LIBS) -lctemplate -lcriterion -lm
+    $(addprefix $(S)/,$(PARTS:.c=.o)) $(S)/render/tpl.o $(S)/libapimon.a
+	$(CXX) $(SAN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lctemplate -lcriterion -lm
 
 san: $(S)/bin/apimon-ingest $(S)/bin/apimon-aggregate $(S)/bin/apimon-render \
      $(S)/bin/apimon-simulate $(S)/unit
 
 # ---- fuzzing (clang + libFuzzer) --------------------------------------------
 F = build/fuzz
-$(F)/fuzz-rec: tests/fuzz/fuzz_rec.c $(LIB_SRC) $(LIB_HDR) | deps-test
+$(F)/fuzz-rec: tests/fuzz/fuzz_rec.c $(LIB_SRC) $(wildcard lib/*.h) | deps-test
 	@mkdir -p $(F)
-	$(CLANG) $(WARN) -Wno-error=unused-command-line-argument -O1 -g \
+	$(CLANG) $(CPPFLAGS) $(WARN) -Wno-error=unused-command-line-argument -O1 -g \
 	    -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -Ilib -o $@ \
 	    tests/fuzz/fuzz_rec.c $(LIB_SRC) $(PKG_LIBS) -lm
 
@@ -153,6 +148,10 @@ install: all
 	install -m 644 docs/man/*.1 $(DESTDIR)$(MANDIR)/man1
 
 clean:
-	rm -rf bin build lib/*.o lib/*.a ingest/*.o aggregate/*.o render/*.o tools/*.o
+	rm -rf bin build lib/*.[oad] ingest/*.[od] aggregate/*.[od] render/*.[od] \
+	    tools/*.[od]
+
+-include $(wildcard lib/*.d ingest/*.d aggregate/*.d render/*.d tools/*.d) \
+    $(shell find $(S) -name '*.d' 2>/dev/null)
 
 .PHONY: all deps deps-test san fuzz test run bench install clean

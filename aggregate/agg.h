@@ -10,7 +10,6 @@
 
 #define AGG_BUSY_MS	30000	/* wait this long for ingest's short locks */
 #define AGG_CHUNK	20000	/* rows per rollup transaction */
-#define AGG_MAX_DAYS	4096
 
 /* What one run did, for its one-line summary. */
 struct agg_counts {
@@ -22,8 +21,8 @@ struct agg {
 	const struct conf	*conf;
 	struct db		*db;
 	int64_t			 now_ms;
-	char			*days[AGG_MAX_DAYS];	/* touched, malloc'd */
-	size_t			 ndays;
+	char		       **days;		/* touched, malloc'd */
+	size_t			 ndays, capdays;
 	char		       **notifiers;		/* one key per conf->notify */
 	int64_t			 last_id, max_id;	/* rows rolled up this run */
 	struct agg_counts	 n;

@@ -6,80 +6,64 @@
 #include <cjson/cJSON.h>
 
 #include "agg.h"
+#include "buf.h"
 #include "hist.h"
-#include "json.h"
 #include "log.h"
 #include "money.h"
 #include "ts.h"
 #include "tz.h"
+#include "utf8.h"
 
-/* The totals of one scope of a day: "all", "source:web" or "model:x". */
+#define FOLD_NAMES	3	/* names a folded alert's message lists */
+
+/* The totals of one scope of a day. */
 struct scope {
-	char		 name[112];
+	enum scope_kind	 kind;
+	const char	*name;		/* "all", a source or a model */
 	int64_t		 requests, failures, cost_nusd, unpriced;
 	struct hist	 hist;
 };
 
-struct day {
-	struct scope	*s;
-	size_t		 n, cap;
-	int		 oom;
+/* The scopes of a kind past alerts.max_scopes, for one rule. */
+struct fold {
+	long			 n;
+	enum alert_severity	 severity;
+	char			 names[ALERT_MESSAGE_MAX];
+};
+
+/*
+ * Judging one day.  The day's stored alerts are loaded first (at most
+ * max_scopes of a rule and kind ever have their own), then the scopes
+ * stream by: "all", each source in turn, each unpriced model.
+ */
+struct judge {
+	struct agg	*a;
+	const char	*day;
+	struct alert	*have;		/* the day's alerts, by rule and scope */
+	unsigned char	*seen;		/* have[i] was judged */
+	size_t		 nhave, cap;
+	long		 own[ALERT__RULES][2];	/* sources, models with their own */
+	struct fold	 fold[ALERT__RULES][2];
+	struct scope	 all, src;	/* the source being summed */
+	char		*srcname;
+	int		 failed;
 };
 
 /* A rule's verdict for one scope. */
 struct verdict {
-	const char	*severity;	/* NULL: condition clear */
-	double		 value, threshold;
-	char		 message[256];
+	int			 firing;
+	enum alert_severity	 severity;
+	double			 value, threshold;
+	char			 message[ALERT_MESSAGE_MAX];
 };
 
-static struct scope *
-scope_get(struct day *d, const char *kind, const char *name)
-{
-	char	 key[112];
-	size_t	 i;
+static const char *const events[] = { "fire", "escalate", "resolve" };
 
-	snprintf(key, sizeof(key), "%s%s%s", kind, *kind ? ":" : "", name);
-	for (i = 0; i < d->n; i++)
-		if (strcmp(d->s[i].name, key) == 0)
-			return &d->s[i];
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 16;
-		struct scope *ns = realloc(d->s, cap * sizeof(*ns));
-		if (ns == NULL) {
-			d->oom = 1;
-			return NULL;
-		}
-		d->s = ns;
-		d->cap = cap;
-	}
-	memset(&d->s[d->n], 0, sizeof(d->s[d->n]));
-	snprintf(d->s[d->n].name, sizeof(d->s[d->n].name), "%s", key);
-	return &d->s[d->n++];
-}
-
-static void
-scope_add(struct scope *s, const struct db_stats *r)
-{
-	if (s == NULL)
-		return;
-	s->requests += r->requests;
-	s->failures += r->failures;
-	s->cost_nusd += r->cost_nusd;
-	s->unpriced += r->unpriced;
-	hist_decode_add(&s->hist, r->hist, r->hist_len);
-}
-
+/* Index of a client-named kind in own[] and fold[]. */
 static int
-collect(const struct db_stats *r, void *arg)
+kind_index(enum scope_kind k)
 {
-	struct day	*d = arg;
-
-	scope_add(scope_get(d, "", "all"), r);
-	scope_add(scope_get(d, "source", r->source), r);
-	if (r->unpriced > 0)
-		scope_add(scope_get(d, "model", r->model), r);
-	return 0;
+	return k == SCOPE_MODEL ? 1 : 0;
 }
 
 static void
@@ -90,17 +74,19 @@ rule_cost(const struct conf *c, const struct scope *s, struct verdict *v)
 
 	v->value = (double)s->cost_nusd / 1e9;
 	v->threshold = limit;
-	if (limit <= 0 || strncmp(s->name, "model:", 6) == 0)
+	if (limit <= 0)
 		return;
 	money_format(s->cost_nusd, 2, a, sizeof(a));
 	money_format(c->alerts.daily_cost_nusd, 2, b, sizeof(b));
 	if (v->value >= limit) {
-		v->severity = "critical";
+		v->firing = 1;
+		v->severity = ALERT_CRITICAL;
 		snprintf(v->message, sizeof(v->message),
 		    "daily cost $%s is over the $%s limit", a, b);
 	} else if (c->alerts.warn_ratio > 0 &&
 	    v->value >= c->alerts.warn_ratio * limit) {
-		v->severity = "warning";
+		v->firing = 1;
+		v->severity = ALERT_WARNING;
 		snprintf(v->message, sizeof(v->message),
 		    "daily cost $%s reached %.0f%% of the $%s limit", a,
 		    c->alerts.warn_ratio * 100, b);
@@ -115,9 +101,10 @@ rule_errors(const struct conf *c, const struct scope *s, struct verdict *v)
 	v->value = s->requests ? (double)s->failures / (double)s->requests : 0;
 	v->threshold = limit;
 	if (limit <= 0 || s->requests < c->alerts.min_requests ||
-	    strncmp(s->name, "model:", 6) == 0 || v->value <= limit)
+	    v->value <= limit)
 		return;
-	v->severity = v->value > 2 * limit ? "critical" : "warning";
+	v->firing = 1;
+	v->severity = v->value > 2 * limit ? ALERT_CRITICAL : ALERT_WARNING;
 	snprintf(v->message, sizeof(v->message),
 	    "error rate %.1f%% (%lld of %lld requests) is over %.1f%%",
 	    v->value * 100, (long long)s->failures, (long long)s->requests,
@@ -131,152 +118,404 @@ rule_latency(const struct conf *c, const struct scope *s, struct verdict *v)
 
 	v->value = (double)hist_quantile(&s->hist, 0.95) / 1e6;
 	v->threshold = limit;
-	if (limit <= 0 || strncmp(s->name, "model:", 6) == 0 ||
-	    v->value <= limit)
+	if (limit <= 0 || v->value <= limit)
 		return;
-	v->severity = "warning";
+	v->firing = 1;
+	v->severity = ALERT_WARNING;
 	snprintf(v->message, sizeof(v->message),
 	    "p95 latency %.2f s is over %.2f s", v->value, limit);
 }
 
+/* Requests that reported tokens but got no cost: say which case it is. */
 static void
 rule_unpriced(const struct conf *c, const struct scope *s, struct verdict *v)
 {
-	(void)c;
+	long long	 n = (long long)s->unpriced;
+
 	v->value = (double)s->unpriced;
 	v->threshold = 0;
-	if (strncmp(s->name, "model:", 6) != 0 || s->unpriced == 0)
+	if (s->unpriced == 0)
 		return;
-	v->severity = "warning";
-	snprintf(v->message, sizeof(v->message), "%lld requests for model "
-	    "\"%s\" have no reported cost and no price in the config",
-	    (long long)s->unpriced, s->name + 6);
+	v->firing = 1;
+	v->severity = ALERT_WARNING;
+	if (s->name[0] == '\0')
+		utf8_snprintf(v->message, sizeof(v->message), "%lld requests "
+		    "with tokens name no model and report no cost", n);
+	else if (conf_price(c, s->name) != NULL)
+		utf8_snprintf(v->message, sizeof(v->message), "%lld requests "
+		    "for model \"%s\" have tokens but no cost: they give no "
+		    "input_tokens or output_tokens to apply its price to", n,
+		    s->name);
+	else
+		utf8_snprintf(v->message, sizeof(v->message), "%lld requests "
+		    "for model \"%s\" have tokens but no reported cost, and "
+		    "the config has no price for it", n, s->name);
 }
 
 static char *
-payload(const struct db_alert *al, const char *event, int64_t now_ms)
+payload(const struct alert *al, const char *event, int64_t now_ms)
 {
-	cJSON	*o = json_alert(al);
-	char	 t[TS_RFC3339_LEN], *s;
+	cJSON	*o = alert_json(al);
+	char	 t[TS_RFC3339_LEN], *s = NULL;
 
 	if (o == NULL)
 		return NULL;
 	ts_format_rfc3339(now_ms, t);
-	cJSON_AddStringToObject(o, "event", event);
-	cJSON_AddStringToObject(o, "time", t);
-	s = cJSON_PrintUnformatted(o);
+	if (cJSON_AddStringToObject(o, "event", event) != NULL &&
+	    cJSON_AddStringToObject(o, "time", t) != NULL)
+		s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	return s;
 }
 
 static int
-queue(struct agg *a, struct db_alert *al, const char *event)
+queue(struct agg *a, const struct alert *al, const char *event)
 {
-	char	*p = payload(al, event, a->now_ms);
-	int	 rc;
+	char		*p = payload(al, event, a->now_ms);
+	enum db_rc	 rc;
 
-	if (p == NULL)
+	if (p == NULL) {
+		log_errx("out of memory");
 		return -1;
+	}
 	rc = db_outbox_add(a->db, al->id, event, p, a->now_ms, a->notifiers,
-	    a->conf->nnotify) == DB_OK ? 0 : -1;
+	    a->conf->nnotify);
 	cJSON_free(p);
-	return rc;
+	return rc == DB_OK ? 0 : -1;
 }
 
 /* Move one alert to the state the verdict asks for; queue what changed. */
 static int
-apply(struct agg *a, const char *rule, const char *scope, const char *day,
-    const struct verdict *v)
+apply(struct agg *a, struct alert *al, const struct verdict *v)
 {
-	struct db_alert	 al;
 	const char	*event = NULL;
-	int		 found, active;
+	int		 active = al->id != 0 && al->state != ALERT_RESOLVED;
 
-	if (db_alert_get(a->db, rule, scope, day, &al, &found) != DB_OK)
-		return -1;
-	active = found && strcmp(al.state, "resolved") != 0;
-	if (v->severity == NULL) {
+	if (!v->firing) {
 		if (!active)
 			return 0;
-		snprintf(al.state, sizeof(al.state), "resolved");
-		al.resolved_ms = a->now_ms;
-		event = "resolve";
+		al->state = ALERT_RESOLVED;
+		al->resolved_ms = a->now_ms;
+		event = events[2];
 		a->n.resolved++;
 	} else if (!active) {
-		snprintf(al.severity, sizeof(al.severity), "%s", v->severity);
-		snprintf(al.state, sizeof(al.state), "firing");
-		al.fired_ms = a->now_ms;
-		al.resolved_ms = -1;
-		event = "fire";
+		al->severity = v->severity;
+		al->state = ALERT_FIRING;
+		al->fired_ms = a->now_ms;
+		al->resolved_ms = -1;
+		event = events[0];
 		a->n.fired++;
-	} else if (strcmp(v->severity, "critical") == 0 &&
-	    strcmp(al.severity, "warning") == 0) {
-		snprintf(al.severity, sizeof(al.severity), "critical");
-		snprintf(al.state, sizeof(al.state), "escalated");
-		event = "escalate";
+	} else if (v->severity == ALERT_CRITICAL &&
+	    al->severity == ALERT_WARNING) {
+		al->severity = ALERT_CRITICAL;
+		al->state = ALERT_ESCALATED;
+		event = events[1];
 		a->n.escalated++;
 	}
 	/* An active alert follows its value; it never drops in severity. */
-	if (event == NULL && al.value == v->value)
+	if (event == NULL && al->value == v->value)
 		return 0;
-	al.value = v->value;
-	al.threshold = v->threshold;
-	if (v->severity != NULL && (event != NULL ||
-	    strcmp(v->severity, al.severity) == 0))
-		snprintf(al.message, sizeof(al.message), "%s", v->message);
-	al.updated_ms = a->now_ms;
-	if (db_alert_put(a->db, &al) != DB_OK)
+	al->value = v->value;
+	al->threshold = v->threshold;
+	if (v->firing && (event != NULL || v->severity == al->severity))
+		memcpy(al->message, v->message, sizeof(al->message));
+	al->updated_ms = a->now_ms;
+	if (db_alert_put(a->db, al) != DB_OK)
 		return -1;
-	return event ? queue(a, &al, event) : 0;
+	return event ? queue(a, al, event) : 0;
+}
+
+/* What the day's alerts are sorted and looked up by. */
+struct key {
+	enum alert_rule	 rule;
+	const char	*scope;
+};
+
+static int
+cmp_key(const void *x, const void *y)
+{
+	const struct key	*k = x;
+	const struct alert	*q = y;
+
+	if (k->rule != q->rule)
+		return k->rule < q->rule ? -1 : 1;
+	return strcmp(k->scope, q->scope);
 }
 
 static int
-judge_day(struct agg *a, const char *day, struct day *d)
+by_rule_scope(const void *x, const void *y)
+{
+	const struct alert	*p = x;
+	struct key		 k = { p->rule, p->scope };
+
+	return cmp_key(&k, y);
+}
+
+/* The stored alert of rule and scope on the day, or -1. */
+static long
+find(const struct judge *j, enum alert_rule rule, const char *scope)
+{
+	struct key	 k = { rule, scope };
+	struct alert	*hit;
+
+	if (j->nhave == 0)
+		return -1;
+	hit = bsearch(&k, j->have, j->nhave, sizeof(*hit), cmp_key);
+	return hit ? hit - j->have : -1;
+}
+
+/* Judge one scope for one rule: on its own alert, or into the fold. */
+static void
+judge_scope(struct judge *j, enum alert_rule rule, const struct scope *s,
+    const struct verdict *v)
+{
+	struct agg	*a = j->a;
+	struct fold	*f;
+	struct alert	 al;
+	char		 scope[ALERT_SCOPE_MAX];
+	long		 i;
+	int		 k = kind_index(s->kind);
+	size_t		 len;
+
+	if (j->failed)
+		return;
+	if (utf8_snprintf(scope, sizeof(scope), "%s%s", s->kind ==
+	    SCOPE_SOURCE ? "source:" : s->kind == SCOPE_MODEL ? "model:" :
+	    s->kind == SCOPE_MORE ? "more:" : "", s->name) >=
+	    (int)sizeof(scope)) {
+		log_errx("alerts: scope \"%s\" is too long", s->name);
+		j->failed = 1;
+		return;
+	}
+	if ((i = find(j, rule, scope)) >= 0) {
+		j->seen[i] = 1;
+		if (apply(a, &j->have[i], v))
+			j->failed = 1;
+		return;
+	}
+	if (!v->firing)
+		return;
+	/* "all" and the folds are not named by clients: never folded. */
+	if (s->kind == SCOPE_ALL || s->kind == SCOPE_MORE ||
+	    j->own[rule][k] < a->conf->alerts.max_scopes) {
+		if (s->kind == SCOPE_SOURCE || s->kind == SCOPE_MODEL)
+			j->own[rule][k]++;
+		memset(&al, 0, sizeof(al));
+		al.rule = rule;
+		memcpy(al.scope, scope, sizeof(al.scope));
+		snprintf(al.day, sizeof(al.day), "%s", j->day);
+		al.resolved_ms = -1;
+		if (apply(a, &al, v))
+			j->failed = 1;
+		return;
+	}
+	/* Past max_scopes: one alert for the rest, naming a few. */
+	f = &j->fold[rule][k];
+	if (f->n++ == 0 || v->severity > f->severity)
+		f->severity = v->severity;
+	if (f->n <= FOLD_NAMES) {
+		len = strlen(f->names);
+		utf8_snprintf(f->names + len, sizeof(f->names) - len, "%s\"%s\"",
+		    len ? ", " : "", s->name[0] ? s->name : "(none)");
+	}
+}
+
+/* The rules of "all" and of a source. */
+static void
+judge_totals(struct judge *j, const struct scope *s)
 {
 	static const struct {
-		const char *name;
-		void (*fn)(const struct conf *, const struct scope *,
-		    struct verdict *);
+		enum alert_rule	 rule;
+		void		(*fn)(const struct conf *,
+				    const struct scope *, struct verdict *);
 	} rules[] = {
-		{ "daily_cost", rule_cost },
-		{ "error_rate", rule_errors },
-		{ "latency_p95", rule_latency },
-		{ "unpriced_model", rule_unpriced },
+		{ ALERT_DAILY_COST, rule_cost },
+		{ ALERT_ERROR_RATE, rule_errors },
+		{ ALERT_LATENCY_P95, rule_latency },
 	};
 	struct verdict	 v;
+	size_t		 r;
+
+	for (r = 0; r < sizeof(rules) / sizeof(rules[0]); r++) {
+		memset(&v, 0, sizeof(v));
+		rules[r].fn(j->a->conf, s, &v);
+		judge_scope(j, rules[r].rule, s, &v);
+	}
+}
+
+static void
+scope_add(struct scope *s, const struct db_stats *r)
+{
+	s->requests += r->requests;
+	s->failures += r->failures;
+	s->cost_nusd += r->cost_nusd;
+	s->unpriced += r->unpriced;
+	hist_decode_add(&s->hist, r->hist, r->hist_len);
+}
+
+static int
+take_all(const struct db_stats *r, void *arg)
+{
+	struct judge	*j = arg;
+
+	scope_add(&j->all, r);
+	return 0;
+}
+
+/* Rows come by source: judge a source when the next one starts. */
+static int
+take_source(const struct db_stats *r, void *arg)
+{
+	struct judge	*j = arg;
+
+	if (j->srcname == NULL || strcmp(j->srcname, r->source) != 0) {
+		if (j->srcname != NULL)
+			judge_totals(j, &j->src);
+		free(j->srcname);
+		if ((j->srcname = strdup(r->source)) == NULL) {
+			log_errx("out of memory");
+			j->failed = 1;
+		}
+		memset(&j->src, 0, sizeof(j->src));
+		j->src.kind = SCOPE_SOURCE;
+		j->src.name = j->srcname;
+	}
+	if (!j->failed)
+		scope_add(&j->src, r);
+	return j->failed;
+}
+
+static int
+take_unpriced(const char *model, int64_t n, void *arg)
+{
+	struct judge	*j = arg;
+	struct scope	 s;
+	struct verdict	 v;
+
+	memset(&s, 0, sizeof(s));
+	memset(&v, 0, sizeof(v));
+	s.kind = SCOPE_MODEL;
+	s.name = model;
+	s.unpriced = n;
+	rule_unpriced(j->a->conf, &s, &v);
+	judge_scope(j, ALERT_UNPRICED_MODEL, &s, &v);
+	return j->failed;
+}
+
+static int
+keep(const struct alert *al, void *arg)
+{
+	struct judge	*j = arg;
+	const char	*name;
+	enum scope_kind	 k;
+
+	if (grow(&j->have, &j->cap, j->nhave + 1, sizeof(*al)))
+		return 1;
+	j->have[j->nhave++] = *al;
+	k = alert_scope_kind(al->scope, &name);
+	if (k == SCOPE_SOURCE || k == SCOPE_MODEL)
+		j->own[al->rule][kind_index(k)]++;
+	return 0;
+}
+
+/* The fold alerts, and the day's alerts no scope answered for. */
+static void
+judge_rest(struct judge *j)
+{
+	static const char *const what[ALERT__RULES] = { " over the daily "
+	    "cost limit", " over the error rate limit", " over the p95 latency "
+	    "limit", "" };
+	struct verdict	 v;
+	struct scope	 s;
+	struct fold	*f;
+	size_t		 i;
+	int		 r, k;
+
+	memset(&s, 0, sizeof(s));
+	s.kind = SCOPE_MORE;
+	for (r = 0; r < ALERT__RULES; r++)
+		for (k = 0; k < 2; k++) {
+			f = &j->fold[r][k];
+			memset(&v, 0, sizeof(v));
+			v.value = (double)f->n;
+			if (f->n > 0) {
+				v.firing = 1;
+				v.severity = f->severity;
+				utf8_snprintf(v.message, sizeof(v.message),
+				    "%ld more %s%s%s: %s%s", f->n,
+				    r == ALERT_UNPRICED_MODEL ? "unpriced " : "",
+				    k ? "models" : "sources", what[r],
+				    f->names, f->n > FOLD_NAMES ? ", …" : "");
+			}
+			s.name = k ? "model" : "source";
+			judge_scope(j, (enum alert_rule)r, &s, &v);
+		}
+	/* A scope with no rows any more has nothing to fire on. */
+	memset(&v, 0, sizeof(v));
+	for (i = 0; i < j->nhave && !j->failed; i++)
+		if (!j->seen[i] && apply(j->a, &j->have[i], &v))
+			j->failed = 1;
+}
+
+static int
+judge_day(struct agg *a, const char *day, struct judge *j)
+{
 	char		 next[TZ_DAY_LEN];
 	int64_t		 ms;
-	size_t		 i, r;
+	enum db_rc	 rc;
 
-	d->n = 0;
-	if (tz_day_start(day, 1, &ms))
-		return 0;
-	tz_day(ms, next);
-	if (db_stats_each(a->db, DB_DAILY, day, next, collect, d) != DB_OK)
-		return -1;
-	if (d->oom) {
-		log_errx("out of memory");
+	free(j->srcname);
+	free(j->seen);
+	memset(j->own, 0, sizeof(j->own));
+	memset(j->fold, 0, sizeof(j->fold));
+	memset(&j->all, 0, sizeof(j->all));
+	j->srcname = NULL;
+	j->seen = NULL;
+	j->nhave = 0;
+	j->failed = 0;
+	j->a = a;
+	j->day = day;
+	j->all.kind = SCOPE_ALL;
+	j->all.name = "all";
+	if (tz_day_start(day, 1, &ms)) {
+		log_errx("alerts: \"%s\" is not a day", day);
 		return -1;
 	}
-	for (i = 0; i < d->n; i++)
-		for (r = 0; r < sizeof(rules) / sizeof(rules[0]); r++) {
-			memset(&v, 0, sizeof(v));
-			rules[r].fn(a->conf, &d->s[i], &v);
-			if (apply(a, rules[r].name, d->s[i].name, day, &v))
-				return -1;
-		}
-	return 0;
+	tz_day(ms, next);
+	if ((rc = db_alerts_each(a->db, day, keep, j)) != DB_OK ||
+	    (j->seen = calloc(j->nhave + 1, 1)) == NULL) {
+		if (rc == DB_ABORT || rc == DB_OK)
+			log_errx("out of memory");
+		return -1;
+	}
+	if (j->nhave > 0)
+		qsort(j->have, j->nhave, sizeof(*j->have), by_rule_scope);
+	/* "all" first, then each source: two reads of a few rows. */
+	if ((rc = db_stats_each(a->db, DB_DAILY, day, next, take_all, j)) ==
+	    DB_OK && j->all.requests > 0) {
+		judge_totals(j, &j->all);
+		if (!j->failed)
+			rc = db_stats_each(a->db, DB_DAILY, day, next,
+			    take_source, j);
+		if (rc == DB_OK && j->srcname != NULL)
+			judge_totals(j, &j->src);
+	}
+	if (rc == DB_OK && !j->failed)
+		rc = db_unpriced_each(a->db, day, take_unpriced, j);
+	if (rc == DB_OK && !j->failed)
+		judge_rest(j);
+	return rc == DB_OK && !j->failed ? 0 : -1;
 }
 
 int
 alerts_run(struct agg *a)
 {
-	struct day	*d;
+	struct judge	*j;
 	char		 today[TZ_DAY_LEN];
 	size_t		 i;
 	int		 rc = -1, have_today = 0;
 
-	if ((d = calloc(1, sizeof(*d))) == NULL) {
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
 		log_errx("out of memory");
 		return -1;
 	}
@@ -285,10 +524,10 @@ alerts_run(struct agg *a)
 		goto out;
 	for (i = 0; i < a->ndays; i++) {
 		have_today |= strcmp(a->days[i], today) == 0;
-		if (judge_day(a, a->days[i], d))
+		if (judge_day(a, a->days[i], j))
 			goto out;
 	}
-	if (!have_today && judge_day(a, today, d))
+	if (!have_today && judge_day(a, today, j))
 		goto out;
 	if (db_commit(a->db) != DB_OK)
 		goto out;
@@ -298,7 +537,9 @@ out:
 		log_errx("%s: alerts: %s", a->conf->database, db_errmsg(a->db));
 		db_rollback(a->db);
 	}
-	free(d->s);
-	free(d);
+	free(j->have);
+	free(j->seen);
+	free(j->srcname);
+	free(j);
 	return rc;
 }

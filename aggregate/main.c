@@ -87,8 +87,8 @@ main(int argc, char *argv[])
 	for (i = 0; i < conf.nnotify; i++)
 		if ((a.notifiers[i] = notify_key(&conf.notify[i])) == NULL)
 			goto out;
-	if (db_open(&a.db, conf.database, conf.ingest.synchronous, AGG_BUSY_MS,
-	    err, sizeof(err)) != DB_OK) {
+	if (db_open(&a.db, conf.database, DB_WRITE, conf.ingest.synchronous,
+	    AGG_BUSY_MS, err, sizeof(err)) != DB_OK) {
 		log_errx("%s", err);
 		goto out;
 	}
@@ -106,6 +106,7 @@ out:
 	free(a.notifiers);
 	for (i = 0; i < a.ndays; i++)
 		free(a.days[i]);
+	free(a.days);
 	conf_free(&conf);
 	curl_global_cleanup();
 	return rc;

@@ -5,182 +5,207 @@
 #include <string.h>
 
 #include "agg.h"
+#include "buf.h"
 #include "hist.h"
 #include "log.h"
 #include "tz.h"
 
-#define HOUR_MS	3600000LL
+#define HOUR_MS		3600000LL
+#define MAX_HOURS	28		/* UTC hours a local day overlaps, at most */
+#define OUT_ROWS	4096		/* rollup rows held before writing */
+#define OUT_BYTES	(4 << 20)	/* and the bytes of their names and blobs */
 
 struct bucket {
-	char		 key[TZ_HOUR_LEN];	/* hour, or day */
-	char		*source, *model;	/* in the arena */
 	struct db_stats	 s;
 	struct hist	 hist;
 };
 
-/* Distinct (bucket, user) pairs, for exact user counts. */
-struct pair {
-	uint64_t	 hash;
-	uint32_t	 bucket;		/* index + 1; 0: empty slot */
-	const char	*user;
+/* A growing copy of a string that the next row would overwrite. */
+struct str {
+	char	*p;
+	size_t	 cap;
 };
 
-/* Everything one day's recomputation holds; reused from day to day. */
-struct acc {
-	struct bucket	*b;
-	size_t		 nb, capb;
-	uint32_t	*slots;			/* bucket hash table */
-	size_t		 nslots;
-	struct pair	*pairs;
-	size_t		 npairs, cappairs;
-	char		*arena;
-	size_t		 used, cap;
-	int64_t		 day_from, day_to;	/* empty: no day bucket */
-	int64_t		 hours_before;		/* hour buckets starting later are skipped */
-	char		 day[TZ_DAY_LEN];
-	int64_t		 hour_ms;		/* cache for tz_hour() */
-	char		 hour[TZ_HOUR_LEN];
+/*
+ * One recomputation of a range of UTC hours and, optionally, a local day.
+ * Rows arrive grouped by (source, model) and, within a group, by user, so
+ * that only one group's buckets and one user's marks are held at a time;
+ * the finished rollup rows wait in a bounded buffer.  A range whose rows
+ * overflow the buffer is run again inside one write transaction that
+ * writes as it goes, so memory stays bounded whatever arrives.
+ */
+struct pass {
+	struct agg	*a;
+	/* What to compute. */
+	int64_t		 from, to;		/* UTC ms, on hours */
+	int64_t		 lo_id, hi_id;		/* only these ids, unless -1 */
+	const char	*day;			/* NULL: hours only */
+	int64_t		 day_from, day_to;
+	int64_t		 hours_before;		/* later hours are not summed */
+	int		 add;			/* add to the stored rows */
+	int		 nhours;
+	char		 hour[MAX_HOURS][TZ_HOUR_LEN];
+	/* The group being summed, and its names as its rows use them. */
+	struct str	 source, model;
+	const char	*gsource, *gmodel;
+	int		 in_group;
+	struct bucket	 hours[MAX_HOURS], whole;
+	/* The user being counted once per bucket. */
+	struct str	 user;
+	int		 in_user;
+	uint32_t	 user_hours;		/* bit i: seen in hour i */
+	int		 user_day;
+	/* Rollup rows waiting to be written. */
+	struct db_stats	*out;
+	size_t		 nout;
+	char		*bytes;
+	size_t		 used;
+	int		 in_tx;			/* writing as it goes */
+	int		 overflow;		/* the buffer filled up */
+	enum db_rc	 rc;			/* why a write failed */
 	int		 oom;
 };
 
-static uint64_t
-fnv(uint64_t h, const char *s)
+static int
+str_set(struct str *s, const char *v)
 {
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return (h ^ 0xff) * 0x100000001b3ULL;
-}
-
-static char *
-keep(struct acc *a, const char *s)
-{
-	size_t	 n = strlen(s) + 1;
+	size_t	 n = strlen(v) + 1;
 	char	*p;
 
-	/* Strings stay put: a full arena is never moved, a new one is added. */
-	if (a->arena == NULL || a->used + n > a->cap) {
-		size_t cap = n > 1 << 20 ? n : 1 << 20;
-		char **blk = malloc(sizeof(char *) + cap);
-		if (blk == NULL)
-			return NULL;
-		*blk = a->arena;
-		a->arena = (char *)blk;
-		a->used = sizeof(char *);
-		a->cap = sizeof(char *) + cap;
+	if (n > s->cap) {
+		if ((p = realloc(s->p, n)) == NULL)
+			return -1;
+		s->p = p;
+		s->cap = n;
 	}
-	p = a->arena + a->used;
-	memcpy(p, s, n);
-	a->used += n;
-	return p;
-}
-
-static void
-arena_free(struct acc *a)
-{
-	char	*blk, *next;
-
-	for (blk = a->arena; blk != NULL; blk = next) {
-		memcpy(&next, blk, sizeof(next));
-		free(blk);
-	}
-	a->arena = NULL;
-	a->used = a->cap = 0;
-}
-
-static int
-rehash(struct acc *a)
-{
-	size_t	 n = a->nslots ? a->nslots * 2 : 1024, i, j;
-	uint32_t *s = calloc(n, sizeof(*s));
-	uint64_t h;
-
-	if (s == NULL)
-		return -1;
-	for (i = 0; i < a->nb; i++) {
-		h = fnv(fnv(fnv(0xcbf29ce484222325ULL, a->b[i].key),
-		    a->b[i].source), a->b[i].model);
-		for (j = h & (n - 1); s[j] != 0; j = (j + 1) & (n - 1))
-			;
-		s[j] = (uint32_t)i + 1;
-	}
-	free(a->slots);
-	a->slots = s;
-	a->nslots = n;
+	memcpy(s->p, v, n);
 	return 0;
 }
 
-static struct bucket *
-bucket(struct acc *a, const char *key, const char *source, const char *model)
+/* Take the write lock and delete what this pass replaces. */
+static enum db_rc
+begin(struct pass *p)
 {
-	uint64_t	 h = fnv(fnv(fnv(0xcbf29ce484222325ULL, key), source),
-	    model);
-	struct bucket	*b, *nb;
-	size_t		 j;
+	char		 hfrom[TZ_HOUR_LEN], hto[TZ_HOUR_LEN];
+	enum db_rc	 rc;
 
-	if (a->nslots == 0 && rehash(a))
-		return NULL;
-	for (j = h & (a->nslots - 1); a->slots[j] != 0;
-	    j = (j + 1) & (a->nslots - 1)) {
-		b = &a->b[a->slots[j] - 1];
-		if (strcmp(b->key, key) == 0 && strcmp(b->source, source) == 0 &&
-		    strcmp(b->model, model) == 0)
-			return b;
-	}
-	if (a->nb == a->capb) {
-		a->capb = a->capb ? a->capb * 2 : 256;
-		if ((nb = realloc(a->b, a->capb * sizeof(*nb))) == NULL)
-			return NULL;
-		a->b = nb;
-	}
-	b = &a->b[a->nb];
-	memset(b, 0, sizeof(*b));
-	snprintf(b->key, sizeof(b->key), "%s", key);
-	if ((b->source = keep(a, source)) == NULL ||
-	    (b->model = keep(a, model)) == NULL)
-		return NULL;
-	a->slots[j] = (uint32_t)++a->nb;
-	if (a->nb * 2 > a->nslots && rehash(a))
-		return NULL;
-	return b;
+	if ((rc = db_begin(p->a->db)) != DB_OK || p->add)
+		return rc;
+	tz_hour(p->from, hfrom);
+	tz_hour(p->to, hto);
+	return db_stats_clear(p->a->db, p->day, hfrom, hto);
 }
 
-/* Count user once per bucket. */
-static int
-add_user(struct acc *a, struct bucket *b, const char *user)
+/* Write the waiting rows (inside the transaction) and empty the buffer. */
+static enum db_rc
+flush(struct pass *p)
 {
-	uint32_t	 bi = (uint32_t)(b - a->b) + 1;
-	uint64_t	 h = fnv(bi * 0x9e3779b97f4a7c15ULL, user);
-	struct pair	*p, *old;
-	size_t		 j, i, n;
+	enum db_rc	 rc;
+	size_t		 i;
 
-	if (a->npairs * 2 >= a->cappairs) {
-		n = a->cappairs ? a->cappairs * 2 : 4096;
-		if ((p = calloc(n, sizeof(*p))) == NULL)
-			return -1;
-		old = a->pairs;
-		for (i = 0; i < a->cappairs; i++) {
-			if (old[i].bucket == 0)
-				continue;
-			for (j = old[i].hash & (n - 1); p[j].bucket != 0;
-			    j = (j + 1) & (n - 1))
-				;
-			p[j] = old[i];
-		}
-		free(old);
-		a->pairs = p;
-		a->cappairs = n;
-	}
-	for (j = h & (a->cappairs - 1); a->pairs[j].bucket != 0;
-	    j = (j + 1) & (a->cappairs - 1))
-		if (a->pairs[j].hash == h && a->pairs[j].bucket == bi &&
-		    strcmp(a->pairs[j].user, user) == 0)
-			return 0;
-	if ((a->pairs[j].user = keep(a, user)) == NULL)
+	for (i = 0; i < p->nout; i++)
+		if ((rc = db_stats_put(p->a->db, &p->out[i], p->add)) != DB_OK)
+			return rc;
+	p->nout = 0;
+	p->used = 0;
+	return DB_OK;
+}
+
+static int	 keep_names(struct pass *);
+
+/*
+ * Make room for n bytes of rows: in the buffer; or, once writing, by
+ * writing what waits (the group's names then move with the room).
+ * Returns 0, or -1 with overflow or rc set.
+ */
+static int
+room(struct pass *p, size_t n)
+{
+	if (p->nout < OUT_ROWS && p->used + n <= OUT_BYTES)
+		return 0;
+	if (!p->in_tx) {
+		p->overflow = 1;
 		return -1;
-	a->pairs[j].hash = h;
-	a->pairs[j].bucket = bi;
-	a->npairs++;
-	b->s.users++;
+	}
+	if ((p->rc = flush(p)) != DB_OK)
+		return -1;
+	return p->gsource != NULL ? keep_names(p) : 0;
+}
+
+/* Copy the group's names into the buffer, once for all its rows. */
+static int
+keep_names(struct pass *p)
+{
+	size_t	 ns = strlen(p->source.p) + 1, nm = strlen(p->model.p) + 1;
+	char	*s;
+
+	p->gsource = p->gmodel = NULL;
+	if (room(p, ns + nm))
+		return -1;
+	s = p->bytes + p->used;
+	p->used += ns + nm;
+	memcpy(s, p->source.p, ns);
+	memcpy(s + ns, p->model.p, nm);
+	p->gsource = s;
+	p->gmodel = s + ns;
+	return 0;
+}
+
+/* Queue one bucket of the group as a rollup row; 0 or -1. */
+static int
+emit(struct pass *p, struct bucket *b, const char *key)
+{
+	struct db_stats	*s;
+	unsigned char	*blob;
+
+	if (room(p, HIST_MAX_BLOB))
+		return -1;
+	blob = (unsigned char *)p->bytes + p->used;
+	s = &p->out[p->nout++];
+	*s = b->s;
+	s->key = key;
+	s->source = p->gsource;
+	s->model = p->gmodel;
+	s->hist = blob;
+	s->hist_len = hist_encode(&b->hist, blob, HIST_MAX_BLOB);
+	p->used += s->hist_len;
+	return 0;
+}
+
+static void
+user_end(struct pass *p)
+{
+	int	 i;
+
+	for (i = 0; i < p->nhours; i++)
+		if (p->user_hours & (1u << i))
+			p->hours[i].s.users++;
+	p->whole.s.users += p->user_day;
+	p->in_user = 0;
+	p->user_hours = 0;
+	p->user_day = 0;
+}
+
+/* Queue the group's buckets that saw rows; 0 or -1. */
+static int
+group_end(struct pass *p)
+{
+	int	 i;
+
+	if (!p->in_group)
+		return 0;
+	if (p->in_user)
+		user_end(p);
+	p->in_group = 0;
+	if (keep_names(p))
+		return -1;
+	for (i = 0; i < p->nhours; i++)
+		if (p->hours[i].s.requests > 0 &&
+		    emit(p, &p->hours[i], p->hour[i]))
+			return -1;
+	if (p->whole.s.requests > 0 && emit(p, &p->whole, p->day))
+		return -1;
+	p->gsource = p->gmodel = NULL;
 	return 0;
 }
 
@@ -206,61 +231,72 @@ count(struct bucket *b, const struct db_row *r)
 	b->s.input_tokens += r->input_tokens;
 	b->s.output_tokens += r->output_tokens;
 	b->s.cost_nusd += r->cost_nusd;
-	b->s.unpriced += r->model[0] != '\0' &&
-	    strcmp(r->cost_source, "none") == 0;
+	/* Tokens with no cost: a call that cost something nobody knows. */
+	b->s.unpriced += r->tokens > 0 && strcmp(r->cost_source, "none") == 0;
 }
 
 static int
 take_row(const struct db_row *r, void *arg)
 {
-	struct acc	*a = arg;
-	struct bucket	*b;
-	int64_t		 h = r->ts_ms / HOUR_MS;
+	struct pass	*p = arg;
+	int64_t		 i = (r->ts_ms - p->from) / HOUR_MS;
+	int		 in_day;
 
-	if (h != a->hour_ms) {
-		a->hour_ms = h;
-		tz_hour(h * HOUR_MS, a->hour);
+	if (!p->in_group || strcmp(r->source, p->source.p) != 0 ||
+	    strcmp(r->model, p->model.p) != 0) {
+		if (group_end(p))
+			return 1;
+		if (str_set(&p->source, r->source) ||
+		    str_set(&p->model, r->model)) {
+			p->oom = 1;
+			return 1;
+		}
+		memset(p->hours, 0, sizeof(p->hours[0]) * (size_t)p->nhours);
+		memset(&p->whole, 0, sizeof(p->whole));
+		p->in_group = 1;
 	}
-	if (h * HOUR_MS < a->hours_before) {
-		if ((b = bucket(a, a->hour, r->source, r->model)) == NULL)
-			goto oom;
-		count(b, r);
-		if (r->user_id != NULL && add_user(a, b, r->user_id))
-			goto oom;
+	if (p->in_user && (r->user_id == NULL ||
+	    strcmp(r->user_id, p->user.p) != 0))
+		user_end(p);
+	if (r->user_id != NULL && !p->in_user) {
+		if (str_set(&p->user, r->user_id)) {
+			p->oom = 1;
+			return 1;
+		}
+		p->in_user = 1;
 	}
-	if (r->ts_ms < a->day_from || r->ts_ms >= a->day_to)
-		return 0;
-	if ((b = bucket(a, a->day, r->source, r->model)) == NULL)
-		goto oom;
-	count(b, r);
-	if (r->user_id != NULL && add_user(a, b, r->user_id))
-		goto oom;
+	if (i >= 0 && i < p->nhours && r->ts_ms - r->ts_ms % HOUR_MS <
+	    p->hours_before) {
+		count(&p->hours[i], r);
+		p->user_hours |= (uint32_t)p->in_user << i;
+	}
+	in_day = p->day != NULL && r->ts_ms >= p->day_from &&
+	    r->ts_ms < p->day_to;
+	if (in_day) {
+		count(&p->whole, r);
+		p->user_day |= p->in_user;
+	}
 	return 0;
-oom:
-	a->oom = 1;
-	return 1;
 }
 
-static void
-acc_reset(struct acc *a)
+/* Read the rows of the pass once; 0, or -1 with the reason in p. */
+static int
+read_rows(struct pass *p)
 {
-	arena_free(a);
-	if (a->slots != NULL)
-		memset(a->slots, 0, a->nslots * sizeof(*a->slots));
-	if (a->pairs != NULL)
-		memset(a->pairs, 0, a->cappairs * sizeof(*a->pairs));
-	a->nb = a->npairs = 0;
-	a->hour_ms = INT64_MIN;
-	a->oom = 0;
-}
+	enum db_rc	 rc;
 
-static void
-acc_free(struct acc *a)
-{
-	arena_free(a);
-	free(a->b);
-	free(a->slots);
-	free(a->pairs);
+	p->in_group = p->in_user = 0;
+	p->gsource = p->gmodel = NULL;
+	p->user_hours = 0;
+	p->user_day = 0;
+	p->nout = p->used = 0;
+	rc = db_rows_each(p->a->db, p->from, p->to, p->lo_id, p->hi_id,
+	    take_row, p);
+	if (rc == DB_OK && group_end(p) == 0)
+		return 0;
+	if (rc != DB_OK && rc != DB_ABORT)
+		p->rc = rc;
+	return -1;
 }
 
 static int
@@ -271,148 +307,100 @@ fail(struct agg *a, const char *what)
 	return -1;
 }
 
-/* The buckets of x as rollup rows; rows and blobs are malloc'd. */
+/*
+ * Run a pass: the rows are read before the write lock is taken, which is
+ * then held only to write them; a pass too big for the buffer is read
+ * again holding the lock, writing as it goes.
+ */
 static int
-to_rows(struct acc *x, struct db_stats **rowsp, unsigned char **blobsp)
+run_pass(struct pass *p)
 {
-	struct db_stats	*rows;
-	unsigned char	*blobs;
-	size_t		 i, off = 0;
+	struct agg	*a = p->a;
 
-	*rowsp = NULL;
-	*blobsp = NULL;
-	if (x->oom ||
-	    (rows = calloc(x->nb ? x->nb : 1, sizeof(*rows))) == NULL)
-		return -1;
-	if ((blobs = malloc((x->nb ? x->nb : 1) * HIST_MAX_BLOB)) == NULL) {
-		free(rows);
+	p->nhours = (int)((p->to - p->from) / HOUR_MS);
+	if (p->nhours > MAX_HOURS) {
+		log_errx("rollup: %d hours in one day", p->nhours);
 		return -1;
 	}
-	for (i = 0; i < x->nb; i++) {
-		rows[i] = x->b[i].s;
-		rows[i].key = x->b[i].key;
-		rows[i].source = x->b[i].source;
-		rows[i].model = x->b[i].model;
-		rows[i].hist = blobs + off;
-		rows[i].hist_len = hist_encode(&x->b[i].hist, blobs + off,
-		    HIST_MAX_BLOB);
-		off += rows[i].hist_len;
-	}
-	*rowsp = rows;
-	*blobsp = blobs;
+	for (int i = 0; i < p->nhours; i++)
+		tz_hour(p->from + i * HOUR_MS, p->hour[i]);
+	p->in_tx = p->overflow = p->oom = 0;
+	p->rc = DB_OK;
+	if (read_rows(p) != 0) {
+		if (!p->overflow)
+			goto fail;
+		p->overflow = 0;
+		p->in_tx = 1;
+		if ((p->rc = begin(p)) != DB_OK || read_rows(p) != 0)
+			goto fail;
+	} else if ((p->rc = begin(p)) != DB_OK)
+		goto fail;
+	if ((p->rc = flush(p)) != DB_OK || (p->rc = db_commit(a->db)) != DB_OK)
+		goto fail;
 	return 0;
+fail:
+	if (p->oom) {
+		log_errx("out of memory");
+		db_rollback(a->db);
+		return -1;
+	}
+	return fail(a, "writing rollups");
 }
 
 /*
- * Recompute from the raw rows the buckets of [from, to): every UTC hour in
- * it, and the local day (day, when not NULL).  The rows are read before
- * the write lock is taken; the lock is held only to replace the buckets.
+ * Recompute one local day and every UTC hour it overlaps from the raw
+ * rows.  A day that retention emptied in part cannot be: its new rows
+ * (last_id < id <= max_id) are added to its day and to its hours before
+ * purged_ms, and the later hours, which still have every raw row, are
+ * recomputed.
  */
 static int
-recompute(struct agg *a, struct acc *x, const char *day, int64_t from,
-    int64_t to)
-{
-	struct db_stats	*rows = NULL;
-	unsigned char	*blobs = NULL;
-	char		 hfrom[TZ_HOUR_LEN], hto[TZ_HOUR_LEN];
-	int		 rc = -1;
-
-	tz_hour(from, hfrom);
-	tz_hour(to, hto);
-	acc_reset(x);
-	x->hours_before = INT64_MAX;
-	if (day == NULL)
-		x->day_from = x->day_to = 0;
-	if (db_rows_each(a->db, from, to, -1, -1, take_row, x) != DB_OK)
-		return fail(a, "reading rows");
-	if (to_rows(x, &rows, &blobs) != 0) {
-		log_errx("out of memory");
-		goto out;
-	}
-	if (db_begin(a->db) || db_stats_replace(a->db, day, hfrom, hto, rows,
-	    x->nb) || db_commit(a->db)) {
-		fail(a, "writing rollups");
-		goto out;
-	}
-	rc = 0;
-out:
-	free(rows);
-	free(blobs);
-	return rc;
-}
-
-/*
- * A day that retention emptied in part cannot be recomputed: its new rows
- * (lo < id <= hi) are added to its day and to its hours before purged_ms;
- * later hours still have every raw row and are recomputed.
- */
-static int
-add_to_purged_day(struct agg *a, struct acc *x, int64_t from, int64_t to,
-    int64_t purged_ms)
-{
-	struct db_stats	*rows = NULL;
-	unsigned char	*blobs = NULL;
-	size_t		 i;
-	int		 rc = -1;
-
-	acc_reset(x);
-	x->hours_before = purged_ms;
-	if (db_rows_each(a->db, from, to, a->last_id, a->max_id, take_row,
-	    x) != DB_OK)
-		return fail(a, "reading rows");
-	if (to_rows(x, &rows, &blobs) != 0) {
-		log_errx("out of memory");
-		goto out;
-	}
-	if (db_begin(a->db) != DB_OK) {
-		fail(a, "adding to old rollups");
-		goto out;
-	}
-	for (i = 0; i < x->nb; i++)
-		if (db_stats_add(a->db, &rows[i]) != DB_OK) {
-			fail(a, "adding to old rollups");
-			goto out;
-		}
-	if (db_commit(a->db) != DB_OK) {
-		fail(a, "adding to old rollups");
-		goto out;
-	}
-	rc = purged_ms < to ? recompute(a, x, NULL, purged_ms, to) : 0;
-out:
-	free(rows);
-	free(blobs);
-	return rc;
-}
-
-/* Recompute one local day and every UTC hour it overlaps. */
-static int
-recompute_day(struct agg *a, struct acc *x, const char *day,
+recompute_day(struct agg *a, struct pass *p, const char *day,
     int64_t purged_ms)
 {
 	int64_t	 from, to;
 
-	if (tz_day_start(day, 0, &x->day_from) ||
-	    tz_day_start(day, 1, &x->day_to))
+	if (tz_day_start(day, 0, &p->day_from) ||
+	    tz_day_start(day, 1, &p->day_to)) {
+		log_errx("rollup: \"%s\" is not a day", day);
+		return -1;
+	}
+	from = p->day_from - p->day_from % HOUR_MS;
+	to = p->day_to + (HOUR_MS - p->day_to % HOUR_MS) % HOUR_MS;
+	p->from = from;
+	p->to = to;
+	p->day = day;
+	p->add = 0;
+	p->lo_id = p->hi_id = -1;
+	p->hours_before = INT64_MAX;
+	if (p->day_from >= purged_ms)
+		return run_pass(p);
+	p->add = 1;
+	p->lo_id = a->last_id;
+	p->hi_id = a->max_id;
+	p->hours_before = purged_ms;
+	if (run_pass(p))
+		return -1;
+	if (purged_ms >= to)
 		return 0;
-	snprintf(x->day, sizeof(x->day), "%s", day);
-	from = x->day_from - x->day_from % HOUR_MS;
-	to = x->day_to + (HOUR_MS - x->day_to % HOUR_MS) % HOUR_MS;
-	if (x->day_from < purged_ms)
-		return add_to_purged_day(a, x, from, to, purged_ms);
-	return recompute(a, x, day, from, to);
+	p->from = purged_ms - purged_ms % HOUR_MS;
+	p->day = NULL;
+	p->add = 0;
+	p->lo_id = p->hi_id = -1;
+	p->hours_before = INT64_MAX;
+	return run_pass(p);
 }
 
-static void
+static int
 add_day(const char *day, void *arg)
 {
 	struct agg	*a = arg;
-	size_t		 i;
 
-	for (i = 0; i < a->ndays; i++)
-		if (strcmp(a->days[i], day) == 0)
-			return;
-	if (a->ndays < AGG_MAX_DAYS && (a->days[a->ndays] = strdup(day)))
-		a->ndays++;
+	if (grow(&a->days, &a->capdays, a->ndays + 1, sizeof(*a->days)) ||
+	    (a->days[a->ndays] = strdup(day)) == NULL)
+		return 1;
+	a->ndays++;
+	return 0;
 }
 
 static int
@@ -426,7 +414,7 @@ static int
 all_days(struct agg *a)
 {
 	int64_t	 lo, hi, ms;
-	char	 day[TZ_DAY_LEN];
+	char	 day[TZ_DAY_LEN], d[TZ_DAY_LEN];
 	int	 k;
 
 	if (db_raw_span(a->db, &lo, &hi) != DB_OK)
@@ -435,45 +423,74 @@ all_days(struct agg *a)
 		return 0;
 	tz_day(lo, day);
 	for (k = 0; tz_day_start(day, k, &ms) == 0 && ms <= hi; k++) {
-		char d[TZ_DAY_LEN];
 		tz_day(ms, d);
-		add_day(d, a);
+		if (add_day(d, a)) {
+			log_errx("out of memory");
+			return -1;
+		}
 	}
 	return 0;
+}
+
+static void
+pass_free(struct pass *p)
+{
+	free(p->source.p);
+	free(p->model.p);
+	free(p->user.p);
+	free(p->out);
+	free(p->bytes);
+	free(p);
 }
 
 int
 rollup_run(struct agg *a, int rebuild)
 {
 	struct db_agg_state	 st;
-	struct acc		 x;
+	struct pass		*p;
 	int64_t			 start;
+	enum db_rc		 rc;
 	size_t			 i;
-	int			 rc = -1;
 
-	memset(&x, 0, sizeof(x));
 	if (db_agg_state(a->db, &st) != DB_OK)
 		return fail(a, "reading state");
 	a->last_id = st.last_id;
 	a->max_id = st.max_id;
-	if (rebuild ? all_days(a) :
-	    db_agg_days(a->db, st.last_id, st.max_id, add_day, a) != DB_OK)
-		return fail(a, "listing days");
-	qsort(a->days, a->ndays, sizeof(a->days[0]), by_day);
+	if (rebuild) {
+		if (all_days(a))
+			return -1;
+	} else if ((rc = db_agg_days(a->db, st.last_id, st.max_id, add_day,
+	    a)) != DB_OK) {
+		if (rc != DB_ABORT)
+			return fail(a, "listing days");
+		log_errx("out of memory");
+		return -1;
+	}
+	if (a->ndays > 0)
+		qsort(a->days, a->ndays, sizeof(a->days[0]), by_day);
+	if ((p = calloc(1, sizeof(*p))) == NULL ||
+	    (p->out = calloc(OUT_ROWS, sizeof(*p->out))) == NULL ||
+	    (p->bytes = malloc(OUT_BYTES)) == NULL) {
+		log_errx("out of memory");
+		if (p != NULL)
+			pass_free(p);
+		return -1;
+	}
+	p->a = a;
 	for (i = 0; i < a->ndays; i++) {
 		/* A rebuild keeps what retention left of old days as it is. */
 		if (rebuild && tz_day_start(a->days[i], 0, &start) == 0 &&
 		    start < st.purged_ms)
 			continue;
-		if (recompute_day(a, &x, a->days[i], st.purged_ms))
-			goto out;
+		if (recompute_day(a, p, a->days[i], st.purged_ms)) {
+			pass_free(p);
+			return -1;
+		}
 	}
+	pass_free(p);
 	a->n.rows = st.max_id - st.last_id;
 	a->n.days = (long)a->ndays;
-	rc = 0;
-out:
-	acc_free(&x);
-	return rc;
+	return 0;
 }
 
 int
@@ -494,8 +511,11 @@ retention_run(struct agg *a)
 	long			 n;
 
 	tz_day(a->now_ms, today);
-	if (tz_day_start(today, -(int)a->conf->retention_raw_days, &before))
-		return 0;
+	if (tz_day_start(today, -(int)a->conf->retention_raw_days, &before)) {
+		log_errx("retention: no start for %ld days before %s",
+		    a->conf->retention_raw_days, today);
+		return -1;
+	}
 	/* On an hour, so no hour bucket keeps only part of its rows. */
 	before -= before % HOUR_MS;
 	if (db_agg_state(a->db, &st) != DB_OK)

@@ -59,7 +59,8 @@ ingest_db(struct ingest *ig)
 
 	if (ig->db != NULL)
 		return ig->db;
-	rc = db_open(&ig->db, ig->conf->database, ig->conf->ingest.synchronous,
+	rc = db_open(&ig->db, ig->conf->database, DB_CREATE,
+	    ig->conf->ingest.synchronous,
 	    ig->busy_ms, ig->err, sizeof(ig->err));
 	if (rc != DB_OK)
 		log_errx("%s", ig->err);

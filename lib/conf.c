@@ -176,7 +176,7 @@ static int
 parse_alerts(struct ctx *x, struct conf *c, const cJSON *o)
 {
 	static const char *const keys[] = { "daily_cost_usd", "warn_ratio",
-	    "error_rate", "min_requests", "latency_p95_s", NULL };
+	    "error_rate", "min_requests", "latency_p95_s", "max_scopes", NULL };
 	const char	*p = "alerts.";
 	double		 cost = -1;
 
@@ -187,7 +187,8 @@ parse_alerts(struct ctx *x, struct conf *c, const cJSON *o)
 	    get_long(x, o, p, "min_requests", 0, 1000000000,
 	    &c->alerts.min_requests) ||
 	    get_double(x, o, p, "latency_p95_s", 0, 86400,
-	    &c->alerts.latency_p95_s))
+	    &c->alerts.latency_p95_s) ||
+	    get_long(x, o, p, "max_scopes", 1, 1000, &c->alerts.max_scopes))
 		return -1;
 	if (cost >= 0)
 		money_from_usd(cost, &c->alerts.daily_cost_nusd);
@@ -358,6 +359,7 @@ set_defaults(struct conf *c)
 	c->alerts.error_rate = 0.10;
 	c->alerts.min_requests = 20;
 	c->alerts.latency_p95_s = 0;
+	c->alerts.max_scopes = 10;
 	c->retention_raw_days = 90;
 	if (c->database == NULL || c->site_dir == NULL ||
 	    c->timezone == NULL || c->ingest.token == NULL)

@@ -42,6 +42,7 @@ struct conf {
 		double		 error_rate;		/* 0: rule off */
 		long		 min_requests;
 		double		 latency_p95_s;		/* 0: rule off */
+		long		 max_scopes;	/* per rule, kind, day */
 	} alerts;
 	struct conf_notify	*notify;
 	size_t			 nnotify;

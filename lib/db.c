@@ -1,4 +1,7 @@
-/* db.c — all of apimon's SQL, behind functions named for what they do. */
+/* db.c — the connection, its schema and transactions, meta, raw inserts. */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,8 +99,6 @@ static const char *const migrations[DB_SCHEMA_VERSION] = {
 #undef STATS_COLUMNS
 };
 
-/* Prepared once per connection, used by index. */
-
 static const char *const sql[ST__MAX] = {
 	[ST_INSERT] = "INSERT INTO api_requests (request_id, ts_ms, source,"
 	    " user_id, command, model, provider, status, latency_us, ttft_us,"
@@ -108,8 +109,10 @@ static const char *const sql[ST__MAX] = {
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_LAST_AGG] = "SELECT value FROM meta WHERE key = 'last_aggregate_ms'",
+	[ST_META_GET] = "SELECT value FROM meta WHERE key = ?",
+	[ST_META_SET] = "INSERT INTO meta (key, value) VALUES (?, ?)"
+	    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 };
-
 
 enum db_rc
 db_classify(int rc)
@@ -157,7 +160,7 @@ busy_wait(void *arg, int count)
 	return 1;
 }
 
-enum db_rc
+static enum db_rc
 db_exec(struct db *db, const char *q, char *err, size_t errlen)
 {
 	char	*msg = NULL;
@@ -170,23 +173,36 @@ db_exec(struct db *db, const char *q, char *err, size_t errlen)
 	return db_classify(rc);
 }
 
+/* The schema version of the file: *v. */
 static enum db_rc
-migrate(struct db *db, char *err, size_t errlen)
+user_version(struct db *db, int *v, char *err, size_t errlen)
 {
 	sqlite3_stmt	*st = NULL;
-	char		 q[64];
-	enum db_rc	 rc;
-	int		 v;
+	enum db_rc	 rc = DB_OK;
 
-	if ((rc = db_exec(db, "BEGIN IMMEDIATE", err, errlen)) != DB_OK)
-		return rc;
 	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) ||
 	    sqlite3_step(st) != SQLITE_ROW) {
 		snprintf(err, errlen, "%s", sqlite3_errmsg(db->h));
 		rc = db_classify(sqlite3_errcode(db->h));
+		if (rc == DB_OK)
+			rc = DB_ERR;
+	} else
+		*v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static enum db_rc
+migrate(struct db *db, char *err, size_t errlen)
+{
+	char		 q[64];
+	enum db_rc	 rc;
+	int		 v = 0;
+
+	if ((rc = db_exec(db, "BEGIN IMMEDIATE", err, errlen)) != DB_OK)
+		return rc;
+	if ((rc = user_version(db, &v, err, errlen)) != DB_OK)
 		goto out;
-	}
-	v = sqlite3_column_int(st, 0);
 	if (v > DB_SCHEMA_VERSION) {
 		snprintf(err, errlen, "schema version %d is newer than this "
 		    "program's %d", v, DB_SCHEMA_VERSION);
@@ -201,54 +217,79 @@ migrate(struct db *db, char *err, size_t errlen)
 	}
 	rc = db_exec(db, "COMMIT", err, errlen);
 out:
-	sqlite3_finalize(st);
 	if (rc != DB_OK)
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 	return rc;
 }
 
+/* A reader takes the schema as it is: it must be this program's. */
+static enum db_rc
+check_version(struct db *db, char *err, size_t errlen)
+{
+	enum db_rc	 rc;
+	int		 v = 0;
+
+	if ((rc = user_version(db, &v, err, errlen)) != DB_OK)
+		return rc;
+	if (v == DB_SCHEMA_VERSION)
+		return DB_OK;
+	if (v < DB_SCHEMA_VERSION)
+		snprintf(err, errlen, "schema version %d is older than this "
+		    "program's %d (apimon-aggregate upgrades it)", v,
+		    DB_SCHEMA_VERSION);
+	else
+		snprintf(err, errlen, "schema version %d is newer than this "
+		    "program's %d", v, DB_SCHEMA_VERSION);
+	return DB_ERR;
+}
+
 enum db_rc
-db_open(struct db **out, const char *path, enum conf_sync sync, int busy_ms,
-    char *err, size_t errlen)
+db_open(struct db **out, const char *path, enum db_mode mode,
+    enum conf_sync sync, int busy_ms, char *err, size_t errlen)
 {
 	static const char *const syncs[] = { "PRAGMA synchronous = OFF",
 	    "PRAGMA synchronous = NORMAL", "PRAGMA synchronous = FULL" };
 	struct db	*db;
+	struct stat	 sb;
 	enum db_rc	 rc;
-	int		 i, src;
+	int		 src, flags = SQLITE_OPEN_NOMUTEX;
 
 	*out = NULL;
+	err[0] = '\0';
+	/* Only ingest creates a database; a mistyped path is an error. */
+	if (mode != DB_CREATE && stat(path, &sb) == -1 && errno == ENOENT) {
+		snprintf(err, errlen, "database not found: %s", path);
+		return DB_NOTFOUND;
+	}
+	flags |= mode == DB_READ ? SQLITE_OPEN_READONLY :
+	    mode == DB_WRITE ? SQLITE_OPEN_READWRITE :
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	if ((db = calloc(1, sizeof(*db))) == NULL) {
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, "%s: out of memory", path);
 		return DB_UNAVAIL;
 	}
 	db->busy_ms = busy_ms;
-	src = sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-	if (src != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path, db->h ?
-		    sqlite3_errmsg(db->h) : sqlite3_errstr(src));
+	if ((src = sqlite3_open_v2(path, &db->h, flags, NULL)) != SQLITE_OK) {
+		snprintf(err, errlen, "%s", db->h ? sqlite3_errmsg(db->h) :
+		    sqlite3_errstr(src));
 		rc = db_classify(src);
 		goto fail;
 	}
 	sqlite3_extended_result_codes(db->h, 0);
 	sqlite3_busy_handler(db->h, busy_wait, db);
-	if ((rc = db_agg_register(db)) != DB_OK) {
+	if ((rc = db_rollup_register(db)) != DB_OK) {
 		snprintf(err, errlen, "%s", sqlite3_errmsg(db->h));
 		goto fail;
 	}
+	if (mode == DB_READ)
+		rc = check_version(db, err, errlen);
 	/* journal_mode needs the lock when it changes; retry like a write. */
-	if ((rc = db_exec(db, "PRAGMA journal_mode = WAL", err, errlen)) ||
-	    (rc = db_exec(db, syncs[sync], err, errlen)) ||
-	    (rc = migrate(db, err, errlen)))
+	else if ((rc = db_exec(db, "PRAGMA journal_mode = WAL", err,
+	    errlen)) == DB_OK && (rc = db_exec(db, syncs[sync], err,
+	    errlen)) == DB_OK)
+		rc = migrate(db, err, errlen);
+	if (rc != DB_OK)
 		goto fail;
-	for (i = 0; i < ST__MAX; i++)
-		if (sqlite3_prepare_v3(db->h, sql[i], -1,
-		    SQLITE_PREPARE_PERSISTENT, &db->st[i], NULL) != SQLITE_OK) {
-			snprintf(err, errlen, "%s", sqlite3_errmsg(db->h));
-			rc = db_classify(sqlite3_errcode(db->h));
-			goto fail;
-		}
 	*out = db;
 	return DB_OK;
 fail:
@@ -273,7 +314,6 @@ db_close(struct db *db)
 		return;
 	for (i = 0; i < ST__MAX; i++)
 		sqlite3_finalize(db->st[i]);
-	db_agg_finalize(db);
 	sqlite3_close(db->h);
 	free(db);
 }
@@ -284,33 +324,69 @@ db_errmsg(struct db *db)
 	return sqlite3_errmsg(db->h);
 }
 
-/* Run a statement that returns no rows, then reset it. */
-static enum db_rc
-run(struct db *db, enum stmt i)
+sqlite3_stmt *
+db_stmt(struct db *db, enum stmt i, const char *q)
 {
-	int	 rc = sqlite3_step(db->st[i]);
-
+	if (db->st[i] == NULL && sqlite3_prepare_v3(db->h, q, -1,
+	    SQLITE_PREPARE_PERSISTENT, &db->st[i], NULL) != SQLITE_OK)
+		return NULL;
 	sqlite3_reset(db->st[i]);
+	sqlite3_clear_bindings(db->st[i]);
+	return db->st[i];
+}
+
+enum db_rc
+db_done(sqlite3_stmt *st)
+{
+	int	 rc;
+
+	if (st == NULL)
+		return DB_ERR;
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? DB_OK : db_classify(rc);
+}
+
+enum db_rc
+db_walk(sqlite3_stmt *st, int (*row)(sqlite3_stmt *, void *), void *arg)
+{
+	int	 rc;
+
+	if (st == NULL)
+		return DB_ERR;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (row(st, arg) != 0) {
+			sqlite3_reset(st);
+			return DB_ABORT;
+		}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? DB_OK : db_classify(rc);
+}
+
+/* Statement i of this file. */
+static sqlite3_stmt *
+stmt(struct db *db, enum stmt i)
+{
+	return db_stmt(db, i, sql[i]);
 }
 
 enum db_rc
 db_begin(struct db *db)
 {
-	return run(db, ST_BEGIN);
+	return db_done(stmt(db, ST_BEGIN));
 }
 
 enum db_rc
 db_commit(struct db *db)
 {
-	return run(db, ST_COMMIT);
+	return db_done(stmt(db, ST_COMMIT));
 }
 
 void
 db_rollback(struct db *db)
 {
 	if (!sqlite3_get_autocommit(db->h))
-		run(db, ST_ROLLBACK);
+		db_done(stmt(db, ST_ROLLBACK));
 }
 
 void
@@ -319,8 +395,8 @@ db_tune_bulk(struct db *db)
 	sqlite3_exec(db->h, "PRAGMA cache_size = -131072", NULL, NULL, NULL);
 }
 
-static void
-bind_text(sqlite3_stmt *st, int i, const char *s)
+void
+db_bind_text(sqlite3_stmt *st, int i, const char *s)
 {
 	if (s == NULL)
 		sqlite3_bind_null(st, i);
@@ -337,35 +413,41 @@ db_bind_opt(sqlite3_stmt *st, int i, int64_t v)
 		sqlite3_bind_int64(st, i, v);
 }
 
+int64_t
+db_col_opt(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? -1 :
+	    sqlite3_column_int64(st, col);
+}
+
 enum db_rc
 db_insert_request(struct db *db, const struct rec *r)
 {
-	sqlite3_stmt	*st = db->st[ST_INSERT];
-	int		 rc;
+	sqlite3_stmt	*st = stmt(db, ST_INSERT);
+	enum db_rc	 rc;
 
-	bind_text(st, 1, r->request_id);
+	if (st == NULL)
+		return DB_ERR;
+	db_bind_text(st, 1, r->request_id);
 	sqlite3_bind_int64(st, 2, r->ts_ms);
-	bind_text(st, 3, r->source);
-	bind_text(st, 4, r->user_id);
-	bind_text(st, 5, r->command);
-	bind_text(st, 6, r->model);
-	bind_text(st, 7, r->provider);
-	bind_text(st, 8, r->status);
+	db_bind_text(st, 3, r->source);
+	db_bind_text(st, 4, r->user_id);
+	db_bind_text(st, 5, r->command);
+	db_bind_text(st, 6, r->model);
+	db_bind_text(st, 7, r->provider);
+	db_bind_text(st, 8, r->status);
 	sqlite3_bind_int64(st, 9, r->latency_us);
 	db_bind_opt(st, 10, r->ttft_us);
 	db_bind_opt(st, 11, r->input_tokens);
 	db_bind_opt(st, 12, r->output_tokens);
 	sqlite3_bind_int64(st, 13, r->tokens);
 	sqlite3_bind_int64(st, 14, r->cost_nusd);
-	bind_text(st, 15, rec_cost_source_name(r->cost_source));
-	bind_text(st, 16, r->error);
-	bind_text(st, 17, r->metadata);
+	db_bind_text(st, 15, rec_cost_source_name(r->cost_source));
+	db_bind_text(st, 16, r->error);
+	db_bind_text(st, 17, r->metadata);
 	sqlite3_bind_int64(st, 18, r->received_ms);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE)
-		return db_classify(rc);
+	if ((rc = db_done(st)) != DB_OK)
+		return rc;
 	return sqlite3_changes(db->h) == 0 ? DB_DUP : DB_OK;
 }
 
@@ -380,16 +462,47 @@ db_check_writable(struct db *db)
 	return DB_OK;
 }
 
+/* Read one integer: *v when the row exists and holds one. */
+static enum db_rc
+get_int(sqlite3_stmt *st, int64_t *v)
+{
+	int	 rc;
+
+	if (st == NULL)
+		return DB_ERR;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) == SQLITE_INTEGER)
+		*v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? DB_OK : db_classify(rc);
+}
+
 enum db_rc
 db_last_aggregate(struct db *db, int64_t *ms)
 {
-	sqlite3_stmt	*st = db->st[ST_LAST_AGG];
-	int		 rc;
-
 	*ms = -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_INTEGER)
-		*ms = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? DB_OK : db_classify(rc);
+	return get_int(stmt(db, ST_LAST_AGG), ms);
+}
+
+enum db_rc
+db_meta_get(struct db *db, const char *key, int64_t *v)
+{
+	sqlite3_stmt	*st = stmt(db, ST_META_GET);
+
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	return get_int(st, v);
+}
+
+enum db_rc
+db_meta_set(struct db *db, const char *key, int64_t v)
+{
+	sqlite3_stmt	*st = stmt(db, ST_META_SET);
+
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, v);
+	return db_done(st);
 }

@@ -5,31 +5,50 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alert.h"
 #include "conf.h"
 #include "rec.h"
 
+/*
+ * Error policy.  Every function returns an enum db_rc: DB_OK on success,
+ * else why it failed, with the SQLite message in db_errmsg().  A write
+ * that fails leaves the transaction for the caller to roll back.  A walk
+ * (db_*_each) calls its callback once a row; a callback that returns
+ * non-zero stops the walk, which then returns DB_ABORT (the caller knows
+ * why it stopped).  Nothing the caller must free is left behind on
+ * failure.
+ */
 #define DB_SCHEMA_VERSION	2
 
-/* Outcomes.  DB_BUSY and DB_UNAVAIL mean "try again later" to a client. */
 enum db_rc {
 	DB_OK = 0,
 	DB_DUP,		/* the request_id is already stored */
 	DB_BUSY,	/* another writer held the lock past the busy timeout */
 	DB_UNAVAIL,	/* disk full, read-only, I/O error, cannot open */
+	DB_NOTFOUND,	/* db_open() of a file that does not exist */
+	DB_ABORT,	/* a walk's callback returned non-zero */
 	DB_ERR		/* anything else: a bug or a corrupt file */
+};
+
+/* How db_open() treats the file.  Only apimon-ingest creates one. */
+enum db_mode {
+	DB_CREATE,	/* create it when missing; bring its schema up to date */
+	DB_WRITE,	/* it must exist; bring its schema up to date */
+	DB_READ		/* it must exist with the current schema; read only */
 };
 
 struct db;
 
 /*
- * Open (creating if needed) the database at path in WAL mode with the
- * given synchronous level, waiting up to busy_ms for locks, and bring
- * its schema up to DB_SCHEMA_VERSION.  Returns DB_OK with *out set (the
- * caller frees it with db_close()), or another code with a message in err
- * and nothing allocated.
+ * Open the database at path as mode says, in WAL mode with the given
+ * synchronous level, waiting up to busy_ms for locks.  Returns DB_OK with
+ * *out set (the caller frees it with db_close()); or another code with a
+ * message that names path in err and nothing allocated: DB_NOTFOUND
+ * ("database not found: PATH") when the file is missing and mode is not
+ * DB_CREATE.
  */
-enum db_rc	 db_open(struct db **out, const char *path, enum conf_sync sync,
-		    int busy_ms, char *err, size_t errlen);
+enum db_rc	 db_open(struct db **out, const char *path, enum db_mode mode,
+		    enum conf_sync sync, int busy_ms, char *err, size_t errlen);
 void		 db_close(struct db *db);
 
 /* The last SQLite error message of this connection. */
@@ -59,7 +78,11 @@ enum db_rc	 db_check_writable(struct db *db);
  */
 enum db_rc	 db_last_aggregate(struct db *db, int64_t *ms);
 
-/* ---- rollups (apimon-aggregate) ------------------------------------ */
+/* meta: an integer value by key (*v untouched when absent). */
+enum db_rc	 db_meta_get(struct db *db, const char *key, int64_t *v);
+enum db_rc	 db_meta_set(struct db *db, const char *key, int64_t v);
+
+/* ---- rollups and retention (db_rollup.c) ------------------------------ */
 
 /* Job state kept in the meta table. */
 struct db_agg_state {
@@ -79,8 +102,9 @@ struct db_row {
 };
 
 /*
- * Call fn for every raw row with from_ms <= ts_ms < to_ms, in time order;
- * only those with lo_id < id <= hi_id unless lo_id is -1.
+ * Call fn for every raw row with from_ms <= ts_ms < to_ms, grouped by
+ * source, then model, then user_id (NULL first), then time; only rows
+ * with lo_id < id <= hi_id unless lo_id is -1.
  */
 enum db_rc	 db_rows_each(struct db *db, int64_t from_ms, int64_t to_ms,
 		    int64_t lo_id, int64_t hi_id,
@@ -89,9 +113,9 @@ enum db_rc	 db_rows_each(struct db *db, int64_t from_ms, int64_t to_ms,
 /* The oldest and newest ts_ms of the raw rows; -1 when there are none. */
 enum db_rc	 db_raw_span(struct db *db, int64_t *min_ms, int64_t *max_ms);
 
-/* Call fn for each local day that rows lo < id <= hi fall on. */
+/* Call fn for each distinct local day that rows lo < id <= hi fall on. */
 enum db_rc	 db_agg_days(struct db *db, int64_t lo, int64_t hi,
-		    void (*fn)(const char *day, void *arg), void *arg);
+		    int (*fn)(const char *day, void *arg), void *arg);
 
 /*
  * Delete up to limit raw rows older than before_ms that are rolled up
@@ -99,10 +123,6 @@ enum db_rc	 db_agg_days(struct db *db, int64_t lo, int64_t hi,
  */
 enum db_rc	 db_purge(struct db *db, int64_t before_ms, int64_t upto_id,
 		    int limit, long *deleted);
-
-/* meta: an integer value by key (*v untouched when absent). */
-enum db_rc	 db_meta_get(struct db *db, const char *key, int64_t *v);
-enum db_rc	 db_meta_set(struct db *db, const char *key, int64_t v);
 
 enum db_grain { DB_HOURLY, DB_DAILY };
 
@@ -121,26 +141,27 @@ struct db_stats {
 };
 
 /*
- * Replace the rollups of a local day: its daily_stats rows (unless day is
- * NULL), and the hourly_stats rows of hours in [hour_from, hour_to), with
- * the n rows of s
- * (each a day or an hour by the form of its key).  Call inside a
- * transaction.
+ * Delete the rollups of a local day: its daily_stats rows (unless day is
+ * NULL), and the hourly_stats rows of hours in [hour_from, hour_to).
+ * Call inside a transaction, then db_stats_put() the new rows.
  */
-enum db_rc	 db_stats_replace(struct db *db, const char *day,
-		    const char *hour_from, const char *hour_to,
-		    const struct db_stats *s, size_t n);
+enum db_rc	 db_stats_clear(struct db *db, const char *day,
+		    const char *hour_from, const char *hour_to);
 
 /*
- * Add s to its rollup row (a day or an hour by the form of its key):
- * counts and histograms add up, users keep the larger count.  For buckets
- * whose raw rows retention deleted.  Call inside a transaction.
+ * Store s as its rollup row (a day or an hour by the form of its key).
+ * With add, s is added to the row that is there: counts and histograms
+ * add up, users keep the larger count (for buckets whose raw rows
+ * retention deleted); without, the row must not exist.  Call inside a
+ * transaction.
  */
-enum db_rc	 db_stats_add(struct db *db, const struct db_stats *s);
+enum db_rc	 db_stats_put(struct db *db, const struct db_stats *s, int add);
+
+/* ---- what the site reads (db_read.c) ---------------------------------- */
 
 /*
  * Call fn for every row whose key (hour or day) is in [from, to), in key
- * order; the row is valid during the call only.  fn returns 0 to go on.
+ * order; the row is valid during the call only.
  */
 enum db_rc	 db_stats_each(struct db *db, enum db_grain grain,
 		    const char *from, const char *to,
@@ -161,32 +182,24 @@ enum db_rc	 db_recent_each(struct db *db, const char *source,
 		    int64_t until_ms, int limit,
 		    int (*fn)(const struct db_recent *, void *), void *arg);
 
-/* ---- alerts and notifications -------------------------------------- */
+/*
+ * Call fn for every model that has unpriced requests on day, in name
+ * order, with their count over every source ("" for no model).
+ */
+enum db_rc	 db_unpriced_each(struct db *db, const char *day,
+		    int (*fn)(const char *model, int64_t n, void *), void *arg);
 
-struct db_alert {
-	int64_t	 id;		/* 0: not stored yet */
-	char	 rule[32];
-	char	 scope[128];
-	char	 day[16];
-	char	 severity[16];	/* warning critical */
-	char	 state[16];	/* firing escalated resolved */
-	double	 value;
-	double	 threshold;
-	char	 message[256];
-	int64_t	 fired_ms, updated_ms, resolved_ms;	/* -1: none */
-};
-
-/* Look the alert of rule, scope and day up: *found says if it exists. */
-enum db_rc	 db_alert_get(struct db *db, const char *rule,
-		    const char *scope, const char *day, struct db_alert *a,
-		    int *found);
+/* ---- alerts and notifications (db_alert.c) ---------------------------- */
 
 /* Insert (id 0; sets a->id) or update the alert. */
-enum db_rc	 db_alert_put(struct db *db, struct db_alert *a);
+enum db_rc	 db_alert_put(struct db *db, struct alert *a);
 
-/* Call fn for every alert, newest first (limit rows at most). */
-enum db_rc	 db_alerts_each(struct db *db, int limit,
-		    int (*fn)(const struct db_alert *, void *), void *arg);
+/*
+ * Call fn for every alert, newest first, or for those of one day (when
+ * day is not NULL); DB_ERR on a row that is not an alert apimon wrote.
+ */
+enum db_rc	 db_alerts_each(struct db *db, const char *day,
+		    int (*fn)(const struct alert *, void *), void *arg);
 
 /*
  * Queue an event of an alert with its JSON payload for each of the n

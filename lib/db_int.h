@@ -1,4 +1,4 @@
-/* db_int.h — what db.c and db_agg.c share; nothing outside lib/db*.c. */
+/* db_int.h — what the lib/db*.c files share; nothing outside them. */
 #ifndef APIMON_DB_INT_H
 #define APIMON_DB_INT_H
 
@@ -6,32 +6,67 @@
 
 #include "db.h"
 
-/* Statements of db.c, prepared at open. */
-enum stmt { ST_INSERT, ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_LAST_AGG,
-	ST__MAX };
+/*
+ * Every statement, by the file that owns its SQL.  Each file keeps its
+ * SQL in a table indexed by these and gets the statement with db_stmt().
+ */
+enum stmt {
+	/* db.c */
+	ST_INSERT, ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_LAST_AGG, ST_META_GET,
+	ST_META_SET,
+	/* db_rollup.c */
+	ST_ROWS, ST_NEW_ROWS, ST_SPAN, ST_MAX_ID, ST_DAYS, ST_PURGE,
+	ST_DEL_HOURS, ST_DEL_DAY, ST_INS_HOURLY, ST_INS_DAILY, ST_ADD_HOURLY,
+	ST_ADD_DAILY,
+	/* db_read.c */
+	ST_STATS_HOURLY, ST_STATS_DAILY, ST_RECENT, ST_RECENT_SOURCE,
+	ST_UNPRICED,
+	/* db_alert.c */
+	ST_ALERT_INSERT, ST_ALERT_UPDATE, ST_ALERTS_LIST,
+	ST_ALERTS_DAY,
+	ST_OUTBOX, ST_DELIVERY_ADD, ST_DUE, ST_DELIVERED, ST_FAILED,
+	ST__MAX
+};
 
-/* Statements of db_agg.c, prepared on first use. */
-enum agg_stmt { AG_ROWS, AG_NEW_ROWS, AG_ADD_HOURLY, AG_ADD_DAILY, AG_SPAN, AG_DEL_HOURS, AG_DEL_DAY, AG_INS_HOURLY,
-	AG_INS_DAILY, AG_META_GET, AG_META_SET, AG_MAX_ID, AG_DAYS, AG_PURGE, AG_STATS_HOURLY, AG_STATS_DAILY, AG_ALERT_GET,
-	AG_ALERT_INSERT, AG_ALERT_UPDATE, AG_OUTBOX, AG_DELIVERY_ADD,
-	AG_DUE, AG_DELIVERED, AG_FAILED, AG_ALERTS_LIST, AG_RECENT,
-	AG_RECENT_SOURCE, AG__MAX };
+/* The columns of hourly_stats and daily_stats after their key. */
+#define STATS_NAMES \
+	"source, model, requests, successes, failures, errors, timeouts," \
+	" rate_limited, latency_sum_us, latency_hist, ttft_count," \
+	" ttft_sum_us, tokens, input_tokens, output_tokens, cost_nusd," \
+	" unpriced, users"
 
 struct db {
 	sqlite3		*h;
 	sqlite3_stmt	*st[ST__MAX];
-	sqlite3_stmt	*ag[AG__MAX];
 	int		 busy_ms;
 };
 
+/*
+ * Statement i with the text sql, prepared on first use, reset and with
+ * its bindings cleared; NULL when it cannot be prepared (db_errmsg says
+ * why).
+ */
+sqlite3_stmt	*db_stmt(struct db *db, enum stmt i, const char *sql);
+
+/* Step a statement that returns no rows, then reset it. */
+enum db_rc	 db_done(sqlite3_stmt *st);
+
+/* Step st to its end, calling row(st, arg) for each row (see db.h). */
+enum db_rc	 db_walk(sqlite3_stmt *st, int (*row)(sqlite3_stmt *, void *),
+		    void *arg);
+
 enum db_rc	 db_classify(int rc);
+
+/* Bind a string, or NULL. */
+void		 db_bind_text(sqlite3_stmt *st, int i, const char *s);
 
 /* Bind v, or NULL when v < 0 (absent). */
 void		 db_bind_opt(sqlite3_stmt *st, int i, int64_t v);
-enum db_rc	 db_exec(struct db *db, const char *q, char *err, size_t errlen);
 
-/* Register apimon's SQL functions on db->h (db_agg.c). */
-enum db_rc	 db_agg_register(struct db *db);
-void		 db_agg_finalize(struct db *db);
+/* A column that may be NULL: -1 then. */
+int64_t		 db_col_opt(sqlite3_stmt *st, int col);
+
+/* Register apimon's SQL functions on db->h (db_rollup.c). */
+enum db_rc	 db_rollup_register(struct db *db);
 
 #endif

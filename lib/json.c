@@ -67,21 +67,3 @@ json_parse(const char *buf, size_t len, size_t *errpos)
 	}
 	return v;
 }
-
-cJSON *
-json_alert(const struct db_alert *a)
-{
-	cJSON	*o = cJSON_CreateObject();
-
-	if (o == NULL)
-		return NULL;
-	cJSON_AddStringToObject(o, "rule", a->rule);
-	cJSON_AddStringToObject(o, "scope", a->scope);
-	cJSON_AddStringToObject(o, "day", a->day);
-	cJSON_AddStringToObject(o, "severity", a->severity);
-	cJSON_AddStringToObject(o, "state", a->state);
-	cJSON_AddNumberToObject(o, "value", a->value);
-	cJSON_AddNumberToObject(o, "threshold", a->threshold);
-	cJSON_AddStringToObject(o, "message", a->message);
-	return o;
-}

@@ -6,8 +6,6 @@
 
 #include <cjson/cJSON.h>
 
-#include "db.h"
-
 /*
  * Parse the len bytes at buf as exactly one JSON value, with nothing but
  * white space after it.  A NUL byte, a \u0000 escape, a raw control
@@ -16,12 +14,5 @@
  * *errpos (if not NULL) set to the byte offset where parsing failed.
  */
 cJSON	*json_parse(const char *buf, size_t len, size_t *errpos);
-
-/*
- * An alert as apimon shows it everywhere (notification payloads, report
- * JSON, the dashboard): rule, scope, day, severity, state, value,
- * threshold, message.  Returns a new object the caller frees, or NULL.
- */
-cJSON	*json_alert(const struct db_alert *a);
 
 #endif

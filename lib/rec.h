@@ -11,6 +11,12 @@
 #define REC_MAX_TOKENS		1000000000000LL
 #define REC_MAX_SECONDS		86400.0		/* latency and ttft limit */
 #define REC_METADATA_MAX	4096
+#define REC_ID_MAX_CHARS	128
+#define REC_SOURCE_MAX_CHARS	32
+#define REC_USER_MAX_CHARS	128
+#define REC_MODEL_MAX_CHARS	64	/* model and provider */
+/* The most bytes a source, model or user name can take (4 per character). */
+#define REC_NAME_MAX_BYTES	(4 * REC_USER_MAX_CHARS)
 
 enum rec_cost_source { REC_COST_NONE, REC_COST_REPORTED, REC_COST_PRICED };
 

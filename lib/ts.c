@@ -45,42 +45,86 @@ ts_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 	*y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
-/* Read exactly n digits at *p into *v; advances *p.  Returns 0 or -1. */
-static int
-digits(const char **p, int n, int *v)
+int
+ts_days_in_month(int64_t y, int m)
 {
-	*v = 0;
-	while (n-- > 0) {
-		if (**p < '0' || **p > '9')
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+	    30, 31 };
+	int	 leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	if (m < 1 || m > 12)
+		return 0;
+	return mdays[m - 1] + (m == 2 && leap);
+}
+
+int
+ts_digits(const char **p, int n, int *v)
+{
+	const char	*s = *p;
+	int		 x = 0;
+
+	for (; n > 0; n--, s++) {
+		if (*s < '0' || *s > '9')
 			return -1;
-		*v = *v * 10 + (*(*p)++ - '0');
+		x = x * 10 + (*s - '0');
 	}
+	*v = x;
+	*p = s;
 	return 0;
 }
 
-static int
-leap(int y)
+int
+ts_parse_day(const char *s, int64_t *days)
 {
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	int	 y, m, d;
+
+	if (ts_digits(&s, 4, &y) || *s++ != '-' || ts_digits(&s, 2, &m) ||
+	    *s++ != '-' || ts_digits(&s, 2, &d) || *s != '\0' ||
+	    d < 1 || d > ts_days_in_month(y, m))
+		return -1;
+	*days = ts_days_from_civil(y, (unsigned)m, (unsigned)d);
+	return 0;
+}
+
+int64_t
+ts_day_num(const char *day)
+{
+	int	 v[3] = { 0, 0, 0 }, k = 0;
+
+	for (; *day != '\0' && k < 3; day++)
+		if (*day == '-')
+			k++;
+		else
+			v[k] = v[k] * 10 + (*day - '0');
+	return ts_days_from_civil(v[0], (unsigned)v[1], (unsigned)v[2]);
+}
+
+void
+ts_day_str(int64_t n, char *buf)
+{
+	int64_t		 y;
+	unsigned	 m, d;
+
+	ts_civil_from_days(n, &y, &m, &d);
+	snprintf(buf, TS_DAY_LEN, "%04d-%02u-%02u", (int)(y % 10000), m % 13,
+	    d % 32);
 }
 
 int
 ts_parse_rfc3339(const char *s, int64_t *ms)
 {
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
 	int	 y, mo, d, h, mi, sec, oh = 0, om = 0, frac = 0, scale = 100;
 	int	 sign = 0;
 	int64_t	 t;
 
-	if (digits(&s, 4, &y) || *s++ != '-' || digits(&s, 2, &mo) ||
-	    *s++ != '-' || digits(&s, 2, &d))
+	if (ts_digits(&s, 4, &y) || *s++ != '-' || ts_digits(&s, 2, &mo) ||
+	    *s++ != '-' || ts_digits(&s, 2, &d))
 		return -1;
 	if (*s != 'T' && *s != 't' && *s != ' ')
 		return -1;
 	s++;
-	if (digits(&s, 2, &h) || *s++ != ':' || digits(&s, 2, &mi) ||
-	    *s++ != ':' || digits(&s, 2, &sec))
+	if (ts_digits(&s, 2, &h) || *s++ != ':' || ts_digits(&s, 2, &mi) ||
+	    *s++ != ':' || ts_digits(&s, 2, &sec))
 		return -1;
 	if (*s == '.') {
 		s++;
@@ -95,16 +139,14 @@ ts_parse_rfc3339(const char *s, int64_t *ms)
 		s++;
 	else if (*s == '+' || *s == '-') {
 		sign = *s++ == '-' ? -1 : 1;
-		if (digits(&s, 2, &oh) || *s++ != ':' || digits(&s, 2, &om) ||
+		if (ts_digits(&s, 2, &oh) || *s++ != ':' || ts_digits(&s, 2, &om) ||
 		    oh > 23 || om > 59)
 			return -1;
 	} else
 		return -1;
 	if (*s != '\0')
 		return -1;
-	if (mo < 1 || mo > 12 || d < 1 ||
-	    d > mdays[mo - 1] + (mo == 2 && leap(y)) ||
-	    h > 23 || mi > 59 || sec > 60)
+	if (d < 1 || d > ts_days_in_month(y, mo) || h > 23 || mi > 59 || sec > 60)
 		return -1;
 	if (sec == 60)		/* a leap second is held at :59.999 */
 		sec = 59, frac = 999;

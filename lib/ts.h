@@ -25,4 +25,29 @@ int64_t	ts_days_from_civil(int64_t y, unsigned m, unsigned d);
 /* The date of a day count since 1970-01-01. */
 void	ts_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
 
+/* Days in month m (1-12) of year y, leap years included. */
+int	ts_days_in_month(int64_t y, int m);
+
+/*
+ * Read exactly n decimal digits at *p into *v and advance *p past them.
+ * Returns 0, or -1 (with *p where it was) when a digit is missing.
+ */
+int	ts_digits(const char **p, int n, int *v);
+
+/*
+ * Parse exactly "YYYY-MM-DD", a real date, into days since 1970-01-01.
+ * Returns 0, or -1 when s is anything else.
+ */
+int	ts_parse_day(const char *s, int64_t *days);
+
+/*
+ * Days since 1970-01-01 of a day key "YYYY-MM-DD" that is known to be
+ * well formed (one from the database); no checks, it runs a lot.
+ */
+int64_t	ts_day_num(const char *day);
+
+/* Write day n as "YYYY-MM-DD" into buf (TS_DAY_LEN bytes). */
+#define TS_DAY_LEN	24	/* "YYYY-MM-DD" + NUL, with room for the compiler */
+void	ts_day_str(int64_t n, char *buf);
+
 #endif

@@ -50,37 +50,22 @@ tz_day(int64_t ms, char *buf)
 	strftime(buf, TZ_DAY_LEN, "%Y-%m-%d", &tm);
 }
 
-/* n digits at s into *v; 0 or -1. */
-static int
-digits(const char *s, int n, int *v)
-{
-	*v = 0;
-	for (; n > 0; n--, s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		*v = *v * 10 + (*s - '0');
-	}
-	return 0;
-}
-
 /* Exactly "YYYY-MM-DD", or "YYYY-MM-DDTHH" with_hour; a real date. */
 static int
-parse_date(const char *s, int *y, int *m, int *d, int *h, int with_hour)
+parse_date(const char *s, int64_t *days, int *h, int with_hour)
 {
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
-	int	 leap;
+	char	 day[TZ_DAY_LEN];
 
-	if (strlen(s) != (with_hour ? 13u : 10u) || digits(s, 4, y) ||
-	    s[4] != '-' || digits(s + 5, 2, m) || s[7] != '-' ||
-	    digits(s + 8, 2, d) || (with_hour && (s[10] != 'T' ||
-	    digits(s + 11, 2, h) || *h > 23)))
+	if (strlen(s) != (with_hour ? 13u : 10u))
 		return -1;
-	leap = (*y % 4 == 0 && *y % 100 != 0) || *y % 400 == 0;
-	if (*m < 1 || *m > 12 || *d < 1 ||
-	    *d > mdays[*m - 1] + (*m == 2 && leap))
+	memcpy(day, s, 10);
+	day[10] = '\0';
+	if (ts_parse_day(day, days))
 		return -1;
-	return 0;
+	if (!with_hour)
+		return 0;
+	s += 11;
+	return s[-1] != 'T' || ts_digits(&s, 2, h) || *h > 23 ? -1 : 0;
 }
 
 int
@@ -88,16 +73,15 @@ tz_day_start(const char *day, int add, int64_t *ms)
 {
 	struct tm	 tm, back;
 	time_t		 t, best = 0;
-	int		 y, m, d, h = 0, hour, dst, found = 0;
+	int		 h = 0, hour, dst, found = 0;
 	int64_t		 n;
 	unsigned	 um, ud;
 	int64_t		 ly;
 
-	if (parse_date(day, &y, &m, &d, &h, 0))
+	if (parse_date(day, &n, &h, 0))
 		return -1;
 	/* The calendar date add days on; the zone plays no part in that. */
-	n = ts_days_from_civil(y, (unsigned)m, (unsigned)d) + add;
-	ts_civil_from_days(n, &ly, &um, &ud);
+	ts_civil_from_days(n + add, &ly, &um, &ud);
 	/*
 	 * The first instant whose local date is that day: a midnight that
 	 * DST skips does not exist (try the next hours), and one that DST
@@ -131,11 +115,11 @@ tz_day_start(const char *day, int add, int64_t *ms)
 int
 tz_hour_start(const char *hour, int64_t *ms)
 {
-	int	 y, m, d, h;
+	int64_t	 days;
+	int	 h;
 
-	if (parse_date(hour, &y, &m, &d, &h, 1))
+	if (parse_date(hour, &days, &h, 1))
 		return -1;
-	*ms = (ts_days_from_civil(y, (unsigned)m, (unsigned)d) * 86400 +
-	    h * 3600) * 1000;
+	*ms = (days * 86400 + h * 3600) * 1000;
 	return 0;
 }

@@ -1,5 +1,7 @@
 /* utf8.c — validating and cutting UTF-8 text. */
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "utf8.h"
 
@@ -62,4 +64,31 @@ utf8_prefix(const char *s, size_t len, size_t max)
 		chars++;
 	}
 	return i;
+}
+
+int
+utf8_snprintf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list		 ap;
+	int		 n;
+	size_t		 len, lead, need;
+	unsigned char	 c;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n < size || size == 0)
+		return n;
+	/* Drop a last character that lost its tail bytes. */
+	len = size - 1;
+	for (lead = len; lead > 0 && len - lead < 4; lead--)
+		if (((unsigned char)buf[lead - 1] & 0xc0) != 0x80)
+			break;
+	if (lead == 0)
+		return n;
+	c = (unsigned char)buf[lead - 1];
+	need = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+	if (len - (lead - 1) < need)
+		buf[lead - 1] = '\0';
+	return n;
 }

@@ -17,4 +17,12 @@ long	utf8_len(const char *s, size_t len);
  */
 size_t	utf8_prefix(const char *s, size_t len, size_t max);
 
+/*
+ * snprintf() that never cuts a character in half: when the text does not
+ * fit in size bytes it ends at the last whole UTF-8 character that does.
+ * Returns what snprintf() returns, so that ret >= size tells a cut.
+ */
+int	utf8_snprintf(char *buf, size_t size, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
 #endif

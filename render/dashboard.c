@@ -32,7 +32,7 @@ lat_bucket(int h)
 
 struct dash {
 	struct render	*r;
-	char		 days[DASH_DAYS][DAYBUF];
+	char		 days[DASH_DAYS][TS_DAY_LEN];
 	const char	*sources[MAX_SOURCES];
 	size_t		 nsources;
 	int64_t		 hour0;			/* first hour of the chart */
@@ -210,9 +210,9 @@ active_alerts(struct render *r, const char *today)
 	size_t	 i;
 
 	for (i = 0; arr != NULL && i < r->nalerts; i++)
-		if (strcmp(r->alerts[i].state, "resolved") != 0 &&
+		if (r->alerts[i].state != ALERT_RESOLVED &&
 		    strcmp(r->alerts[i].day, today) == 0)
-			cJSON_AddItemToArray(arr, json_alert(&r->alerts[i]));
+			cJSON_AddItemToArray(arr, alert_json(&r->alerts[i]));
 	return arr;
 }
 
@@ -322,9 +322,9 @@ dashboard_run(struct render *r)
 	}
 	d->r = r;
 	tz_day(r->now_ms, d->days[DASH_DAYS - 1]);
-	today = day_num(d->days[DASH_DAYS - 1]);
+	today = ts_day_num(d->days[DASH_DAYS - 1]);
 	for (i = 0; i < DASH_DAYS; i++)
-		day_str(today - (int64_t)(DASH_DAYS - 1 - i), d->days[i]);
+		ts_day_str(today - (int64_t)(DASH_DAYS - 1 - i), d->days[i]);
 	for (i = 0; i < r->nrows; i++)
 		if (strcmp(r->rows[i].day, d->days[0]) >= 0 &&
 		    source_index(d, r->rows[i].source) < 0 &&

@@ -5,13 +5,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "cli.h"
 #include "log.h"
 #include "render.h"
 #include "ts.h"
 
 #define VERSION		"0.1.0"
-#define MAX_ALERTS	2000
 
 #ifndef APIMON_SHARE
 #define APIMON_SHARE	"."
@@ -60,15 +60,10 @@ static int
 keep_row(const struct db_stats *s, void *arg)
 {
 	struct render	*r = arg;
-	struct dayrow	*d, *nr;
-	static size_t	 cap;
+	struct dayrow	*d;
 
-	if (r->nrows == cap) {
-		cap = cap ? cap * 2 : 1024;
-		if ((nr = realloc(r->rows, cap * sizeof(*nr))) == NULL)
-			return 1;
-		r->rows = nr;
-	}
+	if (grow(&r->rows, &r->caprows, r->nrows + 1, sizeof(*r->rows)))
+		return 1;
 	d = &r->rows[r->nrows];
 	memset(d, 0, sizeof(*d));
 	snprintf(d->day, sizeof(d->day), "%s", s->key);
@@ -84,14 +79,17 @@ keep_row(const struct db_stats *s, void *arg)
 
 /* Alerts of days after --now did not exist yet at that moment. */
 static int
-keep_alert(const struct db_alert *a, void *arg)
+keep_alert(const struct alert *a, void *arg)
 {
 	struct render	*r = arg;
 	char		 today[TZ_DAY_LEN];
 
 	tz_day(r->now_ms, today);
-	if (strcmp(a->day, today) <= 0)
-		r->alerts[r->nalerts++] = *a;
+	if (strcmp(a->day, today) > 0)
+		return 0;
+	if (grow(&r->alerts, &r->capalerts, r->nalerts + 1, sizeof(*a)))
+		return 1;
+	r->alerts[r->nalerts++] = *a;
 	return 0;
 }
 
@@ -99,17 +97,23 @@ keep_alert(const struct db_alert *a, void *arg)
 static int
 load(struct render *r)
 {
-	int64_t	 v = -1;
-	char	 tomorrow[DAYBUF];
+	int64_t		 v = -1;
+	char		 tomorrow[TS_DAY_LEN];
+	enum db_rc	 rc;
 
 	/* Rows dated after --now do not exist yet at that moment. */
 	tz_day(r->now_ms, tomorrow);
-	day_str(day_num(tomorrow) + 1, tomorrow);
-	if (db_stats_each(r->db, DB_DAILY, "0000", tomorrow, keep_row, r) ||
-	    (r->alerts = calloc(MAX_ALERTS, sizeof(*r->alerts))) == NULL ||
-	    db_alerts_each(r->db, MAX_ALERTS, keep_alert, r) ||
-	    db_meta_get(r->db, "data_ms", &v))
+	ts_day_str(ts_day_num(tomorrow) + 1, tomorrow);
+	if ((rc = db_stats_each(r->db, DB_DAILY, "0000", tomorrow, keep_row,
+	    r)) != DB_OK || (rc = db_alerts_each(r->db, NULL, keep_alert, r)) !=
+	    DB_OK || (rc = db_meta_get(r->db, "data_ms", &v)) != DB_OK) {
+		if (rc == DB_ABORT)
+			log_errx("out of memory");
+		else
+			log_errx("%s: %s", r->conf->database,
+			    db_errmsg(r->db));
 		return -1;
+	}
 	r->data_ms = v >= 0 ? v : r->now_ms;
 	return 0;
 }
@@ -162,15 +166,13 @@ main(int argc, char *argv[])
 		log_errx("%s: cannot use as the template folder", tdir);
 		goto out;
 	}
-	if (db_open(&r.db, conf.database, conf.ingest.synchronous, 30000,
-	    err, sizeof(err)) != DB_OK) {
+	if (db_open(&r.db, conf.database, DB_READ, conf.ingest.synchronous,
+	    30000, err, sizeof(err)) != DB_OK) {
 		log_errx("%s", err);
 		goto out;
 	}
-	if (load(&r) != 0) {
-		log_errx("%s: %s", conf.database, db_errmsg(r.db));
+	if (load(&r) != 0)
 		goto out;
-	}
 	/* Reports first: the dashboard links the newest one. */
 	if (static_run(&r) || reports_run(&r) || dashboard_run(&r) ||
 	    alerts_page_run(&r))

@@ -46,13 +46,13 @@ alerts_page_run(struct render *r)
 	if (r->nalerts == 0)
 		tpl_show(t, "NO_ALERTS");
 	for (i = 0; i < r->nalerts; i++) {
-		const struct db_alert *a = &r->alerts[i];
+		const struct alert *a = &r->alerts[i];
 		row = tpl_section(t, "ALERT");
 		tpl_set(row, "DAY", a->day);
-		tpl_set(row, "RULE", a->rule);
+		tpl_set(row, "RULE", alert_rule_name(a->rule));
 		tpl_set(row, "SCOPE", a->scope);
-		tpl_set(row, "SEVERITY", a->severity);
-		tpl_set(row, "STATE", a->state);
+		tpl_set(row, "SEVERITY", alert_severity_name(a->severity));
+		tpl_set(row, "STATE", alert_state_name(a->state));
 		tpl_set(row, "MESSAGE", a->message);
 		ts_format_rfc3339(a->fired_ms, buf);
 		tpl_set(row, "FIRED", buf);

@@ -12,12 +12,12 @@
 #include "hist.h"
 #include "json.h"
 #include "tpl.h"
+#include "ts.h"
 #include "tz.h"
 
 #define DASH_DAYS	60	/* the dashboard's days: 30 shown + 30 before */
 #define DASH_HOURS	720
 #define RECENT_ROWS	50
-#define DAYBUF		24	/* a day, with room to spare for the compiler */
 
 /* Totals of a set of rollup rows. */
 struct totals {
@@ -41,9 +41,9 @@ struct render {
 	int64_t			 now_ms;
 	int64_t			 data_ms;	/* when the rollups last changed */
 	struct dayrow		*rows;		/* every daily_stats row */
-	size_t			 nrows;
-	struct db_alert		*alerts;	/* newest first */
-	size_t			 nalerts;
+	size_t			 nrows, caprows;
+	struct alert		*alerts;	/* newest first */
+	size_t			 nalerts, capalerts;
 	char			 latest[64];	/* latest daily report, or "" */
 	long			 written, unchanged;
 	size_t			 bytes;
@@ -68,9 +68,6 @@ void	 format_offset_time(int64_t ms, char *buf, size_t size);
 /* The first of the rows (sorted by day) on or after day. */
 size_t	 rows_from(const struct render *r, const char *day);
 
-/* Calendar days: "YYYY-MM-DD" <-> days since 1970-01-01 (no zone). */
-int64_t	 day_num(const char *day);
-void	 day_str(int64_t n, char *buf);	/* DAYBUF bytes */
 
 /*
  * Set template keys from string members of o: pairs is a NULL-ended list

@@ -24,9 +24,9 @@ struct groups {
 /* A report period: local days [from, to) and the one before it. */
 struct period {
 	const char	*type;		/* daily weekly monthly */
-	char		 label[DAYBUF];	/* 2026-11-26, 2026-W48, 2026-11 */
-	char		 from[DAYBUF], to[DAYBUF];
-	char		 pfrom[DAYBUF], pto[DAYBUF];
+	char		 label[TS_DAY_LEN];	/* 2026-11-26, 2026-W48, 2026-11 */
+	char		 from[TS_DAY_LEN], to[TS_DAY_LEN];
+	char		 pfrom[TS_DAY_LEN], pto[TS_DAY_LEN];
 };
 
 /* Monday = 0. */
@@ -39,7 +39,7 @@ weekday(int64_t n)
 static void
 iso_week(const char *day, struct period *p)
 {
-	int64_t		 n = day_num(day), mon = n - weekday(n), thu = mon + 3;
+	int64_t		 n = ts_day_num(day), mon = n - weekday(n), thu = mon + 3;
 	int64_t		 y;
 	unsigned	 m, d;
 
@@ -47,10 +47,10 @@ iso_week(const char *day, struct period *p)
 	p->type = "weekly";
 	snprintf(p->label, sizeof(p->label), "%04d-W%02d", (int)(y % 10000),
 	    (int)((thu - ts_days_from_civil(y, 1, 1)) / 7 + 1) % 100);
-	day_str(mon, p->from);
-	day_str(mon + 7, p->to);
-	day_str(mon - 7, p->pfrom);
-	day_str(mon, p->pto);
+	ts_day_str(mon, p->from);
+	ts_day_str(mon + 7, p->to);
+	ts_day_str(mon - 7, p->pfrom);
+	ts_day_str(mon, p->pto);
 }
 
 static void
@@ -72,14 +72,14 @@ month_of(const char *day, struct period *p)
 static void
 day_of(const char *day, struct period *p)
 {
-	int64_t	 n = day_num(day);
+	int64_t	 n = ts_day_num(day);
 
 	p->type = "daily";
 	snprintf(p->label, sizeof(p->label), "%s", day);
-	day_str(n, p->from);
-	day_str(n + 1, p->to);
-	day_str(n - 1, p->pfrom);
-	day_str(n, p->pto);
+	ts_day_str(n, p->from);
+	ts_day_str(n + 1, p->to);
+	ts_day_str(n - 1, p->pfrom);
+	ts_day_str(n, p->pto);
 }
 
 static struct totals *
@@ -252,7 +252,7 @@ series(struct render *r, const struct period *p)
 	cJSON		*o = cJSON_CreateObject(), *lab, *req, *cost;
 	struct hours	 h;
 	int64_t		 to_ms, ms;
-	char		 hfrom[TZ_HOUR_LEN], hto[TZ_HOUR_LEN], buf[DAYBUF];
+	char		 hfrom[TZ_HOUR_LEN], hto[TZ_HOUR_LEN], buf[TS_DAY_LEN];
 	size_t		 i;
 	int		 k;
 
@@ -281,10 +281,10 @@ series(struct render *r, const struct period *p)
 		cJSON_DeleteItemFromObject(o, "cost_usd");
 		return o;
 	}
-	for (ms = day_num(p->from), to_ms = day_num(p->to); ms < to_ms; ms++) {
+	for (ms = ts_day_num(p->from), to_ms = ts_day_num(p->to); ms < to_ms; ms++) {
 		struct totals t;
 		memset(&t, 0, sizeof(t));
-		day_str(ms, buf);
+		ts_day_str(ms, buf);
 		for (i = rows_from(r, buf); i < r->nrows; i++)
 			if (strcmp(r->rows[i].day, buf) != 0)
 				break;
@@ -309,7 +309,7 @@ alerts_json(struct render *r, const struct period *p)
 	for (i = 0; arr != NULL && i < r->nalerts; i++)
 		if (strcmp(r->alerts[i].day, p->from) >= 0 &&
 		    strcmp(r->alerts[i].day, p->to) < 0)
-			cJSON_AddItemToArray(arr, json_alert(&r->alerts[i]));
+			cJSON_AddItemToArray(arr, alert_json(&r->alerts[i]));
 	return arr;
 }
 
@@ -458,7 +458,7 @@ reports_run(struct render *r)
 {
 	struct period	 p, last = { NULL, "", "", "", "", "" };
 	struct tpl	*idx;
-	char		 day[DAYBUF] = "", week[DAYBUF] = "", month[DAYBUF] = "";
+	char		 day[TS_DAY_LEN] = "", week[TS_DAY_LEN] = "", month[TS_DAY_LEN] = "";
 	size_t		 i;
 	int		 rc = 0;
 

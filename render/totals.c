@@ -87,33 +87,6 @@ format_offset_time(int64_t ms, char *buf, size_t size)
 		    (off < 0 ? -off : off) / 60, (off < 0 ? -off : off) % 60);
 }
 
-/* Calendar arithmetic on "YYYY-MM-DD"; the zone plays no part in it. */
-int64_t
-day_num(const char *day)
-{
-	int	 v[3] = { 0, 0, 0 }, k = 0;
-
-	/* "YYYY-MM-DD", as every day key is; hand-parsed: it runs a lot. */
-	for (; *day != '\0' && k < 3; day++)
-		if (*day == '-')
-			k++;
-		else
-			v[k] = v[k] * 10 + (*day - '0');
-	return ts_days_from_civil(v[0], (unsigned)v[1], (unsigned)v[2]);
-}
-
-void
-day_str(int64_t n, char *buf)
-{
-	int64_t		 y;
-	unsigned	 m, d;
-
-	ts_civil_from_days(n, &y, &m, &d);
-	snprintf(buf, DAYBUF, "%04d-%02u-%02u", (int)(y % 10000), m % 13,
-	    d % 32);
-}
-
-
 size_t
 rows_from(const struct render *r, const char *day)
 {

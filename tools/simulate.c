@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "ts.h"
+
 #define PROG		"apimon-simulate"
 #define VERSION		"0.1.0"
 
@@ -666,46 +668,14 @@ json_money(FILE *f, int64_t nusd)
 		fprintf(f, "%" PRId64 ".%s", nusd / 1000000000, frac);
 }
 
-/* Days since 1970-01-01 from a proleptic Gregorian date (H. Hinnant). */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
-}
-
-static void
-civil_from_days(int64_t z, int *y, int *m, int *d)
-{
-	int64_t era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
-/* RFC 3339 UTC with milliseconds; ms must be >= 0 (checked at the edge). */
+/* RFC 3339 UTC with milliseconds. */
 static void
 json_time(FILE *f, int64_t ms)
 {
-	int64_t secs = ms / 1000, sod = secs % 86400;
-	int y, mo, d;
+	char	 t[TS_RFC3339_LEN];
 
-	civil_from_days(secs / 86400, &y, &mo, &d);
-	fprintf(f, "\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\"", y, mo, d,
-	    (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60),
-	    (int)(ms % 1000));
+	ts_format_rfc3339(ms, t);
+	fprintf(f, "\"%s\"", t);
 }
 
 static void
@@ -888,89 +858,6 @@ parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *v)
 	return 0;
 }
 
-static int
-take_digits(const char **p, int n, int *v)
-{
-	int x = 0;
-
-	for (int i = 0; i < n; i++) {
-		unsigned d = (unsigned char)(*p)[i] - '0';
-
-		if (d > 9)
-			return -1;
-		x = x * 10 + (int)d;
-	}
-	*p += n;
-	*v = x;
-	return 0;
-}
-
-static int
-take_char(const char **p, const char *set)
-{
-	if (**p == '\0' || strchr(set, **p) == NULL)
-		return -1;
-	(*p)++;
-	return 0;
-}
-
-static int
-days_in_month(int y, int m)
-{
-	static const int dim[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-
-	return m == 2 && leap ? 29 : dim[m - 1];
-}
-
-/* Milliseconds after the time-zone offset, or -1 on a malformed zone. */
-static int
-parse_zone(const char **p, int64_t *off_ms)
-{
-	int sign, oh, om;
-
-	*off_ms = 0;
-	if (take_char(p, "Zz") == 0)
-		return 0;
-	sign = **p == '-' ? -1 : 1;
-	if (take_char(p, "+-") || take_digits(p, 2, &oh) || take_char(p, ":") ||
-	    take_digits(p, 2, &om) || oh > 23 || om > 59)
-		return -1;
-	*off_ms = sign * (oh * 3600 + om * 60) * 1000LL;
-	return 0;
-}
-
-/* RFC 3339 date-time to Unix milliseconds (sub-millisecond digits dropped). */
-static int
-parse_rfc3339(const char *s, int64_t *ms)
-{
-	int y, mo, d, h, mi, sec, frac = 0, digits = 0;
-	int64_t off;
-
-	if (take_digits(&s, 4, &y) || take_char(&s, "-") ||
-	    take_digits(&s, 2, &mo) || take_char(&s, "-") ||
-	    take_digits(&s, 2, &d) || take_char(&s, "Tt ") ||
-	    take_digits(&s, 2, &h) || take_char(&s, ":") ||
-	    take_digits(&s, 2, &mi) || take_char(&s, ":") ||
-	    take_digits(&s, 2, &sec))
-		return -1;
-	if (*s == '.') {
-		for (s++; *s >= '0' && *s <= '9'; s++, digits++)
-			if (digits < 3)
-				frac = frac * 10 + (*s - '0');
-		if (digits == 0)
-			return -1;
-		for (int i = digits; i < 3; i++)
-			frac *= 10;
-	}
-	if (parse_zone(&s, &off) || *s != '\0' || mo < 1 || mo > 12 ||
-	    d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 59)
-		return -1;
-	*ms = (days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) *
-	    1000 + frac - off;
-	return 0;
-}
-
 enum { OPT_DAYS = 1, OPT_PER_DAY, OPT_SEED, OPT_END, OPT_CONFIG, OPT_HELP,
     OPT_VERSION };
 
@@ -1051,7 +938,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	if (optind < argc)
 		return usage_error(argv[optind], "unexpected argument (see --help)");
 	o->end_ms = (int64_t)time(NULL) * 1000;
-	if (end != NULL && (parse_rfc3339(end, &o->end_ms) || o->end_ms >= MAX_END_MS))
+	if (end != NULL && (ts_parse_rfc3339(end, &o->end_ms) || o->end_ms >= MAX_END_MS))
 		return usage_error("--end", "must be an RFC 3339 time such as "
 		    "2026-11-26T10:15:00Z");
 	if (o->end_ms - o->days * MS_PER_DAY < 0)

@@ -466,7 +466,7 @@ def expected_stats(rows, zone):
             a["input_tokens"] += itok or 0
             a["output_tokens"] += otok or 0
             a["cost_nusd"] += cost
-            a["unpriced"] += model != "" and cs == "none"
+            a["unpriced"] += tok > 0 and cs == "none"
             if user is not None:
                 a["users"].add(user)
     res = []
@@ -1434,34 +1434,93 @@ def test_unpriced_model_warns_for_that_model_only():
     a = al[("unpriced_model", "model:mystery-7b", DAY)]
     eq((a["severity"], a["state"], a["value"]), ("warning", "firing", 3.0),
        "unpriced alert")
-    check("mystery-7b" in a["message"], f"message {a['message']!r}")
+    eq(a["message"], '3 requests for model "mystery-7b" have tokens but no '
+       'reported cost, and the config has no price for it', "message")
     eq(query(db, "SELECT model, unpriced, cost_nusd FROM daily_stats ORDER BY"
              " model"),
        [("", 0, 0), ("claude-x", 0, 0), ("gpt-4o-mini", 0, 2 * 156000),
         ("mystery-7b", 3, 0)], "daily_stats (model, unpriced, cost)")
     eq([p["scope"] for p in captured(cap)], ["model:mystery-7b"],
        "notifications")
-    env.ingest(conf, records=[rec(T + 40 + k, model="mystery-7b")
-                              for k in range(2)])
+    # Two more with tokens count; a call with no tokens costs nothing.
+    env.ingest(conf, records=[rec(T + 40 + k, model="mystery-7b",
+                                  tokens_used=7) for k in range(2)]
+               + [rec(T + 50, model="mystery-7b", status="error")])
     s = env.aggregate(conf, now=DAY + "T12:05:00Z")
-    eq((s["fired"], s["escalated"]), (0, 0), "events for 2 more rows")
+    eq((s["fired"], s["escalated"]), (0, 0), "events for 3 more rows")
     eq(alerts_of(db)[("unpriced_model", "model:mystery-7b", DAY)]["value"],
-       5.0, "value after 2 more rows")
-    eq(len(captured(cap)), 1, "notifications after 2 more rows")
+       5.0, "value after 2 more rows with tokens and 1 without")
+    eq(len(captured(cap)), 1, "notifications after 3 more rows")
 
 
 @test
-def test_unpriced_alert_for_each_of_300_models_in_one_day():
-    env = Env("test_unpriced_alert_for_each_of_300_models_in_one_day")
-    conf = env.config()
-    db = env.db_of(conf)
-    env.ingest(conf, records=[rec(T + k * 10, model=f"m-{k:03d}")
-                              for k in range(300)])
+def test_failed_calls_without_tokens_raise_no_unpriced_alarm():
+    """The guide's timed() pattern records a failed call with its model and no
+    tokens: it cost nothing, and is not unpriced, priced model or not."""
+    env, conf, db, cap, key = alert_env(
+        "test_failed_calls_without_tokens_raise_no_unpriced_alarm")
+    recs = ([rec(T + k, model="gpt-4o-mini", status="error",
+                 error="APIConnectionError") for k in range(5)]
+            + [rec(T + 10 + k, model="mystery-7b", status="timeout")
+               for k in range(5)])
+    env.ingest(conf, records=recs)
     env.aggregate(conf, now=DAY + "T12:00:00Z")
-    got = {k[1] for k in alerts_of(db) if k[0] == "unpriced_model"}
-    want = {f"model:m-{k:03d}" for k in range(300)}
-    check(got == want, f"unpriced_model alerts: expected 300 (one per model), "
-          f"got {len(got)}; missing e.g. {sorted(want - got)[:5]}")
+    eq(alerts_of(db), {}, "alerts for calls that reported no tokens")
+    eq(query(db, "SELECT model, unpriced, cost_nusd FROM daily_stats ORDER BY"
+             " model"), [("gpt-4o-mini", 0, 0), ("mystery-7b", 0, 0)],
+       "daily_stats (model, unpriced, cost)")
+    eq(captured(cap), [], "notifications")
+
+
+@test
+def test_unpriced_message_names_the_case_it_saw():
+    env, conf, db, cap, key = alert_env(
+        "test_unpriced_message_names_the_case_it_saw")
+    env.ingest(conf, records=[
+        rec(T, model="gpt-4o-mini", tokens_used=500),
+        rec(T + 1, tokens_used=40),
+        rec(T + 2, model="mystery-7b", input_tokens=3),
+    ])
+    env.aggregate(conf, now=DAY + "T12:00:00Z")
+    msg = {k[1]: a["message"] for k, a in alerts_of(db).items()}
+    eq(msg, {
+        "model:gpt-4o-mini": '1 requests for model "gpt-4o-mini" have tokens '
+        'but no cost: they give no input_tokens or output_tokens to apply its '
+        'price to',
+        "model:": "1 requests with tokens name no model and report no cost",
+        "model:mystery-7b": '1 requests for model "mystery-7b" have tokens '
+        'but no reported cost, and the config has no price for it',
+    }, "unpriced_model messages by scope")
+
+
+@test
+def test_unpriced_models_past_max_scopes_fold_into_one_alert():
+    """A client cannot open unbounded alerts: 300 unpriced models give
+    alerts.max_scopes alerts of their own and one "N more" alert."""
+    env, conf, db, cap, key = alert_env(
+        "test_unpriced_models_past_max_scopes_fold_into_one_alert",
+        max_scopes=10)
+    env.ingest(conf, records=[rec(T + k * 10, model=f"m-{k:03d}",
+                                  tokens_used=9) for k in range(300)])
+    env.aggregate(conf, now=DAY + "T12:00:00Z")
+    al = alerts_of(db)
+    own = sorted(k[1] for k in al if k[1].startswith("model:"))
+    eq(own, [f"model:m-{k:03d}" for k in range(10)], "models with their own alert")
+    more = al[("unpriced_model", "more:model", DAY)]
+    eq((more["value"], more["severity"], more["state"]),
+       (290.0, "warning", "firing"), "the folded alert")
+    eq(more["message"], '290 more unpriced models: "m-010", "m-011", '
+       '"m-012", …', "its message")
+    eq(len(al), 11, "alerts in all")
+    eq(len(captured(cap)), 11, "notifications")
+    # More of the same models change the count, not the number of alerts.
+    env.ingest(conf, records=[rec(T + 5000 + k, model=f"z-{k:03d}",
+                                  tokens_used=1) for k in range(50)])
+    env.aggregate(conf, now=DAY + "T12:05:00Z")
+    al = alerts_of(db)
+    eq(len(al), 11, "alerts after 50 more models")
+    eq(al[("unpriced_model", "more:model", DAY)]["value"], 340.0,
+       "folded count after 50 more models")
 
 
 @test
@@ -1584,7 +1643,7 @@ def test_command_notifier_that_hangs_is_killed_after_10_s_and_retried():
     conf = env.config(notify=[{"type": "command", "argv": argv}])
     db = env.db_of(conf)
     # one event: unpriced_model for model:no-price
-    env.ingest(conf, records=[rec(T, model="no-price")])
+    env.ingest(conf, records=[rec(T, model="no-price", tokens_used=10)])
     t0 = time.monotonic()
     s = env.aggregate(conf, now=DAY + "T12:00:00Z")
     dt = time.monotonic() - t0
@@ -1979,6 +2038,14 @@ def test_exit_statuses_and_no_sanitizer_reports_anywhere():
     nodb = env.config(name="nodb.json", db="no/such/dir/a.db")
     eq(env.run("apimon-aggregate", ["--config", nodb])[0], 1,
        "database in a missing directory")
+    # Only ingest creates a database: a mistyped path is an error.
+    typo = env.config(name="typo.json", db="typo.db")
+    rc, _, err = env.run("apimon-aggregate", ["--config", typo])
+    eq(rc, 1, "database that does not exist")
+    eq(err.strip(), f"apimon-aggregate: database not found: {env.dir / 'typo.db'}",
+       "message for a missing database")
+    check(not (env.dir / "typo.db").exists(), "typo.db was created")
+    env.ingest(conf, records=[])
     s = env.aggregate(conf, now="2026-11-20T00:00:00Z")
     eq(s["rows"], 0, "rows of an empty database")
     s = env.aggregate(conf, now="2026-11-20T00:00:00Z", rebuild=True)

@@ -602,6 +602,8 @@ def section_a(run):
         conf.write_text(json.dumps({"database": str(d / "apimon.db"),
                                     "site_dir": str(lockdir / "site")}))
         os.chmod(conf, 0o644)
+        # Only ingest creates the database.
+        run.run([run.bin / "apimon-ingest", "--config", conf, "--import", "-"])
         r = run.cron(conf, APIMON_LOCK=lockdir / "cron.lock")
         expect(r.returncode == 0, f"as root: exit {r.returncode} {short(r.stderr)}")
         r = subprocess.run([str(ROOT / "cron" / "apimon-cron"), "--config", str(conf)],
@@ -820,6 +822,7 @@ def section_b(run):
         cfg["site_dir"] = str(work / "example-site")
         c = work / "example.json"
         c.write_text(json.dumps(cfg))
+        binv([bindir / "apimon-ingest", "--config", c, "--import", "-"], stdin=b"")
         r = binv([bindir / "apimon-aggregate", "--config", c])
         expect(r.returncode == 0, f"the installed example config is refused: "
                f"{short(r.stderr)}")

@@ -84,7 +84,7 @@ open_db(void)
 	struct db	*db = NULL;
 	char		 err[256] = "";
 
-	cr_assert_eq(db_open(&db, path, CONF_SYNC_NORMAL, 1000, err,
+	cr_assert_eq(db_open(&db, path, DB_CREATE, CONF_SYNC_NORMAL, 1000, err,
 	    sizeof(err)), DB_OK, "db_open: %s", err);
 	cr_assert_not_null(db);
 	return db;
@@ -154,7 +154,7 @@ Test(db, opens_with_every_synchronous_level)
 	size_t				 i;
 
 	for (i = 0; i < 3; i++) {
-		cr_assert_eq(db_open(&db, path, levels[i], 1000, err,
+		cr_assert_eq(db_open(&db, path, DB_CREATE, levels[i], 1000, err,
 		    sizeof(err)), DB_OK, "%s", err);
 		db_close(db);
 	}
@@ -168,7 +168,7 @@ Test(db, refuses_a_newer_schema)
 	need_sqlite3_cli();
 	cli("PRAGMA user_version = 99");
 	cr_assert_str_eq(cli("PRAGMA user_version"), "99");
-	cr_assert_eq(db_open(&db, path, CONF_SYNC_NORMAL, 1000, err,
+	cr_assert_eq(db_open(&db, path, DB_CREATE, CONF_SYNC_NORMAL, 1000, err,
 	    sizeof(err)), DB_ERR);
 	cr_assert_null(db, "nothing returned on failure");
 	cr_assert_not_null(strstr(err, "99"), "message \"%s\"", err);
@@ -182,7 +182,7 @@ Test(db, cannot_open_in_a_missing_folder)
 	char		 err[256] = "";
 
 	cr_assert_eq(db_open(&db, "/nonexistent/dir/apimon.db",
-	    CONF_SYNC_NORMAL, 100, err, sizeof(err)), DB_UNAVAIL);
+	    DB_CREATE, CONF_SYNC_NORMAL, 100, err, sizeof(err)), DB_UNAVAIL);
 	cr_assert_null(db);
 	cr_assert_not_null(strstr(err, "/nonexistent/dir/apimon.db"),
 	    "message \"%s\"", err);
@@ -200,7 +200,7 @@ Test(db, refuses_a_file_that_is_not_a_database)
 	    "enough to cover the header of one.............................",
 	    f);
 	fclose(f);
-	cr_assert_neq(db_open(&db, path, CONF_SYNC_NORMAL, 100, err,
+	cr_assert_neq(db_open(&db, path, DB_CREATE, CONF_SYNC_NORMAL, 100, err,
 	    sizeof(err)), DB_OK);
 	cr_assert_null(db);
 	cr_assert_neq(err[0], '\0');
@@ -326,7 +326,7 @@ Test(db, check_writable_is_busy_while_another_writer_holds_the_lock)
 	struct db	*a = open_db(), *b;
 	char		 err[256];
 
-	cr_assert_eq(db_open(&b, path, CONF_SYNC_NORMAL, 50, err,
+	cr_assert_eq(db_open(&b, path, DB_CREATE, CONF_SYNC_NORMAL, 50, err,
 	    sizeof(err)), DB_OK, "%s", err);
 	cr_assert_eq(db_begin(a), DB_OK);
 	cr_assert_eq(db_check_writable(b), DB_BUSY);

@@ -1,0 +1,112 @@
+/* alert.c — an alert as every part of apimon sees it, and its JSON. */
+#include <string.h>
+
+#include "alert.h"
+
+static const char *const rules[ALERT__RULES] = { "daily_cost", "error_rate",
+    "latency_p95", "unpriced_model" };
+static const char *const severities[] = { "warning", "critical" };
+static const char *const states[] = { "firing", "escalated", "resolved" };
+
+static int
+lookup(const char *const *names, int n, const char *name)
+{
+	int	 i;
+
+	for (i = 0; name != NULL && i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+alert_rule_name(enum alert_rule r)
+{
+	return rules[r];
+}
+
+const char *
+alert_severity_name(enum alert_severity s)
+{
+	return severities[s];
+}
+
+const char *
+alert_state_name(enum alert_state s)
+{
+	return states[s];
+}
+
+int
+alert_rule_parse(const char *name, enum alert_rule *r)
+{
+	int	 i = lookup(rules, ALERT__RULES, name);
+
+	if (i >= 0)
+		*r = (enum alert_rule)i;
+	return i >= 0 ? 0 : -1;
+}
+
+int
+alert_severity_parse(const char *name, enum alert_severity *s)
+{
+	int	 i = lookup(severities, 2, name);
+
+	if (i >= 0)
+		*s = (enum alert_severity)i;
+	return i >= 0 ? 0 : -1;
+}
+
+int
+alert_state_parse(const char *name, enum alert_state *s)
+{
+	int	 i = lookup(states, 3, name);
+
+	if (i >= 0)
+		*s = (enum alert_state)i;
+	return i >= 0 ? 0 : -1;
+}
+
+enum scope_kind
+alert_scope_kind(const char *scope, const char **name)
+{
+	static const struct {
+		const char	*prefix;
+		enum scope_kind	 kind;
+	} kinds[] = { { "source:", SCOPE_SOURCE }, { "model:", SCOPE_MODEL },
+	    { "more:", SCOPE_MORE } };
+	size_t	 i, n;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		n = strlen(kinds[i].prefix);
+		if (strncmp(scope, kinds[i].prefix, n) == 0) {
+			if (name != NULL)
+				*name = scope + n;
+			return kinds[i].kind;
+		}
+	}
+	if (name != NULL)
+		*name = scope;
+	return SCOPE_ALL;
+}
+
+cJSON *
+alert_json(const struct alert *a)
+{
+	cJSON	*o = cJSON_CreateObject();
+
+	if (o == NULL ||
+	    !cJSON_AddStringToObject(o, "rule", alert_rule_name(a->rule)) ||
+	    !cJSON_AddStringToObject(o, "scope", a->scope) ||
+	    !cJSON_AddStringToObject(o, "day", a->day) ||
+	    !cJSON_AddStringToObject(o, "severity",
+	    alert_severity_name(a->severity)) ||
+	    !cJSON_AddStringToObject(o, "state", alert_state_name(a->state)) ||
+	    !cJSON_AddNumberToObject(o, "value", a->value) ||
+	    !cJSON_AddNumberToObject(o, "threshold", a->threshold) ||
+	    !cJSON_AddStringToObject(o, "message", a->message)) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}

@@ -1,0 +1,67 @@
+/* alert.h — an alert as every part of apimon sees it, and its JSON. */
+#ifndef APIMON_ALERT_H
+#define APIMON_ALERT_H
+
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "rec.h"
+
+enum alert_rule {
+	ALERT_DAILY_COST,
+	ALERT_ERROR_RATE,
+	ALERT_LATENCY_P95,
+	ALERT_UNPRICED_MODEL,
+	ALERT__RULES
+};
+
+enum alert_severity { ALERT_WARNING, ALERT_CRITICAL };
+
+enum alert_state { ALERT_FIRING, ALERT_ESCALATED, ALERT_RESOLVED };
+
+/*
+ * What a scope names: "all", "source:NAME", "model:NAME", or "more:KIND",
+ * the one alert that the scopes of a kind past alerts.max_scopes fold into.
+ */
+enum scope_kind { SCOPE_ALL, SCOPE_SOURCE, SCOPE_MODEL, SCOPE_MORE };
+
+/* Room for the longest scope and message that valid records can make. */
+#define ALERT_SCOPE_MAX		(16 + REC_NAME_MAX_BYTES)
+#define ALERT_MESSAGE_MAX	(256 + 2 * REC_NAME_MAX_BYTES)
+
+struct alert {
+	int64_t			 id;		/* 0: not stored yet */
+	enum alert_rule		 rule;
+	char			 scope[ALERT_SCOPE_MAX];
+	char			 day[16];
+	enum alert_severity	 severity;
+	enum alert_state	 state;
+	double			 value;
+	double			 threshold;
+	char			 message[ALERT_MESSAGE_MAX];
+	int64_t			 fired_ms, updated_ms, resolved_ms; /* -1: none */
+};
+
+/* The names stored in the database and shown everywhere. */
+const char	*alert_rule_name(enum alert_rule r);
+const char	*alert_severity_name(enum alert_severity s);
+const char	*alert_state_name(enum alert_state s);
+
+/* The enum of a stored name; 0, or -1 when name is none of them. */
+int		 alert_rule_parse(const char *name, enum alert_rule *r);
+int		 alert_severity_parse(const char *name, enum alert_severity *s);
+int		 alert_state_parse(const char *name, enum alert_state *s);
+
+/* The kind of a scope string, and where its name starts in it. */
+enum scope_kind	 alert_scope_kind(const char *scope, const char **name);
+
+/*
+ * An alert as apimon shows it everywhere (notification payloads, report
+ * JSON, the dashboard): rule, scope, day, severity, state, value,
+ * threshold, message.  Returns a new object the caller frees with
+ * cJSON_Delete(), or NULL when out of memory.
+ */
+cJSON		*alert_json(const struct alert *a);
+
+#endif

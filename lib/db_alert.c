@@ -1,0 +1,255 @@
+/* db_alert.c — the SQL of alerts, the outbox and deliveries. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_int.h"
+#include "utf8.h"
+
+/* What alert_read() reads, in its order. */
+#define ALERT_COLUMNS \
+	"id, rule, scope, day, severity, state, value, threshold, message," \
+	" fired_ms, updated_ms, resolved_ms"
+
+static const char *const sql[ST__MAX] = {
+	[ST_ALERT_INSERT] = "INSERT INTO alerts (rule, scope, day, severity,"
+	    " state, value, threshold, message, fired_ms, updated_ms,"
+	    " resolved_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[ST_ALERT_UPDATE] = "UPDATE alerts SET severity = ?4, state = ?5,"
+	    " value = ?6, threshold = ?7, message = ?8, fired_ms = ?9,"
+	    " updated_ms = ?10, resolved_ms = ?11 WHERE id = ?12",
+	[ST_ALERTS_LIST] = "SELECT " ALERT_COLUMNS " FROM alerts"
+	    " ORDER BY updated_ms DESC, id DESC",
+	[ST_ALERTS_DAY] = "SELECT " ALERT_COLUMNS " FROM alerts WHERE day = ?"
+	    " ORDER BY updated_ms DESC, id DESC",
+	[ST_OUTBOX] = "INSERT INTO outbox (alert_id, event, payload,"
+	    " created_ms) VALUES (?, ?, ?, ?)",
+	/* Two notifiers with one key are one delivery. */
+	[ST_DELIVERY_ADD] = "INSERT INTO deliveries (outbox_id, notifier,"
+	    " next_ms) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+	[ST_DUE] = "SELECT d.outbox_id, d.notifier, d.attempts, o.payload"
+	    " FROM deliveries d JOIN outbox o ON o.id = d.outbox_id"
+	    " WHERE d.delivered_ms IS NULL AND d.next_ms <= ?"
+	    " ORDER BY d.next_ms, d.outbox_id LIMIT ?",
+	[ST_DELIVERED] = "UPDATE deliveries SET delivered_ms = ?3,"
+	    " attempts = attempts + 1, last_error = NULL"
+	    " WHERE outbox_id = ?1 AND notifier = ?2",
+	[ST_FAILED] = "UPDATE deliveries SET attempts = attempts + 1,"
+	    " next_ms = ?3, last_error = ?4"
+	    " WHERE outbox_id = ?1 AND notifier = ?2",
+};
+
+static sqlite3_stmt *
+stmt(struct db *db, enum stmt i)
+{
+	return db_stmt(db, i, sql[i]);
+}
+
+/* Copy a text column; -1 when it does not fit (no stored value can). */
+static int
+copy_col(char *dst, size_t size, sqlite3_stmt *st, int col)
+{
+	const unsigned char	*s = sqlite3_column_text(st, col);
+
+	return s == NULL || utf8_snprintf(dst, size, "%s", s) >= (int)size ?
+	    -1 : 0;
+}
+
+/* One row of ALERT_COLUMNS into *a; -1 when it is not an alert apimon wrote. */
+static int
+alert_read(sqlite3_stmt *st, struct alert *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->id = sqlite3_column_int64(st, 0);
+	a->value = sqlite3_column_double(st, 6);
+	a->threshold = sqlite3_column_double(st, 7);
+	a->fired_ms = sqlite3_column_int64(st, 9);
+	a->updated_ms = sqlite3_column_int64(st, 10);
+	a->resolved_ms = db_col_opt(st, 11);
+	if (alert_rule_parse((const char *)sqlite3_column_text(st, 1),
+	    &a->rule) || alert_severity_parse((const char *)
+	    sqlite3_column_text(st, 4), &a->severity) || alert_state_parse(
+	    (const char *)sqlite3_column_text(st, 5), &a->state) ||
+	    copy_col(a->scope, sizeof(a->scope), st, 2) ||
+	    copy_col(a->day, sizeof(a->day), st, 3) ||
+	    copy_col(a->message, sizeof(a->message), st, 8))
+		return -1;
+	return 0;
+}
+
+enum db_rc
+db_alert_put(struct db *db, struct alert *a)
+{
+	sqlite3_stmt	*st = stmt(db, a->id ? ST_ALERT_UPDATE :
+	    ST_ALERT_INSERT);
+	enum db_rc	 rc;
+
+	if (st == NULL)
+		return DB_ERR;
+	if (a->id == 0) {
+		sqlite3_bind_text(st, 1, alert_rule_name(a->rule), -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, a->scope, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, a->day, -1, SQLITE_STATIC);
+	} else
+		sqlite3_bind_int64(st, 12, a->id);
+	sqlite3_bind_text(st, 4, alert_severity_name(a->severity), -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, alert_state_name(a->state), -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_double(st, 6, a->value);
+	sqlite3_bind_double(st, 7, a->threshold);
+	sqlite3_bind_text(st, 8, a->message, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, a->fired_ms);
+	sqlite3_bind_int64(st, 10, a->updated_ms);
+	db_bind_opt(st, 11, a->resolved_ms);
+	if ((rc = db_done(st)) == DB_OK && a->id == 0)
+		a->id = sqlite3_last_insert_rowid(db->h);
+	return rc;
+}
+
+/* A walk's callback and its argument; bad says a row could not be read. */
+struct walk {
+	int	 (*fn)(const struct alert *, void *);
+	void	*arg;
+	int	 bad;
+};
+
+static int
+alerts_read(sqlite3_stmt *st, void *arg)
+{
+	struct walk	*w = arg;
+	struct alert	 a;
+
+	if (alert_read(st, &a) != 0) {
+		w->bad = 1;
+		return 1;
+	}
+	return w->fn(&a, w->arg);
+}
+
+enum db_rc
+db_alerts_each(struct db *db, const char *day,
+    int (*fn)(const struct alert *, void *), void *arg)
+{
+	sqlite3_stmt	*st = stmt(db, day ? ST_ALERTS_DAY : ST_ALERTS_LIST);
+	struct walk	 w = { fn, arg, 0 };
+	enum db_rc	 rc;
+
+	if (st != NULL && day != NULL)
+		sqlite3_bind_text(st, 1, day, -1, SQLITE_STATIC);
+	rc = db_walk(st, alerts_read, &w);
+	return w.bad ? DB_ERR : rc;
+}
+
+enum db_rc
+db_outbox_add(struct db *db, int64_t alert_id, const char *event,
+    const char *payload, int64_t now_ms, char *const *notifiers, size_t n)
+{
+	sqlite3_stmt	*st = stmt(db, ST_OUTBOX);
+	enum db_rc	 rc;
+	int64_t		 id;
+	size_t		 i;
+
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, alert_id);
+	sqlite3_bind_text(st, 2, event, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, payload, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now_ms);
+	if ((rc = db_done(st)) != DB_OK)
+		return rc;
+	id = sqlite3_last_insert_rowid(db->h);
+	for (i = 0; i < n; i++) {
+		if ((st = stmt(db, ST_DELIVERY_ADD)) == NULL)
+			return DB_ERR;
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, notifiers[i], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, now_ms);
+		if ((rc = db_done(st)) != DB_OK)
+			return rc;
+	}
+	return DB_OK;
+}
+
+void
+db_deliveries_free(struct db_delivery *d, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		free(d[i].notifier);
+		free(d[i].payload);
+	}
+	free(d);
+}
+
+enum db_rc
+db_deliveries_due(struct db *db, int64_t now_ms, size_t max,
+    struct db_delivery **out, size_t *n)
+{
+	sqlite3_stmt		*st = stmt(db, ST_DUE);
+	struct db_delivery	*d;
+	const unsigned char	*key, *payload;
+	int			 rc = SQLITE_DONE;
+
+	*out = NULL;
+	*n = 0;
+	if (st == NULL)
+		return DB_ERR;
+	if ((d = calloc(max ? max : 1, sizeof(*d))) == NULL)
+		return DB_UNAVAIL;
+	sqlite3_bind_int64(st, 1, now_ms);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		key = sqlite3_column_text(st, 1);
+		payload = sqlite3_column_text(st, 3);
+		d[*n].outbox_id = sqlite3_column_int64(st, 0);
+		d[*n].attempts = sqlite3_column_int(st, 2);
+		if (key == NULL || payload == NULL ||
+		    (d[*n].notifier = strdup((const char *)key)) == NULL ||
+		    (d[*n].payload = strdup((const char *)payload)) == NULL) {
+			(*n)++;
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		(*n)++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		db_deliveries_free(d, *n);
+		*n = 0;
+		return db_classify(rc);
+	}
+	*out = d;
+	return DB_OK;
+}
+
+enum db_rc
+db_delivery_done(struct db *db, int64_t outbox_id, const char *notifier,
+    int64_t now_ms)
+{
+	sqlite3_stmt	*st = stmt(db, ST_DELIVERED);
+
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, outbox_id);
+	sqlite3_bind_text(st, 2, notifier, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now_ms);
+	return db_done(st);
+}
+
+enum db_rc
+db_delivery_failed(struct db *db, int64_t outbox_id, const char *notifier,
+    int64_t next_ms, const char *error)
+{
+	sqlite3_stmt	*st = stmt(db, ST_FAILED);
+
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, outbox_id);
+	sqlite3_bind_text(st, 2, notifier, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, next_ms);
+	sqlite3_bind_text(st, 4, error, -1, SQLITE_STATIC);
+	return db_done(st);
+}

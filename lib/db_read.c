@@ -1,0 +1,130 @@
+/* db_read.c — the SQL that reads rollups and recent rows. */
+#include "db_int.h"
+
+#define RECENT_COLUMNS \
+	"SELECT ts_ms, source, user_id, command, model, status, latency_us," \
+	" tokens, cost_nusd FROM api_requests"
+
+static const char *const sql[ST__MAX] = {
+	[ST_STATS_HOURLY] = "SELECT hour, " STATS_NAMES " FROM hourly_stats"
+	    " WHERE hour >= ? AND hour < ? ORDER BY hour, source, model",
+	[ST_STATS_DAILY] = "SELECT day, " STATS_NAMES " FROM daily_stats"
+	    " WHERE day >= ? AND day < ? ORDER BY day, source, model",
+	[ST_RECENT] = RECENT_COLUMNS
+	    " WHERE ts_ms <= ?3 ORDER BY ts_ms DESC LIMIT ?2",
+	[ST_RECENT_SOURCE] = RECENT_COLUMNS
+	    " WHERE source = ?1 AND ts_ms <= ?3 ORDER BY ts_ms DESC LIMIT ?2",
+	[ST_UNPRICED] = "SELECT model, SUM(unpriced) FROM daily_stats"
+	    " WHERE day = ? AND unpriced > 0 GROUP BY model ORDER BY model",
+};
+
+/* A walk's callback and its argument. */
+struct walk {
+	int	 (*stats)(const struct db_stats *, void *);
+	int	 (*recent)(const struct db_recent *, void *);
+	int	 (*unpriced)(const char *, int64_t, void *);
+	void	*arg;
+};
+
+static int
+stats_read(sqlite3_stmt *st, void *arg)
+{
+	struct walk	*w = arg;
+	struct db_stats	 s;
+	int64_t		*v[] = { &s.requests, &s.successes, &s.failures,
+	    &s.errors, &s.timeouts, &s.rate_limited, &s.latency_sum_us };
+	int64_t		*x[] = { &s.ttft_count, &s.ttft_sum_us, &s.tokens,
+	    &s.input_tokens, &s.output_tokens, &s.cost_nusd, &s.unpriced,
+	    &s.users };
+	size_t		 k;
+
+	s.key = (const char *)sqlite3_column_text(st, 0);
+	s.source = (const char *)sqlite3_column_text(st, 1);
+	s.model = (const char *)sqlite3_column_text(st, 2);
+	for (k = 0; k < sizeof(v) / sizeof(v[0]); k++)
+		*v[k] = sqlite3_column_int64(st, 3 + (int)k);
+	s.hist = sqlite3_column_blob(st, 10);
+	s.hist_len = (size_t)sqlite3_column_bytes(st, 10);
+	for (k = 0; k < sizeof(x) / sizeof(x[0]); k++)
+		*x[k] = sqlite3_column_int64(st, 11 + (int)k);
+	if (s.key == NULL || s.source == NULL || s.model == NULL)
+		return 1;	/* out of memory in SQLite */
+	return w->stats(&s, w->arg);
+}
+
+enum db_rc
+db_stats_each(struct db *db, enum db_grain grain, const char *from,
+    const char *to, int (*fn)(const struct db_stats *, void *), void *arg)
+{
+	enum stmt	 i = grain == DB_HOURLY ? ST_STATS_HOURLY :
+	    ST_STATS_DAILY;
+	sqlite3_stmt	*st = db_stmt(db, i, sql[i]);
+	struct walk	 w = { fn, NULL, NULL, arg };
+
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
+	return db_walk(st, stats_read, &w);
+}
+
+static int
+recent_read(sqlite3_stmt *st, void *arg)
+{
+	struct walk		*w = arg;
+	struct db_recent	 r;
+
+	r.ts_ms = sqlite3_column_int64(st, 0);
+	r.source = (const char *)sqlite3_column_text(st, 1);
+	r.user_id = (const char *)sqlite3_column_text(st, 2);
+	r.command = (const char *)sqlite3_column_text(st, 3);
+	r.model = (const char *)sqlite3_column_text(st, 4);
+	r.status = (const char *)sqlite3_column_text(st, 5);
+	r.latency_us = sqlite3_column_int64(st, 6);
+	r.tokens = sqlite3_column_int64(st, 7);
+	r.cost_nusd = sqlite3_column_int64(st, 8);
+	if (r.source == NULL || r.status == NULL)
+		return 1;	/* out of memory in SQLite */
+	return w->recent(&r, w->arg);
+}
+
+enum db_rc
+db_recent_each(struct db *db, const char *source, int64_t until_ms,
+    int limit, int (*fn)(const struct db_recent *, void *), void *arg)
+{
+	enum stmt	 i = source ? ST_RECENT_SOURCE : ST_RECENT;
+	sqlite3_stmt	*st = db_stmt(db, i, sql[i]);
+	struct walk	 w = { NULL, fn, NULL, arg };
+
+	if (st == NULL)
+		return DB_ERR;
+	if (source != NULL)
+		sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, limit);
+	sqlite3_bind_int64(st, 3, until_ms);
+	return db_walk(st, recent_read, &w);
+}
+
+static int
+unpriced_read(sqlite3_stmt *st, void *arg)
+{
+	struct walk	*w = arg;
+	const char	*model = (const char *)sqlite3_column_text(st, 0);
+
+	if (model == NULL)
+		return 1;	/* out of memory in SQLite */
+	return w->unpriced(model, sqlite3_column_int64(st, 1), w->arg);
+}
+
+enum db_rc
+db_unpriced_each(struct db *db, const char *day,
+    int (*fn)(const char *, int64_t, void *), void *arg)
+{
+	sqlite3_stmt	*st = db_stmt(db, ST_UNPRICED, sql[ST_UNPRICED]);
+	struct walk	 w = { NULL, NULL, fn, arg };
+
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_text(st, 1, day, -1, SQLITE_STATIC);
+	return db_walk(st, unpriced_read, &w);
+}
