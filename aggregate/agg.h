@@ -43,7 +43,4 @@ int	 alerts_run(struct agg *a);
 /* Deliver what the outbox holds that is due; failures wait and retry. */
 int	 notify_run(struct agg *a);
 
-/* The key of conf->notify[i], as stored with its deliveries; malloc'd. */
-char	*notify_key(const struct conf_notify *n);
-
 #endif

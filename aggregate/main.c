@@ -85,7 +85,7 @@ main(int argc, char *argv[])
 	    (a.notifiers = calloc(conf.nnotify, sizeof(char *))) == NULL)
 		goto out;
 	for (i = 0; i < conf.nnotify; i++)
-		if ((a.notifiers[i] = notify_key(&conf.notify[i])) == NULL)
+		if ((a.notifiers[i] = conf_notify_key(&conf.notify[i])) == NULL)
 			goto out;
 	if (db_open(&a.db, conf.database, DB_WRITE, conf.ingest.synchronous,
 	    AGG_BUSY_MS, err, sizeof(err)) != DB_OK) {

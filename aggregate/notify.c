@@ -13,34 +13,15 @@
 #include <curl/curl.h>
 
 #include "agg.h"
+#include "buf.h"
 #include "json.h"
 #include "log.h"
+#include "utf8.h"
 
 #define NOTIFY_TIMEOUT_MS	10000
 #define NOTIFY_MAX_PER_RUN	200
 #define BACKOFF_MIN_MS		60000LL		/* one cron interval */
 #define BACKOFF_MAX_MS		3600000LL
-
-char *
-notify_key(const struct conf_notify *n)
-{
-	char	 buf[1024];
-	size_t	 len;
-	char   **a;
-
-	len = (size_t)snprintf(buf, sizeof(buf), "%s", n->type);
-	if (n->argv != NULL)
-		for (a = n->argv; *a != NULL && len < sizeof(buf); a++)
-			len += (size_t)snprintf(buf + len, sizeof(buf) - len,
-			    " %s", *a);
-	else if (strcmp(n->type, "telegram") == 0)
-		/* The bot's id (before ':' in its token) is not the secret. */
-		snprintf(buf + len, sizeof(buf) - len, " %.*s %s",
-		    (int)strcspn(n->bot_token, ":"), n->bot_token, n->chat_id);
-	else
-		snprintf(buf + len, sizeof(buf) - len, " %s", n->url);
-	return strdup(buf);
-}
 
 static int64_t
 mono_ms(void)
@@ -147,9 +128,49 @@ post_json(const char *url, const char *body, char *err, size_t errlen)
 	return 0;
 }
 
-/* The one line a person reads in a chat: "[CRITICAL] apimon: ...". */
+/* How each chat service shows text that came from a request. */
+enum chat { CHAT_SLACK, CHAT_DISCORD, CHAT_TELEGRAM };
+
+#define CHAT_MAX_CHARS	1900	/* Discord takes 2,000; the others more */
+
+/*
+ * Text that came from a request (a model, a source, an alert message
+ * naming them) goes in a code span, where no service makes a mention, a
+ * link or markup of it, and escaped for the service: Slack's & < >,
+ * Telegram's HTML.  A backtick would end the span in Slack and Discord,
+ * so it becomes a look-alike.
+ */
 static void
-chat_text(const cJSON *p, char *buf, size_t size)
+chat_code(struct buf *b, enum chat c, const char *s)
+{
+	buf_puts(b, c == CHAT_TELEGRAM ? "<code>" : "`");
+	for (; *s != '\0'; s++)
+		switch (*s) {
+		case '&':
+			buf_puts(b, c == CHAT_DISCORD ? "&" : "&amp;");
+			break;
+		case '<':
+			buf_puts(b, c == CHAT_DISCORD ? "<" : "&lt;");
+			break;
+		case '>':
+			buf_puts(b, c == CHAT_DISCORD ? ">" : "&gt;");
+			break;
+		case '`':
+			buf_puts(b, c == CHAT_TELEGRAM ? "`" : "\u02cb");
+			break;
+		default:
+			buf_add(b, s, 1);
+		}
+	buf_puts(b, c == CHAT_TELEGRAM ? "</code>" : "`");
+}
+
+/*
+ * The one line a person reads in a chat, "[CRITICAL] apimon: MESSAGE
+ * (SCOPE, DAY)", into b; the message is cut on a character boundary
+ * when the line would be too long for the service.
+ */
+static void
+chat_text(const cJSON *p, enum chat c, struct buf *b)
 {
 	const char	*ev = cJSON_GetStringValue(cJSON_GetObjectItem(p, "event"));
 	const char	*sev = cJSON_GetStringValue(cJSON_GetObjectItem(p,
@@ -159,51 +180,74 @@ chat_text(const cJSON *p, char *buf, size_t size)
 	const char	*scope = cJSON_GetStringValue(cJSON_GetObjectItem(p,
 	    "scope"));
 	const char	*day = cJSON_GetStringValue(cJSON_GetObjectItem(p, "day"));
+	char		*cut = NULL;
+	long		 n;
 
-	snprintf(buf, size, "[%s] apimon: %s (%s, %s)",
-	    ev && strcmp(ev, "resolve") == 0 ? "RESOLVED" :
-	    sev && strcmp(sev, "critical") == 0 ? "CRITICAL" : "WARNING",
-	    msg ? msg : "", scope ? scope : "", day ? day : "");
+	msg = msg ? msg : "";
+	if ((n = utf8_len(msg, strlen(msg))) > CHAT_MAX_CHARS / 2 &&
+	    (cut = strndup(msg, utf8_prefix(msg, strlen(msg),
+	    CHAT_MAX_CHARS / 2))) != NULL)
+		msg = cut;
+	buf_printf(b, "[%s] apimon: ", ev && strcmp(ev, "resolve") == 0 ?
+	    "RESOLVED" : sev && strcmp(sev, "critical") == 0 ? "CRITICAL" :
+	    "WARNING");
+	chat_code(b, c, msg);
+	buf_puts(b, cut != NULL ? "… (" : " (");
+	chat_code(b, c, scope ? scope : "");
+	buf_printf(b, ", %s)", day ? day : "");
+	free(cut);
 }
 
 static int
 send_http(const struct conf_notify *n, const char *payload, char *err,
     size_t errlen)
 {
-	cJSON	*p, *o = NULL;
-	char	 text[512], url[1024], *body = NULL;
-	int	 rc = -1;
+	cJSON		*p = NULL, *o = NULL, *am;
+	struct buf	 text = { NULL, 0, 0, 0 }, url = { NULL, 0, 0, 0 };
+	enum chat	 c;
+	char		*body = NULL;
+	int		 rc = -1;
 
 	if (strcmp(n->type, "webhook") == 0)
 		return post_json(n->url, payload, err, errlen);
-	if ((p = json_parse(payload, strlen(payload), NULL)) == NULL ||
-	    (o = cJSON_CreateObject()) == NULL) {
+	c = strcmp(n->type, "slack") == 0 ? CHAT_SLACK :
+	    strcmp(n->type, "discord") == 0 ? CHAT_DISCORD : CHAT_TELEGRAM;
+	if ((p = json_parse(payload, strlen(payload), NULL)) == NULL) {
 		snprintf(err, errlen, "bad payload");
 		goto out;
 	}
-	chat_text(p, text, sizeof(text));
-	if (strcmp(n->type, "slack") == 0) {
-		cJSON_AddStringToObject(o, "text", text);
-		snprintf(url, sizeof(url), "%s", n->url);
-	} else if (strcmp(n->type, "discord") == 0) {
-		cJSON_AddStringToObject(o, "content", text);
-		snprintf(url, sizeof(url), "%s", n->url);
-	} else {
-		/* telegram; url, when set, replaces the Bot API's address. */
-		cJSON_AddStringToObject(o, "chat_id", n->chat_id);
-		cJSON_AddStringToObject(o, "text", text);
-		snprintf(url, sizeof(url), "%s/bot%s/sendMessage",
-		    n->url ? n->url : "https://api.telegram.org", n->bot_token);
-	}
-	if ((body = cJSON_PrintUnformatted(o)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	rc = post_json(url, body, err, errlen);
+	chat_text(p, c, &text);
+	if (c == CHAT_TELEGRAM)
+		/* url, when set, replaces the Bot API's address. */
+		buf_printf(&url, "%s/bot%s/sendMessage", n->url ? n->url :
+		    "https://api.telegram.org", n->bot_token);
+	else
+		buf_puts(&url, n->url);
+	if (text.failed || url.failed || (o = cJSON_CreateObject()) == NULL)
+		goto oom;
+	if (c == CHAT_TELEGRAM && (!cJSON_AddStringToObject(o, "chat_id",
+	    n->chat_id) || !cJSON_AddStringToObject(o, "parse_mode", "HTML")))
+		goto oom;
+	if (!cJSON_AddStringToObject(o, c == CHAT_DISCORD ? "content" : "text",
+	    text.p))
+		goto oom;
+	/* Discord: no mention pings anyone, whatever the text holds. */
+	if (c == CHAT_DISCORD && ((am = cJSON_AddObjectToObject(o,
+	    "allowed_mentions")) == NULL ||
+	    !cJSON_AddArrayToObject(am, "parse")))
+		goto oom;
+	if ((body = cJSON_PrintUnformatted(o)) == NULL)
+		goto oom;
+	rc = post_json(url.p, body, err, errlen);
+	goto out;
+oom:
+	snprintf(err, errlen, "out of memory");
 out:
 	cJSON_free(body);
 	cJSON_Delete(o);
 	cJSON_Delete(p);
+	buf_free(&text);
+	buf_free(&url);
 	return rc;
 }
 
@@ -226,7 +270,7 @@ notify_run(struct agg *a)
 	size_t				 nd = 0, i;
 	char				 err[256];
 	int64_t				 wait;
-	int				 ok;
+	int				 ok, rc = 0;
 
 	if (a->conf->nnotify == 0)
 		return 0;
@@ -234,7 +278,7 @@ notify_run(struct agg *a)
 		log_errx("%s: outbox: %s", a->conf->database, db_errmsg(a->db));
 		return -1;
 	}
-	for (i = 0; i < nd; i++) {
+	for (i = 0; i < nd && rc == 0; i++) {
 		/* A notifier taken out of the config is left alone. */
 		if ((n = find(a, d[i].notifier)) == NULL)
 			continue;
@@ -244,8 +288,9 @@ notify_run(struct agg *a)
 		    send_http(n, d[i].payload, err, sizeof(err))) == 0;
 		if (ok) {
 			a->n.delivered++;
-			db_delivery_done(a->db, d[i].outbox_id, d[i].notifier,
-			    a->now_ms);
+			if (db_delivery_done(a->db, d[i].outbox_id,
+			    d[i].notifier, a->now_ms) != DB_OK)
+				rc = -1;
 			continue;
 		}
 		a->n.failed++;
@@ -254,9 +299,14 @@ notify_run(struct agg *a)
 			wait = BACKOFF_MAX_MS;
 		log_errx("notify %s: %s (retry in %lld s)", d[i].notifier, err,
 		    (long long)(wait / 1000));
-		db_delivery_failed(a->db, d[i].outbox_id, d[i].notifier,
-		    a->now_ms + wait, err);
+		if (db_delivery_failed(a->db, d[i].outbox_id, d[i].notifier,
+		    a->now_ms + wait, err) != DB_OK)
+			rc = -1;
 	}
+	/* A delivery not recorded is sent again next run: say so, fail. */
+	if (rc != 0)
+		log_errx("%s: recording delivery %s: %s", a->conf->database,
+		    d[i - 1].notifier, db_errmsg(a->db));
 	db_deliveries_free(d, nd);
-	return 0;
+	return rc;
 }

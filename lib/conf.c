@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "buf.h"
 #include "conf.h"
 #include "json.h"
 #include "money.h"
@@ -478,4 +479,88 @@ conf_price(const struct conf *c, const char *model)
 		if (strcmp(c->prices[i].model, model) == 0)
 			return &c->prices[i];
 	return NULL;
+}
+
+/* FNV-1a: a short name for a secret that does not give it away. */
+static uint32_t
+fnv1a(const char *s)
+{
+	uint64_t	 h = 0xcbf29ce484222325ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return (uint32_t)(h ^ h >> 32);
+}
+
+/*
+ * The key from a notifier's identity as older keys held it after the
+ * type: a URL, "BOT_ID CHAT_ID" for telegram, the argv for a command.
+ */
+static char *
+key_of(const char *type, const char *identity)
+{
+	struct buf	 b = { NULL, 0, 0, 0 };
+	const char	*w = identity, *end, *at;
+
+	buf_printf(&b, "%s ", type);
+	if (strcmp(type, "telegram") == 0) {
+		/* The chat, not the bot: its id is half of its token. */
+		if ((w = strchr(identity, ' ')) != NULL)
+			buf_puts(&b, w + 1);
+	} else if (strcmp(type, "command") == 0) {
+		end = identity + strcspn(identity, " ");
+		for (at = identity; at < end; at++)
+			if (*at == '/')
+				w = at + 1;
+		buf_add(&b, w, (size_t)(end - w));
+	} else {
+		/* The host of the URL, without any user:password@. */
+		if ((w = strstr(identity, "://")) != NULL)
+			w += 3;
+		else
+			w = identity;
+		end = w + strcspn(w, "/?#");
+		if ((at = memchr(w, '@', (size_t)(end - w))) != NULL)
+			w = at + 1;
+		buf_add(&b, w, (size_t)(end - w));
+	}
+	buf_printf(&b, " #%08x", fnv1a(identity));
+	if (b.failed) {
+		buf_free(&b);
+		return NULL;
+	}
+	return b.p;
+}
+
+char *
+conf_notify_key(const struct conf_notify *n)
+{
+	struct buf	 b = { NULL, 0, 0, 0 };
+	char		*key;
+	char	       **a;
+
+	if (n->argv != NULL)
+		for (a = n->argv; *a != NULL; a++)
+			buf_printf(&b, "%s%s", a == n->argv ? "" : " ", *a);
+	else if (strcmp(n->type, "telegram") == 0)
+		buf_printf(&b, "%.*s %s", (int)strcspn(n->bot_token, ":"),
+		    n->bot_token, n->chat_id);
+	else
+		buf_puts(&b, n->url);
+	key = b.failed ? NULL : key_of(n->type, b.p);
+	buf_free(&b);
+	return key;
+}
+
+char *
+conf_notify_key_legacy(const char *legacy)
+{
+	char	*type, *key;
+	size_t	 n = strcspn(legacy, " ");
+
+	if ((type = strndup(legacy, n)) == NULL)
+		return NULL;
+	key = key_of(type, legacy + n + (legacy[n] != '\0'));
+	free(type);
+	return key;
 }

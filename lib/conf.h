@@ -63,6 +63,17 @@ int	conf_load(struct conf *c, const char *path, char *err, size_t errlen);
 /* Free what conf_load() allocated. */
 void	conf_free(struct conf *c);
 
+/*
+ * The key of a notifier, as its deliveries are stored and logged: its
+ * type, where it sends (host, chat or program) and a short hash of what
+ * identifies it, never a secret: "slack hooks.slack.com #1a2b3c4d".
+ * conf_notify_key_legacy() gives the same key for a key stored by an
+ * older apimon ("slack https://hooks.slack.com/services/...").  Both
+ * return a malloc'd string, or NULL when out of memory.
+ */
+char	*conf_notify_key(const struct conf_notify *n);
+char	*conf_notify_key_legacy(const char *legacy);
+
 /* The price of model, or NULL when the config names none. */
 const struct conf_price *conf_price(const struct conf *c, const char *model);
 

@@ -97,6 +97,9 @@ static const char *const migrations[DB_SCHEMA_VERSION] = {
 	"CREATE INDEX deliveries_due ON deliveries (next_ms)"
 	"  WHERE delivered_ms IS NULL;",
 #undef STATS_COLUMNS
+
+	/* 2 -> 3: notifier keys name no secret (webhook URLs held tokens). */
+	"UPDATE deliveries SET notifier = apimon_notifier_key(notifier);",
 };
 
 static const char *const sql[ST__MAX] = {
@@ -171,6 +174,21 @@ db_exec(struct db *db, const char *q, char *err, size_t errlen)
 		sqlite3_free(msg);
 	}
 	return db_classify(rc);
+}
+
+/* Migration 2 -> 3: the key of a notifier from the key it had before. */
+static void
+fn_notifier_key(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	const char	*old = (const char *)sqlite3_value_text(argv[0]);
+	char		*key;
+
+	(void)argc;
+	if (old == NULL || (key = conf_notify_key_legacy(old)) == NULL) {
+		sqlite3_result_error_nomem(cx);
+		return;
+	}
+	sqlite3_result_text(cx, key, -1, free);
 }
 
 /* The schema version of the file: *v. */
@@ -277,7 +295,10 @@ db_open(struct db **out, const char *path, enum db_mode mode,
 	}
 	sqlite3_extended_result_codes(db->h, 0);
 	sqlite3_busy_handler(db->h, busy_wait, db);
-	if ((rc = db_rollup_register(db)) != DB_OK) {
+	if ((rc = db_rollup_register(db)) != DB_OK ||
+	    (rc = db_classify(sqlite3_create_function(db->h,
+	    "apimon_notifier_key", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+	    fn_notifier_key, NULL, NULL))) != DB_OK) {
 		snprintf(err, errlen, "%s", sqlite3_errmsg(db->h));
 		goto fail;
 	}

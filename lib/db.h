@@ -18,7 +18,7 @@
  * why it stopped).  Nothing the caller must free is left behind on
  * failure.
  */
-#define DB_SCHEMA_VERSION	2
+#define DB_SCHEMA_VERSION	3
 
 enum db_rc {
 	DB_OK = 0,

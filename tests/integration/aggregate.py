@@ -24,6 +24,7 @@ anything failed.
 import argparse
 import datetime
 import fnmatch
+import html
 import http.server
 import json
 import math
@@ -722,7 +723,8 @@ def capture_notifier(env, fail_flag=None):
     if fail_flag is not None:
         argv = ["/bin/sh", "-c", '[ -e "$1" ] && exit 1; ' + script, str(cap),
                 str(fail_flag)]
-    return {"type": "command", "argv": argv}, cap, "command " + " ".join(argv)
+    return ({"type": "command", "argv": argv}, cap,
+            fnv_key("command", "sh", " ".join(argv)))
 
 
 def captured(cap):
@@ -770,10 +772,28 @@ def check_payload(p, **want):
             eq(p[k], v, f"payload {k} of {p}")
 
 
-def chat(p):
+def chat(p, kind="slack"):
+    """The line a chat service gets: what came from a request sits in a
+    code span, escaped for the service (Slack & < >, Telegram HTML)."""
     tag = ("RESOLVED" if p["event"] == "resolve" else
            "CRITICAL" if p["severity"] == "critical" else "WARNING")
-    return f"[{tag}] apimon: {p['message']} ({p['scope']}, {p['day']})"
+
+    def code(s):
+        if kind != "discord":
+            s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        if kind == "telegram":
+            return f"<code>{s}</code>"
+        return "`" + s.replace("`", "\u02cb") + "`"
+
+    return f"[{tag}] apimon: {code(p['message'])} ({code(p['scope'])}, {p['day']})"
+
+
+def fnv_key(kind, where, identity):
+    """The notifier key apimon stores: type, where it sends, a hash."""
+    h = 0xcbf29ce484222325
+    for b in identity.encode():
+        h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
+    return f"{kind} {where} #{(h ^ (h >> 32)) & 0xffffffff:08x}"
 
 
 # --------------------------------------------------------------------------
@@ -1669,8 +1689,11 @@ def http_env(name, rcv, **kw):
               {"type": "discord", "url": rcv.url("/discord")},
               {"type": "telegram", "bot_token": "12345:TEST-token",
                "chat_id": "-100777", "url": rcv.url("/tg")}, cn]
-    keys = [f"webhook {rcv.url('/hook')}", f"slack {rcv.url('/slack')}",
-            f"discord {rcv.url('/discord')}", "telegram 12345 -100777", ckey]  # the bot id, not its secret
+    host = f"127.0.0.1:{rcv.port}"
+    keys = [fnv_key("webhook", host, rcv.url("/hook")),
+            fnv_key("slack", host, rcv.url("/slack")),
+            fnv_key("discord", host, rcv.url("/discord")),
+            fnv_key("telegram", "-100777", "12345 -100777"), ckey]
     conf = env.config(notify=notify, **kw)
     return env, conf, env.db_of(conf), cap, keys
 
@@ -1705,20 +1728,21 @@ def test_notifications_reach_every_channel_with_its_payload():
         eq(sorted(r["body"].decode() for r in by["/hook"]), sorted(payloads),
            "webhook bodies vs the outbox payloads")
         texts = sorted(chat(p) for p in pl)
-        eq(texts[0], "[CRITICAL] apimon: daily cost $12.00 is over the $10.00"
-           f" limit (all, {DAY})", "chat text")
+        eq(texts[0], "[CRITICAL] apimon: `daily cost $12.00 is over the $10.00"
+           f" limit` (`all`, {DAY})", "chat text")
         eq(sorted(json.loads(r["body"])["text"] for r in by["/slack"]), texts,
            "slack texts")
         eq([set(json.loads(r["body"])) for r in by["/slack"]], [{"text"}] * 2,
            "slack keys")
         eq(sorted(json.loads(r["body"])["content"] for r in by["/discord"]),
-           texts, "discord contents")
-        eq([set(json.loads(r["body"])) for r in by["/discord"]],
-           [{"content"}] * 2, "discord keys")
+           sorted(chat(p, "discord") for p in pl), "discord contents")
+        eq([json.loads(r["body"])["allowed_mentions"] for r in by["/discord"]],
+           [{"parse": []}] * 2, "discord allowed_mentions")
         tg = [json.loads(r["body"])
               for r in by["/tg/bot12345:TEST-token/sendMessage"]]
-        eq(sorted((t["chat_id"], t["text"]) for t in tg),
-           [("-100777", x) for x in texts], "telegram chat_id and text")
+        eq(sorted((t["chat_id"], t["parse_mode"], t["text"]) for t in tg),
+           sorted(("-100777", "HTML", chat(p, "telegram")) for p in pl),
+           "telegram chat_id, parse_mode and text")
         eq(captured(cap), pl, "command payloads")
         dl = deliveries_of(db)
         eq(sorted((d["outbox_id"], d["notifier"]) for d in dl),
@@ -1738,10 +1762,10 @@ def test_notifications_reach_every_channel_with_its_payload():
         slack = [json.loads(r["body"])["text"] for r in rcv.taken()
                  if r["path"] == "/slack"]
         eq(len(slack), 6, "slack messages in all")
-        check(slack[2].startswith("[WARNING] apimon: error rate 12.0% (3 of 25 "
-                                  "requests) is over 10.0% ("),
+        check(slack[2].startswith("[WARNING] apimon: `error rate 12.0% (3 of 25 "
+                                  "requests) is over 10.0%` ("),
               f"warning text {slack[2]!r}")
-        check(slack[4].startswith("[RESOLVED] apimon: error rate 12.0% (3 of "
+        check(slack[4].startswith("[RESOLVED] apimon: `error rate 12.0% (3 of "
                                   "25"), f"resolved text {slack[4]!r}")
         n = len(rcv.taken())
         s = env.aggregate(conf, now=DAY + "T13:00:00Z")
@@ -2018,6 +2042,333 @@ def test_late_row_in_the_kept_half_hour_of_a_purged_kolkata_day_matches_rebuild(
 
 # ---- sanitizers and exit statuses -------------------------------------------------
 
+# ---- trust: nothing lost, nothing hijacked, nothing leaked --------------------
+
+def render_site(env, conf, now):
+    """apimon-render into <test>/site; returns the site folder."""
+    site = env.dir / "site"
+    rc, out, err = env.run("apimon-render", ["--config", conf, "--out", site,
+                                              "--now", now])
+    eq(rc, 0, f"apimon-render exit status (stderr: {err.strip()[-1500:]})")
+    return site
+
+
+def all_utf8(folder):
+    """The files under folder that are not valid UTF-8."""
+    bad = []
+    for f in sorted(Path(folder).rglob("*")):
+        if f.is_file():
+            try:
+                f.read_bytes().decode("utf-8")
+            except UnicodeDecodeError as e:
+                bad.append(f"{f.relative_to(folder)}: {e}")
+    return bad
+
+
+@test
+def test_more_than_5000_distinct_days_in_one_run_lose_no_row():
+    """Issue 8.1: five batches of old timestamps (5,001 distinct days) and one
+    current record, one run: every row is in hourly_stats and daily_stats,
+    the watermark covers them, retention deletes only rolled-up rows, and the
+    current record's day is on the dashboard."""
+    env = Env("test_more_than_5000_distinct_days_in_one_run_lose_no_row")
+    conf = env.config(raw_days=90)
+    db = env.db_of(conf)
+    first = ms_of("2012-11-01T00:00:00Z")
+    old = [rec(first + d * DAY_MS + (d * 7919) % DAY_MS, source="old")
+           for d in range(5001)]
+    for k in range(5):
+        env.ingest(conf, records=old[k * 1001:(k + 1) * 1001])
+    now = ms_of(DAY + "T12:00:00Z")
+    env.ingest(conf, records=[rec(now - 60000, source="live")])
+    s = env.aggregate(conf, now=DAY + "T12:00:00Z")
+    eq(s["rows"], 5002, "rows rolled up")
+    eq(query(db, "SELECT COUNT(*), SUM(requests) FROM daily_stats"),
+       [(5002, 5002)], "daily_stats rows and requests")
+    eq(query(db, "SELECT COUNT(*), SUM(requests) FROM hourly_stats"),
+       [(5002, 5002)], "hourly_stats rows and requests")
+    eq(query(db, "SELECT day FROM daily_stats WHERE source = 'live'"), [(DAY,)],
+       "the current record's day")
+    eq(meta(db, "agg_last_id"), query(db, "SELECT MAX(seq) FROM"
+       " sqlite_sequence WHERE name = 'api_requests'")[0][0], "watermark")
+    # Retention took the old rows, and only because they are rolled up.
+    eq(query(db, "SELECT source, COUNT(*) FROM api_requests GROUP BY source"),
+       [("live", 1)], "raw rows kept (raw_days 90)")
+    site = render_site(env, conf, DAY + "T12:00:00Z")
+    d = json.loads((site / "data" / "dashboard.json").read_text())
+    eq(d["today"], DAY, "dashboard day")
+    eq(d["daily"]["live"]["requests"][-1], 1, "today's requests of source live")
+    eq(d["sources"], ["live"], "sources of the dashboard's 60 days")
+    s = env.aggregate(conf, now=DAY + "T12:01:00Z")
+    eq((s["rows"], s["days"]), (0, 0), "a second run")
+    eq(query(db, "SELECT SUM(requests) FROM daily_stats"), [(5002,)],
+       "requests after the second run")
+
+
+@test
+def test_failed_rollup_statement_exits_1_and_keeps_the_watermark():
+    """Issue 8.1: a run that cannot finish (here a trigger makes one rollup
+    INSERT fail) exits 1 with a message, the watermark does not move, and
+    the next run does the work."""
+    env = Env("test_failed_rollup_statement_exits_1_and_keeps_the_watermark")
+    conf = env.config()
+    db = env.db_of(conf)
+    env.ingest(conf, records=[rec(T + k * 60000, model="m") for k in range(50)])
+    env.aggregate(conf, now=DAY + "T12:00:00Z")
+    wm = meta(db, "agg_last_id")
+    con = connect(db)
+    con.executescript("""
+        CREATE TRIGGER zz_fail BEFORE INSERT ON hourly_stats
+        WHEN NEW.model = 'poison'
+        BEGIN SELECT RAISE(ABORT, 'injected failure'); END;""")
+    con.close()
+    env.ingest(conf, records=[rec(T + 3600000 + k, model=m)
+                              for k, m in enumerate(["a", "poison", "z"] * 5)])
+    rc, out, err = env.run("apimon-aggregate", ["--config", conf, "--now",
+                                                 DAY + "T12:05:00Z"])
+    eq(rc, 1, f"exit status of a run whose rollup fails ({err.strip()})")
+    check("injected failure" in err and db in err,
+          f"the message names the database and the failure: {err!r}")
+    eq(out, "", "no summary line for a failed run")
+    eq(meta(db, "agg_last_id"), wm, "watermark after the failed run")
+    con = connect(db)
+    con.execute("DROP TRIGGER zz_fail")
+    con.commit()
+    con.close()
+    s = env.aggregate(conf, now=DAY + "T12:06:00Z")
+    eq(s["rows"], 15, "rows of the next run")
+    check_rollups_exact(db, "UTC", "after the retry")
+
+
+@test
+def test_recording_a_delivery_that_fails_is_an_error_and_it_is_sent_again():
+    """Issue 8.2: notify_run checks its bookkeeping: when a delivery cannot be
+    recorded the run exits 1, and the next run sends it again (at least
+    once) and records it."""
+    env, conf, db, cap, key = alert_env(
+        "test_recording_a_delivery_that_fails_is_an_error_and_it_is_sent_again",
+        daily_cost_usd=10)
+    env.ingest(conf, records=[rec(T, cost=20)])
+    con = connect(db)
+    con.executescript("""
+        CREATE TRIGGER zz_fail BEFORE UPDATE ON deliveries
+        BEGIN SELECT RAISE(ABORT, 'injected bookkeeping failure'); END;""")
+    con.close()
+    rc, out, err = env.run("apimon-aggregate", ["--config", conf, "--now",
+                                                 DAY + "T12:00:00Z"])
+    eq(rc, 1, f"exit status when a delivery cannot be recorded ({err.strip()})")
+    check("recording delivery" in err and "injected bookkeeping failure" in err,
+          f"message {err!r}")
+    eq(len(captured(cap)), 1, "sent once, then the run stopped")
+    con = connect(db)
+    con.execute("DROP TRIGGER zz_fail")
+    con.commit()
+    con.close()
+    s = env.aggregate(conf, now=DAY + "T12:01:00Z")
+    eq(s["delivered"], 2, "both events (all, source:web) by the next run")
+    eq(len(captured(cap)), 3, "the unrecorded one was sent again")
+    check(all(d["delivered_ms"] is not None for d in deliveries_of(db)),
+          f"deliveries {deliveries_of(db)}")
+
+
+HOSTILE_MODELS = ["@everyone <!channel> <@U024BE7LH> @here",
+                  "[click me](https://evil.example/login) <https://evil.example|x>",
+                  "`code` **bold** <b>&amp; https://evil.example"]
+
+
+def outside_code(text, kind):
+    """The text outside its code spans, and the text inside them."""
+    if kind == "telegram":
+        parts = re.split(r"<code>(.*?)</code>", text)
+    else:
+        parts = re.split(r"`([^`]*)`", text)
+    return "".join(parts[0::2]), parts[1::2]
+
+
+@test
+def test_chat_texts_from_hostile_model_names_mention_and_link_nobody():
+    """Issue 8.5: a model name is text in every chat: no @everyone, @here,
+    <!channel>, <@U…>, masked or bare link can come out of it, on Slack,
+    Discord or Telegram, checked on what a real HTTP receiver got."""
+    name = "test_chat_texts_from_hostile_model_names_mention_and_link_nobody"
+    rcv = Receiver(logfile=OUT / name / "http.log")
+    try:
+        env, conf, db, cap, keys = http_env(name, rcv)
+        env.ingest(conf, records=[rec(T + k, model=m, tokens_used=5)
+                                  for k, m in enumerate(HOSTILE_MODELS)])
+        s = env.aggregate(conf, now=DAY + "T12:00:00Z")
+        eq((s["fired"], s["failed"]), (3, 0), "fired, failed")
+        bodies = {"slack": [], "discord": [], "telegram": []}
+        paths = {"slack": "/slack", "discord": "/discord", "telegram": "/tg/"}
+        for r in rcv.taken():
+            for kind, path in paths.items():
+                if r["path"].startswith(path):
+                    bodies[kind].append(json.loads(r["body"]))
+        for kind, got in bodies.items():
+            eq(len(got), 3, f"{kind} messages")
+            for b in got:
+                text = b["content" if kind == "discord" else "text"]
+                out, inside = outside_code(text, kind)
+                for bad in ("@", "://", "<!", "<@", "](", "<http"):
+                    check(bad not in out, f"{kind}: {bad!r} outside a code "
+                          f"span in {text!r}")
+                shown = [x if kind == "discord" else html.unescape(x)
+                         for x in inside]
+                names = [m if kind == "telegram" else m.replace("`", "\u02cb")
+                         for m in HOSTILE_MODELS]
+                check(any(m in x for x in shown for m in names),
+                      f"{kind}: the model name is shown whole: {text!r}")
+                if kind == "slack":
+                    check("<" not in text and ">" not in text,
+                          f"slack: raw < or > in {text!r}")
+                if kind == "telegram":
+                    eq(b["parse_mode"], "HTML", "telegram parse_mode")
+                    check(all("<" not in x and ">" not in x for x in inside),
+                          f"telegram: raw < or > in a code span: {text!r}")
+                if kind == "discord":
+                    eq(b["allowed_mentions"], {"parse": []},
+                       "discord allowed_mentions")
+    finally:
+        rcv.stop()
+
+
+@test
+def test_no_secret_in_logs_database_pages_or_payloads():
+    """Issue 8.6: webhook URLs (Slack and Discord carry a token in the path),
+    Telegram bot tokens, passwords in URLs and the ingest token appear in no
+    log, no database column, no page and no payload."""
+    name = "test_no_secret_in_logs_database_pages_or_payloads"
+    rcv = Receiver(logfile=OUT / name / "http.log")
+    dead = free_port()
+    try:
+        env = Env(name)
+        secrets = ["SECRETslack123", "SECRETdiscord456", "SECRETwebhook789",
+                   "SECRETtg000", "SECRETpw321", "SECRETingest654",
+                   "SECRETdead987"]
+        notify = [
+            {"type": "slack", "url": rcv.url("/services/T0/B0/SECRETslack123")},
+            {"type": "discord", "url": rcv.url("/api/webhooks/1/SECRETdiscord456")},
+            {"type": "webhook", "url": rcv.url("/hook?token=SECRETwebhook789")},
+            {"type": "telegram", "bot_token": "777:SECRETtg000",
+             "chat_id": "-1001", "url": rcv.url("/tg")},
+            {"type": "webhook",
+             "url": f"http://admin:SECRETpw321@127.0.0.1:{rcv.port}/basic"},
+            {"type": "webhook",
+             "url": f"http://127.0.0.1:{dead}/down/SECRETdead987"}]
+        conf = env.config(notify=notify, alerts={"daily_cost_usd": 10})
+        c = json.loads(Path(conf).read_text())
+        c["ingest"] = {"token": "SECRETingest654"}
+        c["site_dir"] = str(env.dir / "site")
+        Path(conf).write_text(json.dumps(c))
+        db = env.db_of(conf)
+        rcv.status_for["/services/T0/B0/SECRETslack123"] = 500
+        env.ingest(conf, records=[rec(T, cost=20)])
+        s = env.aggregate(conf, now=DAY + "T12:00:00Z")
+        eq(s["fired"], 2, "alerts fired")
+        check(s["failed"] >= 4, f"the slack (500) and dead deliveries failed: {s}")
+        site = render_site(env, conf, DAY + "T12:00:00Z")
+        rc, out, err = env.run("apimon-aggregate", ["--config", conf,
+                                                     "--now", DAY + "T13:00:00Z"])
+        eq(rc, 0, "a later run")
+        con = connect(db)
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        con.close()
+        places = {"commands.log (stdout and stderr of every run)":
+                  (env.dir / "commands.log").read_bytes(),
+                  "the database file": Path(db).read_bytes()}
+        for f in site.rglob("*"):
+            if f.is_file():
+                places[f"site/{f.relative_to(site)}"] = f.read_bytes()
+        for r in rcv.taken():
+            places[f"body sent to {r['path'][:10]}…"] = r["body"]
+        for o in outbox_of(db):
+            places[f"outbox payload {o['id']}"] = o["payload"].encode()
+        leaks = [f"{x} in {where}" for where, data in places.items()
+                 for x in secrets if x.encode() in data]
+        eq(leaks, [], "secrets found")
+        for d in deliveries_of(db):
+            check(re.fullmatch(r"(webhook|slack|discord|telegram) \S+ #[0-9a-f]{8}",
+                               d["notifier"]) is not None,
+                  f"notifier key {d['notifier']!r}")
+    finally:
+        rcv.stop()
+
+
+@test
+def test_legacy_notifier_keys_are_rewritten_and_still_delivered():
+    """Schema 2 -> 3 rewrites deliveries.notifier, which held whole webhook
+    URLs, to keys without secrets; a delivery pending under the old key is
+    still delivered to its notifier."""
+    name = "test_legacy_notifier_keys_are_rewritten_and_still_delivered"
+    rcv = Receiver(logfile=OUT / name / "http.log")
+    try:
+        env = Env(name)
+        url = rcv.url("/services/T0/B0/SECRETlegacy")
+        conf = env.config(notify=[{"type": "slack", "url": url}])
+        db = env.db_of(conf)
+        env.ingest(conf, records=[])
+        con = connect(db)
+        con.executescript(f"""
+            INSERT INTO alerts (rule, scope, day, severity, state, value,
+              threshold, message, fired_ms, updated_ms)
+              VALUES ('daily_cost', 'all', '2026-11-01', 'critical', 'firing', 12,
+              10, 'daily cost $12.00 is over the $10.00 limit', 1, 1);
+            INSERT INTO outbox (alert_id, event, payload, created_ms)
+              VALUES (1, 'fire', '{{"event":"fire","rule":"daily_cost",
+              "scope":"all","day":"2026-11-01","severity":"critical","state":
+              "firing","value":12,"threshold":10,"message":"legacy",
+              "time":"x"}}', 1);
+            INSERT INTO deliveries (outbox_id, notifier, next_ms)
+              VALUES (1, 'slack {url}', 0);
+            PRAGMA user_version = 2;""")
+        con.close()
+        s = env.aggregate(conf, now=DAY + "T12:00:00Z")
+        eq(s["delivered"], 1, "the legacy delivery")
+        eq([json.loads(r["body"])["text"] for r in rcv.taken()],
+           ["[CRITICAL] apimon: `legacy` (`all`, 2026-11-01)"], "what slack got")
+        eq([d["notifier"] for d in deliveries_of(db)],
+           [fnv_key("slack", f"127.0.0.1:{rcv.port}", url)], "the new key")
+        eq(query(db, "PRAGMA user_version"), [(3,)], "schema version")
+    finally:
+        rcv.stop()
+
+
+@test
+def test_emoji_model_names_keep_their_whole_scope_and_every_output_is_utf8():
+    """Issue 8.7: two 64-character emoji model names that differ in their
+    last character are two alerts with whole scopes, and every file of the
+    site and every notification body is valid UTF-8."""
+    name = "test_emoji_model_names_keep_their_whole_scope_and_every_output_is_utf8"
+    rcv = Receiver(logfile=OUT / name / "http.log")
+    try:
+        env, conf, db, cap, keys = http_env(name, rcv)
+        a = "\U0001F600" * 63 + "\U0001F601"
+        b = "\U0001F600" * 63 + "\U0001F602"
+        env.ingest(conf, records=[rec(T + k, model=m, tokens_used=3,
+                                      command="\U0001F600" * 300)
+                                  for k, m in enumerate([a, b, a])])
+        s = env.aggregate(conf, now=DAY + "T12:00:00Z")
+        eq(s["fired"], 2, "two alerts fired")
+        al = alerts_of(db)
+        eq(sorted(k[1] for k in al), sorted(["model:" + a, "model:" + b]),
+           "scopes, whole")
+        eq(al[("unpriced_model", "model:" + a, DAY)]["value"], 2.0, "value of a")
+        site = render_site(env, conf, DAY + "T12:00:00Z")
+        eq(all_utf8(site), [], "site files that are not UTF-8")
+        bad = []
+        for r in rcv.taken():
+            try:
+                r["body"].decode("utf-8")
+            except UnicodeDecodeError as e:
+                bad.append(f"{r['path']}: {e}")
+        eq(bad, [], "notification bodies that are not UTF-8")
+        cap.read_bytes().decode("utf-8")
+        html_text = (site / "alerts.html").read_text()
+        check(a in html_text and b in html_text, "both names on alerts.html")
+    finally:
+        rcv.stop()
+
+
 @test
 def test_exit_statuses_and_no_sanitizer_reports_anywhere():
     env = Env("test_exit_statuses_and_no_sanitizer_reports_anywhere")
@@ -2096,7 +2447,8 @@ def main():
     if not BIN.is_absolute():
         BIN = (Path.cwd() / BIN).resolve()
     OUT.mkdir(parents=True, exist_ok=True)
-    for prog in ("apimon-ingest", "apimon-aggregate", "apimon-simulate"):
+    for prog in ("apimon-ingest", "apimon-aggregate", "apimon-simulate",
+                 "apimon-render"):
         if not os.access(BIN / prog, os.X_OK):
             print(f"aggregate.py: {BIN / prog} is missing; run make san")
             print("aggregate: 0 passed, 1 failed")
@@ -2105,7 +2457,8 @@ def main():
     private = OUT / "_bin"
     shutil.rmtree(private, ignore_errors=True)
     private.mkdir()
-    for prog in ("apimon-ingest", "apimon-aggregate", "apimon-simulate"):
+    for prog in ("apimon-ingest", "apimon-aggregate", "apimon-simulate",
+                 "apimon-render"):
         shutil.copy2(BIN / prog, private / prog)
     print(f"# binaries from {BIN}, copied to {private}", flush=True)
     BIN = private
