@@ -44,7 +44,7 @@ deps-test: deps
 # Every object records the headers it read (-MMD -MP), so that a changed
 # header rebuilds exactly what includes it.
 COMPILE   = $(CPPFLAGS) -MMD -MP $(WARN) $(PKG_CFLAGS) \
-            -DAPIMON_SHARE='"$(SHARE)"' -Ilib -Irender
+            -DAPIMON_SHARE='"$(SHARE)"' -Ilib -Irender -Iaggregate
 CXXWARN   = -std=c++17 -Wall -Wextra -Werror
 
 %.o: %.c | deps

@@ -5,8 +5,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alert.h"
 #include "conf.h"
 #include "db.h"
+#include "hist.h"
 
 #define AGG_BUSY_MS	30000	/* wait this long for ingest's short locks */
 #define AGG_CHUNK	20000	/* rows per rollup transaction */
@@ -36,6 +38,26 @@ int	 rollup_done(struct agg *a);
 
 /* Delete raw rows older than retention.raw_days once rolled up. */
 int	 retention_run(struct agg *a);
+
+/* The totals of one scope of a day, as the rules judge them. */
+struct scope {
+	enum scope_kind	 kind;
+	const char	*name;		/* "all", a source or a model */
+	int64_t		 requests, failures, cost_nusd, unpriced;
+	struct hist	 hist;
+};
+
+/* A rule's verdict on one scope. */
+struct verdict {
+	int			 firing;	/* 0: the condition is clear */
+	enum alert_severity	 severity;
+	double			 value, threshold;
+	char			 message[ALERT_MESSAGE_MAX];
+};
+
+/* Judge scope s by rule r under the thresholds of c into *v. */
+void	 rule_judge(const struct conf *c, enum alert_rule r,
+	    const struct scope *s, struct verdict *v);
 
 /* Judge today and every touched day; queue each change in the outbox. */
 int	 alerts_run(struct agg *a);

@@ -16,14 +16,6 @@
 
 #define FOLD_NAMES	3	/* names a folded alert's message lists */
 
-/* The totals of one scope of a day. */
-struct scope {
-	enum scope_kind	 kind;
-	const char	*name;		/* "all", a source or a model */
-	int64_t		 requests, failures, cost_nusd, unpriced;
-	struct hist	 hist;
-};
-
 /* The scopes of a kind past alerts.max_scopes, for one rule. */
 struct fold {
 	long			 n;
@@ -47,14 +39,6 @@ struct judge {
 	struct scope	 all, src;	/* the source being summed */
 	char		*srcname;
 	int		 failed;
-};
-
-/* A rule's verdict for one scope. */
-struct verdict {
-	int			 firing;
-	enum alert_severity	 severity;
-	double			 value, threshold;
-	char			 message[ALERT_MESSAGE_MAX];
 };
 
 static const char *const events[] = { "fire", "escalate", "resolve" };
@@ -150,6 +134,18 @@ rule_unpriced(const struct conf *c, const struct scope *s, struct verdict *v)
 		utf8_snprintf(v->message, sizeof(v->message), "%lld requests "
 		    "for model \"%s\" have tokens but no reported cost, and "
 		    "the config has no price for it", n, s->name);
+}
+
+void
+rule_judge(const struct conf *c, enum alert_rule r, const struct scope *s,
+    struct verdict *v)
+{
+	static void (*const rules[ALERT__RULES])(const struct conf *,
+	    const struct scope *, struct verdict *) = { rule_cost, rule_errors,
+	    rule_latency, rule_unpriced };
+
+	memset(v, 0, sizeof(*v));
+	rules[r](c, s, v);
 }
 
 static char *
@@ -320,26 +316,16 @@ judge_scope(struct judge *j, enum alert_rule rule, const struct scope *s,
 	}
 }
 
-/* The rules of "all" and of a source. */
+/* The rules of "all" and of a source: all but unpriced_model. */
 static void
 judge_totals(struct judge *j, const struct scope *s)
 {
-	static const struct {
-		enum alert_rule	 rule;
-		void		(*fn)(const struct conf *,
-				    const struct scope *, struct verdict *);
-	} rules[] = {
-		{ ALERT_DAILY_COST, rule_cost },
-		{ ALERT_ERROR_RATE, rule_errors },
-		{ ALERT_LATENCY_P95, rule_latency },
-	};
 	struct verdict	 v;
-	size_t		 r;
+	int		 r;
 
-	for (r = 0; r < sizeof(rules) / sizeof(rules[0]); r++) {
-		memset(&v, 0, sizeof(v));
-		rules[r].fn(j->a->conf, s, &v);
-		judge_scope(j, rules[r].rule, s, &v);
+	for (r = 0; r < ALERT_UNPRICED_MODEL; r++) {
+		rule_judge(j->a->conf, (enum alert_rule)r, s, &v);
+		judge_scope(j, (enum alert_rule)r, s, &v);
 	}
 }
 
@@ -393,11 +379,10 @@ take_unpriced(const char *model, int64_t n, void *arg)
 	struct verdict	 v;
 
 	memset(&s, 0, sizeof(s));
-	memset(&v, 0, sizeof(v));
 	s.kind = SCOPE_MODEL;
 	s.name = model;
 	s.unpriced = n;
-	rule_unpriced(j->a->conf, &s, &v);
+	rule_judge(j->a->conf, ALERT_UNPRICED_MODEL, &s, &v);
 	judge_scope(j, ALERT_UNPRICED_MODEL, &s, &v);
 	return j->failed;
 }

@@ -630,3 +630,69 @@ Test(conf, conf_free_zeroes_the_struct)
 	cr_assert_eq(c.nprices, 0);
 	cr_assert_eq(c.nnotify, 0);
 }
+
+/* ---- notifier keys name no secret ------------------------------------- */
+
+Test(conf, notifier_keys_hold_type_place_and_hash_but_no_secret)
+{
+	char	*argv[] = { "/usr/sbin/sendmail", "-f", "s3cret", NULL };
+	struct conf_notify	 slack = { "slack", NULL,
+	    "https://hooks.slack.com/services/T0/B0/SECRETxyz", NULL, NULL };
+	struct conf_notify	 basic = { "webhook", NULL,
+	    "http://admin:SECRETpw@127.0.0.1:9000/hook?t=SECRETq", NULL, NULL };
+	struct conf_notify	 tg = { "telegram", NULL, NULL,
+	    "123456:SECRETbot", "-100777" };
+	struct conf_notify	 cmd = { "command", argv, NULL, NULL, NULL };
+	char			*k[4];
+	int			 i;
+
+	k[0] = conf_notify_key(&slack);
+	k[1] = conf_notify_key(&basic);
+	k[2] = conf_notify_key(&tg);
+	k[3] = conf_notify_key(&cmd);
+	cr_assert_eq(strncmp(k[0], "slack hooks.slack.com #", 23), 0, "%s",
+	    k[0]);
+	for (i = 0; i < 4; i++) {
+		cr_assert_not_null(k[i]);
+		cr_assert_null(strstr(k[i], "SECRET"), "%s", k[i]);
+		cr_assert_null(strstr(k[i], "s3cret"), "%s", k[i]);
+		cr_assert_eq(strlen(strrchr(k[i], '#')), 9, "%s", k[i]);
+	}
+	cr_assert_eq(strncmp(k[1], "webhook 127.0.0.1:9000 #", 24), 0, "%s", k[1]);
+	cr_assert_eq(strncmp(k[2], "telegram -100777 #", 18), 0, "%s", k[2]);
+	cr_assert_eq(strncmp(k[3], "command sendmail #", 18), 0, "%s", k[3]);
+	for (i = 0; i < 4; i++)
+		free(k[i]);
+	assert_no_leaks();
+}
+
+Test(conf, notifier_keys_of_legacy_keys_are_the_same_keys)
+{
+	char	*argv[] = { "/bin/sh", "-c", "cat", NULL };
+	struct conf_notify	 n[] = {
+		{ "discord", NULL, "https://discord.com/api/webhooks/1/SECRET",
+		  NULL, NULL },
+		{ "telegram", NULL, NULL, "42:SECRET", "-1" },
+		{ "command", argv, NULL, NULL, NULL } };
+	const char	*legacy[] = {
+	    "discord https://discord.com/api/webhooks/1/SECRET",
+	    "telegram 42 -1", "command /bin/sh -c cat" };
+	char		*a, *b;
+	size_t		 i;
+
+	for (i = 0; i < 3; i++) {
+		a = conf_notify_key(&n[i]);
+		b = conf_notify_key_legacy(legacy[i]);
+		cr_assert_str_eq(a, b);
+		free(a);
+		free(b);
+	}
+	/* Same place, another secret: another key. */
+	n[0].url = "https://discord.com/api/webhooks/1/OTHER";
+	a = conf_notify_key(&n[0]);
+	b = conf_notify_key_legacy(legacy[0]);
+	cr_assert_str_neq(a, b);
+	free(a);
+	free(b);
+	assert_no_leaks();
+}

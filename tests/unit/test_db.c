@@ -10,6 +10,7 @@
 #include "conf.h"
 #include "db.h"
 #include "rec.h"
+#include "tz.h"
 
 /* See test_conf.c: make a leak fail the test that caused it. */
 #if defined(__SANITIZE_ADDRESS__)
@@ -356,5 +357,389 @@ Test(db, last_aggregate_reads_the_meta_table)
 	    "1795688100000)");
 	cr_assert_eq(db_last_aggregate(db, &ms), DB_OK);
 	cr_assert_eq(ms, NOW_MS);
+	db_close(db);
+}
+
+/* ---- open modes: only ingest creates a database -------------------------- */
+
+Test(db, write_and_read_modes_refuse_a_missing_file_and_create_nothing)
+{
+	static const enum db_mode modes[] = { DB_WRITE, DB_READ };
+	struct db	*db = (struct db *)1;
+	char		 err[256], want[256];
+	size_t		 i;
+
+	snprintf(want, sizeof(want), "database not found: %s", path);
+	for (i = 0; i < 2; i++) {
+		cr_assert_eq(db_open(&db, path, modes[i], CONF_SYNC_NORMAL, 100,
+		    err, sizeof(err)), DB_NOTFOUND);
+		cr_assert_null(db);
+		cr_assert_str_eq(err, want);
+		cr_assert_neq(access(path, F_OK), 0, "%s was created", path);
+	}
+	assert_no_leaks();
+}
+
+Test(db, read_mode_reads_and_never_writes)
+{
+	struct db	*db = open_db(), *ro;
+	struct rec	 r;
+	char		 err[256];
+
+	db_close(db);
+	cr_assert_eq(db_open(&ro, path, DB_READ, CONF_SYNC_NORMAL, 100, err,
+	    sizeof(err)), DB_OK, "%s", err);
+	make_rec(&r, REC("ro"));
+	cr_assert_eq(db_insert_request(ro, &r), DB_UNAVAIL, "%s", db_errmsg(ro));
+	cr_assert_not_null(strstr(db_errmsg(ro), "readonly"), "%s",
+	    db_errmsg(ro));
+	rec_free(&r);
+	db_close(ro);
+}
+
+Test(db, read_mode_refuses_an_older_schema)
+{
+	struct db	*db = open_db();
+	char		 err[256];
+
+	db_close(db);
+	need_sqlite3_cli();
+	cli("PRAGMA user_version = 2");
+	cr_assert_eq(db_open(&db, path, DB_READ, CONF_SYNC_NORMAL, 100, err,
+	    sizeof(err)), DB_ERR);
+	cr_assert_null(db);
+	cr_assert_not_null(strstr(err, "older"), "message \"%s\"", err);
+	cr_assert_str_eq(cli("PRAGMA user_version"), "2", "left as it was");
+}
+
+/* ---- reads and walks --------------------------------------------------- */
+
+/* Store a record of source, model (or NULL), user (or NULL) at ts_ms. */
+static void
+put(struct db *db, const char *id, const char *source, const char *model,
+    const char *user, int64_t ts_ms, int tokens)
+{
+	char		 json[512], m[96] = "", u[96] = "";
+	struct rec	 r;
+
+	if (model != NULL)
+		snprintf(m, sizeof(m), ",\"model\":\"%s\"", model);
+	if (user != NULL)
+		snprintf(u, sizeof(u), ",\"user_id\":\"%s\"", user);
+	snprintf(json, sizeof(json), "{\"request_id\":\"%s\",\"source\":\"%s\","
+	    "\"status\":\"success\",\"execution_time\":0.5,\"timestamp\":"
+	    "%lld.%03lld,\"tokens_used\":%d%s%s}", id, source,
+	    (long long)(ts_ms / 1000), (long long)(ts_ms % 1000), tokens, m, u);
+	make_rec(&r, json);
+	cr_assert_eq(db_insert_request(db, &r), DB_OK, "%s", json);
+	rec_free(&r);
+}
+
+struct seen {
+	char	 text[2048];
+	int	 n, stop_at;	/* stop_at: callback returns 1 on that call */
+};
+
+static int
+see_row(const struct db_row *r, void *arg)
+{
+	struct seen	*s = arg;
+	size_t		 len = strlen(s->text);
+
+	snprintf(s->text + len, sizeof(s->text) - len, "%s/%s/%s ", r->source,
+	    r->model, r->user_id ? r->user_id : "-");
+	return ++s->n == s->stop_at;
+}
+
+Test(db, rows_come_by_source_then_model_then_user)
+{
+	struct db	*db = open_db();
+	struct seen	 s = { "", 0, 0 };
+
+	put(db, "1", "web", "b", "u2", NOW_MS - 5000, 0);
+	put(db, "2", "tg", NULL, "u1", NOW_MS - 4000, 0);
+	put(db, "3", "web", "a", NULL, NOW_MS - 3000, 0);
+	put(db, "4", "web", "b", "u1", NOW_MS - 2000, 0);
+	put(db, "5", "web", "a", "u9", NOW_MS - 1000, 0);
+	put(db, "6", "web", "b", "u2", NOW_MS - 500, 0);
+	cr_assert_eq(db_rows_each(db, 0, NOW_MS, -1, -1, see_row, &s), DB_OK);
+	cr_assert_str_eq(s.text, "tg//u1 web/a/- web/a/u9 web/b/u1 web/b/u2 "
+	    "web/b/u2 ");
+	memset(&s, 0, sizeof(s));
+	cr_assert_eq(db_rows_each(db, 0, NOW_MS, 3, 5, see_row, &s), DB_OK);
+	cr_assert_str_eq(s.text, "web/a/u9 web/b/u1 ", "ids 4 and 5 only");
+	memset(&s, 0, sizeof(s));
+	cr_assert_eq(db_rows_each(db, NOW_MS - 3000, NOW_MS - 1000, -1, -1,
+	    see_row, &s), DB_OK);
+	cr_assert_str_eq(s.text, "web/a/- web/b/u1 ", "[from, to)");
+	db_close(db);
+}
+
+Test(db, a_callback_that_returns_non_zero_stops_every_walk_with_abort)
+{
+	struct db	*db = open_db();
+	struct seen	 s = { "", 0, 2 };
+
+	put(db, "1", "web", "m", "u", NOW_MS - 3000, 5);
+	put(db, "2", "web", "n", "u", NOW_MS - 2000, 5);
+	put(db, "3", "web", "o", "u", NOW_MS - 1000, 5);
+	cr_assert_eq(db_rows_each(db, 0, NOW_MS, -1, -1, see_row, &s),
+	    DB_ABORT);
+	cr_assert_eq(s.n, 2, "no row after the callback said stop");
+	/* The statement is reset: the next walk starts from the top. */
+	memset(&s, 0, sizeof(s));
+	cr_assert_eq(db_rows_each(db, 0, NOW_MS, -1, -1, see_row, &s), DB_OK);
+	cr_assert_eq(s.n, 3);
+	db_close(db);
+}
+
+static int
+count_day(const char *day, void *arg)
+{
+	struct seen	*s = arg;
+	size_t		 len = strlen(s->text);
+
+	snprintf(s->text + len, sizeof(s->text) - len, "%s ", day);
+	return ++s->n == s->stop_at;
+}
+
+Test(db, agg_days_lists_each_local_day_of_new_rows_once)
+{
+	struct db	*db = open_db();
+	struct seen	 s = { "", 0, 0 };
+
+	tz_set("Asia/Taipei");
+	/* 2026-11-26T10:15Z is 18:15 in Taipei; 16:00Z starts the 27th. */
+	put(db, "1", "web", NULL, NULL, NOW_MS, 0);
+	put(db, "2", "web", NULL, NULL, NOW_MS + 1000, 0);
+	put(db, "3", "web", NULL, NULL, NOW_MS - 20 * 3600000LL, 0);
+	cr_assert_eq(db_agg_days(db, 0, 3, count_day, &s), DB_OK);
+	cr_assert_eq(s.n, 2, "days: %s", s.text);
+	cr_assert(strstr(s.text, "2026-11-26 ") && strstr(s.text, "2026-11-25 "),
+	    "%s", s.text);
+	memset(&s, 0, sizeof(s));
+	s.stop_at = 1;
+	cr_assert_eq(db_agg_days(db, 0, 3, count_day, &s), DB_ABORT);
+	memset(&s, 0, sizeof(s));
+	cr_assert_eq(db_agg_days(db, 1, 2, count_day, &s), DB_OK);
+	cr_assert_str_eq(s.text, "2026-11-26 ", "id 2 only");
+	db_close(db);
+}
+
+static int
+see_stats(const struct db_stats *r, void *arg)
+{
+	struct seen	*s = arg;
+	size_t		 len = strlen(s->text);
+
+	snprintf(s->text + len, sizeof(s->text) - len, "%s/%s/%s=%lld,%lld,"
+	    "%lld ", r->key, r->source, r->model, (long long)r->requests,
+	    (long long)r->users, (long long)r->unpriced);
+	return ++s->n == s->stop_at;
+}
+
+static void
+stats_row(struct db_stats *s, const char *key, const char *source,
+    const char *model, int64_t requests, int64_t users, int64_t unpriced)
+{
+	static const unsigned char	 blob[] = { 0 };
+
+	memset(s, 0, sizeof(*s));
+	s->key = key;
+	s->source = source;
+	s->model = model;
+	s->requests = requests;
+	s->users = users;
+	s->unpriced = unpriced;
+	s->hist = blob;
+	s->hist_len = 0;
+}
+
+Test(db, stats_put_clear_add_and_each_by_key)
+{
+	struct db	*db = open_db();
+	struct db_stats	 r;
+	struct seen	 s = { "", 0, 0 };
+
+	cr_assert_eq(db_begin(db), DB_OK);
+	stats_row(&r, "2026-11-26", "web", "m", 3, 2, 1);
+	cr_assert_eq(db_stats_put(db, &r, 0), DB_OK);
+	stats_row(&r, "2026-11-26T10", "web", "m", 3, 2, 1);
+	cr_assert_eq(db_stats_put(db, &r, 0), DB_OK);
+	stats_row(&r, "2026-11-25", "tg", "", 1, 1, 0);
+	cr_assert_eq(db_stats_put(db, &r, 0), DB_OK);
+	cr_assert_neq(db_stats_put(db, &r, 0), DB_OK, "the row exists");
+	/* add: counts add up, users keep the larger. */
+	stats_row(&r, "2026-11-26", "web", "m", 4, 1, 2);
+	cr_assert_eq(db_stats_put(db, &r, 1), DB_OK);
+	cr_assert_eq(db_commit(db), DB_OK);
+	cr_assert_eq(db_stats_each(db, DB_DAILY, "2026-11-25", "2026-11-27",
+	    see_stats, &s), DB_OK);
+	cr_assert_str_eq(s.text, "2026-11-25/tg/=1,1,0 2026-11-26/web/m=7,2,3 ");
+	memset(&s, 0, sizeof(s));
+	cr_assert_eq(db_stats_each(db, DB_HOURLY, "2026-11-26T00",
+	    "2026-11-26T11", see_stats, &s), DB_OK);
+	cr_assert_str_eq(s.text, "2026-11-26T10/web/m=3,2,1 ");
+	memset(&s, 0, sizeof(s));
+	s.stop_at = 1;
+	cr_assert_eq(db_stats_each(db, DB_DAILY, "0000", "9999", see_stats,
+	    &s), DB_ABORT);
+	cr_assert_eq(db_begin(db), DB_OK);
+	cr_assert_eq(db_stats_clear(db, "2026-11-26", "2026-11-26T00",
+	    "2026-11-27T00"), DB_OK);
+	cr_assert_eq(db_commit(db), DB_OK);
+	memset(&s, 0, sizeof(s));
+	cr_assert_eq(db_stats_each(db, DB_DAILY, "0000", "9999", see_stats,
+	    &s), DB_OK);
+	cr_assert_str_eq(s.text, "2026-11-25/tg/=1,1,0 ", "the day cleared");
+	db_close(db);
+}
+
+static int
+see_unpriced(const char *model, int64_t n, void *arg)
+{
+	struct seen	*s = arg;
+	size_t		 len = strlen(s->text);
+
+	snprintf(s->text + len, sizeof(s->text) - len, "%s=%lld ", model,
+	    (long long)n);
+	return ++s->n == s->stop_at;
+}
+
+Test(db, unpriced_each_sums_a_model_over_its_sources)
+{
+	struct db	*db = open_db();
+	struct db_stats	 r;
+	struct seen	 s = { "", 0, 0 };
+
+	cr_assert_eq(db_begin(db), DB_OK);
+	stats_row(&r, "2026-11-26", "web", "m", 3, 1, 2);
+	cr_assert_eq(db_stats_put(db, &r, 0), DB_OK);
+	stats_row(&r, "2026-11-26", "tg", "m", 3, 1, 1);
+	cr_assert_eq(db_stats_put(db, &r, 0), DB_OK);
+	stats_row(&r, "2026-11-26", "tg", "", 3, 1, 4);
+	cr_assert_eq(db_stats_put(db, &r, 0), DB_OK);
+	stats_row(&r, "2026-11-26", "tg", "priced", 3, 1, 0);
+	cr_assert_eq(db_stats_put(db, &r, 0), DB_OK);
+	stats_row(&r, "2026-11-25", "tg", "old", 3, 1, 9);
+	cr_assert_eq(db_stats_put(db, &r, 0), DB_OK);
+	cr_assert_eq(db_commit(db), DB_OK);
+	cr_assert_eq(db_unpriced_each(db, "2026-11-26", see_unpriced, &s),
+	    DB_OK);
+	cr_assert_str_eq(s.text, "=4 m=3 ");
+	memset(&s, 0, sizeof(s));
+	s.stop_at = 1;
+	cr_assert_eq(db_unpriced_each(db, "2026-11-26", see_unpriced, &s),
+	    DB_ABORT);
+	db_close(db);
+}
+
+static int
+see_recent(const struct db_recent *r, void *arg)
+{
+	struct seen	*s = arg;
+	size_t		 len = strlen(s->text);
+
+	snprintf(s->text + len, sizeof(s->text) - len, "%s/%s ", r->source,
+	    r->model ? r->model : "-");
+	return ++s->n == s->stop_at;
+}
+
+Test(db, recent_each_is_newest_first_per_source_until_a_time)
+{
+	struct db	*db = open_db();
+	struct seen	 s = { "", 0, 0 };
+
+	put(db, "1", "web", "a", NULL, NOW_MS - 3000, 0);
+	put(db, "2", "tg", "b", NULL, NOW_MS - 2000, 0);
+	put(db, "3", "web", "c", NULL, NOW_MS - 1000, 0);
+	put(db, "4", "web", NULL, NULL, NOW_MS, 0);
+	cr_assert_eq(db_recent_each(db, NULL, NOW_MS - 1, 10, see_recent, &s),
+	    DB_OK);
+	cr_assert_str_eq(s.text, "web/c tg/b web/a ");
+	memset(&s, 0, sizeof(s));
+	cr_assert_eq(db_recent_each(db, "web", NOW_MS, 2, see_recent, &s),
+	    DB_OK);
+	cr_assert_str_eq(s.text, "web/- web/c ");
+	memset(&s, 0, sizeof(s));
+	s.stop_at = 1;
+	cr_assert_eq(db_recent_each(db, NULL, NOW_MS, 10, see_recent, &s),
+	    DB_ABORT);
+	db_close(db);
+}
+
+static int
+see_alert(const struct alert *a, void *arg)
+{
+	struct seen	*s = arg;
+	size_t		 len = strlen(s->text);
+
+	snprintf(s->text + len, sizeof(s->text) - len, "%s/%s/%s/%s/%s ",
+	    alert_rule_name(a->rule), a->scope, a->day,
+	    alert_severity_name(a->severity), alert_state_name(a->state));
+	return ++s->n == s->stop_at;
+}
+
+Test(db, alerts_round_trip_newest_first_and_by_day)
+{
+	struct db	*db = open_db();
+	struct alert	 a;
+	struct seen	 s = { "", 0, 0 };
+
+	memset(&a, 0, sizeof(a));
+	a.rule = ALERT_ERROR_RATE;
+	snprintf(a.scope, sizeof(a.scope), "source:web");
+	snprintf(a.day, sizeof(a.day), "2026-11-25");
+	a.severity = ALERT_WARNING;
+	a.state = ALERT_FIRING;
+	a.updated_ms = 1;
+	a.resolved_ms = -1;
+	cr_assert_eq(db_alert_put(db, &a), DB_OK);
+	cr_assert_eq(a.id, 1);
+	a.severity = ALERT_CRITICAL;
+	a.state = ALERT_ESCALATED;
+	a.updated_ms = 3;
+	cr_assert_eq(db_alert_put(db, &a), DB_OK, "an update");
+	a.id = 0;
+	a.rule = ALERT_UNPRICED_MODEL;
+	snprintf(a.scope, sizeof(a.scope), "model:m");
+	snprintf(a.day, sizeof(a.day), "2026-11-26");
+	a.state = ALERT_RESOLVED;
+	a.updated_ms = 2;
+	cr_assert_eq(db_alert_put(db, &a), DB_OK);
+	cr_assert_eq(db_alerts_each(db, NULL, see_alert, &s), DB_OK);
+	cr_assert_str_eq(s.text, "error_rate/source:web/2026-11-25/critical/"
+	    "escalated unpriced_model/model:m/2026-11-26/critical/resolved ");
+	memset(&s, 0, sizeof(s));
+	cr_assert_eq(db_alerts_each(db, "2026-11-26", see_alert, &s), DB_OK);
+	cr_assert_eq(s.n, 1);
+	memset(&s, 0, sizeof(s));
+	s.stop_at = 1;
+	cr_assert_eq(db_alerts_each(db, NULL, see_alert, &s), DB_ABORT);
+	/* A row apimon did not write is an error, not a guess. */
+	need_sqlite3_cli();
+	cli("UPDATE alerts SET state = 'maybe' WHERE id = 1");
+	memset(&s, 0, sizeof(s));
+	cr_assert_eq(db_alerts_each(db, NULL, see_alert, &s), DB_ERR);
+	db_close(db);
+}
+
+Test(db, purge_deletes_only_old_rows_below_the_watermark)
+{
+	struct db	*db = open_db();
+	long		 n = -1;
+	int64_t		 v = 0;
+
+	put(db, "1", "web", NULL, NULL, NOW_MS - 10000, 0);
+	put(db, "2", "web", NULL, NULL, NOW_MS - 9000, 0);
+	put(db, "3", "web", NULL, NULL, NOW_MS - 1000, 0);
+	cr_assert_eq(db_begin(db), DB_OK);
+	cr_assert_eq(db_purge(db, NOW_MS - 5000, 1, 100, &n), DB_OK);
+	cr_assert_eq(n, 1, "row 2 is old but not rolled up");
+	cr_assert_eq(db_purge(db, NOW_MS - 5000, 3, 100, &n), DB_OK);
+	cr_assert_eq(n, 1, "row 3 is not old");
+	cr_assert_eq(db_commit(db), DB_OK);
+	cr_assert_eq(db_meta_get(db, "purged_before_ms", &v), DB_OK);
+	cr_assert_eq(v, NOW_MS - 5000);
 	db_close(db);
 }

@@ -132,3 +132,45 @@ Test(utf8, prefix_never_splits_a_character)
 		    (long)max < n ? (long)max : n, "max %zu", max);
 	}
 }
+
+/* ---- utf8_snprintf: cut on a character boundary ---------------------- */
+
+Test(utf8, snprintf_that_fits_is_snprintf)
+{
+	char	 buf[16];
+
+	cr_assert_eq(utf8_snprintf(buf, sizeof(buf), "%s-%d", "\xc3\xa9", 7), 4);
+	cr_assert_str_eq(buf, "\xc3\xa9-7");
+}
+
+Test(utf8, snprintf_never_leaves_half_a_character)
+{
+	/* "a" then five 4-byte emoji: every cut point, every buffer size. */
+	const char	*s = "a\xf0\x9f\x98\x80\xf0\x9f\x98\x81\xf0\x9f\x98\x82"
+	    "\xf0\x9f\x98\x83\xf0\x9f\x98\x84";
+	char		 buf[32];
+	size_t		 size, len;
+
+	for (size = 1; size <= strlen(s) + 1; size++) {
+		memset(buf, 'x', sizeof(buf));
+		cr_assert_eq(utf8_snprintf(buf, size, "%s", s), (int)strlen(s));
+		len = strlen(buf);
+		cr_assert_lt(len, size);
+		cr_assert_geq(utf8_len(buf, len), 0, "size %zu: invalid", size);
+		cr_assert_eq(memcmp(buf, s, len), 0);
+		/* As much as fits: at most 3 bytes of a character dropped. */
+		cr_assert_leq(size - 1 - len, 3, "size %zu kept %zu", size, len);
+	}
+}
+
+Test(utf8, snprintf_cuts_two_and_three_byte_characters_whole)
+{
+	char	 buf[4];
+
+	utf8_snprintf(buf, sizeof(buf), "a%s", "\xe4\xb8\xad");
+	cr_assert_str_eq(buf, "a");
+	utf8_snprintf(buf, sizeof(buf), "ab%s", "\xc3\xa9");
+	cr_assert_str_eq(buf, "ab");
+	utf8_snprintf(buf, sizeof(buf), "%s", "\xc3\xa9\xc3\xa9");
+	cr_assert_str_eq(buf, "\xc3\xa9");
+}
