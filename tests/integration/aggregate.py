@@ -2106,6 +2106,25 @@ def test_more_than_5000_distinct_days_in_one_run_lose_no_row():
 
 
 @test
+def test_a_day_of_more_rollup_rows_than_the_write_buffer_is_exact():
+    """A day whose rollup rows overflow the bounded buffer (300 models x 25
+    hours > 4,096 rows) is read again inside one transaction and written as
+    it goes: the rollups still equal the raw rows, users included."""
+    env = Env("test_a_day_of_more_rollup_rows_than_the_write_buffer_is_exact")
+    conf = env.config(timezone="Asia/Kolkata")
+    db = env.db_of(conf)
+    start = ms_of("2026-11-19T18:30:00Z")      # 2026-11-20 00:00 in Kolkata
+    recs = [rec(start + h * HOUR_MS + m * 1000, model=f"m{m:03d}",
+                user_id=f"u{(m * 7 + h) % 11}", source=("a", "b")[h % 2])
+            for m in range(300) for h in range(25)]
+    env.ingest(conf, records=recs)
+    env.aggregate(conf, now=DAY + "T12:00:00Z")
+    eq(query(db, "SELECT COUNT(*) FROM hourly_stats"), [(300 * 25,)],
+       "hourly rows")
+    check_rollups_exact(db, "Asia/Kolkata", "after one run")
+
+
+@test
 def test_failed_rollup_statement_exits_1_and_keeps_the_watermark():
     """Issue 8.1: a run that cannot finish (here a trigger makes one rollup
     INSERT fail) exits 1 with a message, the watermark does not move, and
