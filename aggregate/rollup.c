@@ -20,12 +20,6 @@ struct bucket {
 	struct hist	 hist;
 };
 
-/* A growing copy of a string that the next row would overwrite. */
-struct str {
-	char	*p;
-	size_t	 cap;
-};
-
 /*
  * One recomputation of a range of UTC hours and, optionally, a local day.
  * Rows arrive grouped by (source, model) and, within a group, by user, so
@@ -46,12 +40,12 @@ struct pass {
 	int		 nhours;
 	char		 hour[MAX_HOURS][TZ_HOUR_LEN];
 	/* The group being summed, and its names as its rows use them. */
-	struct str	 source, model;
+	struct buf	 source, model;
 	const char	*gsource, *gmodel;
 	int		 in_group;
 	struct bucket	 hours[MAX_HOURS], whole;
 	/* The user being counted once per bucket. */
-	struct str	 user;
+	struct buf	 user;
 	int		 in_user;
 	uint32_t	 user_hours;		/* bit i: seen in hour i */
 	int		 user_day;
@@ -66,20 +60,13 @@ struct pass {
 	int		 oom;
 };
 
+/* Keep a copy of a string that the next row would overwrite. */
 static int
-str_set(struct str *s, const char *v)
+set(struct buf *b, const char *v)
 {
-	size_t	 n = strlen(v) + 1;
-	char	*p;
-
-	if (n > s->cap) {
-		if ((p = realloc(s->p, n)) == NULL)
-			return -1;
-		s->p = p;
-		s->cap = n;
-	}
-	memcpy(s->p, v, n);
-	return 0;
+	b->len = 0;
+	buf_puts(b, v);
+	return b->failed ? -1 : 0;
 }
 
 /* Take the write lock and delete what this pass replaces. */
@@ -246,8 +233,8 @@ take_row(const struct db_row *r, void *arg)
 	    strcmp(r->model, p->model.p) != 0) {
 		if (group_end(p))
 			return 1;
-		if (str_set(&p->source, r->source) ||
-		    str_set(&p->model, r->model)) {
+		if (set(&p->source, r->source) ||
+		    set(&p->model, r->model)) {
 			p->oom = 1;
 			return 1;
 		}
@@ -259,7 +246,7 @@ take_row(const struct db_row *r, void *arg)
 	    strcmp(r->user_id, p->user.p) != 0))
 		user_end(p);
 	if (r->user_id != NULL && !p->in_user) {
-		if (str_set(&p->user, r->user_id)) {
+		if (set(&p->user, r->user_id)) {
 			p->oom = 1;
 			return 1;
 		}
@@ -435,9 +422,9 @@ all_days(struct agg *a)
 static void
 pass_free(struct pass *p)
 {
-	free(p->source.p);
-	free(p->model.p);
-	free(p->user.p);
+	buf_free(&p->source);
+	buf_free(&p->model);
+	buf_free(&p->user);
 	free(p->out);
 	free(p->bytes);
 	free(p);
