@@ -2,6 +2,13 @@
 #ifndef APIMON_AGG_H
 #define APIMON_AGG_H
 
+/*
+ * Error policy: every step returns 0, or -1 after printing why (naming
+ * the database) and rolling back its transaction; main() then exits 1,
+ * and the watermark has not moved past work not done, so the next run
+ * does it again.
+ */
+
 #include <stddef.h>
 #include <stdint.h>
 

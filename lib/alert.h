@@ -2,6 +2,12 @@
 #ifndef APIMON_ALERT_H
 #define APIMON_ALERT_H
 
+/*
+ * Error policy: the _parse() functions return -1 for a name apimon does
+ * not know (a row it did not write); alert_json() returns NULL only when
+ * out of memory, with nothing left to free.
+ */
+
 #include <stdint.h>
 
 #include <cjson/cJSON.h>

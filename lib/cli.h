@@ -2,6 +2,11 @@
 #ifndef APIMON_CLI_H
 #define APIMON_CLI_H
 
+/*
+ * Error policy: these print their one-line message (log_errx) and return
+ * the exit status for main to return; they never exit themselves.
+ */
+
 #include <stdint.h>
 #include <stdio.h>
 

@@ -2,6 +2,12 @@
 #ifndef APIMON_CONF_H
 #define APIMON_CONF_H
 
+/*
+ * Error policy: conf_load() returns 0 or -1 with one message that names
+ * the file and the key in err; it never exits and leaves nothing to free
+ * on failure.  The key functions return NULL only when out of memory.
+ */
+
 #include <stddef.h>
 #include <stdint.h>
 

@@ -2,6 +2,12 @@
 #ifndef APIMON_HIST_H
 #define APIMON_HIST_H
 
+/*
+ * Error policy: only decoding can fail: hist_decode_add() returns -1 for
+ * a blob that is not a histogram and leaves h unchanged; encoding into
+ * HIST_MAX_BLOB bytes always fits.
+ */
+
 #include <stddef.h>
 #include <stdint.h>
 

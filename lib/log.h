@@ -2,6 +2,8 @@
 #ifndef APIMON_LOG_H
 #define APIMON_LOG_H
 
+/* Error policy: logging cannot fail and never exits. */
+
 /* Set the name printed before every message (argv[0]'s basename is fine). */
 void	log_init(const char *progname);
 

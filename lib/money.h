@@ -2,6 +2,11 @@
 #ifndef APIMON_MONEY_H
 #define APIMON_MONEY_H
 
+/*
+ * Error policy: money_from_usd() returns -1 for an amount out of range;
+ * money_price() saturates at INT64_MAX instead of overflowing.
+ */
+
 #include <stdint.h>
 
 #define MONEY_NUSD_PER_USD	1000000000LL

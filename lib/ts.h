@@ -2,6 +2,11 @@
 #ifndef APIMON_TS_H
 #define APIMON_TS_H
 
+/*
+ * Error policy: parsers return 0, or -1 with their output untouched;
+ * formatters cannot fail (their buffers are sized by the macros here).
+ */
+
 #include <stdint.h>
 
 #define TS_RFC3339_LEN	32	/* room for "2026-11-26T10:15:00.123Z" + NUL */

@@ -2,6 +2,11 @@
 #ifndef APIMON_TZ_H
 #define APIMON_TZ_H
 
+/*
+ * Error policy: functions that parse a day or hour return 0, or -1 for
+ * text that is not one; the others cannot fail.
+ */
+
 #include <stdint.h>
 
 #define TZ_DAY_LEN	11	/* "2026-11-26" + NUL */

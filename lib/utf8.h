@@ -2,6 +2,11 @@
 #ifndef APIMON_UTF8_H
 #define APIMON_UTF8_H
 
+/*
+ * Error policy: utf8_len() returns -1 for invalid UTF-8; the cutting
+ * functions never fail and never leave part of a character.
+ */
+
 #include <stddef.h>
 
 /*
