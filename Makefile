@@ -25,7 +25,8 @@ INGEST_SRC = ingest/main.c ingest/http.c ingest/batch.c ingest/import.c
 AGG_SRC   = aggregate/main.c aggregate/rollup.c aggregate/alert.c \
             aggregate/notify.c
 RENDER_SRC = render/main.c render/out.c render/esc.c render/totals.c \
-            render/report.c render/dashboard.c render/pages.c
+            render/report.c render/dashboard.c render/pages.c \
+            render/jtree.c
 SIM_SRC   = tools/simulate.c
 UNIT_SRC  = $(wildcard tests/unit/*.c)
 

@@ -68,6 +68,37 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+char *
+buf_take(struct buf *b)
+{
+	char	*p;
+
+	buf_add(b, "", 0);	/* allocates when nothing was added */
+	p = b->failed ? NULL : b->p;
+	if (p == NULL)
+		free(b->p);
+	memset(b, 0, sizeof(*b));
+	return p;
+}
+
+int
+fixed_printf(char *dst, size_t size, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 n;
+
+	if (size == 0)
+		return -1;
+	va_start(ap, fmt);
+	n = vsnprintf(dst, size, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= size) {
+		dst[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
 void
 buf_free(struct buf *b)
 {

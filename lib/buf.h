@@ -27,6 +27,21 @@ void	 buf_puts(struct buf *b, const char *s);
 void	 buf_printf(struct buf *b, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
+/*
+ * The text of b, which the caller now owns and frees with free() ("" when
+ * nothing was added), or NULL when an operation on b failed or out of
+ * memory.  b is empty afterwards either way.
+ */
+char	*buf_take(struct buf *b);
+
+/*
+ * snprintf into the array dst of size bytes, which must hold the whole
+ * text.  Returns 0, or -1 when it did not fit or the format failed; dst
+ * then holds "" (never a cut text that could pass for a whole one).
+ */
+int	 fixed_printf(char *dst, size_t size, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
 /* Free the bytes and empty b. */
 void	 buf_free(struct buf *b);
 

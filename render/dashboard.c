@@ -7,8 +7,6 @@
 #include "render.h"
 #include "ts.h"
 
-#define MAX_SOURCES	64
-
 /* The latency chart's bucket (0-1, 1-2, 2-3, 3-5, > 5 s) of each
  * histogram bucket, by its midpoint. */
 static int
@@ -30,26 +28,24 @@ lat_bucket(int h)
 	return map[h];
 }
 
+/* What the dashboard shows of one source. */
+struct dsrc {
+	const char	*name;
+	int64_t		 v[6][DASH_DAYS];	/* see daily_json() */
+	int64_t		 lat[DASH_DAYS][5];	/* lat_bucket() counts */
+	int64_t		 hourly[DASH_HOURS];	/* requests */
+};
+
 struct dash {
 	struct render	*r;
 	char		 days[DASH_DAYS][TS_DAY_LEN];
-	const char	*sources[MAX_SOURCES];
-	size_t		 nsources;
+	int64_t		 day0;			/* days[0] as a day number */
+	struct dsrc	*src;			/* sorted by name */
+	size_t		 nsrc;
 	int64_t		 hour0;			/* first hour of the chart */
-	int64_t		 hourly[MAX_SOURCES][DASH_HOURS];
 	cJSON		*recent;
+	const char	*bad;			/* why a walk stopped */
 };
-
-static int
-source_index(struct dash *d, const char *s)
-{
-	size_t	 i;
-
-	for (i = 0; i < d->nsources; i++)
-		if (strcmp(d->sources[i], s) == 0)
-			return (int)i;
-	return -1;
-}
 
 static int
 by_str(const void *a, const void *b)
@@ -58,20 +54,93 @@ by_str(const void *a, const void *b)
 }
 
 static int
-hour_row(const struct db_stats *s, void *arg)
+by_src_name(const void *key, const void *elem)
 {
-	struct dash	*d = arg;
-	int64_t		 ms, i;
-	int		 k;
+	return strcmp(key, ((const struct dsrc *)elem)->name);
+}
 
-	if (tz_hour_start(s->key, &ms) || (k = source_index(d, s->source)) < 0)
-		return 0;
-	i = (ms - d->hour0) / 3600000;
-	if (i >= 0 && i < DASH_HOURS)
-		d->hourly[k][i] += s->requests;
+static struct dsrc *
+source_of(struct dash *d, const char *name)
+{
+	return d->nsrc == 0 ? NULL : bsearch(name, d->src, d->nsrc,
+	    sizeof(*d->src), by_src_name);
+}
+
+/*
+ * Every source with a row in the dashboard's days, each once and sorted,
+ * as many as there are; then their per-day numbers in one pass over the
+ * rows.  0, or -1 when out of memory.
+ */
+static int
+sources(struct dash *d)
+{
+	struct render	*r = d->r;
+	const char	**names = NULL;
+	size_t		  i, n = 0, cap = 0, first = rows_from(r, d->days[0]);
+	struct dsrc	 *s;
+	int64_t		  day;
+	int		  h;
+
+	for (i = first; i < r->nrows; i++) {
+		if (grow(&names, &cap, n + 1, sizeof(*names))) {
+			free(names);
+			return -1;
+		}
+		names[n++] = r->rows[i].source;
+	}
+	if (n > 0)
+		qsort(names, n, sizeof(*names), by_str);
+	if ((d->src = calloc(n ? n : 1, sizeof(*d->src))) == NULL) {
+		free(names);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if (d->nsrc == 0 || strcmp(d->src[d->nsrc - 1].name,
+		    names[i]) != 0)
+			d->src[d->nsrc++].name = names[i];
+	free(names);
+	for (i = first; i < r->nrows; i++) {
+		const struct dayrow *row = &r->rows[i];
+		day = ts_day_num(row->day) - d->day0;
+		if (day < 0 || day >= DASH_DAYS ||
+		    (s = source_of(d, row->source)) == NULL)
+			continue;
+		s->v[0][day] += row->t.requests;
+		s->v[1][day] += row->t.successes;
+		s->v[2][day] += row->t.failures;
+		s->v[3][day] += row->t.latency_sum_us;
+		s->v[4][day] += row->t.tokens;
+		s->v[5][day] += row->t.cost_nusd;
+		for (h = 0; h < HIST_BUCKETS; h++)
+			s->lat[day][lat_bucket(h)] += (int64_t)row->t.hist.n[h];
+	}
 	return 0;
 }
 
+static int
+hour_row(const struct db_stats *st, void *arg)
+{
+	struct dash	*d = arg;
+	struct dsrc	*s;
+	int64_t		 ms, i;
+
+	if (tz_hour_start(st->key, &ms) != 0) {
+		d->bad = "an hourly_stats row with a malformed hour";
+		return 1;
+	}
+	/*
+	 * A source whose first rows were rolled up after the daily rows were
+	 * read is not on this dashboard yet; the next run shows it.
+	 */
+	if ((s = source_of(d, st->source)) == NULL)
+		return 0;
+	i = (ms - d->hour0) / 3600000;
+	if (i >= 0 && i < DASH_HOURS)
+		s->hourly[i] += st->requests;
+	return 0;
+}
+
+/* NULL when out of memory. */
 static cJSON *
 int_array(const int64_t *v, size_t n)
 {
@@ -79,64 +148,42 @@ int_array(const int64_t *v, size_t n)
 	size_t	 i;
 
 	for (i = 0; a != NULL && i < n; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateNumber((double)v[i]));
+		if (jtree_push_num(a, (double)v[i])) {
+			cJSON_Delete(a);
+			return NULL;
+		}
 	return a;
 }
 
-/* Per source: one array per measure, one element per day. */
+/*
+ * Per source: one array per measure, one element per day.  NULL when out
+ * of memory.
+ */
 static cJSON *
-daily_json(struct dash *d, size_t k)
+daily_json(const struct dsrc *s)
 {
-	struct render	*r = d->r;
-	int64_t		 v[6][DASH_DAYS], b[DASH_DAYS][5];
-	cJSON		*o = cJSON_CreateObject(), *cost, *lb, *x;
 	static const char *const names[] = { "requests", "successes",
 	    "failures", "latency_sum_us", "tokens" };
-	size_t		 i, j;
-	int		 day, h;
+	cJSON		*o = cJSON_CreateObject(), *cost, *lb;
+	size_t		 j;
+	int		 day;
 
-	memset(v, 0, sizeof(v));
-	memset(b, 0, sizeof(b));
-	for (i = rows_from(r, d->days[0]); i < r->nrows; i++) {
-		const struct dayrow *row = &r->rows[i];
-		if (strcmp(row->source, d->sources[k]) != 0)
-			continue;
-		for (day = 0; day < DASH_DAYS; day++)
-			if (strcmp(row->day, d->days[day]) == 0)
-				break;
-		if (day == DASH_DAYS)
-			continue;
-		v[0][day] += row->t.requests;
-		v[1][day] += row->t.successes;
-		v[2][day] += row->t.failures;
-		v[3][day] += row->t.latency_sum_us;
-		v[4][day] += row->t.tokens;
-		v[5][day] += row->t.cost_nusd;
-		for (h = 0; h < HIST_BUCKETS; h++)
-			b[day][lat_bucket(h)] += (int64_t)row->t.hist.n[h];
-	}
 	if (o == NULL)
 		return NULL;
-	for (j = 0; j < 5; j++)
-		cJSON_AddItemToObject(o, names[j], int_array(v[j], DASH_DAYS));
-	cost = cJSON_AddArrayToObject(o, "cost_usd");
-	lb = cJSON_AddArrayToObject(o, "latency_buckets");
-	for (day = 0; day < DASH_DAYS; day++) {
-		cJSON_AddItemToArray(cost,
-		    cJSON_CreateNumber((double)v[5][day] / 1e9));
-		x = int_array(b[day], 5);
-		cJSON_AddItemToArray(lb, x);
-	}
+	for (j = 0; j < sizeof(names) / sizeof(names[0]); j++)
+		if (jtree_put(o, names[j], int_array(s->v[j], DASH_DAYS)))
+			goto fail;
+	if ((cost = cJSON_AddArrayToObject(o, "cost_usd")) == NULL ||
+	    (lb = cJSON_AddArrayToObject(o, "latency_buckets")) == NULL)
+		goto fail;
+	for (day = 0; day < DASH_DAYS; day++)
+		if (jtree_push_num(cost, (double)s->v[5][day] / 1e9) ||
+		    jtree_push(lb, int_array(s->lat[day], 5)))
+			goto fail;
 	return o;
-}
-
-static void
-add_opt_string(cJSON *o, const char *key, const char *v)
-{
-	if (v == NULL)
-		cJSON_AddNullToObject(o, key);
-	else
-		cJSON_AddStringToObject(o, key, v);
+fail:
+	cJSON_Delete(o);
+	return NULL;
 }
 
 static int
@@ -146,19 +193,27 @@ recent_row(const struct db_recent *rr, void *arg)
 	cJSON		*o = cJSON_CreateObject();
 	char		 t[TS_RFC3339_LEN];
 
-	if (o == NULL)
-		return 1;
 	ts_format_rfc3339(rr->ts_ms, t);
-	cJSON_AddStringToObject(o, "time", t);
-	cJSON_AddStringToObject(o, "source", rr->source);
-	add_opt_string(o, "user_id", rr->user_id);
-	add_opt_string(o, "command", rr->command);
-	add_opt_string(o, "model", rr->model);
-	cJSON_AddStringToObject(o, "status", rr->status);
-	cJSON_AddNumberToObject(o, "latency_s", (double)rr->latency_us / 1e6);
-	cJSON_AddNumberToObject(o, "tokens", (double)rr->tokens);
-	cJSON_AddNumberToObject(o, "cost_usd", (double)rr->cost_nusd / 1e9);
-	cJSON_AddItemToArray(d->recent, o);
+	if (o == NULL ||
+	    cJSON_AddStringToObject(o, "time", t) == NULL ||
+	    cJSON_AddStringToObject(o, "source", rr->source) == NULL ||
+	    jtree_put_opt_str(o, "user_id", rr->user_id) ||
+	    jtree_put_opt_str(o, "command", rr->command) ||
+	    jtree_put_opt_str(o, "model", rr->model) ||
+	    cJSON_AddStringToObject(o, "status", rr->status) == NULL ||
+	    cJSON_AddNumberToObject(o, "latency_s",
+	    (double)rr->latency_us / 1e6) == NULL ||
+	    cJSON_AddNumberToObject(o, "tokens", (double)rr->tokens) == NULL ||
+	    cJSON_AddNumberToObject(o, "cost_usd",
+	    (double)rr->cost_nusd / 1e9) == NULL) {
+		cJSON_Delete(o);
+		d->bad = "out of memory";
+		return 1;
+	}
+	if (jtree_push(d->recent, o)) {
+		d->bad = "out of memory";
+		return 1;
+	}
 	return 0;
 }
 
@@ -171,35 +226,47 @@ newest_first(const void *a, const void *b)
 	    cJSON_GetStringValue(cJSON_GetObjectItem(y, "time")));
 }
 
-/* The newest rows of every source, newest first (so each source's 50). */
+/*
+ * The newest rows of every source, newest first (so each source's 50).
+ * 0, or -1 with a message.
+ */
 static int
 recent(struct dash *d)
 {
-	cJSON	**v, *it, *sorted;
-	size_t	  i, n;
+	cJSON		**v, *it, *sorted;
+	size_t		  i, n;
+	enum db_rc	  rc;
 
 	if ((d->recent = cJSON_CreateArray()) == NULL)
-		return -1;
-	for (i = 0; i < d->nsources; i++)
-		if (db_recent_each(d->r->db, d->sources[i], d->r->now_ms,
-		    RECENT_ROWS, recent_row, d) != DB_OK)
+		goto oom;
+	for (i = 0; i < d->nsrc; i++)
+		if ((rc = db_recent_each(d->r->db, d->src[i].name,
+		    d->r->now_ms, RECENT_ROWS, recent_row, d)) != DB_OK) {
+			log_errx("dashboard: %s: %s", d->r->conf->database,
+			    rc == DB_ABORT ? d->bad : db_errmsg(d->r->db));
 			return -1;
+		}
 	n = (size_t)cJSON_GetArraySize(d->recent);
-	if ((v = calloc(n ? n : 1, sizeof(*v))) == NULL ||
-	    (sorted = cJSON_CreateArray()) == NULL) {
+	if ((v = calloc(n ? n : 1, sizeof(*v))) == NULL)
+		goto oom;
+	if ((sorted = cJSON_CreateArray()) == NULL) {
 		free(v);
-		return -1;
+		goto oom;
 	}
 	i = 0;
 	while ((it = cJSON_DetachItemFromArray(d->recent, 0)) != NULL)
 		v[i++] = it;
 	qsort(v, n, sizeof(*v), newest_first);
+	/* Adding to an array only links the item: it cannot fail here. */
 	for (i = 0; i < n; i++)
 		cJSON_AddItemToArray(sorted, v[i]);
 	free(v);
 	cJSON_Delete(d->recent);
 	d->recent = sorted;
 	return 0;
+oom:
+	log_errx("dashboard: out of memory");
+	return -1;
 }
 
 /* The strip shows today's open alerts; older ones are history. */
@@ -211,61 +278,81 @@ active_alerts(struct render *r, const char *today)
 
 	for (i = 0; arr != NULL && i < r->nalerts; i++)
 		if (r->alerts[i].state != ALERT_RESOLVED &&
-		    strcmp(r->alerts[i].day, today) == 0)
-			cJSON_AddItemToArray(arr, alert_json(&r->alerts[i]));
+		    strcmp(r->alerts[i].day, today) == 0 &&
+		    jtree_push(arr, alert_json(&r->alerts[i]))) {
+			cJSON_Delete(arr);
+			return NULL;
+		}
 	return arr;
 }
 
+/* Everything the page shows, per source; 0 or -1 (out of memory). */
+static int
+dashboard_sources(struct dash *d, cJSON *o)
+{
+	cJSON	*names, *daily, *hourly, *req;
+	size_t	 i;
+
+	if ((names = cJSON_AddArrayToObject(o, "sources")) == NULL ||
+	    (daily = cJSON_AddObjectToObject(o, "daily")) == NULL ||
+	    (hourly = cJSON_AddObjectToObject(o, "hourly")) == NULL ||
+	    cJSON_AddNumberToObject(hourly, "start_ms", (double)d->hour0) ==
+	    NULL ||
+	    cJSON_AddNumberToObject(hourly, "hours", DASH_HOURS) == NULL ||
+	    (req = cJSON_AddObjectToObject(hourly, "requests")) == NULL)
+		return -1;
+	for (i = 0; i < d->nsrc; i++)
+		if (jtree_push_str(names, d->src[i].name) ||
+		    jtree_put(daily, d->src[i].name, daily_json(&d->src[i])) ||
+		    jtree_put(req, d->src[i].name,
+		    int_array(d->src[i].hourly, DASH_HOURS)))
+			return -1;
+	return 0;
+}
+
+/* data/dashboard.json; NULL when out of memory. */
 static cJSON *
 dashboard_json(struct dash *d)
 {
 	struct render	*r = d->r;
-	cJSON		*o = cJSON_CreateObject(), *a, *daily, *hourly, *req;
+	cJSON		*o = cJSON_CreateObject(), *days, *starts;
 	char		 t[TS_RFC3339_LEN];
 	int64_t		 ms;
 	size_t		 i;
 
-	if (o == NULL)
-		return NULL;
 	ts_format_rfc3339(r->data_ms, t);
-	cJSON_AddStringToObject(o, "generated", t);
-	cJSON_AddStringToObject(o, "timezone", r->conf->timezone);
-	cJSON_AddNumberToObject(o, "cron_interval_s", 60);
-	cJSON_AddStringToObject(o, "today", d->days[DASH_DAYS - 1]);
-	a = cJSON_AddArrayToObject(o, "days");
+	if (o == NULL ||
+	    cJSON_AddStringToObject(o, "generated", t) == NULL ||
+	    cJSON_AddStringToObject(o, "timezone", r->conf->timezone) == NULL ||
+	    cJSON_AddNumberToObject(o, "cron_interval_s", 60) == NULL ||
+	    cJSON_AddStringToObject(o, "today", d->days[DASH_DAYS - 1]) ==
+	    NULL ||
+	    (days = cJSON_AddArrayToObject(o, "days")) == NULL ||
+	    (starts = cJSON_AddArrayToObject(o, "day_start_ms")) == NULL)
+		goto fail;
 	for (i = 0; i < DASH_DAYS; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateString(d->days[i]));
-	a = cJSON_AddArrayToObject(o, "day_start_ms");
-	for (i = 0; i < DASH_DAYS; i++) {
-		tz_day_start(d->days[i], 0, &ms);
-		cJSON_AddItemToArray(a, cJSON_CreateNumber((double)ms));
-	}
-	a = cJSON_AddArrayToObject(o, "sources");
-	for (i = 0; i < d->nsources; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateString(d->sources[i]));
-	daily = cJSON_AddObjectToObject(o, "daily");
-	for (i = 0; i < d->nsources; i++)
-		cJSON_AddItemToObject(daily, d->sources[i], daily_json(d, i));
-	hourly = cJSON_AddObjectToObject(o, "hourly");
-	cJSON_AddNumberToObject(hourly, "start_ms", (double)d->hour0);
-	cJSON_AddNumberToObject(hourly, "hours", DASH_HOURS);
-	req = cJSON_AddObjectToObject(hourly, "requests");
-	for (i = 0; i < d->nsources; i++)
-		cJSON_AddItemToObject(req, d->sources[i],
-		    int_array(d->hourly[i], DASH_HOURS));
-	cJSON_AddItemReferenceToObject(o, "recent", d->recent);
-	cJSON_AddItemToObject(o, "alerts",
-	    active_alerts(r, d->days[DASH_DAYS - 1]));
-	if (r->latest[0] != '\0')
-		cJSON_AddStringToObject(o, "latest_report", r->latest);
-	else
-		cJSON_AddNullToObject(o, "latest_report");
+		if (jtree_push_str(days, d->days[i]) ||
+		    tz_day_start(d->days[i], 0, &ms) ||
+		    jtree_push_num(starts, (double)ms))
+			goto fail;
+	if (dashboard_sources(d, o) ||
+	    !cJSON_AddItemReferenceToObject(o, "recent", d->recent) ||
+	    jtree_put(o, "alerts", active_alerts(r, d->days[DASH_DAYS - 1])) ||
+	    jtree_put_opt_str(o, "latest_report",
+	    r->latest[0] != '\0' ? r->latest : NULL))
+		goto fail;
 	return o;
+fail:
+	cJSON_Delete(o);
+	return NULL;
 }
 
-/* The initial table and alert strip, for readers without JavaScript. */
-static void
-fill_page(struct dash *d, struct tpl *t, cJSON *o, const char *esc)
+/*
+ * The initial table and alert strip, for readers without JavaScript.
+ * 0 or -1 (out of memory).
+ */
+static int
+fill_page(struct dash *d, struct tpl *t, const cJSON *o, const char *esc)
 {
 	static const char *const rkeys[] = { "TIME", "time", "SOURCE",
 	    "source", "USER", "user_id", "COMMAND", "command", "MODEL",
@@ -274,7 +361,6 @@ fill_page(struct dash *d, struct tpl *t, cJSON *o, const char *esc)
 	    "MESSAGE", "message", "SCOPE", "scope", "DAY", "day", NULL };
 	const cJSON	*it;
 	struct tpl	*row;
-	char		 buf[64];
 	int		 n = 0;
 
 	tpl_set(t, "TITLE", "apimon");
@@ -285,23 +371,27 @@ fill_page(struct dash *d, struct tpl *t, cJSON *o, const char *esc)
 	cJSON_ArrayForEach(it, d->recent) {
 		if (n++ == RECENT_ROWS)
 			break;
-		row = tpl_section(t, "RECENT");
+		if ((row = tpl_section(t, "RECENT")) == NULL)
+			return -1;
 		tpl_from_json(row, it, rkeys);
-		snprintf(buf, sizeof(buf), "%.3f", cJSON_GetNumberValue(
-		    cJSON_GetObjectItem(it, "latency_s")));
-		tpl_set(row, "LATENCY", buf);
 		tpl_set_int(row, "TOKENS", (long)cJSON_GetNumberValue(
 		    cJSON_GetObjectItem(it, "tokens")));
-		snprintf(buf, sizeof(buf), "%.6f", cJSON_GetNumberValue(
-		    cJSON_GetObjectItem(it, "cost_usd")));
-		tpl_set(row, "COST", buf);
+		if (page_set_num(row, "LATENCY", cJSON_GetNumberValue(
+		    cJSON_GetObjectItem(it, "latency_s")), 3, "") ||
+		    page_set_num(row, "COST", cJSON_GetNumberValue(
+		    cJSON_GetObjectItem(it, "cost_usd")), 6, ""))
+			return -1;
 	}
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(o, "alerts"))
-		tpl_from_json(tpl_section(t, "ALERT"), it, akeys);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(o, "alerts")) {
+		if ((row = tpl_section(t, "ALERT")) == NULL)
+			return -1;
+		tpl_from_json(row, it, akeys);
+	}
 	if (d->r->latest[0] != '\0') {
 		tpl_show(t, "HAS_REPORT");
 		tpl_set(t, "LATEST_REPORT", d->r->latest);
 	}
+	return tpl_failed(t) ? -1 : 0;
 }
 
 int
@@ -309,54 +399,61 @@ dashboard_run(struct render *r)
 {
 	struct dash	*d;
 	struct tpl	*t = NULL;
+	struct buf	 esc = { 0 };
 	cJSON		*o = NULL;
-	char		*json = NULL, *esc = NULL, *req = NULL;
+	char		*json = NULL, *req = NULL;
 	char		 from[TZ_HOUR_LEN], to[TZ_HOUR_LEN];
-	int64_t		 today;
 	size_t		 i;
-	int		 rc = -1;
+	enum db_rc	 rc;
+	int		 ret = -1;
 
 	if ((d = calloc(1, sizeof(*d))) == NULL) {
-		log_errx("out of memory");
+		log_errx("dashboard: out of memory");
 		return -1;
 	}
 	d->r = r;
 	tz_day(r->now_ms, d->days[DASH_DAYS - 1]);
-	today = ts_day_num(d->days[DASH_DAYS - 1]);
+	d->day0 = ts_day_num(d->days[DASH_DAYS - 1]) - (DASH_DAYS - 1);
 	for (i = 0; i < DASH_DAYS; i++)
-		ts_day_str(today - (int64_t)(DASH_DAYS - 1 - i), d->days[i]);
-	for (i = 0; i < r->nrows; i++)
-		if (strcmp(r->rows[i].day, d->days[0]) >= 0 &&
-		    source_index(d, r->rows[i].source) < 0 &&
-		    d->nsources < MAX_SOURCES)
-			d->sources[d->nsources++] = r->rows[i].source;
-	qsort(d->sources, d->nsources, sizeof(d->sources[0]), by_str);
+		ts_day_str(d->day0 + (int64_t)i, d->days[i]);
 	d->hour0 = r->now_ms - r->now_ms % 3600000 -
 	    (int64_t)(DASH_HOURS - 1) * 3600000;
 	tz_hour(d->hour0, from);
 	tz_hour(r->now_ms - r->now_ms % 3600000 + 3600000, to);
-	if (db_stats_each(r->db, DB_HOURLY, from, to, hour_row, d) != DB_OK ||
-	    recent(d) != 0 || (o = dashboard_json(d)) == NULL ||
-	    (json = cJSON_PrintUnformatted(o)) == NULL ||
-	    (esc = esc_json_script(json)) == NULL ||
-	    (req = cJSON_PrintUnformatted(d->recent)) == NULL ||
-	    (t = tpl_new()) == NULL) {
-		log_errx("dashboard: %s", db_errmsg(r->db));
+	if (sources(d) != 0)
+		goto oom;
+	if ((rc = db_stats_each(r->db, DB_HOURLY, from, to, hour_row, d)) !=
+	    DB_OK) {
+		log_errx("dashboard: %s: %s", r->conf->database,
+		    rc == DB_ABORT ? d->bad : db_errmsg(r->db));
 		goto out;
 	}
-	fill_page(d, t, o, esc);
+	if (recent(d) != 0)
+		goto out;
+	if ((o = dashboard_json(d)) == NULL ||
+	    (json = cJSON_PrintUnformatted(o)) == NULL ||
+	    (req = cJSON_PrintUnformatted(d->recent)) == NULL)
+		goto oom;
+	esc_json_script(&esc, json);
+	if (esc.failed || (t = tpl_new()) == NULL ||
+	    fill_page(d, t, o, esc.p) != 0)
+		goto oom;
 	if (out_write(r, "data/dashboard.json", json, strlen(json)) ||
 	    out_write(r, "data/requests.json", req, strlen(req)) ||
 	    page(r, "dashboard.tpl", t, "index.html"))
 		goto out;
-	rc = 0;
+	ret = 0;
+	goto out;
+oom:
+	log_errx("dashboard: out of memory");
 out:
 	tpl_free(t);
 	cJSON_Delete(o);
 	cJSON_Delete(d->recent);
 	cJSON_free(json);
 	cJSON_free(req);
-	free(esc);
+	buf_free(&esc);
+	free(d->src);
 	free(d);
-	return rc;
+	return ret;
 }

@@ -1,5 +1,4 @@
 /* esc.c — escaping for where a string lands: JSON in <script>, CSV. */
-#include <stdlib.h>
 #include <string.h>
 
 #include "render.h"
@@ -10,59 +9,53 @@
  * line for older parsers.  Escaping < > & / as \u00XX does all that
  * while the JSON value stays the same.
  */
-char *
-esc_json_script(const char *json)
+void
+esc_json_script(struct buf *b, const char *json)
 {
-	size_t		 n = strlen(json), i, o = 0;
-	char		*out = malloc(n * 6 + 1);
-	const unsigned char *s = (const unsigned char *)json;
+	static const char	 hex[] = "0123456789abcdef";
+	const unsigned char	*s = (const unsigned char *)json;
+	char			 u[7];
+	size_t			 i, run = 0;
 
-	if (out == NULL)
-		return NULL;
-	for (i = 0; i < n; i++) {
+	for (i = 0; s[i] != '\0'; i++) {
 		if (s[i] == '<' || s[i] == '>' || s[i] == '&' || s[i] == '/') {
-			static const char hex[] = "0123456789abcdef";
-			memcpy(out + o, "\\u00", 4);
-			out[o + 4] = hex[s[i] >> 4];
-			out[o + 5] = hex[s[i] & 15];
-			o += 6;
-		} else if (s[i] == 0xe2 && i + 2 < n && s[i + 1] == 0x80 &&
-		    (s[i + 2] == 0xa8 || s[i + 2] == 0xa9)) {
-			memcpy(out + o, s[i + 2] == 0xa8 ? "\\u2028" : "\\u2029",
-			    6);
-			o += 6;
+			memcpy(u, "\\u00", 4);
+			u[4] = hex[s[i] >> 4];
+			u[5] = hex[s[i] & 15];
+		} else if (s[i] == 0xe2 && s[i + 1] == 0x80 &&
+		    (s[i + 2] == 0xa8 || s[i + 2] == 0xa9))
+			memcpy(u, s[i + 2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
+		else
+			continue;
+		buf_add(b, json + run, i - run);
+		buf_add(b, u, 6);
+		if (s[i] == 0xe2)
 			i += 2;
-		} else
-			out[o++] = (char)s[i];
+		run = i + 1;
 	}
-	out[o] = '\0';
-	return out;
+	buf_add(b, json + run, i - run);
 }
 
 /*
  * RFC 4180 quoting; a leading = + - @ is prefixed with ' so that a
  * spreadsheet never runs a cell as a formula.
  */
-char *
-esc_csv(const char *s)
+void
+esc_csv(struct buf *b, const char *s)
 {
-	size_t	 n = strlen(s), i, o = 0;
-	char	*out = malloc(n * 2 + 4);
-	int	 quote = strpbrk(s, ",\"\r\n") != NULL;
+	int		 quote = strpbrk(s, ",\"\r\n") != NULL;
+	const char	*q;
 
-	if (out == NULL)
-		return NULL;
 	if (quote)
-		out[o++] = '"';
-	if (strchr("=+-@", s[0]) != NULL && s[0] != '\0')
-		out[o++] = '\'';
-	for (i = 0; i < n; i++) {
-		if (s[i] == '"')
-			out[o++] = '"';
-		out[o++] = s[i];
+		buf_add(b, "\"", 1);
+	if (s[0] != '\0' && strchr("=+-@", s[0]) != NULL)
+		buf_add(b, "'", 1);
+	while ((q = strchr(s, '"')) != NULL) {
+		buf_add(b, s, (size_t)(q - s) + 1);	/* through the quote */
+		buf_add(b, "\"", 1);			/* ...doubled */
+		s = q + 1;
 	}
+	buf_puts(b, s);
 	if (quote)
-		out[o++] = '"';
-	out[o] = '\0';
-	return out;
+		buf_add(b, "\"", 1);
 }

@@ -30,29 +30,40 @@ usage(FILE *f)
 /*
  * Where templates/ and site/ are: $APIMON_SHARE, the config's share_dir,
  * ../share/apimon beside the running program (an installed copy, under
- * any PREFIX or DESTDIR), else the source tree it was built in.
+ * any PREFIX or DESTDIR), else the source tree it was built in.  *own is
+ * set to a malloc'd string the caller frees, or NULL.  Returns NULL when
+ * out of memory.
  */
 static const char *
-share_dir(const struct conf *c, char *buf, size_t size)
+share_dir(const struct conf *c, char **own)
 {
-	char	 exe[4096], probe[4200], *slash;
-	ssize_t	 n;
+	struct buf	 b = { 0 };
+	char		*exe, *slash;
 
+	*own = NULL;
 	if (getenv("APIMON_SHARE") != NULL)
 		return getenv("APIMON_SHARE");
 	if (c->share_dir != NULL)
 		return c->share_dir;
-	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0) {
-		exe[n] = '\0';
-		if ((slash = strrchr(exe, '/')) != NULL) {
-			*slash = '\0';
-			if (snprintf(buf, size, "%.3000s/../share/apimon", exe) <
-			    (int)size && snprintf(probe, sizeof(probe),
-			    "%s/templates/dashboard.tpl", buf) <
-			    (int)sizeof(probe) && access(probe, R_OK) == 0)
-				return buf;
+	/* realpath() allocates: no length limit to cut the path at. */
+	if ((exe = realpath("/proc/self/exe", NULL)) != NULL &&
+	    (slash = strrchr(exe, '/')) != NULL) {
+		*slash = '\0';
+		buf_printf(&b, "%s/../share/apimon/templates/dashboard.tpl",
+		    exe);
+		if (b.failed) {
+			free(exe);
+			return NULL;
+		}
+		if (access(b.p, R_OK) == 0) {
+			b.len = 0;
+			buf_printf(&b, "%s/../share/apimon", exe);
+			free(exe);
+			return *own = buf_take(&b);
 		}
 	}
+	free(exe);
+	buf_free(&b);
 	return APIMON_SHARE;
 }
 
@@ -62,19 +73,26 @@ keep_row(const struct db_stats *s, void *arg)
 	struct render	*r = arg;
 	struct dayrow	*d;
 
-	if (grow(&r->rows, &r->caprows, r->nrows + 1, sizeof(*r->rows)))
+	if (strlen(s->key) != TZ_DAY_LEN - 1) {
+		r->bad = "a daily_stats row with a malformed day";
 		return 1;
+	}
+	if (grow(&r->rows, &r->caprows, r->nrows + 1, sizeof(*r->rows)))
+		goto oom;
 	d = &r->rows[r->nrows];
 	memset(d, 0, sizeof(*d));
-	snprintf(d->day, sizeof(d->day), "%s", s->key);
+	memcpy(d->day, s->key, TZ_DAY_LEN);
 	if ((d->source = strdup(s->source)) == NULL ||
 	    (d->model = strdup(s->model)) == NULL) {
 		free(d->source);
-		return 1;
+		goto oom;
 	}
 	totals_add_stats(&d->t, s);
 	r->nrows++;
 	return 0;
+oom:
+	r->bad = "out of memory";
+	return 1;
 }
 
 /* Alerts of days after --now did not exist yet at that moment. */
@@ -87,8 +105,10 @@ keep_alert(const struct alert *a, void *arg)
 	tz_day(r->now_ms, today);
 	if (strcmp(a->day, today) > 0)
 		return 0;
-	if (grow(&r->alerts, &r->capalerts, r->nalerts + 1, sizeof(*a)))
+	if (grow(&r->alerts, &r->capalerts, r->nalerts + 1, sizeof(*a))) {
+		r->bad = "out of memory";
 		return 1;
+	}
 	r->alerts[r->nalerts++] = *a;
 	return 0;
 }
@@ -107,11 +127,8 @@ load(struct render *r)
 	if ((rc = db_stats_each(r->db, DB_DAILY, "0000", tomorrow, keep_row,
 	    r)) != DB_OK || (rc = db_alerts_each(r->db, NULL, keep_alert, r)) !=
 	    DB_OK || (rc = db_meta_get(r->db, "data_ms", &v)) != DB_OK) {
-		if (rc == DB_ABORT)
-			log_errx("out of memory");
-		else
-			log_errx("%s: %s", r->conf->database,
-			    db_errmsg(r->db));
+		log_errx("%s: %s", r->conf->database, rc == DB_ABORT ?
+		    r->bad : db_errmsg(r->db));
 		return -1;
 	}
 	r->data_ms = v >= 0 ? v : r->now_ms;
@@ -132,8 +149,9 @@ main(int argc, char *argv[])
 	struct conf	 conf;
 	struct render	 r;
 	const char	*cfile = NULL, *now = NULL, *out = NULL;
-	char		 err[512], tdir[4096], share[4096];
-	int		 ch, rc = 1;
+	struct buf	 tdir = { 0 };
+	char		 err[512], *share = NULL;
+	int		 ch, rc = 1, built = 0;
 	size_t		 i;
 
 	log_init(argv[0]);
@@ -160,10 +178,17 @@ main(int argc, char *argv[])
 		return 2;
 	r.conf = &conf;
 	r.out = out ? out : conf.site_dir;
-	r.share = share_dir(&conf, share, sizeof(share));
-	snprintf(tdir, sizeof(tdir), "%.4000s/templates", r.share);
-	if (tpl_root(tdir) != 0) {
-		log_errx("%s: cannot use as the template folder", tdir);
+	if ((r.share = share_dir(&conf, &share)) == NULL) {
+		log_errx("out of memory");
+		goto out;
+	}
+	buf_printf(&tdir, "%s/templates", r.share);
+	if (tdir.failed) {
+		log_errx("out of memory");
+		goto out;
+	}
+	if (tpl_root(tdir.p) != 0) {
+		log_errx("%s: cannot use as the template folder", tdir.p);
 		goto out;
 	}
 	if (db_open(&r.db, conf.database, DB_READ, conf.ingest.synchronous,
@@ -173,14 +198,26 @@ main(int argc, char *argv[])
 	}
 	if (load(&r) != 0)
 		goto out;
-	/* Reports first: the dashboard links the newest one. */
+	/*
+	 * Reports first: the dashboard links the newest one.  Every page is
+	 * staged; the site changes only when all of them are.
+	 */
+	built = 1;
 	if (static_run(&r) || reports_run(&r) || dashboard_run(&r) ||
 	    alerts_page_run(&r))
+		goto out;
+	built = 2;	/* out_commit() says what it could not do */
+	if (out_commit(&r) != 0)
 		goto out;
 	printf("apimon-render: %s: %ld files written (%zu bytes), %ld "
 	    "unchanged\n", r.out, r.written, r.bytes, r.unchanged);
 	rc = 0;
 out:
+	out_abort(&r);		/* nothing is staged after a commit */
+	if (rc != 0 && built == 1) {
+		log_errx("%s: nothing published; the site is as it was",
+		    r.out);
+	}
 	db_close(r.db);
 	for (i = 0; i < r.nrows; i++) {
 		free(r.rows[i].source);
@@ -188,6 +225,8 @@ out:
 	}
 	free(r.rows);
 	free(r.alerts);
+	buf_free(&tdir);
+	free(share);
 	conf_free(&conf);
 	return rc;
 }

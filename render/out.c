@@ -1,4 +1,4 @@
-/* out.c — write a site file atomically, and only when it changed. */
+/* out.c — the site is staged file by file and published all at once. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,21 +10,75 @@
 #include "log.h"
 #include "render.h"
 
-/* mkdir -p for the folders of path. */
-static int
-mkparents(const char *path)
-{
-	char	 buf[4096], *p;
+/*
+ * A file waiting for out_commit() (tmp is its temporary name beside it),
+ * or a folder that staging created (tmp is NULL), which out_abort()
+ * removes again.
+ */
+struct staged {
+	char	*path;
+	char	*tmp;
+};
 
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+/* Take over path and tmp (malloc'd; tmp may be NULL); 0, or -1. */
+static int
+stage(struct render *r, char *path, char *tmp)
+{
+	if (grow(&r->staged, &r->capstaged, r->nstaged + 1,
+	    sizeof(*r->staged)))
 		return -1;
-	for (p = buf + 1; (p = strchr(p, '/')) != NULL; p++) {
-		*p = '\0';
-		if (mkdir(buf, 0755) == -1 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
+	r->staged[r->nstaged].path = path;
+	r->staged[r->nstaged].tmp = tmp;
+	r->nstaged++;
 	return 0;
+}
+
+static void
+unstage_all(struct render *r)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->nstaged; i++) {
+		free(r->staged[i].path);
+		free(r->staged[i].tmp);
+	}
+	free(r->staged);
+	r->staged = NULL;
+	r->nstaged = r->capstaged = 0;
+}
+
+/* mkdir -p for the folders of path; those it made are staged. */
+static int
+mkparents(struct render *r, const char *path)
+{
+	char	*p, *cut, *made;
+	int	 rc = -1;
+
+	if ((p = strdup(path)) == NULL) {
+		log_errx("%s: out of memory", path);
+		return -1;
+	}
+	for (cut = p + 1; (cut = strchr(cut, '/')) != NULL; cut++) {
+		*cut = '\0';
+		if (mkdir(p, 0755) == 0) {
+			if ((made = strdup(p)) == NULL ||
+			    stage(r, made, NULL) != 0) {
+				free(made);
+				rmdir(p);
+				log_errx("%s: out of memory", path);
+				goto out;
+			}
+		} else if (errno != EEXIST) {
+			log_errx("%s: cannot create the folder: %s", p,
+			    strerror(errno));
+			goto out;
+		}
+		*cut = '/';
+	}
+	rc = 0;
+out:
+	free(p);
+	return rc;
 }
 
 static int
@@ -42,75 +96,220 @@ same_content(const char *path, const char *data, size_t len)
 			same = 0;
 		off += k;
 	}
+	if (ferror(f))
+		same = 0;
 	fclose(f);
 	return same && off == len;
+}
+
+static int
+write_all(int fd, const char *data, size_t len)
+{
+	ssize_t	 k;
+
+	while (len > 0) {
+		if ((k = write(fd, data, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		data += k;
+		len -= (size_t)k;
+	}
+	return 0;
 }
 
 int
 out_write(struct render *r, const char *rel, const char *data, size_t len)
 {
-	char	 path[4096], tmp[4200];
-	FILE	*f;
-	int	 fd;
+	struct buf	 path = { 0 }, tmp = { 0 };
+	const char	*name;
+	int		 fd = -1, rc = -1;
 
-	snprintf(path, sizeof(path), "%s/%s", r->out, rel);
-	if (same_content(path, data, len)) {
+	buf_printf(&path, "%s/%s", r->out, rel);
+	buf_printf(&tmp, "%s/%s.tmp.XXXXXX", r->out, rel);
+	if (path.failed || tmp.failed) {
+		log_errx("%s/%s: out of memory", r->out, rel);
+		goto out;
+	}
+	if (same_content(path.p, data, len)) {
 		r->unchanged++;
-		return 0;
+		rc = 0;
+		goto out;
 	}
-	if (mkparents(path) != 0) {
-		log_errx("%s: cannot create its folder: %s", path,
-		    strerror(errno));
-		return -1;
+	if (mkparents(r, path.p) != 0)
+		goto out;
+	if ((fd = mkstemp(tmp.p)) == -1) {
+		log_errx("%s: %s", tmp.p, strerror(errno));
+		goto out;
 	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path);
-	if ((fd = mkstemp(tmp)) == -1 || (f = fdopen(fd, "wb")) == NULL) {
-		log_errx("%s: %s", tmp, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		return -1;
+	/* Staged before it is written, so that out_abort() removes it. */
+	if (stage(r, path.p, tmp.p) != 0) {
+		unlink(tmp.p);
+		log_errx("%s: out of memory", path.p);
+		goto out;
 	}
-	fchmod(fd, 0644);
-	/* A reader sees the old file or the new one, never half of one. */
-	if (fwrite(data, 1, len, f) != len || fflush(f) != 0 ||
-	    fclose(f) != 0 || rename(tmp, path) != 0) {
-		log_errx("%s: %s", path, strerror(errno));
-		unlink(tmp);
-		return -1;
+	name = tmp.p;
+	memset(&path, 0, sizeof(path));
+	memset(&tmp, 0, sizeof(tmp));
+	/*
+	 * Its bytes are on disk before the rename makes it the published
+	 * file, so a crash never leaves an empty or half file under the
+	 * real name.
+	 */
+	if (fchmod(fd, 0644) == -1 || write_all(fd, data, len) == -1 ||
+	    fsync(fd) == -1) {
+		log_errx("%s: %s", name, strerror(errno));
+		goto out;
+	}
+	rc = close(fd);
+	fd = -1;
+	if (rc == -1) {
+		log_errx("%s: %s", name, strerror(errno));
+		goto out;
 	}
 	r->written++;
 	r->bytes += len;
-	return 0;
+out:
+	if (fd != -1)
+		close(fd);
+	buf_free(&path);
+	buf_free(&tmp);
+	return rc;
 }
 
 int
 out_copy(struct render *r, const char *src, const char *rel)
 {
-	FILE	*f = fopen(src, "rb");
-	char	*buf = NULL, *nb;
-	size_t	 len = 0, cap = 0, k;
-	int	 rc = -1;
+	FILE		*f = fopen(src, "rb");
+	struct buf	 b = { 0 };
+	char		 chunk[65536];
+	size_t		 k;
+	int		 rc = -1;
 
 	if (f == NULL) {
 		log_errx("%s: %s", src, strerror(errno));
 		return -1;
 	}
-	do {
-		if (len == cap) {
-			cap = cap ? cap * 2 : 65536;
-			if ((nb = realloc(buf, cap)) == NULL)
-				goto out;
-			buf = nb;
-		}
-		k = fread(buf + len, 1, cap - len, f);
-		len += k;
-	} while (k > 0);
-	if (!ferror(f))
-		rc = out_write(r, rel, buf, len);
-out:
-	if (rc != 0 && !ferror(f) && buf == NULL)
-		log_errx("out of memory");
-	free(buf);
+	while ((k = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(&b, chunk, k);
+	buf_add(&b, "", 0);	/* an empty file is a file too */
+	if (ferror(f))
+		log_errx("%s: %s", src, strerror(errno));
+	else if (b.failed)
+		log_errx("%s: out of memory", src);
+	else
+		rc = out_write(r, rel, b.p, b.len);
+	buf_free(&b);
 	fclose(f);
 	return rc;
+}
+
+static int
+by_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The folder of every staged entry, each once, into a malloc'd array of
+ * malloc'd strings; 0, or -1 when out of memory.
+ */
+static int
+parent_folders(const struct render *r, char ***out, size_t *n)
+{
+	char	**v = NULL, *p, *slash;
+	size_t	  cap = 0, i, k = 0;
+
+	*n = 0;
+	for (i = 0; i < r->nstaged; i++) {
+		if (grow(&v, &cap, k + 1, sizeof(*v)) ||
+		    (p = strdup(r->staged[i].path)) == NULL)
+			goto fail;
+		if ((slash = strrchr(p, '/')) == NULL)
+			strcpy(p, ".");
+		else
+			slash[slash == p ? 1 : 0] = '\0';
+		v[k++] = p;
+	}
+	if (k > 0)
+		qsort(v, k, sizeof(*v), by_str);
+	for (i = 0, *n = 0; i < k; i++)
+		if (*n > 0 && strcmp(v[*n - 1], v[i]) == 0)
+			free(v[i]);
+		else
+			v[(*n)++] = v[i];
+	*out = v;
+	return 0;
+fail:
+	while (k > 0)
+		free(v[--k]);
+	free(v);
+	return -1;
+}
+
+int
+out_commit(struct render *r)
+{
+	char	**dirs = NULL;
+	size_t	  ndirs = 0, i, done;
+	int	  fd, rc = -1;
+
+	if (parent_folders(r, &dirs, &ndirs) != 0) {
+		log_errx("%s: out of memory", r->out);
+		out_abort(r);
+		return -1;
+	}
+	for (i = 0, done = 0; i < r->nstaged; i++) {
+		struct staged *s = &r->staged[i];
+		if (s->tmp == NULL)
+			continue;
+		if (rename(s->tmp, s->path) == -1) {
+			log_errx("%s: cannot publish: %s (%zu of %ld changed "
+			    "files were published)", s->path, strerror(errno),
+			    done, r->written);
+			goto out;
+		}
+		free(s->tmp);
+		s->tmp = NULL;
+		done++;
+	}
+	/* The renames and new folders last only once their folder is synced. */
+	for (i = 0; i < ndirs; i++)
+		if ((fd = open(dirs[i], O_RDONLY | O_DIRECTORY)) == -1 ||
+		    fsync(fd) == -1) {
+			log_errx("%s: cannot sync the folder: %s", dirs[i],
+			    strerror(errno));
+			if (fd != -1)
+				close(fd);
+			goto out;
+		} else
+			close(fd);
+	rc = 0;
+out:
+	for (i = 0; i < ndirs; i++)
+		free(dirs[i]);
+	free(dirs);
+	if (rc == 0)
+		unstage_all(r);
+	else
+		out_abort(r);
+	return rc;
+}
+
+void
+out_abort(struct render *r)
+{
+	size_t	 i;
+
+	/* Newest first: a folder's files go before the folder. */
+	for (i = r->nstaged; i-- > 0;) {
+		struct staged *s = &r->staged[i];
+		if (s->tmp != NULL) {
+			if (unlink(s->tmp) == -1 && errno != ENOENT)
+				log_errx("%s: %s", s->tmp, strerror(errno));
+		} else
+			rmdir(s->path);	/* kept when a published file is in it */
+	}
+	unstage_all(r);
 }

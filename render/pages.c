@@ -15,9 +15,13 @@ page(struct render *r, const char *file, struct tpl *t, const char *rel)
 	size_t	 len;
 	int	 rc;
 
+	if (tpl_failed(t)) {
+		log_errx("%s: out of memory while filling %s", rel, file);
+		return -1;
+	}
 	if ((html = tpl_expand(file, t, &len)) == NULL) {
-		log_errx("%s/templates/%s: cannot expand (missing or invalid "
-		    "template)", r->share, file);
+		log_errx("%s: %s/templates/%s: cannot expand (missing or "
+		    "invalid template, or out of memory)", rel, r->share, file);
 		return -1;
 	}
 	rc = out_write(r, rel, html, len);
@@ -34,38 +38,96 @@ tpl_from_json(struct tpl *t, const cJSON *o, const char *const *pairs)
 }
 
 int
+page_set_num(struct tpl *t, const char *key, double v, int decimals,
+    const char *suffix)
+{
+	char	 buf[400];	/* room for %f of the largest double */
+
+	if (fixed_printf(buf, sizeof(buf), "%.*f%s", decimals, v, suffix) != 0)
+		return -1;
+	tpl_set(t, key, buf);
+	return 0;
+}
+
+/* One row of the history; a failure is recorded in t. */
+static void
+alert_row(struct tpl *t, const struct alert *a)
+{
+	struct tpl	*row = tpl_section(t, "ALERT");
+	char		 buf[TS_RFC3339_LEN];
+
+	if (row == NULL)
+		return;		/* recorded in t: page() fails */
+	tpl_set(row, "DAY", a->day);
+	tpl_set(row, "RULE", alert_rule_name(a->rule));
+	tpl_set(row, "SCOPE", a->scope);
+	tpl_set(row, "SEVERITY", alert_severity_name(a->severity));
+	tpl_set(row, "STATE", alert_state_name(a->state));
+	tpl_set(row, "MESSAGE", a->message);
+	ts_format_rfc3339(a->fired_ms, buf);
+	tpl_set(row, "FIRED", buf);
+	ts_format_rfc3339(a->updated_ms, buf);
+	tpl_set(row, "UPDATED", buf);
+	if (a->resolved_ms >= 0) {
+		ts_format_rfc3339(a->resolved_ms, buf);
+		tpl_set(row, "RESOLVED", buf);
+	}
+}
+
+/*
+ * The newest ALERTS_PAGE_MAX alerts, so that the page stays one a browser
+ * can open; the page says how many older ones it leaves out, and the
+ * reports list every alert of their period.
+ */
+int
 alerts_page_run(struct render *r)
 {
-	struct tpl	*t = tpl_new(), *row;
-	char		 buf[TS_RFC3339_LEN];
-	size_t		 i;
+	struct tpl	*t;
+	char		 older[96];
+	size_t		 i, shown = r->nalerts;
 	int		 rc;
 
-	if (t == NULL)
+	if ((t = tpl_new()) == NULL) {
+		log_errx("alerts.html: out of memory");
 		return -1;
+	}
 	if (r->nalerts == 0)
 		tpl_show(t, "NO_ALERTS");
-	for (i = 0; i < r->nalerts; i++) {
-		const struct alert *a = &r->alerts[i];
-		row = tpl_section(t, "ALERT");
-		tpl_set(row, "DAY", a->day);
-		tpl_set(row, "RULE", alert_rule_name(a->rule));
-		tpl_set(row, "SCOPE", a->scope);
-		tpl_set(row, "SEVERITY", alert_severity_name(a->severity));
-		tpl_set(row, "STATE", alert_state_name(a->state));
-		tpl_set(row, "MESSAGE", a->message);
-		ts_format_rfc3339(a->fired_ms, buf);
-		tpl_set(row, "FIRED", buf);
-		ts_format_rfc3339(a->updated_ms, buf);
-		tpl_set(row, "UPDATED", buf);
-		if (a->resolved_ms >= 0) {
-			ts_format_rfc3339(a->resolved_ms, buf);
-			tpl_set(row, "RESOLVED", buf);
+	if (shown > ALERTS_PAGE_MAX) {
+		shown = ALERTS_PAGE_MAX;
+		if (fixed_printf(older, sizeof(older), "%zu older alert%s",
+		    r->nalerts - shown, r->nalerts - shown == 1 ? " is" :
+		    "s are") != 0) {
+			log_errx("alerts.html: note too long");
+			tpl_free(t);
+			return -1;
 		}
+		tpl_show(t, "OLDER");
+		tpl_set_int(t, "SHOWN", (long)shown);
+		tpl_set_int(t, "TOTAL", (long)r->nalerts);
+		tpl_set(t, "OLDER_ALERTS", older);
 	}
+	for (i = 0; i < shown && !tpl_failed(t); i++)
+		alert_row(t, &r->alerts[i]);
 	tpl_set(t, "TIMEZONE", r->conf->timezone);
 	rc = page(r, "alerts.tpl", t, "alerts.html");
 	tpl_free(t);
+	return rc;
+}
+
+/* Copy share/site/NAME to assets/NAME; 0, or -1 with a message. */
+static int
+asset(struct render *r, const char *src, const char *name)
+{
+	struct buf	 dst = { 0 };
+	int		 rc = -1;
+
+	buf_printf(&dst, "assets/%s", name);
+	if (dst.failed)
+		log_errx("assets/%s: out of memory", name);
+	else
+		rc = out_copy(r, src, dst.p);
+	buf_free(&dst);
 	return rc;
 }
 
@@ -80,15 +142,25 @@ static_run(struct render *r)
 	    "/usr/share/javascript/chart.js/chart.min.js",
 	    "/usr/share/javascript/chart.js/Chart.min.js" };
 	struct tpl	*t;
-	char		 src[4096], dst[64];
+	struct buf	 src = { 0 };
 	size_t		 i;
-	int		 rc = 0;
+	int		 rc;
 
 	for (i = 0; i < sizeof(assets) / sizeof(assets[0]); i++) {
-		snprintf(src, sizeof(src), "%s/site/%s", r->share, assets[i]);
-		snprintf(dst, sizeof(dst), "assets/%s", assets[i]);
-		rc |= out_copy(r, src, dst);
+		src.len = 0;
+		buf_printf(&src, "%s/site/%s", r->share, assets[i]);
+		if (src.failed) {
+			log_errx("%s/site/%s: out of memory", r->share,
+			    assets[i]);
+			buf_free(&src);
+			return -1;
+		}
+		if (asset(r, src.p, assets[i]) != 0) {
+			buf_free(&src);
+			return -1;
+		}
 	}
+	buf_free(&src);
 	for (i = 0; i < sizeof(chartjs) / sizeof(chartjs[0]); i++)
 		if (access(chartjs[i], R_OK) == 0)
 			break;
@@ -97,10 +169,13 @@ static_run(struct render *r)
 		    "chart.js (apt-get install libjs-chart.js)");
 		return -1;
 	}
-	rc |= out_copy(r, chartjs[i], "assets/chart.min.js");
-	if ((t = tpl_new()) == NULL)
+	if (out_copy(r, chartjs[i], "assets/chart.min.js") != 0)
 		return -1;
-	rc |= page(r, "api.tpl", t, "docs/api.html");
+	if ((t = tpl_new()) == NULL) {
+		log_errx("docs/api.html: out of memory");
+		return -1;
+	}
+	rc = page(r, "api.tpl", t, "docs/api.html");
 	tpl_free(t);
 	return rc;
 }

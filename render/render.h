@@ -7,6 +7,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "buf.h"
 #include "conf.h"
 #include "db.h"
 #include "hist.h"
@@ -15,9 +16,22 @@
 #include "ts.h"
 #include "tz.h"
 
+/*
+ * Error policy.  A function that can fail returns 0 or -1 (or a pointer
+ * or NULL) and has printed one line that says where and why with
+ * log_errx() by the time it returns -1 from a *_run() or out_*() call;
+ * helpers below those say so in their comment when they leave the
+ * message to their caller.  Nothing is ever dropped silently: a failed
+ * allocation, cJSON build, template value, database walk, truncated path
+ * or write fails the page, the page fails the run, and a failed run
+ * publishes nothing (out_abort()).  Pages are staged and become visible
+ * all at once in out_commit().
+ */
+
 #define DASH_DAYS	60	/* the dashboard's days: 30 shown + 30 before */
 #define DASH_HOURS	720
 #define RECENT_ROWS	50
+#define ALERTS_PAGE_MAX	2000	/* alerts.html lists the newest this many */
 
 /* Totals of a set of rollup rows. */
 struct totals {
@@ -33,6 +47,9 @@ struct dayrow {
 	struct totals	 t;
 };
 
+/* One staged change of the site (out.c). */
+struct staged;
+
 struct render {
 	const struct conf	*conf;
 	struct db		*db;
@@ -45,41 +62,125 @@ struct render {
 	struct alert		*alerts;	/* newest first */
 	size_t			 nalerts, capalerts;
 	char			 latest[64];	/* latest daily report, or "" */
+	const char		*bad;		/* why a db walk was stopped */
+	struct staged		*staged;	/* out.c: waiting for commit */
+	size_t			 nstaged, capstaged;
 	long			 written, unchanged;
 	size_t			 bytes;
 };
 
-/* out.c: write-then-rename, only when the content differs. */
+/*
+ * out.c: the site changes as a whole or not at all.
+ *
+ * out_write() stages data as the file rel under the site: when the file
+ * holds exactly data already it only counts it unchanged; else it creates
+ * the missing folders, writes data to a temporary file beside it and
+ * fsyncs it.  Returns 0, or -1 with a message.  out_copy() does the same
+ * with the bytes of the file src.
+ *
+ * out_commit() renames every staged file into place, then fsyncs every
+ * folder that got a new entry.  Returns 0, or -1 with a message (a
+ * rename in its own folder fails only on an I/O error; the files not yet
+ * renamed are then removed).  out_abort() removes every temporary file
+ * and every folder staging created, leaving the site as it was; it may be
+ * called at any time and more than once.
+ */
 int	 out_write(struct render *r, const char *rel, const char *data,
 	    size_t len);
 int	 out_copy(struct render *r, const char *src, const char *rel);
+int	 out_commit(struct render *r);
+void	 out_abort(struct render *r);
 
-/* esc.c: JSON placed inside <script>; a CSV field.  Both malloc'd. */
-char	*esc_json_script(const char *json);
-char	*esc_csv(const char *s);
+/*
+ * esc.c: append s escaped for where it lands to b (a failure is recorded
+ * in b, see buf.h).  esc_json_script: JSON text placed inside <script>.
+ * esc_csv: one RFC 4180 field, with a formula prefix defused.
+ */
+void	 esc_json_script(struct buf *b, const char *json);
+void	 esc_csv(struct buf *b, const char *s);
+
+/*
+ * jtree.c: cJSON building where any failure fails the whole tree.  Add
+ * item (which may be NULL: a failed build) to the array or object; on
+ * failure item is freed.  Return 0, or -1 (out of memory); no message.
+ */
+int	 jtree_push(cJSON *arr, cJSON *item);
+int	 jtree_put(cJSON *obj, const char *key, cJSON *item);
+int	 jtree_push_str(cJSON *arr, const char *s);
+int	 jtree_push_num(cJSON *arr, double v);
+/* Add s, or JSON null when s is NULL; 0 or -1. */
+int	 jtree_put_opt_str(cJSON *obj, const char *key, const char *s);
 
 /* totals.c */
 void	 totals_add(struct totals *t, const struct totals *u);
 void	 totals_add_stats(struct totals *t, const struct db_stats *s);
+
+/*
+ * The fields of DESIGN.md's report "totals", in its order, after a first
+ * field key: name when key is not NULL ("source": "web").  Returns a new
+ * object the caller frees, or NULL when out of memory (no message).
+ */
 cJSON	*totals_json(const struct totals *t, const char *key,
 	    const char *name);
-void	 format_offset_time(int64_t ms, char *buf, size_t size);
+
+/* RFC 3339 in the configured zone, into size bytes; 0, or -1 if short. */
+int	 format_offset_time(int64_t ms, char *buf, size_t size);
 
 /* The first of the rows (sorted by day) on or after day. */
 size_t	 rows_from(const struct render *r, const char *day);
 
+/*
+ * report.c: a report period, local days [from, to), and the one before
+ * it [pfrom, pto).  The label names the files: 2026-11-26 (day_of),
+ * 2026-W48 (iso_week: ISO 8601, the week of the year of its Thursday),
+ * 2026-11 (month_of).  day is "YYYY-MM-DD"; 0, or -1 when a field did
+ * not fit (no message).
+ */
+struct period {
+	const char	*type;		/* daily weekly monthly */
+	char		 label[TS_DAY_LEN];
+	char		 from[TS_DAY_LEN], to[TS_DAY_LEN];
+	char		 pfrom[TS_DAY_LEN], pto[TS_DAY_LEN];
+};
+
+int	 day_of(const char *day, struct period *p);
+int	 iso_week(const char *day, struct period *p);
+int	 month_of(const char *day, struct period *p);
+
+/* A named group of a report (a source or a model) and its totals. */
+struct group {
+	const char	*name;
+	struct totals	 t;
+};
 
 /*
- * Set template keys from string members of o: pairs is a NULL-ended list
- * of KEY, member names.
+ * The CSV of a report, appended to b: a header line (key, then the
+ * fields of totals_json()) and one line per group, CRLF-terminated,
+ * every name escaped with esc_csv().  Returns 0, or -1 when out of
+ * memory (no message).
+ */
+int	 report_csv(struct buf *b, const char *key, const struct group *g,
+	    size_t n);
+
+/*
+ * pages.c: set template keys from string members of o: pairs is a
+ * NULL-ended list of KEY, member names.  A failure is recorded in t.
  */
 void	 tpl_from_json(struct tpl *t, const cJSON *o, const char *const *pairs);
 
-/* Expand a template and write it; 0 or -1. */
+/*
+ * Set {{KEY}} to v with decimals places, then suffix ("" for none).
+ * Returns 0, or -1 (no message) when it cannot be formatted; a failure
+ * of t itself is recorded in t.
+ */
+int	 page_set_num(struct tpl *t, const char *key, double v, int decimals,
+	    const char *suffix);
+
+/* Expand a template and stage it as rel; 0, or -1 with a message. */
 int	 page(struct render *r, const char *tpl, struct tpl *t,
 	    const char *rel);
 
-/* The parts of the site. */
+/* The parts of the site: each 0, or -1 with a message. */
 int	 reports_run(struct render *r);
 int	 dashboard_run(struct render *r);
 int	 alerts_page_run(struct render *r);

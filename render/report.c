@@ -9,24 +9,10 @@
 #include "render.h"
 #include "ts.h"
 
-
-struct group {
-	const char	*name;
-	struct totals	 t;
-};
-
 /* Groups by source or by model; they grow as names turn up. */
 struct groups {
 	struct group	*g;
 	size_t		 n, cap;
-};
-
-/* A report period: local days [from, to) and the one before it. */
-struct period {
-	const char	*type;		/* daily weekly monthly */
-	char		 label[TS_DAY_LEN];	/* 2026-11-26, 2026-W48, 2026-11 */
-	char		 from[TS_DAY_LEN], to[TS_DAY_LEN];
-	char		 pfrom[TS_DAY_LEN], pto[TS_DAY_LEN];
 };
 
 /* Monday = 0. */
@@ -36,67 +22,75 @@ weekday(int64_t n)
 	return (int)(((n + 3) % 7 + 7) % 7);
 }
 
+/* The day fields of p: [from, to), and [pfrom, from) before it. */
 static void
+period_days(struct period *p, int64_t from, int64_t to, int64_t pfrom)
+{
+	ts_day_str(from, p->from);
+	ts_day_str(to, p->to);
+	ts_day_str(pfrom, p->pfrom);
+	ts_day_str(from, p->pto);
+}
+
+int
+day_of(const char *day, struct period *p)
+{
+	int64_t	 n = ts_day_num(day);
+
+	p->type = "daily";
+	ts_day_str(n, p->label);
+	period_days(p, n, n + 1, n - 1);
+	return 0;
+}
+
+int
 iso_week(const char *day, struct period *p)
 {
 	int64_t		 n = ts_day_num(day), mon = n - weekday(n), thu = mon + 3;
 	int64_t		 y;
 	unsigned	 m, d;
 
+	/* The week belongs to the year of its Thursday. */
 	ts_civil_from_days(thu, &y, &m, &d);
 	p->type = "weekly";
-	snprintf(p->label, sizeof(p->label), "%04d-W%02d", (int)(y % 10000),
-	    (int)((thu - ts_days_from_civil(y, 1, 1)) / 7 + 1) % 100);
-	ts_day_str(mon, p->from);
-	ts_day_str(mon + 7, p->to);
-	ts_day_str(mon - 7, p->pfrom);
-	ts_day_str(mon, p->pto);
+	if (fixed_printf(p->label, sizeof(p->label), "%04lld-W%02lld",
+	    (long long)y, (long long)((thu - ts_days_from_civil(y, 1, 1)) / 7 +
+	    1)) != 0)
+		return -1;
+	period_days(p, mon, mon + 7, mon - 7);
+	return 0;
 }
 
-static void
+int
 month_of(const char *day, struct period *p)
 {
-	int	 y = 0, m = 1, d;
+	int64_t		 y, py, first;
+	unsigned	 m, d, pm;
 
-	sscanf(day, "%d-%d-%d", &y, &m, &d);
+	ts_civil_from_days(ts_day_num(day), &y, &m, &d);
+	py = m == 1 ? y - 1 : y;
+	pm = m == 1 ? 12 : m - 1;
+	first = ts_days_from_civil(y, m, 1);
 	p->type = "monthly";
-	snprintf(p->label, sizeof(p->label), "%04d-%02d", y % 10000, m % 13);
-	snprintf(p->from, sizeof(p->from), "%04d-%02d-01", y % 10000, m % 13);
-	snprintf(p->to, sizeof(p->to), "%04d-%02d-01",
-	    (m == 12 ? y + 1 : y) % 10000, m == 12 ? 1 : m + 1);
-	snprintf(p->pfrom, sizeof(p->pfrom), "%04d-%02d-01",
-	    (m == 1 ? y - 1 : y) % 10000, m == 1 ? 12 : m - 1);
-	snprintf(p->pto, sizeof(p->pto), "%s", p->from);
+	if (fixed_printf(p->label, sizeof(p->label), "%04lld-%02u",
+	    (long long)y, m) != 0)
+		return -1;
+	period_days(p, first, first + ts_days_in_month(y, (int)m),
+	    ts_days_from_civil(py, pm, 1));
+	return 0;
 }
 
-static void
-day_of(const char *day, struct period *p)
-{
-	int64_t	 n = ts_day_num(day);
-
-	p->type = "daily";
-	snprintf(p->label, sizeof(p->label), "%s", day);
-	ts_day_str(n, p->from);
-	ts_day_str(n + 1, p->to);
-	ts_day_str(n - 1, p->pfrom);
-	ts_day_str(n, p->pto);
-}
-
+/* The totals of the group name, added when new; NULL when out of memory. */
 static struct totals *
 group(struct groups *gs, const char *name)
 {
-	struct group	*ng;
-	size_t		 i;
+	size_t	 i;
 
 	for (i = 0; i < gs->n; i++)
 		if (strcmp(gs->g[i].name, name) == 0)
 			return &gs->g[i].t;
-	if (gs->n == gs->cap) {
-		gs->cap = gs->cap ? gs->cap * 2 : 8;
-		if ((ng = realloc(gs->g, gs->cap * sizeof(*ng))) == NULL)
-			return NULL;
-		gs->g = ng;
-	}
+	if (grow(&gs->g, &gs->cap, gs->n + 1, sizeof(*gs->g)))
+		return NULL;
 	memset(&gs->g[gs->n], 0, sizeof(gs->g[gs->n]));
 	gs->g[gs->n].name = name;
 	return &gs->g[gs->n++].t;
@@ -110,13 +104,16 @@ by_name(const void *a, const void *b)
 }
 
 static cJSON *
-groups_json(struct group *g, size_t n, const char *key)
+groups_json(const struct group *g, size_t n, const char *key)
 {
 	cJSON	*arr = cJSON_CreateArray();
 	size_t	 i;
 
 	for (i = 0; arr != NULL && i < n; i++)
-		cJSON_AddItemToArray(arr, totals_json(&g[i].t, key, g[i].name));
+		if (jtree_push(arr, totals_json(&g[i].t, key, g[i].name))) {
+			cJSON_Delete(arr);
+			return NULL;
+		}
 	return arr;
 }
 
@@ -126,109 +123,95 @@ change(double cur, double prev)
 	return prev != 0 ? (cur - prev) / prev : 0;
 }
 
-/* One line of the HTML comparison table. */
-static void
+/* One line of the HTML comparison table; 0 or -1 (no message). */
+static int
 cmp_row(struct tpl *t, const char *label, double cur, double prev,
     int decimals)
 {
 	struct tpl	*row = tpl_section(t, "CMP");
-	char		 a[64], b[64], c[32];
+	char		 c[400];	/* room for %f of any double */
 
-	snprintf(a, sizeof(a), "%.*f", decimals, cur);
-	snprintf(b, sizeof(b), "%.*f", decimals, prev);
-	if (prev != 0)
-		snprintf(c, sizeof(c), "%+.1f%%", change(cur, prev) * 100);
-	else
-		snprintf(c, sizeof(c), "—");
+	if (row == NULL || (prev != 0 ? fixed_printf(c, sizeof(c), "%+.1f%%",
+	    change(cur, prev) * 100) : fixed_printf(c, sizeof(c), "—")))
+		return -1;
 	tpl_set(row, "LABEL", label);
-	tpl_set(row, "CUR", a);
-	tpl_set(row, "PREV", b);
 	tpl_set(row, "CHANGE", c);
+	return page_set_num(row, "CUR", cur, decimals, "") ||
+	    page_set_num(row, "PREV", prev, decimals, "") ? -1 : 0;
 }
 
-static void
-group_rows(struct tpl *t, const char *section, struct group *g, size_t n)
+/* The lines of a by-source or by-model table; 0 or -1 (no message). */
+static int
+group_rows(struct tpl *t, const char *section, const struct group *g,
+    size_t n)
 {
 	struct tpl	*row;
-	char		 buf[64];
+	char		 cost[64];
 	size_t		 i;
 
 	for (i = 0; i < n; i++) {
-		row = tpl_section(t, section);
+		const struct totals *x = &g[i].t;
+		double req = (double)x->requests;
+		if ((row = tpl_section(t, section)) == NULL)
+			return -1;
 		tpl_set(row, "NAME", g[i].name[0] ? g[i].name : "(none)");
-		tpl_set_int(row, "REQUESTS", (long)g[i].t.requests);
-		snprintf(buf, sizeof(buf), "%.1f%%", g[i].t.requests ?
-		    100.0 * (double)g[i].t.successes /
-		    (double)g[i].t.requests : 0);
-		tpl_set(row, "SUCCESS", buf);
-		snprintf(buf, sizeof(buf), "%.2f", g[i].t.requests ?
-		    (double)g[i].t.latency_sum_us / (double)g[i].t.requests /
-		    1e6 : 0);
-		tpl_set(row, "AVG", buf);
-		snprintf(buf, sizeof(buf), "%.2f",
-		    (double)hist_quantile(&g[i].t.hist, 0.95) / 1e6);
-		tpl_set(row, "P95", buf);
-		tpl_set_int(row, "TOKENS", (long)g[i].t.tokens);
-		tpl_set(row, "COST", money_format(g[i].t.cost_nusd, 4, buf,
-		    sizeof(buf)));
+		tpl_set_int(row, "REQUESTS", (long)x->requests);
+		tpl_set_int(row, "TOKENS", (long)x->tokens);
+		tpl_set(row, "COST", money_format(x->cost_nusd, 4, cost,
+		    sizeof(cost)));
+		if (page_set_num(row, "SUCCESS", x->requests ? 100.0 *
+		    (double)x->successes / req : 0, 1, "%") ||
+		    page_set_num(row, "AVG", x->requests ?
+		    (double)x->latency_sum_us / req / 1e6 : 0, 2, "") ||
+		    page_set_num(row, "P95",
+		    (double)hist_quantile(&x->hist, 0.95) / 1e6, 2, ""))
+			return -1;
 	}
+	return 0;
 }
 
-/* CSV: one row per source, with the columns of the JSON totals. */
-static int
-csv(struct render *r, const struct period *p, struct group *g, size_t n)
+/* One CSV line from the fields of o: their names, or their values. */
+static void
+csv_line(struct buf *b, const cJSON *o, int names)
+{
+	const cJSON	*f;
+
+	for (f = o->child; f != NULL; f = f->next) {
+		if (f != o->child)
+			buf_add(b, ",", 1);
+		if (names)
+			esc_csv(b, f->string);
+		else if (cJSON_IsString(f))
+			esc_csv(b, f->valuestring);
+		else
+			buf_printf(b, "%.15g", f->valuedouble);
+	}
+	buf_add(b, "\r\n", 2);
+}
+
+int
+report_csv(struct buf *b, const char *key, const struct group *g, size_t n)
 {
 	static const struct totals zero;
-	char	 path[128], num[64], *name;
-	cJSON	*o = NULL, *f;
-	char	*buf = NULL, *nb;
-	size_t	 len = 0, cap = 0, i, k;
-	int	 rc = -1;
+	cJSON	*o;
+	size_t	 i;
 
 	for (i = 0; i <= n; i++) {
-		cJSON_Delete(o);
-		o = totals_json(i > 0 ? &g[i - 1].t : &zero, "source",
+		o = totals_json(i > 0 ? &g[i - 1].t : &zero, key,
 		    i > 0 ? g[i - 1].name : "");
 		if (o == NULL)
-			goto out;
-		for (f = o->child, k = 0; f != NULL; f = f->next, k++) {
-			if (i == 0)
-				name = esc_csv(f->string);
-			else if (cJSON_IsString(f))
-				name = esc_csv(f->valuestring);
-			else {
-				snprintf(num, sizeof(num), "%.15g",
-				    f->valuedouble);
-				name = strdup(num);
-			}
-			if (name == NULL)
-				goto out;
-			if (len + strlen(name) + 3 > cap) {
-				cap = (cap + strlen(name) + 3) * 2;
-				if ((nb = realloc(buf, cap)) == NULL) {
-					free(name);
-					goto out;
-				}
-				buf = nb;
-			}
-			len += (size_t)sprintf(buf + len, "%s%s", k ? "," : "",
-			    name);
-			free(name);
-		}
-		len += (size_t)sprintf(buf + len, "\r\n");
+			return -1;
+		csv_line(b, o, i == 0);
+		cJSON_Delete(o);
 	}
-	snprintf(path, sizeof(path), "reports/%s/%s.csv", p->type, p->label);
-	rc = out_write(r, path, buf, len);
-out:
-	cJSON_Delete(o);
-	free(buf);
-	return rc;
+	return b->failed ? -1 : 0;
 }
 
 /* Requests per local hour of a day, from hourly_stats. */
 struct hours {
 	int64_t		 from_ms;
 	int64_t		 n[25];
+	const char	*bad;		/* why the walk stopped */
 };
 
 static int
@@ -237,69 +220,109 @@ hour_row(const struct db_stats *s, void *arg)
 	struct hours	*h = arg;
 	int64_t		 ms, i;
 
-	if (tz_hour_start(s->key, &ms) != 0)
-		return 0;
+	if (tz_hour_start(s->key, &ms) != 0) {
+		h->bad = "an hourly_stats row with a malformed hour";
+		return 1;
+	}
 	i = (ms - h->from_ms) / 3600000;
 	if (i >= 0 && i < 25)
 		h->n[i] += s->requests;
 	return 0;
 }
 
-/* The chart of a report: hours of a day, or days of a week or month. */
+/* The hours of a day: labels and requests; 0, or -1 with a message. */
+static int
+series_hours(struct render *r, const struct period *p, cJSON *lab,
+    cJSON *req)
+{
+	struct hours	 h;
+	int64_t		 to_ms;
+	char		 hfrom[TZ_HOUR_LEN], hto[TZ_HOUR_LEN], buf[16];
+	enum db_rc	 rc;
+	int		 k;
+
+	memset(&h, 0, sizeof(h));
+	if (tz_day_start(p->from, 0, &h.from_ms) ||
+	    tz_day_start(p->from, 1, &to_ms)) {
+		log_errx("report %s: not a day", p->label);
+		return -1;
+	}
+	tz_hour(h.from_ms - h.from_ms % 3600000, hfrom);
+	tz_hour(to_ms + 3599999 - (to_ms + 3599999) % 3600000, hto);
+	if ((rc = db_stats_each(r->db, DB_HOURLY, hfrom, hto, hour_row,
+	    &h)) != DB_OK) {
+		log_errx("report %s: %s: %s", p->label, r->conf->database,
+		    rc == DB_ABORT ? h.bad : db_errmsg(r->db));
+		return -1;
+	}
+	for (k = 0; k < 25 && h.from_ms + k * 3600000LL < to_ms; k++) {
+		time_t t = (time_t)((h.from_ms + k * 3600000LL) / 1000);
+		struct tm tm;
+		if (localtime_r(&t, &tm) == NULL ||
+		    strftime(buf, sizeof(buf), "%H:%M", &tm) == 0 ||
+		    jtree_push_str(lab, buf) ||
+		    jtree_push_num(req, (double)h.n[k])) {
+			log_errx("report %s: out of memory", p->label);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The days of a week or month: labels, requests, cost; 0 or -1. */
+static int
+series_days(struct render *r, const struct period *p, cJSON *lab,
+    cJSON *req, cJSON *cost)
+{
+	char		 buf[TS_DAY_LEN];
+	int64_t		 n, to;
+	size_t		 i;
+
+	for (n = ts_day_num(p->from), to = ts_day_num(p->to); n < to; n++) {
+		int64_t requests = 0, cost_nusd = 0;
+		ts_day_str(n, buf);
+		for (i = rows_from(r, buf); i < r->nrows &&
+		    strcmp(r->rows[i].day, buf) == 0; i++) {
+			requests += r->rows[i].t.requests;
+			cost_nusd += r->rows[i].t.cost_nusd;
+		}
+		if (jtree_push_str(lab, buf) ||
+		    jtree_push_num(req, (double)requests) ||
+		    jtree_push_num(cost, (double)cost_nusd / 1e9)) {
+			log_errx("report %s: out of memory", p->label);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The chart of a report: hours of a day, or days of a week or month.
+ * Returns a new object, or NULL with a message.
+ */
 static cJSON *
 series(struct render *r, const struct period *p)
 {
-	cJSON		*o = cJSON_CreateObject(), *lab, *req, *cost;
-	struct hours	 h;
-	int64_t		 to_ms, ms;
-	char		 hfrom[TZ_HOUR_LEN], hto[TZ_HOUR_LEN], buf[TS_DAY_LEN];
-	size_t		 i;
-	int		 k;
+	cJSON	*o = cJSON_CreateObject(), *lab, *req, *cost = NULL;
+	int	 daily = strcmp(p->type, "daily") == 0;
 
-	if (o == NULL)
-		return NULL;
-	lab = cJSON_AddArrayToObject(o, "labels");
-	req = cJSON_AddArrayToObject(o, "requests");
-	cost = cJSON_AddArrayToObject(o, "cost_usd");
-	if (strcmp(p->type, "daily") == 0) {
-		memset(&h, 0, sizeof(h));
-		if (tz_day_start(p->from, 0, &h.from_ms) ||
-		    tz_day_start(p->from, 1, &to_ms))
-			return o;
-		tz_hour(h.from_ms - h.from_ms % 3600000, hfrom);
-		tz_hour(to_ms + 3599999 - (to_ms + 3599999) % 3600000, hto);
-		db_stats_each(r->db, DB_HOURLY, hfrom, hto, hour_row, &h);
-		for (k = 0; k < 25 && h.from_ms + k * 3600000LL < to_ms; k++) {
-			time_t t = (time_t)((h.from_ms + k * 3600000LL) / 1000);
-			struct tm tm;
-			localtime_r(&t, &tm);
-			strftime(buf, sizeof(buf), "%H:%M", &tm);
-			cJSON_AddItemToArray(lab, cJSON_CreateString(buf));
-			cJSON_AddItemToArray(req,
-			    cJSON_CreateNumber((double)h.n[k]));
-		}
-		cJSON_DeleteItemFromObject(o, "cost_usd");
-		return o;
+	if (o == NULL || (lab = cJSON_AddArrayToObject(o, "labels")) == NULL ||
+	    (req = cJSON_AddArrayToObject(o, "requests")) == NULL ||
+	    (!daily && (cost = cJSON_AddArrayToObject(o, "cost_usd")) ==
+	    NULL)) {
+		log_errx("report %s: out of memory", p->label);
+		goto fail;
 	}
-	for (ms = ts_day_num(p->from), to_ms = ts_day_num(p->to); ms < to_ms; ms++) {
-		struct totals t;
-		memset(&t, 0, sizeof(t));
-		ts_day_str(ms, buf);
-		for (i = rows_from(r, buf); i < r->nrows; i++)
-			if (strcmp(r->rows[i].day, buf) != 0)
-				break;
-			else {
-				t.requests += r->rows[i].t.requests;
-				t.cost_nusd += r->rows[i].t.cost_nusd;
-			}
-		cJSON_AddItemToArray(lab, cJSON_CreateString(buf));
-		cJSON_AddItemToArray(req, cJSON_CreateNumber((double)t.requests));
-		cJSON_AddItemToArray(cost,
-		    cJSON_CreateNumber((double)t.cost_nusd / 1e9));
-	}
+	if (daily ? series_hours(r, p, lab, req) :
+	    series_days(r, p, lab, req, cost))
+		goto fail;
 	return o;
+fail:
+	cJSON_Delete(o);
+	return NULL;
 }
 
+/* Every alert of the period's days; NULL when out of memory. */
 static cJSON *
 alerts_json(struct render *r, const struct period *p)
 {
@@ -308,36 +331,128 @@ alerts_json(struct render *r, const struct period *p)
 
 	for (i = 0; arr != NULL && i < r->nalerts; i++)
 		if (strcmp(r->alerts[i].day, p->from) >= 0 &&
-		    strcmp(r->alerts[i].day, p->to) < 0)
-			cJSON_AddItemToArray(arr, alert_json(&r->alerts[i]));
+		    strcmp(r->alerts[i].day, p->to) < 0 &&
+		    jtree_push(arr, alert_json(&r->alerts[i]))) {
+			cJSON_Delete(arr);
+			return NULL;
+		}
 	return arr;
 }
 
-static void
-html_alerts(struct tpl *t, cJSON *alerts)
+/* The alert list of the HTML; 0 or -1 (no message). */
+static int
+html_alerts(struct tpl *t, const cJSON *alerts)
 {
 	static const char *const keys[] = { "SEVERITY", "severity", "STATE",
 	    "state", "MESSAGE", "message", "SCOPE", "scope", "DAY", "day",
 	    NULL };
 	const cJSON	*a;
+	struct tpl	*row;
 
 	if (cJSON_GetArraySize(alerts) == 0)
 		tpl_show(t, "NO_ALERTS");
-	cJSON_ArrayForEach(a, alerts)
-		tpl_from_json(tpl_section(t, "ALERT"), a, keys);
+	cJSON_ArrayForEach(a, alerts) {
+		if ((row = tpl_section(t, "ALERT")) == NULL)
+			return -1;
+		tpl_from_json(row, a, keys);
+	}
+	return tpl_failed(t) ? -1 : 0;
 }
 
+/* The JSON of a report; NULL when out of memory (no message). */
+static cJSON *
+report_json(struct render *r, const struct period *p,
+    const struct totals *tot, const struct totals *prev,
+    const struct groups *src, const struct groups *mod)
+{
+	cJSON	*o = cJSON_CreateObject();
+	char	 start[64], end[64];
+	int64_t	 ms;
+
+	if (o == NULL ||
+	    tz_day_start(p->from, 0, &ms) ||
+	    format_offset_time(ms, start, sizeof(start)) ||
+	    tz_day_start(p->to, 0, &ms) ||
+	    format_offset_time(ms, end, sizeof(end)) ||
+	    cJSON_AddStringToObject(o, "type", p->type) == NULL ||
+	    cJSON_AddStringToObject(o, "label", p->label) == NULL ||
+	    cJSON_AddStringToObject(o, "timezone", r->conf->timezone) == NULL ||
+	    cJSON_AddStringToObject(o, "start", start) == NULL ||
+	    cJSON_AddStringToObject(o, "end", end) == NULL ||
+	    jtree_put(o, "totals", totals_json(tot, NULL, NULL)) ||
+	    jtree_put(o, "previous", totals_json(prev, NULL, NULL)) ||
+	    jtree_put(o, "by_source", groups_json(src->g, src->n, "source")) ||
+	    jtree_put(o, "by_model", groups_json(mod->g, mod->n, "model")) ||
+	    jtree_put(o, "alerts", alerts_json(r, p))) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* Fill the HTML of a report; 0 or -1 (no message). */
+static int
+report_html(struct tpl *tp, struct render *r, const struct period *p,
+    const cJSON *o, const struct totals *tot, const struct totals *prev)
+{
+	char	 buf[64];
+
+	if (fixed_printf(buf, sizeof(buf), "%c%s report %s",
+	    p->type[0] - 'a' + 'A', p->type + 1, p->label) != 0)
+		return -1;
+	tpl_set(tp, "TITLE", buf);
+	tpl_set(tp, "TYPE", p->type);
+	tpl_set(tp, "LABEL", p->label);
+	tpl_set(tp, "START", cJSON_GetStringValue(cJSON_GetObjectItem(o,
+	    "start")));
+	tpl_set(tp, "END", cJSON_GetStringValue(cJSON_GetObjectItem(o, "end")));
+	tpl_set(tp, "TIMEZONE", r->conf->timezone);
+	if (fixed_printf(buf, sizeof(buf), "%s.json", p->label) != 0)
+		return -1;
+	tpl_set(tp, "JSON_URL", buf);
+	if (fixed_printf(buf, sizeof(buf), "%s.csv", p->label) != 0)
+		return -1;
+	tpl_set(tp, "CSV_URL", buf);
+	return cmp_row(tp, "Requests", (double)tot->requests,
+	    (double)prev->requests, 0) ||
+	    cmp_row(tp, "Success rate %", tot->requests ? 100.0 *
+	    (double)tot->successes / (double)tot->requests : 0,
+	    prev->requests ? 100.0 * (double)prev->successes /
+	    (double)prev->requests : 0, 1) ||
+	    cmp_row(tp, "Failures", (double)tot->failures,
+	    (double)prev->failures, 0) ||
+	    cmp_row(tp, "Average latency s", tot->requests ?
+	    (double)tot->latency_sum_us / (double)tot->requests / 1e6 : 0,
+	    prev->requests ? (double)prev->latency_sum_us /
+	    (double)prev->requests / 1e6 : 0, 3) ||
+	    cmp_row(tp, "p95 latency s",
+	    (double)hist_quantile(&tot->hist, 0.95) / 1e6,
+	    (double)hist_quantile(&prev->hist, 0.95) / 1e6, 3) ||
+	    cmp_row(tp, "Tokens", (double)tot->tokens, (double)prev->tokens,
+	    0) ||
+	    cmp_row(tp, "Cost USD", (double)tot->cost_nusd / 1e9,
+	    (double)prev->cost_nusd / 1e9, 4) ? -1 : 0;
+}
+
+/* The path of a report file; 0 or -1 (no message). */
+static int
+report_path(char *buf, size_t size, const struct period *p, const char *ext)
+{
+	return fixed_printf(buf, size, "reports/%s/%s.%s", p->type, p->label,
+	    ext);
+}
+
+/* One report's JSON, CSV and HTML; 0, or -1 with a message. */
 static int
 report(struct render *r, const struct period *p)
 {
-	struct groups	 gsrc = { NULL, 0, 0 }, gmod = { NULL, 0, 0 };
-	struct group	*src, *mod;
+	struct groups	 src = { NULL, 0, 0 }, mod = { NULL, 0, 0 };
 	struct totals	 tot, prev, *t;
-	size_t		 ns, nm, i;
+	struct buf	 csv = { 0 }, esc = { 0 };
 	cJSON		*o = NULL, *ser = NULL;
 	struct tpl	*tp = NULL;
-	char		*json = NULL, *esc = NULL, path[128], buf[64];
-	int64_t		 ms;
+	char		*json = NULL, path[128];
+	size_t		 i;
 	int		 rc = -1;
 
 	memset(&tot, 0, sizeof(tot));
@@ -351,149 +466,145 @@ report(struct render *r, const struct period *p)
 			continue;
 		}
 		totals_add(&tot, &d->t);
-		if ((t = group(&gsrc, d->source)) == NULL)
-			goto out;
+		if ((t = group(&src, d->source)) == NULL)
+			goto oom;
 		totals_add(t, &d->t);
-		if ((t = group(&gmod, d->model)) == NULL)
-			goto out;
+		if ((t = group(&mod, d->model)) == NULL)
+			goto oom;
 		totals_add(t, &d->t);
 	}
-	src = gsrc.g;
-	ns = gsrc.n;
-	mod = gmod.g;
-	nm = gmod.n;
-	qsort(src, ns, sizeof(*src), by_name);
-	qsort(mod, nm, sizeof(*mod), by_name);
+	qsort(src.g, src.n, sizeof(*src.g), by_name);
+	qsort(mod.g, mod.n, sizeof(*mod.g), by_name);
 
-	if ((o = cJSON_CreateObject()) == NULL)
+	if ((o = report_json(r, p, &tot, &prev, &src, &mod)) == NULL ||
+	    (json = cJSON_Print(o)) == NULL)
+		goto oom;
+	if (report_path(path, sizeof(path), p, "json"))
+		goto long_path;
+	if (out_write(r, path, json, strlen(json)))
 		goto out;
-	cJSON_AddStringToObject(o, "type", p->type);
-	cJSON_AddStringToObject(o, "label", p->label);
-	cJSON_AddStringToObject(o, "timezone", r->conf->timezone);
-	tz_day_start(p->from, 0, &ms);
-	format_offset_time(ms, buf, sizeof(buf));
-	cJSON_AddStringToObject(o, "start", buf);
-	tz_day_start(p->to, 0, &ms);
-	format_offset_time(ms, buf, sizeof(buf));
-	cJSON_AddStringToObject(o, "end", buf);
-	cJSON_AddItemToObject(o, "totals", totals_json(&tot, NULL, NULL));
-	cJSON_AddItemToObject(o, "previous", totals_json(&prev, NULL, NULL));
-	cJSON_AddItemToObject(o, "by_source", groups_json(src, ns, "source"));
-	cJSON_AddItemToObject(o, "by_model", groups_json(mod, nm, "model"));
-	cJSON_AddItemToObject(o, "alerts", alerts_json(r, p));
-	if ((json = cJSON_Print(o)) == NULL)
-		goto out;
-	snprintf(path, sizeof(path), "reports/%s/%s.json", p->type, p->label);
-	if (out_write(r, path, json, strlen(json)) || csv(r, p, src, ns))
+	if (report_csv(&csv, "source", src.g, src.n))
+		goto oom;
+	if (report_path(path, sizeof(path), p, "csv"))
+		goto long_path;
+	if (out_write(r, path, csv.p, csv.len))
 		goto out;
 
-	if ((tp = tpl_new()) == NULL || (ser = series(r, p)) == NULL)
+	if ((ser = series(r, p)) == NULL)
 		goto out;
 	cJSON_free(json);
-	json = cJSON_PrintUnformatted(ser);
-	if (json == NULL || (esc = esc_json_script(json)) == NULL)
-		goto out;
-	tpl_set(tp, "SERIES_JSON", esc);
-	snprintf(buf, sizeof(buf), "%s report %s", p->type, p->label);
-	buf[0] = (char)(buf[0] - 'a' + 'A');
-	tpl_set(tp, "TITLE", buf);
-	tpl_set(tp, "TYPE", p->type);
-	tpl_set(tp, "LABEL", p->label);
-	tpl_set(tp, "START", cJSON_GetStringValue(cJSON_GetObjectItem(o,
-	    "start")));
-	tpl_set(tp, "END", cJSON_GetStringValue(cJSON_GetObjectItem(o, "end")));
-	tpl_set(tp, "TIMEZONE", r->conf->timezone);
-	snprintf(buf, sizeof(buf), "%s.json", p->label);
-	tpl_set(tp, "JSON_URL", buf);
-	snprintf(buf, sizeof(buf), "%s.csv", p->label);
-	tpl_set(tp, "CSV_URL", buf);
-	cmp_row(tp, "Requests", (double)tot.requests, (double)prev.requests,
-	    0);
-	cmp_row(tp, "Success rate %", tot.requests ? 100.0 *
-	    (double)tot.successes / (double)tot.requests : 0, prev.requests ?
-	    100.0 * (double)prev.successes / (double)prev.requests : 0, 1);
-	cmp_row(tp, "Failures", (double)tot.failures, (double)prev.failures,
-	    0);
-	cmp_row(tp, "Average latency s", tot.requests ?
-	    (double)tot.latency_sum_us / (double)tot.requests / 1e6 : 0,
-	    prev.requests ? (double)prev.latency_sum_us /
-	    (double)prev.requests / 1e6 : 0, 3);
-	cmp_row(tp, "p95 latency s", (double)hist_quantile(&tot.hist, 0.95) /
-	    1e6, (double)hist_quantile(&prev.hist, 0.95) / 1e6, 3);
-	cmp_row(tp, "Tokens", (double)tot.tokens, (double)prev.tokens, 0);
-	cmp_row(tp, "Cost USD", (double)tot.cost_nusd / 1e9,
-	    (double)prev.cost_nusd / 1e9, 4);
-	group_rows(tp, "SOURCE", src, ns);
-	group_rows(tp, "MODEL", mod, nm);
-	html_alerts(tp, cJSON_GetObjectItem(o, "alerts"));
-	snprintf(path, sizeof(path), "reports/%s/%s.html", p->type, p->label);
+	if ((json = cJSON_PrintUnformatted(ser)) == NULL)
+		goto oom;
+	esc_json_script(&esc, json);
+	if (esc.failed || (tp = tpl_new()) == NULL)
+		goto oom;
+	tpl_set(tp, "SERIES_JSON", esc.p);
+	if (report_html(tp, r, p, o, &tot, &prev) ||
+	    group_rows(tp, "SOURCE", src.g, src.n) ||
+	    group_rows(tp, "MODEL", mod.g, mod.n) ||
+	    html_alerts(tp, cJSON_GetObjectItem(o, "alerts")))
+		goto oom;
+	if (report_path(path, sizeof(path), p, "html"))
+		goto long_path;
 	rc = page(r, "report.tpl", tp, path);
+	goto out;
+long_path:
+	log_errx("report %s %s: file name too long", p->type, p->label);
+	goto out;
+oom:
+	log_errx("report %s %s: out of memory", p->type, p->label);
 out:
-	if (rc != 0)
-		log_errx("report %s %s failed", p->type, p->label);
 	tpl_free(tp);
 	cJSON_Delete(ser);
 	cJSON_Delete(o);
 	cJSON_free(json);
-	free(esc);
-	free(gsrc.g);
-	free(gmod.g);
+	buf_free(&csv);
+	buf_free(&esc);
+	free(src.g);
+	free(mod.g);
 	return rc;
 }
 
-/* One entry of the reports index. */
-static void
+/* One entry of the reports index; 0 or -1 (no message). */
+static int
 index_entry(struct tpl *t, const char *section, const struct period *p)
 {
 	struct tpl	*e = tpl_section(t, section);
 	char		 buf[64];
 
+	if (e == NULL || fixed_printf(buf, sizeof(buf), "%s/%s.html",
+	    p->type, p->label) != 0)
+		return -1;
 	tpl_set(e, "LABEL", p->label);
-	snprintf(buf, sizeof(buf), "%s/%s.html", p->type, p->label);
 	tpl_set(e, "URL", buf);
+	return 0;
+}
+
+/*
+ * The report of p and its index entry, unless last (when not NULL) names
+ * it already; 0, or -1 with a message.
+ */
+static int
+report_once(struct render *r, struct tpl *idx, const char *section,
+    const struct period *p, char *last)
+{
+	if (last != NULL) {
+		if (strcmp(p->label, last) == 0)
+			return 0;
+		memcpy(last, p->label, sizeof(p->label));
+	}
+	if (report(r, p) != 0)
+		return -1;
+	if (index_entry(idx, section, p) != 0) {
+		log_errx("reports/index.html: out of memory");
+		return -1;
+	}
+	return 0;
 }
 
 int
 reports_run(struct render *r)
 {
-	struct period	 p, last = { NULL, "", "", "", "", "" };
+	struct period	 p;
 	struct tpl	*idx;
-	char		 day[TS_DAY_LEN] = "", week[TS_DAY_LEN] = "", month[TS_DAY_LEN] = "";
+	char		 day[TS_DAY_LEN] = "", week[TS_DAY_LEN] = "";
+	char		 month[TS_DAY_LEN] = "";
 	size_t		 i;
-	int		 rc = 0;
+	int		 rc = -1;
 
-	if ((idx = tpl_new()) == NULL)
+	if ((idx = tpl_new()) == NULL) {
+		log_errx("reports/index.html: out of memory");
 		return -1;
+	}
 	/* rows are sorted by day; walk the days newest first. */
-	for (i = r->nrows; rc == 0 && i-- > 0;) {
+	for (i = r->nrows; i-- > 0;) {
 		if (strcmp(r->rows[i].day, day) == 0)
 			continue;
-		snprintf(day, sizeof(day), "%s", r->rows[i].day);
-		day_of(day, &p);
-		if (last.type == NULL) {
-			last = p;
-			snprintf(r->latest, sizeof(r->latest),
-			    "reports/daily/%s.html", day);
-		}
-		rc |= report(r, &p);
-		index_entry(idx, "DAILY", &p);
-		iso_week(day, &p);
-		if (strcmp(p.label, week) != 0) {
-			snprintf(week, sizeof(week), "%s", p.label);
-			rc |= report(r, &p);
-			index_entry(idx, "WEEKLY", &p);
-		}
-		month_of(day, &p);
-		if (strcmp(p.label, month) != 0) {
-			snprintf(month, sizeof(month), "%s", p.label);
-			rc |= report(r, &p);
-			index_entry(idx, "MONTHLY", &p);
-		}
+		memcpy(day, r->rows[i].day, sizeof(r->rows[i].day));
+		if (r->latest[0] == '\0' && fixed_printf(r->latest,
+		    sizeof(r->latest), "reports/daily/%s.html", day))
+			goto long_name;
+		if (day_of(day, &p))
+			goto long_name;
+		if (report_once(r, idx, "DAILY", &p, NULL))
+			goto out;
+		if (iso_week(day, &p))
+			goto long_name;
+		if (report_once(r, idx, "WEEKLY", &p, week))
+			goto out;
+		if (month_of(day, &p))
+			goto long_name;
+		if (report_once(r, idx, "MONTHLY", &p, month))
+			goto out;
 	}
 	if (r->nrows == 0)
 		tpl_show(idx, "EMPTY");
 	tpl_set(idx, "TIMEZONE", r->conf->timezone);
-	rc |= page(r, "reports.tpl", idx, "reports/index.html");
+	rc = page(r, "reports.tpl", idx, "reports/index.html");
+	goto out;
+long_name:
+	log_errx("reports of %s: a name does not fit", day);
+out:
 	tpl_free(idx);
 	return rc;
 }

@@ -34,42 +34,44 @@ totals_add_stats(struct totals *t, const struct db_stats *s)
 	hist_decode_add(&t->hist, s->hist, s->hist_len);
 }
 
-/*
- * The fields of DESIGN.md's report "totals", in its order, after a first
- * field key: name when key is not NULL ("source": "web").
- */
 cJSON *
 totals_json(const struct totals *t, const char *key, const char *name)
 {
-	cJSON	*o = cJSON_CreateObject();
-	double	 n = (double)t->requests;
+	double		 n = (double)t->requests;
+	const struct {
+		const char	*name;
+		double		 v;
+	} f[] = {
+		{ "requests", n },
+		{ "successes", (double)t->successes },
+		{ "failures", (double)t->failures },
+		{ "success_rate", n > 0 ? (double)t->successes / n : 0 },
+		{ "avg_latency_s", n > 0 ?
+		    (double)t->latency_sum_us / n / 1e6 : 0 },
+		{ "p50_latency_s", (double)hist_quantile(&t->hist, 0.50) / 1e6 },
+		{ "p95_latency_s", (double)hist_quantile(&t->hist, 0.95) / 1e6 },
+		{ "p99_latency_s", (double)hist_quantile(&t->hist, 0.99) / 1e6 },
+		{ "tokens", (double)t->tokens },
+		{ "input_tokens", (double)t->input_tokens },
+		{ "output_tokens", (double)t->output_tokens },
+		{ "cost_usd", (double)t->cost_nusd / 1e9 },
+	};
+	cJSON		*o = cJSON_CreateObject();
+	size_t		 i;
 
-	if (o == NULL)
-		return NULL;
-	if (key != NULL)
-		cJSON_AddStringToObject(o, key, name);
-	cJSON_AddNumberToObject(o, "requests", n);
-	cJSON_AddNumberToObject(o, "successes", (double)t->successes);
-	cJSON_AddNumberToObject(o, "failures", (double)t->failures);
-	cJSON_AddNumberToObject(o, "success_rate",
-	    n > 0 ? (double)t->successes / n : 0);
-	cJSON_AddNumberToObject(o, "avg_latency_s",
-	    n > 0 ? (double)t->latency_sum_us / n / 1e6 : 0);
-	cJSON_AddNumberToObject(o, "p50_latency_s",
-	    (double)hist_quantile(&t->hist, 0.50) / 1e6);
-	cJSON_AddNumberToObject(o, "p95_latency_s",
-	    (double)hist_quantile(&t->hist, 0.95) / 1e6);
-	cJSON_AddNumberToObject(o, "p99_latency_s",
-	    (double)hist_quantile(&t->hist, 0.99) / 1e6);
-	cJSON_AddNumberToObject(o, "tokens", (double)t->tokens);
-	cJSON_AddNumberToObject(o, "input_tokens", (double)t->input_tokens);
-	cJSON_AddNumberToObject(o, "output_tokens", (double)t->output_tokens);
-	cJSON_AddNumberToObject(o, "cost_usd", (double)t->cost_nusd / 1e9);
+	if (o == NULL ||
+	    (key != NULL && cJSON_AddStringToObject(o, key, name) == NULL))
+		goto fail;
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (cJSON_AddNumberToObject(o, f[i].name, f[i].v) == NULL)
+			goto fail;
 	return o;
+fail:
+	cJSON_Delete(o);
+	return NULL;
 }
 
-/* RFC 3339 in the configured zone: "2026-11-26T00:00:00+08:00". */
-void
+int
 format_offset_time(int64_t ms, char *buf, size_t size)
 {
 	time_t		 t = (time_t)(ms / 1000);
@@ -77,14 +79,15 @@ format_offset_time(int64_t ms, char *buf, size_t size)
 	long		 off;
 	char		 base[32];
 
-	localtime_r(&t, &tm);
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+		return -1;
 	off = tm.tm_gmtoff / 60;
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
 	if (off == 0)
-		snprintf(buf, size, "%sZ", base);
-	else
-		snprintf(buf, size, "%s%c%02ld:%02ld", base, off < 0 ? '-' : '+',
-		    (off < 0 ? -off : off) / 60, (off < 0 ? -off : off) % 60);
+		return fixed_printf(buf, size, "%sZ", base);
+	return fixed_printf(buf, size, "%s%c%02ld:%02ld", base,
+	    off < 0 ? '-' : '+', (off < 0 ? -off : off) / 60,
+	    (off < 0 ? -off : off) % 60);
 }
 
 size_t

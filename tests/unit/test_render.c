@@ -10,9 +10,28 @@
 #define APIMON_SHARE "."
 #endif
 
+/* The escapers append to a struct buf; these give the malloc'd text. */
+static char *
+esc_json_script_str(const char *json)
+{
+	struct buf	 b = { 0 };
+
+	esc_json_script(&b, json);
+	return buf_take(&b);
+}
+
+static char *
+esc_csv_str(const char *s)
+{
+	struct buf	 b = { 0 };
+
+	esc_csv(&b, s);
+	return buf_take(&b);
+}
+
 Test(esc, json_script_never_closes_the_script_element)
 {
-	char	*s = esc_json_script("{\"c\":\"</script><script>alert(1)</script>\"}");
+	char	*s = esc_json_script_str("{\"c\":\"</script><script>alert(1)</script>\"}");
 
 	cr_assert_not_null(s);
 	cr_assert_null(strstr(s, "</"));
@@ -24,7 +43,7 @@ Test(esc, json_script_never_closes_the_script_element)
 
 Test(esc, json_script_escapes_comment_openers_and_ampersands)
 {
-	char	*s = esc_json_script("\"<!-- a && b -->\"");
+	char	*s = esc_json_script_str("\"<!-- a && b -->\"");
 
 	cr_assert_str_eq(s, "\"\\u003c!-- a \\u0026\\u0026 b --\\u003e\"");
 	free(s);
@@ -32,7 +51,7 @@ Test(esc, json_script_escapes_comment_openers_and_ampersands)
 
 Test(esc, json_script_escapes_line_and_paragraph_separators)
 {
-	char	*s = esc_json_script("\"a\xe2\x80\xa8" "b\xe2\x80\xa9" "c\"");
+	char	*s = esc_json_script_str("\"a\xe2\x80\xa8" "b\xe2\x80\xa9" "c\"");
 
 	cr_assert_str_eq(s, "\"a\\u2028b\\u2029c\"");
 	free(s);
@@ -40,7 +59,7 @@ Test(esc, json_script_escapes_line_and_paragraph_separators)
 
 Test(esc, json_script_leaves_other_text_alone)
 {
-	char	*s = esc_json_script("{\"k\":\"héllo \\\"q\\\" 1\"}");
+	char	*s = esc_json_script_str("{\"k\":\"héllo \\\"q\\\" 1\"}");
 
 	cr_assert_str_eq(s, "{\"k\":\"héllo \\\"q\\\" 1\"}");
 	free(s);
@@ -49,7 +68,7 @@ Test(esc, json_script_leaves_other_text_alone)
 Test(esc, json_script_keeps_the_json_value)
 {
 	const char	*in = "{\"a\":\"</b>&\",\"n\":[1,2]}";
-	char		*s = esc_json_script(in);
+	char		*s = esc_json_script_str(in);
 	cJSON		*x = cJSON_Parse(in), *y = cJSON_Parse(s);
 
 	cr_assert_not_null(y);
@@ -61,8 +80,8 @@ Test(esc, json_script_keeps_the_json_value)
 
 Test(esc, csv_quotes_commas_quotes_and_newlines)
 {
-	char	*a = esc_csv("plain"), *b = esc_csv("a,b"), *c = esc_csv("say \"hi\"");
-	char	*d = esc_csv("two\nlines");
+	char	*a = esc_csv_str("plain"), *b = esc_csv_str("a,b"), *c = esc_csv_str("say \"hi\"");
+	char	*d = esc_csv_str("two\nlines");
 
 	cr_assert_str_eq(a, "plain");
 	cr_assert_str_eq(b, "\"a,b\"");
@@ -76,7 +95,7 @@ Test(esc, csv_quotes_commas_quotes_and_newlines)
 
 Test(esc, csv_defuses_spreadsheet_formulas)
 {
-	char	*a = esc_csv("=HYPERLINK(\"x\")"), *b = esc_csv("-1+2"), *c = esc_csv("@x");
+	char	*a = esc_csv_str("=HYPERLINK(\"x\")"), *b = esc_csv_str("-1+2"), *c = esc_csv_str("@x");
 
 	cr_assert_eq(a[0], '"');
 	cr_assert_eq(a[1], '\'');
@@ -99,7 +118,7 @@ expand(const char *text, const char *attr, const char *json)
 	cr_assert_not_null(t);
 	tpl_set(t, "TEXT", text);
 	tpl_set(t, "ATTR", attr);
-	esc = esc_json_script(json);
+	esc = esc_json_script_str(json);
 	tpl_set(t, "JSON", esc);
 	tpl_set(tpl_section(t, "ROW"), "V", "1");
 	tpl_set(tpl_section(t, "ROW"), "V", "2");
@@ -165,4 +184,87 @@ Test(tpl, missing_template_is_an_error)
 	cr_assert_eq(tpl_root(APIMON_SHARE "/tests/unit/tpl"), 0);
 	cr_assert_null(tpl_expand("no-such.tpl", t, NULL));
 	tpl_free(t);
+}
+
+Test(esc, csv_empty_field_and_formula_prefix_inside_quotes)
+{
+	char	*a = esc_csv_str(""), *b = esc_csv_str("=1,2");
+
+	cr_assert_str_eq(a, "");
+	cr_assert_str_eq(b, "\"'=1,2\"");
+	free(a);
+	free(b);
+}
+
+Test(esc, json_script_of_an_empty_text_is_empty)
+{
+	char	*s = esc_json_script_str("");
+
+	cr_assert_str_eq(s, "");
+	free(s);
+}
+
+/* ---- the shim never lets a failure pass ---------------------------------- */
+
+Test(tpl, root_of_null_is_an_error_not_an_exception)
+{
+	/* std::string(nullptr) throws inside ctemplate's cache. */
+	cr_assert_eq(tpl_root(NULL), -1);
+}
+
+Test(tpl, invalid_template_is_an_error)
+{
+	struct tpl	*t = tpl_new();
+
+	cr_assert_eq(tpl_root(APIMON_SHARE "/tests/unit/tpl"), 0);
+	cr_assert_null(tpl_expand("invalid.tpl", t, NULL));
+	tpl_free(t);
+}
+
+Test(tpl, a_failed_dictionary_gives_no_section_and_no_page)
+{
+	struct tpl	*t = tpl_new();
+	char		*ok;
+
+	cr_assert_eq(tpl_root(APIMON_SHARE "/tests/unit/tpl"), 0);
+	cr_assert_not_null(t);
+	ok = tpl_expand("escape.tpl", t, NULL);
+	cr_assert_not_null(ok, "the template is fine before the failure");
+	free(ok);
+	tpl_set(t, NULL, "a value with no key is lost");
+	cr_assert_null(tpl_section(t, "ROW"));
+	cr_assert_null(tpl_include(t, "INC", "escape.tpl"));
+	cr_assert_null(tpl_expand("escape.tpl", t, NULL));
+	cr_assert_eq(tpl_failed(t), 1);
+	tpl_free(t);
+}
+
+Test(tpl, a_failure_in_a_section_fails_the_whole_page)
+{
+	struct tpl	*t = tpl_new(), *row;
+
+	cr_assert_eq(tpl_root(APIMON_SHARE "/tests/unit/tpl"), 0);
+	row = tpl_section(t, "ROW");
+	cr_assert_not_null(row);
+	tpl_set(row, "V", "1");
+	cr_assert_eq(tpl_failed(t), 0);
+	tpl_show(row, NULL);
+	cr_assert_eq(tpl_failed(row), 1);
+	cr_assert_eq(tpl_failed(t), 1);
+	cr_assert_null(tpl_section(row, "ROW"));
+	cr_assert_null(tpl_expand("escape.tpl", t, NULL));
+	tpl_free(t);
+}
+
+Test(tpl, a_null_dictionary_is_harmless_and_expands_to_nothing)
+{
+	cr_assert_eq(tpl_root(APIMON_SHARE "/tests/unit/tpl"), 0);
+	tpl_set(NULL, "TEXT", "x");
+	tpl_set_int(NULL, "TEXT", 1);
+	tpl_show(NULL, "ROW");
+	cr_assert_null(tpl_section(NULL, "ROW"));
+	cr_assert_null(tpl_include(NULL, "INC", "escape.tpl"));
+	cr_assert_null(tpl_expand("escape.tpl", NULL, NULL));
+	cr_assert_eq(tpl_failed(NULL), 1);
+	tpl_free(NULL);
 }

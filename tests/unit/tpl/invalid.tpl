@@ -1,0 +1,1 @@
+{{#ROW}}never closed
