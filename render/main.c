@@ -1,5 +1,6 @@
 /* main.c — apimon-render: writes the static site from the rollups. */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,7 +151,7 @@ main(int argc, char *argv[])
 	struct render	 r;
 	const char	*cfile = NULL, *now = NULL, *out = NULL;
 	struct buf	 tdir = { 0 };
-	char		 err[512], *share = NULL;
+	char		 err[PATH_MAX + 256], *share = NULL; /* names the path */
 	int		 ch, rc = 1, built = 0;
 	size_t		 i;
 
@@ -214,10 +215,9 @@ main(int argc, char *argv[])
 	rc = 0;
 out:
 	out_abort(&r);		/* nothing is staged after a commit */
-	if (rc != 0 && built == 1) {
+	if (rc != 0 && built == 1)
 		log_errx("%s: nothing published; the site is as it was",
 		    r.out);
-	}
 	db_close(r.db);
 	for (i = 0; i < r.nrows; i++) {
 		free(r.rows[i].source);

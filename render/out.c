@@ -226,10 +226,13 @@ parent_folders(const struct render *r, char ***out, size_t *n)
 		if (grow(&v, &cap, k + 1, sizeof(*v)) ||
 		    (p = strdup(r->staged[i].path)) == NULL)
 			goto fail;
-		if ((slash = strrchr(p, '/')) == NULL)
-			strcpy(p, ".");
-		else
-			slash[slash == p ? 1 : 0] = '\0';
+		if ((slash = strrchr(p, '/')) != NULL)
+			slash[slash == p ? 1 : 0] = '\0';	/* "/x": "/" */
+		else {
+			free(p);
+			if ((p = strdup(".")) == NULL)
+				goto fail;
+		}
 		v[k++] = p;
 	}
 	if (k > 0)

@@ -334,7 +334,7 @@ def clean_env(san_dir):
 class Site:
     """A directory with a config, a database and a rendered site."""
 
-    def __init__(self, name, zone=ZONE):
+    def __init__(self, name, zone=ZONE, conf=None):
         self.dir = OUT / name
         shutil.rmtree(self.dir, ignore_errors=True)
         self.dir.mkdir(parents=True)
@@ -348,7 +348,8 @@ class Site:
         self.conf = self.dir / "apimon.json"
         self.conf.write_text(json.dumps({
             "database": str(self.db), "site_dir": str(self.site),
-            "timezone": zone, "prices": PRICES}, indent=2) + "\n")
+            "timezone": zone, "prices": PRICES, **(conf or {})},
+            indent=2) + "\n")
         self._rows = None
 
     def run(self, prog, args, input=None, timeout=120):
@@ -401,6 +402,16 @@ class Site:
         rc, out, err = self.run("apimon-aggregate",
                                 ["--config", self.conf, "--now", now])
         eq(rc, 0, f"apimon-aggregate exit status ({err.strip()[-800:]})")
+
+    def render_fails(self, now=NOW, out=None):
+        """Run apimon-render expecting exit 1; returns its stderr."""
+        rc, o, err = self.run("apimon-render", ["--config", self.conf,
+                                                "--out", out or self.site,
+                                                "--now", now])
+        eq(rc, 1, f"apimon-render exit status (stdout {o!r}, stderr "
+           f"{err.strip()[-800:]!r})")
+        eq(o, "", "what a failed apimon-render printed on stdout")
+        return err
 
     def render(self, now=NOW, out=None):
         out = out or self.site
@@ -1098,6 +1109,248 @@ def test_page_weight_of_the_dashboard():
           f" (assets/chart.min.js {(s.site / 'assets/chart.min.js').stat().st_size} B, not counted)")
     check(total < PAGE_BUDGET, f"dashboard page weight {total} B >= "
           f"{PAGE_BUDGET} B")
+
+
+# --------------------------------------------------------------------------
+# failures: nothing partial is published, the database is only read
+# --------------------------------------------------------------------------
+
+def tree_state(root):
+    """Every file (its bytes) and folder below root, by relative path;
+    None when root does not exist."""
+    if not root.exists():
+        return None
+    out = {}
+    for p in sorted(root.rglob("*")):
+        rel = str(p.relative_to(root))
+        out[rel] = "<dir>" if p.is_dir() else p.read_bytes()
+    return out
+
+
+def tree_diff(before, after):
+    if before is None or after is None:
+        return f"exists before: {before is not None}, after: " \
+               f"{after is not None}"
+    changed = sorted(k for k in before if k in after and before[k] != after[k])
+    return (f"changed {changed[:10]}, new {sorted(set(after) - set(before))[:10]}"
+            f", gone {sorted(set(before) - set(after))[:10]}")
+
+
+def small_site(name, **conf):
+    """Ten days of traffic up to NOW, templates and assets in a share
+    folder of its own (so that a test may break them)."""
+    s = Site(name, conf={"share_dir": str(OUT / name / "share"), **conf})
+    share = s.dir / "share"
+    shutil.copytree(ROOT / "templates", share / "templates")
+    shutil.copytree(ROOT / "site", share / "site")
+    s.ingest(data=s.simulate(10, 100, 5, NOW))
+    s.aggregate()
+    return s
+
+
+@test
+def test_a_run_that_fails_mid_way_publishes_nothing():
+    """A broken template that only the last page uses (alerts.tpl) makes
+    apimon-render fail after every other page was built: exit 1, a
+    message naming the template, and the site exactly as before, byte for
+    byte, without a temporary file or a new folder.  Rendered into a new
+    folder, the same failure leaves no folder at all."""
+    s = small_site("fail-template")
+    s.render(now="2026-11-22T10:00:00Z")        # four days back
+    before = tree_state(s.site)
+    tpl = s.dir / "share" / "templates" / "alerts.tpl"
+    tpl.write_text(tpl.read_text() + "{{#NEVER_CLOSED}}\n")
+    err = s.render_fails()                      # new days, new reports
+    after = tree_state(s.site)
+    check(after == before, "the site changed although the run failed: " +
+          tree_diff(before, after))
+    check("alerts.tpl" in err and "nothing published" in err,
+          f"the message names the template and says nothing was "
+          f"published: {err!r}")
+    fresh = s.dir / "fresh" / "site"
+    s.render_fails(out=fresh)
+    check(not (s.dir / "fresh").exists(),
+          f"a failed run into a new folder left {tree_state(s.dir / 'fresh')}")
+
+
+@test
+def test_a_folder_that_cannot_be_written_publishes_nothing():
+    """reports/weekly is a file instead of a folder (so even root cannot
+    write into it): apimon-render stages the newer daily reports, then
+    fails on the first weekly one; exit 1, the message names the folder,
+    and every file is as before."""
+    s = small_site("fail-folder")
+    s.render(now="2026-11-22T10:00:00Z")
+    weekly = s.site / "reports" / "weekly"
+    shutil.rmtree(weekly)
+    weekly.write_text("not a folder\n")
+    before = tree_state(s.site)
+    err = s.render_fails()
+    after = tree_state(s.site)
+    check(after == before, "the site changed although the run failed: " +
+          tree_diff(before, after))
+    check("reports/weekly" in err and "nothing published" in err,
+          f"the message names the folder: {err!r}")
+
+
+@test
+def test_a_missing_database_is_an_error_and_nothing_is_created():
+    """A database path that does not exist (a missing file, a mistyped
+    folder): exit 1, exactly "apimon-render: database not found: PATH",
+    and no database file, no -wal/-shm and no site folder appear."""
+    for name, rel in (("missing", "apimon.db"),
+                      ("mistyped", "no-such-folder/apimon.db")):
+        s = Site("nodb-" + name)
+        db = s.dir / rel
+        s.conf.write_text(json.dumps({
+            "database": str(db), "site_dir": str(s.site),
+            "timezone": ZONE}) + "\n")
+        before = sorted(p.name for p in s.dir.iterdir())
+        err = s.render_fails()
+        eq(err, f"apimon-render: database not found: {db}\n",
+           f"{name}: the message")
+        for p in (db, Path(str(db) + "-wal"), Path(str(db) + "-shm"),
+                  s.site, db.parent):
+            if p != s.dir:
+                check(not p.exists(), f"{name}: {p} was created")
+        eq(sorted(p.name for p in s.dir.iterdir()), before,
+           f"{name}: files in {s.dir}")
+
+
+def db_files(s):
+    """The bytes and mtime of the database and of its WAL (None when the
+    WAL does not exist)."""
+    out = {}
+    for suffix in ("", "-wal"):
+        p = Path(str(s.db) + suffix)
+        out[suffix or "db"] = ((p.read_bytes(), p.stat().st_mtime_ns)
+                               if p.exists() else None)
+    return out
+
+
+@test
+def test_render_never_writes_the_database():
+    """apimon-render opens the database read-only: its file keeps its
+    bytes and mtime, and the WAL gains no byte -- alone, and while
+    another connection holds committed frames in the WAL (as a running
+    apimon-ingest does)."""
+    s = small_site("readonly-db")
+    before = db_files(s)
+    check(before["db"] is not None, "the database exists")
+    time.sleep(0.02)
+    s.render()
+    after = db_files(s)
+    eq(after["db"], before["db"], "the database file (bytes, mtime)")
+    check(after["-wal"] is None or after["-wal"][0] ==
+          (before["-wal"] or (b"", 0))[0],
+          f"the WAL gained {len(after['-wal'][0]) if after['-wal'] else 0}"
+          f" bytes")
+    writer = sqlite3.connect(str(s.db), timeout=30)
+    try:
+        writer.execute("INSERT INTO meta (key, value) VALUES "
+                       "('render_test_marker', 1)")
+        writer.commit()
+        live = db_files(s)
+        check(live["-wal"] is not None and len(live["-wal"][0]) > 0,
+              "the writer's frames are in the WAL")
+        time.sleep(0.02)
+        r = s.render(now="2026-11-26T11:00:00Z")
+        check(r["written"] > 0, "the second render had work to do")
+        eq(db_files(s), live, "the database and its WAL (bytes, mtime) "
+           "while another connection writes")
+    finally:
+        writer.close()
+
+
+# --------------------------------------------------------------------------
+# no silent limits
+# --------------------------------------------------------------------------
+
+@test
+def test_dashboard_shows_every_one_of_150_sources():
+    """150 sources (more than any fixed table of 64 or 128): every one is
+    in sources, daily, hourly and recent of data/dashboard.json, with its
+    own numbers."""
+    s = Site("many-sources")
+    names = [f"src-{i:03d}" for i in range(150)]
+    recs = []
+    for i, src in enumerate(names):
+        for k in range(i % 3 + 1):
+            recs.append({"request_id": f"many-{i}-{k}", "source": src,
+                         "status": "success", "execution_time": 0.5,
+                         "timestamp": f"2026-11-2{4 + k % 2}T0{k}:00:00Z",
+                         "model": "gpt-4o-mini", "input_tokens": 10,
+                         "output_tokens": i})
+    s.ingest(recs)
+    s.aggregate()
+    s.render()
+    d = s.json("data/dashboard.json")
+    eq(d["sources"], names, "dashboard sources")
+    eq(sorted(d["daily"]), names, "sources in daily")
+    eq(sorted(d["hourly"]["requests"]), names, "sources in hourly")
+    eq(sorted({r["source"] for r in d["recent"]}), names,
+       "sources in recent")
+    probs = Problems()
+    for i, src in enumerate(names):
+        if sum(d["daily"][src]["requests"]) != i % 3 + 1:
+            probs.add(f"daily.{src}.requests adds up to "
+                      f"{sum(d['daily'][src]['requests'])}, want {i % 3 + 1}")
+        if sum(d["hourly"]["requests"][src]) != i % 3 + 1:
+            probs.add(f"hourly.requests.{src} adds up to "
+                      f"{sum(d['hourly']['requests'][src])}")
+        if sum(d["daily"][src]["tokens"]) != (10 + i) * (i % 3 + 1):
+            probs.add(f"daily.{src}.tokens: {d['daily'][src]['tokens']}")
+    probs.close("150 sources")
+
+
+@test
+def test_alerts_page_shows_the_newest_2000_and_says_how_many_more():
+    """With 2005 alerts, alerts.html lists the newest 2000 (newest first)
+    and says that 5 older ones are not listed and that the reports list
+    them; every daily, weekly and monthly report's alerts hold every
+    alert of its days."""
+    s = small_site("many-alerts")
+    days = sorted({r["day"] for r in s.rows()})
+    con = sqlite3.connect(str(s.db), timeout=30)
+    try:
+        base = ms_of("2026-11-10T00:00:00Z")
+        n = 0
+        for scope in range(201):
+            for day in days:
+                if n == 2005:
+                    break
+                con.execute(
+                    "INSERT INTO alerts (rule, scope, day, severity, state,"
+                    " value, threshold, message, fired_ms, updated_ms,"
+                    " resolved_ms) VALUES ('error_rate', ?, ?, 'warning',"
+                    " 'firing', 0.2, 0.1, ?, ?, ?, NULL)",
+                    (f"source:bulk-{scope:03d}", day, f"bulk alert {n}",
+                     base + n * 1000, base + n * 1000))
+                n += 1
+        con.commit()
+    finally:
+        con.close()
+    s.render()
+    total = s.query("SELECT COUNT(*) AS n FROM alerts WHERE day <= ?",
+                    (local_day(ms_of(NOW), ZONE),))[0]["n"]
+    check(total >= 2005, f"{total} alerts in the database")
+    html = s.text("alerts.html")
+    rows = re.findall(r'<tr class="alert [^"]*"><td>[^<]*</td>.*?</tr>',
+                      html)
+    eq(len(rows), 2000, "alert rows on alerts.html")
+    newest = s.query("SELECT message FROM alerts WHERE day <= ? ORDER BY "
+                     "updated_ms DESC, id DESC LIMIT 2000",
+                     (local_day(ms_of(NOW), ZONE),))
+    got = [re.findall(r"<td>([^<]*)</td>", r)[5] for r in rows]
+    eq(got, [m["message"] for m in newest], "the rows are the newest 2000")
+    m = re.search(r'<p id="older-alerts">(.*?)</p>', html, re.S)
+    check(m is not None, "alerts.html has a note about the older alerts")
+    note = re.sub(r"<[^>]+>", "", m.group(1))
+    check(f"newest 2000 of {total} alerts" in note and
+          f"{total - 2000} older alert" in note and "reports" in note,
+          f"the note says how many are left out and where they are: {note!r}")
+    for kind in ("daily", "weekly", "monthly"):
+        check_reports(s, kind, local_day(ms_of(NOW), ZONE))
 
 
 # --------------------------------------------------------------------------
