@@ -117,16 +117,18 @@ alerts_page_run(struct render *r)
 
 /* Copy share/site/NAME to assets/NAME; 0, or -1 with a message. */
 static int
-asset(struct render *r, const char *src, const char *name)
+asset(struct render *r, const char *name)
 {
-	struct buf	 dst = { 0 };
+	struct buf	 src = { 0 }, dst = { 0 };
 	int		 rc = -1;
 
+	buf_printf(&src, "%s/site/%s", r->share, name);
 	buf_printf(&dst, "assets/%s", name);
-	if (dst.failed)
+	if (src.failed || dst.failed)
 		log_errx("assets/%s: out of memory", name);
 	else
-		rc = out_copy(r, src, dst.p);
+		rc = out_copy(r, src.p, dst.p);
+	buf_free(&src);
 	buf_free(&dst);
 	return rc;
 }
@@ -142,25 +144,12 @@ static_run(struct render *r)
 	    "/usr/share/javascript/chart.js/chart.min.js",
 	    "/usr/share/javascript/chart.js/Chart.min.js" };
 	struct tpl	*t;
-	struct buf	 src = { 0 };
 	size_t		 i;
 	int		 rc;
 
-	for (i = 0; i < sizeof(assets) / sizeof(assets[0]); i++) {
-		src.len = 0;
-		buf_printf(&src, "%s/site/%s", r->share, assets[i]);
-		if (src.failed) {
-			log_errx("%s/site/%s: out of memory", r->share,
-			    assets[i]);
-			buf_free(&src);
+	for (i = 0; i < sizeof(assets) / sizeof(assets[0]); i++)
+		if (asset(r, assets[i]) != 0)
 			return -1;
-		}
-		if (asset(r, src.p, assets[i]) != 0) {
-			buf_free(&src);
-			return -1;
-		}
-	}
-	buf_free(&src);
 	for (i = 0; i < sizeof(chartjs) / sizeof(chartjs[0]); i++)
 		if (access(chartjs[i], R_OK) == 0)
 			break;
