@@ -1262,6 +1262,117 @@ def test_render_never_writes_the_database():
         writer.close()
 
 
+def strace_calls(log):
+    """(syscall, args, result) of each line of an strace -o log."""
+    out = []
+    for line in log.splitlines():
+        m = re.match(r"^\d+\s+(\w+)\((.*)\)\s+=\s+(-?\d+)", line)
+        if m:
+            out.append((m.group(1), m.group(2), int(m.group(3))))
+    return out
+
+
+@test
+def test_files_are_synced_before_their_rename_and_folders_after():
+    """Under strace: every published file was written to its temporary
+    name and fsynced (on that descriptor, before it was closed) before
+    any rename; all renames come after the last temporary file was made
+    (the site is published at once); after its rename, each file's folder
+    is opened and fsynced.  (strace: tools/deps.sh test installs it.)"""
+    strace = shutil.which("strace")
+    check(strace is not None, "strace not found (tools/deps.sh test)")
+    s = small_site("durable")
+    log = s.dir / "strace.log"
+    env = dict(s.env)
+    # LeakSanitizer cannot run under ptrace.
+    env["ASAN_OPTIONS"] = env["ASAN_OPTIONS"].replace("detect_leaks=1",
+                                                      "detect_leaks=0")
+    p = subprocess.run([strace, "-f", "-qq", "-s", "8192", "-o", str(log),
+                        "-e", "trace=openat,open,creat,fsync,fdatasync,"
+                        "close,rename,renameat,renameat2",
+                        str(BIN / "apimon-render"), "--config", str(s.conf),
+                        "--now", NOW], capture_output=True, env=env,
+                       timeout=300)
+    eq(p.returncode, 0, f"apimon-render under strace "
+       f"({p.stderr.decode(errors='replace')[-800:]})")
+    calls = strace_calls(log.read_text(errors="replace"))
+    site = str(s.site) + "/"
+    q = r'"((?:[^"\\]|\\.)*)"'
+    renames, created = [], {}
+    for i, (name, args, res) in enumerate(calls):
+        if name.startswith("rename") and res == 0:
+            two = re.findall(q, args)
+            if len(two) == 2 and two[1].startswith(site):
+                renames.append((i, two[0], two[1]))
+        elif name == "openat" and "O_CREAT" in args and res >= 0:
+            created[re.findall(q, args)[0]] = (i, res)
+    files = [pp for pp in s.site.rglob("*") if pp.is_file()]
+    eq(len(renames), len(files), "renames into the site (one per file)")
+    probs = Problems()
+    last_tmp = max(i for i, _ in created.values())
+    if renames[0][0] < last_tmp:
+        probs.add("a file was renamed into place before the last page was "
+                  "staged")
+    for at, tmp, dst in renames:
+        if tmp not in created:
+            probs.add(f"{dst}: its temporary file {tmp} was not created")
+            continue
+        i, fd = created[tmp]
+        synced = False
+        for name, args, res in calls[i + 1:at]:
+            if name in ("fsync", "fdatasync") and args == str(fd) and \
+                    res == 0:
+                synced = True
+                break
+            if name == "close" and args == str(fd):
+                break
+        if not synced:
+            probs.add(f"{dst}: not fsynced before it was closed and renamed")
+        folder = os.path.dirname(dst)
+        dfd = None
+        for name, args, res in calls[at + 1:]:
+            if name == "openat" and "O_DIRECTORY" in args and \
+                    re.findall(q, args)[0] == folder and res >= 0:
+                dfd = str(res)
+            elif dfd is not None and name == "fsync" and args == dfd and \
+                    res == 0:
+                break
+        else:
+            probs.add(f"{dst}: its folder {folder} was not fsynced after "
+                      f"the rename")
+    probs.close("sync before rename, folder sync after")
+
+
+@test
+def test_a_copy_in_a_deep_folder_finds_the_share_beside_it():
+    """An installed copy whose folder path is longer than 3000 bytes uses
+    the templates in ../share/apimon beside it (the path is never cut
+    short, which fell back to the build tree's templates without a
+    word)."""
+    s = Site("deep-share")
+    s.ingest(hand_made())
+    s.aggregate()
+    deep = s.dir
+    while len(str(deep)) < 3300:
+        deep = deep / ("d" * 200)
+    (deep / "bin").mkdir(parents=True)
+    shutil.copy2(BIN / "apimon-render", deep / "bin" / "apimon-render")
+    share = deep / "share" / "apimon"
+    shutil.copytree(ROOT / "templates", share / "templates")
+    shutil.copytree(ROOT / "site", share / "site")
+    api = share / "templates" / "api.tpl"
+    api.write_text(api.read_text().replace("</body>",
+                                           "<p>DEEP-SHARE-MARKER</p></body>"))
+    env = {k: v for k, v in s.env.items() if k != "APIMON_SHARE"}
+    p = subprocess.run([str(deep / "bin" / "apimon-render"), "--config",
+                        str(s.conf), "--now", NOW], capture_output=True,
+                       env=env, timeout=120)
+    eq(p.returncode, 0, f"apimon-render from {len(str(deep))} bytes deep "
+       f"({p.stderr.decode(errors='replace')[-500:]})")
+    check(not list(s.san.iterdir()), "sanitizer reports")
+    check("DEEP-SHARE-MARKER" in s.text("docs/api.html"),
+          "docs/api.html was made from the templates beside the program")
+
 # --------------------------------------------------------------------------
 # no silent limits
 # --------------------------------------------------------------------------
