@@ -83,12 +83,15 @@ keep_row(const struct db_stats *s, void *arg)
 	d = &r->rows[r->nrows];
 	memset(d, 0, sizeof(*d));
 	memcpy(d->day, s->key, TZ_DAY_LEN);
+	if (totals_add_stats(&d->t, s) != 0) {
+		r->bad = "a daily_stats row with an invalid latency histogram";
+		return 1;
+	}
 	if ((d->source = strdup(s->source)) == NULL ||
 	    (d->model = strdup(s->model)) == NULL) {
 		free(d->source);
 		goto oom;
 	}
-	totals_add_stats(&d->t, s);
 	r->nrows++;
 	return 0;
 oom:

@@ -111,9 +111,14 @@ int	 jtree_push_num(cJSON *arr, double v);
 /* Add s, or JSON null when s is NULL; 0 or -1. */
 int	 jtree_put_opt_str(cJSON *obj, const char *key, const char *s);
 
-/* totals.c */
+/* totals.c: add the totals u into t. */
 void	 totals_add(struct totals *t, const struct totals *u);
-void	 totals_add_stats(struct totals *t, const struct db_stats *s);
+
+/*
+ * Add one rollup row s into t.  Returns 0, or -1 (no message) when its
+ * latency histogram is not a valid encoding; t is then unchanged.
+ */
+int	 totals_add_stats(struct totals *t, const struct db_stats *s);
 
 /*
  * The fields of DESIGN.md's report "totals", in its order, after a first

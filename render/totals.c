@@ -20,9 +20,12 @@ totals_add(struct totals *t, const struct totals *u)
 	hist_merge(&t->hist, &u->hist);
 }
 
-void
+int
 totals_add_stats(struct totals *t, const struct db_stats *s)
 {
+	/* The histogram first: it is the only part that can be refused. */
+	if (hist_decode_add(&t->hist, s->hist, s->hist_len) != 0)
+		return -1;
 	t->requests += s->requests;
 	t->successes += s->successes;
 	t->failures += s->failures;
@@ -31,7 +34,7 @@ totals_add_stats(struct totals *t, const struct db_stats *s)
 	t->input_tokens += s->input_tokens;
 	t->output_tokens += s->output_tokens;
 	t->cost_nusd += s->cost_nusd;
-	hist_decode_add(&t->hist, s->hist, s->hist_len);
+	return 0;
 }
 
 cJSON *

@@ -1373,6 +1373,29 @@ def test_a_copy_in_a_deep_folder_finds_the_share_beside_it():
     check("DEEP-SHARE-MARKER" in s.text("docs/api.html"),
           "docs/api.html was made from the templates beside the program")
 
+@test
+def test_a_row_the_walk_refuses_fails_the_run():
+    """A daily_stats row whose latency histogram is not a valid encoding
+    stops the database walk (its callback refuses the row): exit 1, a
+    message that says which table and why, and the site as before --
+    never a report with that row's latencies silently left out."""
+    s = small_site("bad-row")
+    s.render(now="2026-11-22T10:00:00Z")
+    before = tree_state(s.site)
+    con = sqlite3.connect(str(s.db), timeout=30)
+    try:
+        con.execute("UPDATE daily_stats SET latency_hist = X'FF' WHERE day ="
+                    " (SELECT MIN(day) FROM daily_stats)")
+        con.commit()
+    finally:
+        con.close()
+    err = s.render_fails()
+    after = tree_state(s.site)
+    check(after == before, "the site changed although the run failed: " +
+          tree_diff(before, after))
+    check("daily_stats" in err and "latency histogram" in err,
+          f"the message names the table and the fault: {err!r}")
+
 # --------------------------------------------------------------------------
 # no silent limits
 # --------------------------------------------------------------------------
