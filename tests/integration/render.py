@@ -444,6 +444,16 @@ class Site:
                 r["day"] = local_day(r["ts_ms"], self.zone)
         return self._rows
 
+    def write(self, sql, rows=((),)):
+        """A test's own change to the database: sql once per parameter
+        tuple of rows, in one transaction."""
+        con = sqlite3.connect(str(self.db), timeout=30)
+        try:
+            con.executemany(sql, rows)
+            con.commit()
+        finally:
+            con.close()
+
     # ---- the site ----------------------------------------------------------
 
     def json(self, rel, base=None):
@@ -1136,6 +1146,17 @@ def tree_diff(before, after):
             f", gone {sorted(set(before) - set(after))[:10]}")
 
 
+def render_fails_unchanged(s):
+    """Run apimon-render expecting exit 1 and every file and folder of
+    the site as it was; returns its stderr."""
+    before = tree_state(s.site)
+    err = s.render_fails()
+    after = tree_state(s.site)
+    check(after == before, "the site changed although the run failed: " +
+          tree_diff(before, after))
+    return err
+
+
 def small_site(name, **conf):
     """Ten days of traffic up to NOW, templates and assets in a share
     folder of its own (so that a test may break them)."""
@@ -1157,13 +1178,9 @@ def test_a_run_that_fails_mid_way_publishes_nothing():
     folder, the same failure leaves no folder at all."""
     s = small_site("fail-template")
     s.render(now="2026-11-22T10:00:00Z")        # four days back
-    before = tree_state(s.site)
     tpl = s.dir / "share" / "templates" / "alerts.tpl"
     tpl.write_text(tpl.read_text() + "{{#NEVER_CLOSED}}\n")
-    err = s.render_fails()                      # new days, new reports
-    after = tree_state(s.site)
-    check(after == before, "the site changed although the run failed: " +
-          tree_diff(before, after))
+    err = render_fails_unchanged(s)             # new days, new reports
     check("alerts.tpl" in err and "nothing published" in err,
           f"the message names the template and says nothing was "
           f"published: {err!r}")
@@ -1184,11 +1201,7 @@ def test_a_folder_that_cannot_be_written_publishes_nothing():
     weekly = s.site / "reports" / "weekly"
     shutil.rmtree(weekly)
     weekly.write_text("not a folder\n")
-    before = tree_state(s.site)
-    err = s.render_fails()
-    after = tree_state(s.site)
-    check(after == before, "the site changed although the run failed: " +
-          tree_diff(before, after))
+    err = render_fails_unchanged(s)
     check("reports/weekly" in err and "nothing published" in err,
           f"the message names the folder: {err!r}")
 
@@ -1381,18 +1394,9 @@ def test_a_row_the_walk_refuses_fails_the_run():
     never a report with that row's latencies silently left out."""
     s = small_site("bad-row")
     s.render(now="2026-11-22T10:00:00Z")
-    before = tree_state(s.site)
-    con = sqlite3.connect(str(s.db), timeout=30)
-    try:
-        con.execute("UPDATE daily_stats SET latency_hist = X'FF' WHERE day ="
-                    " (SELECT MIN(day) FROM daily_stats)")
-        con.commit()
-    finally:
-        con.close()
-    err = s.render_fails()
-    after = tree_state(s.site)
-    check(after == before, "the site changed although the run failed: " +
-          tree_diff(before, after))
+    s.write("UPDATE daily_stats SET latency_hist = X'FF' WHERE day ="
+            " (SELECT MIN(day) FROM daily_stats)")
+    err = render_fails_unchanged(s)
     check("daily_stats" in err and "latency histogram" in err,
           f"the message names the table and the fault: {err!r}")
 
@@ -1445,25 +1449,15 @@ def test_alerts_page_shows_the_newest_2000_and_says_how_many_more():
     alert of its days."""
     s = small_site("many-alerts")
     days = sorted({r["day"] for r in s.rows()})
-    con = sqlite3.connect(str(s.db), timeout=30)
-    try:
-        base = ms_of("2026-11-10T00:00:00Z")
-        n = 0
-        for scope in range(201):
-            for day in days:
-                if n == 2005:
-                    break
-                con.execute(
-                    "INSERT INTO alerts (rule, scope, day, severity, state,"
-                    " value, threshold, message, fired_ms, updated_ms,"
-                    " resolved_ms) VALUES ('error_rate', ?, ?, 'warning',"
-                    " 'firing', 0.2, 0.1, ?, ?, ?, NULL)",
-                    (f"source:bulk-{scope:03d}", day, f"bulk alert {n}",
-                     base + n * 1000, base + n * 1000))
-                n += 1
-        con.commit()
-    finally:
-        con.close()
+    base = ms_of("2026-11-10T00:00:00Z")
+    pairs = [(scope, day) for scope in range(201) for day in days][:2005]
+    s.write("INSERT INTO alerts (rule, scope, day, severity, state, value,"
+            " threshold, message, fired_ms, updated_ms, resolved_ms) VALUES"
+            " ('error_rate', ?, ?, 'warning', 'firing', 0.2, 0.1, ?, ?, ?,"
+            " NULL)",
+            [(f"source:bulk-{scope:03d}", day, f"bulk alert {n}",
+              base + n * 1000, base + n * 1000)
+             for n, (scope, day) in enumerate(pairs)])
     s.render()
     total = s.query("SELECT COUNT(*) AS n FROM alerts WHERE day <= ?",
                     (local_day(ms_of(NOW), ZONE),))[0]["n"]
