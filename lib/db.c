@@ -113,8 +113,8 @@ static const char *const sql[ST__MAX] = {
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_LAST_AGG] = "SELECT value FROM meta WHERE key = 'last_aggregate_ms'",
 	[ST_META_GET] = "SELECT value FROM meta WHERE key = ?",
-	[ST_META_SET] = "INSERT INTO meta (key, value) VALUES (?, ?)"
-	    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	[ST_META_SET] = ("INSERT INTO meta (key, value) VALUES (?, ?)"
+	    " ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
 };
 
 enum db_rc
