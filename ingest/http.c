@@ -127,7 +127,7 @@ parse_ndjson(const char *body, size_t len, size_t *line)
 
 static void
 log_request(struct ingest *ig, const char *body, size_t len,
-    enum body_kind kind, struct resp *r)
+    enum body_kind kind, int64_t deadline, struct resp *r)
 {
 	const struct conf	*c = ig->conf;
 	cJSON			*root = NULL, *item, *rej = NULL, *o = NULL, *x;
@@ -190,7 +190,7 @@ log_request(struct ingest *ig, const char *body, size_t len,
 			}
 			idx++;
 		}
-	if ((rc = ingest_store(ig, recs, n, &acc, &dup)) != DB_OK) {
+	if ((rc = ingest_store(ig, recs, n, deadline, &acc, &dup)) != DB_OK) {
 		unavailable(r, ig, rc);
 		goto out;
 	}
@@ -214,7 +214,7 @@ out:
 }
 
 static void
-health(struct ingest *ig, struct resp *r)
+health(struct ingest *ig, int64_t deadline, struct resp *r)
 {
 	struct db	*db;
 	cJSON		*o;
@@ -223,7 +223,7 @@ health(struct ingest *ig, struct resp *r)
 	char		 t[TS_RFC3339_LEN];
 
 	ingest_lock_db(ig);
-	if ((db = ingest_db(ig)) != NULL &&
+	if ((db = ingest_db(ig, deadline)) != NULL &&
 	    ((rc = db_check_writable(db)) != DB_OK ||
 	    (rc = db_last_aggregate(db, &last)) != DB_OK))
 		ingest_db_failed(ig, rc);
@@ -311,8 +311,10 @@ read_body(struct ingest *ig, const struct http_io *io, size_t *len,
 	return buf;
 }
 
+/* Answer the request in r; a database wait ends at deadline. */
 static void
-route(struct ingest *ig, const struct http_io *io, struct resp *r)
+route(struct ingest *ig, const struct http_io *io, int64_t deadline,
+    struct resp *r)
 {
 	const char	*method = io->param(io->ctx, "REQUEST_METHOD");
 	const char	*ct = io->param(io->ctx, "CONTENT_TYPE");
@@ -325,7 +327,7 @@ route(struct ingest *ig, const struct http_io *io, struct resp *r)
 	request_path(io, path, sizeof(path));
 	if (ends_with(path, "/api/health")) {
 		if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
-			return health(ig, r);
+			return health(ig, deadline, r);
 		r->allow = "GET, HEAD";
 		return fail(r, 405, "method not allowed", NULL);
 	}
@@ -349,7 +351,7 @@ route(struct ingest *ig, const struct http_io *io, struct resp *r)
 		    "or application/x-ndjson", NULL);
 	if ((body = read_body(ig, io, &len, r)) == NULL)
 		return;
-	log_request(ig, body, len, kind, r);
+	log_request(ig, body, len, kind, deadline, r);
 	free(body);
 }
 
@@ -362,7 +364,7 @@ http_serve(struct ingest *ig, const struct http_io *io)
 	char		 head[512];
 	int		 n;
 
-	route(ig, io, &r);
+	route(ig, io, ts_mono_ms() + ig->busy_ms, &r);
 	if (r.body == NULL)
 		r.status = 503, r.retry = 1;
 	n = snprintf(head, sizeof(head), "Status: %d %s\r\n"

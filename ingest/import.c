@@ -40,8 +40,8 @@ flush(struct import *im)
 	enum db_rc	 rc;
 	size_t		 i;
 
-	rc = ingest_store(im->ig, im->recs, im->n, &im->accepted,
-	    &im->duplicates);
+	rc = ingest_store(im->ig, im->recs, im->n,
+	    ts_mono_ms() + im->ig->busy_ms, &im->accepted, &im->duplicates);
 	for (i = 0; i < im->n; i++)
 		rec_free(&im->recs[i]);
 	im->n = 0;
@@ -152,7 +152,7 @@ import_run(struct ingest *ig, const char *file)
 		goto out;
 	}
 	ingest_lock_db(ig);
-	if (ingest_db(ig) != NULL)
+	if (ingest_db(ig, ts_mono_ms() + ig->busy_ms) != NULL)
 		db_tune_bulk(ig->db);
 	ingest_unlock_db(ig);
 	if (ig->db == NULL)

@@ -22,6 +22,8 @@ struct db {
 	sqlite3_stmt	*st[ST__MAX];
 	sqlite3_stmt	*ag[AG__MAX];
 	int		 busy_ms;
+	int64_t		 busy_since;	/* ts_mono_ms() when this wait began */
+	int64_t		 deadline;	/* ts_mono_ms() to give up at; 0: none */
 };
 
 enum db_rc	 db_classify(int rc);

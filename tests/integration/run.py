@@ -1924,6 +1924,41 @@ class TestLockedDatabase(StackTest):
         self.expect_ok(r, 1)
 
 
+    def test_d_each_of_20_concurrent_posts_gets_503_within_2_5s_of_being_sent(self):
+        self.expect_ok(self.post(rec()), 1)
+        payloads = [[rec(), rec()] if i % 4 == 0 else rec() for i in range(20)]
+        barrier = threading.Barrier(len(payloads))
+
+        def one(p):
+            try:
+                barrier.wait(10)
+            except threading.BrokenBarrierError:
+                pass
+            t0 = time.monotonic()
+            r = self.post(p, timeout=30)
+            return r, time.monotonic() - t0
+
+        con = sqlite3.connect(str(self.stack.db), timeout=10, isolation_level=None)
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            with concurrent.futures.ThreadPoolExecutor(len(payloads)) as ex:
+                answers = list(ex.map(one, payloads))
+            con.execute("ROLLBACK")
+        finally:
+            con.close()
+        took = sorted(t for _, t in answers)
+        sys.stdout.write(f"\n    503 after {took[0]:.2f}..{took[-1]:.2f}s ")
+        for r, t in answers:
+            self.expect(r, 503)
+            self.expect_retry_after(r)
+            self.assertLessEqual(t, 2.5, f"503 came {t:.2f}s after the request was sent")
+        ids = [x["request_id"] for p in payloads for x in (p if isinstance(p, list) else [p])]
+        self.assertNotStored(ids, "(answered 503)")
+        for p in payloads:
+            self.expect_ok(self.post(p), len(p) if isinstance(p, list) else 1)
+        self.assertStored(ids)
+
+
 class TestReadOnlyDatabase(StackTest):
     USER = "nobody"
     ids_503 = []
