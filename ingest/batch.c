@@ -14,7 +14,7 @@ struct job {
 	int64_t			 deadline;	/* ts_mono_ms() */
 	long			 accepted, duplicates;
 	enum db_rc		 rc;
-	int			 taken;		/* by a leader: its result is ours */
+	int			 taken;		/* by a leader */
 	int			 done;
 	struct job		*next;
 };

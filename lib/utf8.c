@@ -50,6 +50,17 @@ utf8_len(const char *s, size_t len)
 }
 
 size_t
+utf8_fit(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	/* s[max] is the first byte cut off: back up to its lead byte. */
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return max;
+}
+
+size_t
 utf8_prefix(const char *s, size_t len, size_t max)
 {
 	const unsigned char	*p = (const unsigned char *)s;
