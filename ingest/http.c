@@ -1,4 +1,5 @@
 /* http.c — the HTTP side of apimon-ingest: route, check, answer in JSON. */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@ struct resp {
 	const char	*allow;		/* 405: the methods allowed */
 	int		 retry;		/* 503: send Retry-After */
 	int		 auth;		/* 401: send WWW-Authenticate */
+	int		 trim;		/* a large body: give memory back */
 	char		*body;		/* JSON, malloc'd; NULL: out of memory */
 };
 
@@ -281,13 +283,14 @@ route(struct ingest *ig, const struct http_io *io, int64_t deadline,
 		return;
 	log_request(ig, body, len, kind, deadline, r);
 	free(body);
+	r->trim = len >= INGEST_TRIM_BYTES;
 }
 
 void
 http_serve(struct ingest *ig, const struct http_io *io)
 {
 	static const char oom[] = "{\"error\":\"out of memory\"}";
-	struct resp	 r = { 500, NULL, 0, 0, NULL };
+	struct resp	 r = { 500, NULL, 0, 0, 0, NULL };
 	const char	*method = io->param(io->ctx, "REQUEST_METHOD");
 	char		 head[512];
 	int		 n;
@@ -309,4 +312,7 @@ http_serve(struct ingest *ig, const struct http_io *io)
 		io->write(io->ctx, r.body ? r.body : oom,
 		    r.body ? strlen(r.body) : strlen(oom));
 	cJSON_free(r.body);
+	/* Its tree was freed into this thread's arena, which keeps it. */
+	if (r.trim)
+		malloc_trim(0);
 }

@@ -16,6 +16,17 @@
 
 #define INGEST_THREADS		16	/* default request threads per worker */
 
+/*
+ * Memory that a burst of large bodies took goes back to the system: after
+ * a body of INGEST_TRIM_BYTES or more, malloc_trim() returns the free pages
+ * of every thread's arena.  It leaves the top of a thread's arena to free(),
+ * which shrinks it past the trim threshold; glibc raises that threshold to
+ * twice the largest mmapped block freed (2 MiB after a 1 MiB body, per
+ * thread), so it is fixed at INGEST_TRIM_THRESHOLD instead.
+ */
+#define INGEST_TRIM_BYTES	(64 * 1024)
+#define INGEST_TRIM_THRESHOLD	(128 * 1024)	/* glibc's default */
+
 struct job;
 
 /*
