@@ -1805,7 +1805,9 @@ class TestMemoryAfterBurst(StackTest):
     keeps freed memory in a quarantine and ignores mallopt(), so only the
     release build shows what glibc gives back.  "Idle" is a worker that has
     served ordinary traffic (small batches, enough to fill SQLite's page
-    cache of about 2 MB, which a worker keeps by design)."""
+    cache of about 2 MB, which a worker keeps by design).  On a loaded
+    machine some of the burst may wait in the group-commit queue past its
+    2 s deadline and answer 503; its body was parsed all the same."""
     WORKERS = 1
     BINDIR = ROOT / "bin"
 
@@ -1818,7 +1820,7 @@ class TestMemoryAfterBurst(StackTest):
     def test_rss_returns_within_2x_idle_10s_after_32_concurrent_1mb_bodies(self):
         pid = self.stack.pids_alive()[0]
         for _ in range(20):
-            self.expect_ok(self.post([rec() for _ in range(1000)]), 1000)
+            self.expect(self.post([rec() for _ in range(1000)]), (200, 503))
         time.sleep(0.5)
         idle = proc_kb(pid, "VmRSS")
         bodies = []
@@ -1830,15 +1832,17 @@ class TestMemoryAfterBurst(StackTest):
         with concurrent.futures.ThreadPoolExecutor(32) as ex:
             answers = list(ex.map(lambda b: self.post(b, timeout=120), bodies))
         for r in answers:
-            self.expect_ok(r, 1000)
+            if self.expect(r, (200, 503)).get("accepted") is None:
+                self.expect_retry_after(r)
         after = proc_kb(pid, "VmRSS")
         t0 = time.monotonic()
         rss = after
         while rss > 2 * idle and time.monotonic() - t0 < 10:
             time.sleep(0.25)
             rss = proc_kb(pid, "VmRSS")
-        sys.stdout.write(f"\n    VmRSS idle {idle} kB, after the burst {after} kB, "
-                         f"{rss} kB {time.monotonic() - t0:.1f}s later ")
+        ok = sum(r.status == 200 for r in answers)
+        sys.stdout.write(f"\n    {ok}/32 stored; VmRSS idle {idle} kB, after the burst "
+                         f"{after} kB, {rss} kB {time.monotonic() - t0:.1f}s later ")
         self.assertLessEqual(rss, 2 * idle, "memory not given back within 10 s")
 
 
