@@ -113,6 +113,7 @@ log_request(struct ingest *ig, const char *buf, size_t len,
 	case BODY_TOO_MANY:
 		return fail(r, 413, e.msg, NULL);
 	default:
+		r->retry = 1;
 		return fail(r, 503, e.msg, NULL);
 	}
 	if ((rc = ingest_store(ig, b.recs, b.nrecs, deadline, &acc,

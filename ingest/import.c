@@ -109,7 +109,7 @@ import_array(struct import *im, FILE *f)
 	size_t		 len = 0, cap = 0, k, idx = 0;
 	struct json_err	 je;
 	struct rec_err	 e;
-	cJSON		*root = NULL, *item;
+	cJSON		*root, *item;
 	int		 rc = 0;
 
 	do {
