@@ -19,8 +19,8 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 SAN       = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 LIB_SRC   = lib/conf.c lib/db.c lib/db_rollup.c lib/db_read.c lib/db_alert.c \
-            lib/rec.c lib/ts.c lib/money.c lib/utf8.c lib/log.c lib/json.c \
-            lib/hist.c lib/tz.c lib/cli.c lib/alert.c lib/buf.c
+            lib/rec.c lib/body.c lib/ts.c lib/money.c lib/utf8.c lib/log.c \
+            lib/json.c lib/hist.c lib/tz.c lib/cli.c lib/alert.c lib/buf.c
 INGEST_SRC = ingest/main.c ingest/http.c ingest/batch.c ingest/import.c
 AGG_SRC   = aggregate/main.c aggregate/rollup.c aggregate/alert.c \
             aggregate/notify.c
@@ -115,19 +115,19 @@ san: $(S)/bin/apimon-ingest $(S)/bin/apimon-aggregate $(S)/bin/apimon-render \
 
 # ---- fuzzing (clang + libFuzzer) --------------------------------------------
 F = build/fuzz
-$(F)/fuzz-rec: tests/fuzz/fuzz_rec.c $(LIB_SRC) $(wildcard lib/*.h) | deps-test
+$(F)/fuzz-body: tests/fuzz/fuzz_body.c $(LIB_SRC) $(wildcard lib/*.h) | deps-test
 	@mkdir -p $(F)
 	$(CLANG) $(CPPFLAGS) $(WARN) -Wno-error=unused-command-line-argument -O1 -g \
 	    -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -Ilib -o $@ \
-	    tests/fuzz/fuzz_rec.c $(LIB_SRC) $(PKG_LIBS) -lm
+	    tests/fuzz/fuzz_body.c $(LIB_SRC) $(PKG_LIBS) -lm
 
 FUZZ_SECONDS ?= 600
-fuzz: $(F)/fuzz-rec
+fuzz: $(F)/fuzz-body
 	@mkdir -p build/fuzz/corpus
-	$(F)/fuzz-rec -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus tests/fuzz/corpus
+	$(F)/fuzz-body -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus tests/fuzz/corpus
 
 # ---- the two commands -------------------------------------------------------
-test: deps-test all san $(F)/fuzz-rec
+test: deps-test all san $(F)/fuzz-body
 	@tests/run.sh
 
 run: all

@@ -1,15 +1,20 @@
 /* batch.c — storing validated records: one group-commit path for all. */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "ingest.h"
 #include "log.h"
+#include "ts.h"
 
 struct job {
 	const struct rec	*recs;
 	size_t			 n;
+	int64_t			 deadline;	/* ts_mono_ms() */
 	long			 accepted, duplicates;
 	enum db_rc		 rc;
+	int			 taken;		/* by a leader */
 	int			 done;
 	struct job		*next;
 };
@@ -17,11 +22,17 @@ struct job {
 void
 ingest_init(struct ingest *ig, const struct conf *conf, int busy_ms)
 {
+	pthread_condattr_t	 ca;
+
 	memset(ig, 0, sizeof(*ig));
 	ig->conf = conf;
 	ig->busy_ms = busy_ms;
 	pthread_mutex_init(&ig->mu, NULL);
-	pthread_cond_init(&ig->cv, NULL);
+	/* Queued jobs wait until their deadline, which is on this clock. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&ig->cv, &ca);
+	pthread_condattr_destroy(&ca);
 }
 
 void
@@ -53,17 +64,21 @@ ingest_unlock_db(struct ingest *ig)
 }
 
 struct db *
-ingest_db(struct ingest *ig)
+ingest_db(struct ingest *ig, int64_t deadline)
 {
+	int64_t		 left = deadline - ts_mono_ms();
 	enum db_rc	 rc;
 
-	if (ig->db != NULL)
-		return ig->db;
-	rc = db_open(&ig->db, ig->conf->database, DB_CREATE,
-	    ig->conf->ingest.synchronous,
-	    ig->busy_ms, ig->err, sizeof(ig->err));
-	if (rc != DB_OK)
-		log_errx("%s", ig->err);
+	if (ig->db == NULL) {
+		rc = db_open(&ig->db, ig->conf->database, DB_CREATE,
+		    ig->conf->ingest.synchronous, left > 0 ? (int)left : 0,
+		    ig->err, sizeof(ig->err));
+		if (rc != DB_OK) {
+			log_errx("%s", ig->err);
+			return NULL;
+		}
+	}
+	db_deadline(ig->db, deadline);
 	return ig->db;
 }
 
@@ -79,16 +94,19 @@ ingest_db_failed(struct ingest *ig, enum db_rc rc)
 	}
 }
 
-/* Commit every job of the list in one transaction; fill in their results. */
+/*
+ * Commit every job of the list in one transaction, waiting for the lock
+ * until deadline; fill in their results.
+ */
 static void
-commit_group(struct ingest *ig, struct job *list)
+commit_group(struct ingest *ig, struct job *list, int64_t deadline)
 {
 	struct db	*db;
 	struct job	*j;
 	enum db_rc	 rc;
 	size_t		 i;
 
-	if ((db = ingest_db(ig)) == NULL) {
+	if ((db = ingest_db(ig, deadline)) == NULL) {
 		rc = DB_UNAVAIL;
 		goto fail;
 	}
@@ -119,39 +137,79 @@ fail:
 	}
 }
 
+/*
+ * Take every queued job whose deadline is ahead, in arrival order, and
+ * commit them; the others stay queued and leave by themselves.  Called
+ * and returns with ig->mu held.
+ */
+static void
+lead(struct ingest *ig)
+{
+	struct job	*list = NULL, **pp, *j, *nx;
+	int64_t		 now = ts_mono_ms(), first = INT64_MAX;
+
+	ig->leading = 1;
+	for (pp = &ig->queue; (j = *pp) != NULL; ) {
+		if (j->deadline <= now) {
+			pp = &j->next;
+			continue;
+		}
+		*pp = j->next;		/* reverse: the queue is newest first */
+		j->next = list;
+		list = j;
+		j->taken = 1;
+		if (j->deadline < first)
+			first = j->deadline;
+	}
+	pthread_mutex_unlock(&ig->mu);
+	if (list != NULL)
+		commit_group(ig, list, first);
+	pthread_mutex_lock(&ig->mu);
+	for (j = list; j != NULL; j = nx) {
+		nx = j->next;
+		j->done = 1;
+	}
+	ig->leading = 0;
+	pthread_cond_broadcast(&ig->cv);
+}
+
+/* Take j out of the queue; it must be there. */
+static void
+unqueue(struct ingest *ig, struct job *j)
+{
+	struct job	**pp;
+
+	for (pp = &ig->queue; *pp != j; pp = &(*pp)->next)
+		;
+	*pp = j->next;
+}
+
 enum db_rc
 ingest_store(struct ingest *ig, const struct rec *recs, size_t n,
-    long *accepted, long *duplicates)
+    int64_t deadline, long *accepted, long *duplicates)
 {
-	struct job	 me = { recs, n, 0, 0, DB_OK, 0, NULL }, *list, *j, *nx;
+	struct job	 me = { recs, n, deadline, 0, 0, DB_OK, 0, 0, NULL };
+	struct timespec	 until;
 
 	if (n == 0)
 		return DB_OK;
+	until.tv_sec = deadline / 1000;
+	until.tv_nsec = deadline % 1000 * 1000000;
 	pthread_mutex_lock(&ig->mu);
 	me.next = ig->queue;
 	ig->queue = &me;
 	while (!me.done) {
-		if (ig->leading) {
+		if (me.taken)
 			pthread_cond_wait(&ig->cv, &ig->mu);
-			continue;
-		}
-		/* Lead: take everything queued so far and commit it. */
-		ig->leading = 1;
-		for (list = NULL, j = ig->queue; j != NULL; j = nx) {
-			nx = j->next;	/* reverse: commit in arrival order */
-			j->next = list;
-			list = j;
-		}
-		ig->queue = NULL;
-		pthread_mutex_unlock(&ig->mu);
-		commit_group(ig, list);
-		pthread_mutex_lock(&ig->mu);
-		for (j = list; j != NULL; j = nx) {
-			nx = j->next;
-			j->done = 1;
-		}
-		ig->leading = 0;
-		pthread_cond_broadcast(&ig->cv);
+		else if (ts_mono_ms() >= deadline) {
+			/* No leader took it in time: nothing stored, busy. */
+			unqueue(ig, &me);
+			me.rc = DB_BUSY;
+			break;
+		} else if (ig->leading)
+			pthread_cond_timedwait(&ig->cv, &ig->mu, &until);
+		else
+			lead(ig);
 	}
 	pthread_mutex_unlock(&ig->mu);
 	*accepted += me.accepted;

@@ -1,4 +1,5 @@
 /* http.c — the HTTP side of apimon-ingest: route, check, answer in JSON. */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,18 +7,17 @@
 
 #include <cjson/cJSON.h>
 
+#include "body.h"
 #include "ingest.h"
-#include "json.h"
 #include "log.h"
 #include "ts.h"
-
-enum body_kind { BODY_JSON, BODY_NDJSON };
 
 struct resp {
 	int		 status;
 	const char	*allow;		/* 405: the methods allowed */
 	int		 retry;		/* 503: send Retry-After */
 	int		 auth;		/* 401: send WWW-Authenticate */
+	int		 trim;		/* a large body: give memory back */
 	char		*body;		/* JSON, malloc'd; NULL: out of memory */
 };
 
@@ -94,103 +94,30 @@ token_ok(const char *expected, const char *header)
 	return diff == 0;
 }
 
-/*
- * Parse NDJSON into an array of its items.  Returns NULL with *line set
- * to the 1-based line that is not JSON (0: out of memory).
- */
-static cJSON *
-parse_ndjson(const char *body, size_t len, size_t *line)
-{
-	cJSON		*arr = cJSON_CreateArray(), *item;
-	const char	*p = body, *end = body + len, *nl;
-	size_t		 n, i;
-
-	*line = 0;
-	for (*line = 1; arr != NULL && p < end; (*line)++, p = nl + 1) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
-		n = (size_t)(nl - p);
-		for (i = 0; i < n && strchr(" \t\r", p[i]) != NULL; i++)
-			;
-		if (i == n)
-			continue;
-		if ((item = json_parse(p, n, NULL)) == NULL) {
-			cJSON_Delete(arr);
-			return NULL;
-		}
-		cJSON_AddItemToArray(arr, item);
-	}
-	if (arr == NULL)
-		*line = 0;
-	return arr;
-}
-
 static void
-log_request(struct ingest *ig, const char *body, size_t len,
-    enum body_kind kind, struct resp *r)
+log_request(struct ingest *ig, const char *buf, size_t len,
+    enum body_kind kind, int64_t deadline, struct resp *r)
 {
-	const struct conf	*c = ig->conf;
-	cJSON			*root = NULL, *item, *rej = NULL, *o = NULL, *x;
-	struct rec		*recs = NULL;
-	struct rec_err		 e;
-	size_t			 n = 0, nitems, line, idx = 0, i;
-	long			 acc = 0, dup = 0;
-	int64_t			 now = ts_now_ms();
-	enum db_rc		 rc;
-	char			 msg[128];
+	struct body	 b;
+	struct rec_err	 e;
+	cJSON		*o = NULL, *rej, *x;
+	long		 acc = 0, dup = 0;
+	enum db_rc	 rc;
+	size_t		 i;
 
-	if (len == 0)
-		return fail(r, 400, "empty body", NULL);
-	if (kind == BODY_NDJSON) {
-		if ((root = parse_ndjson(body, len, &line)) == NULL) {
-			if (line == 0)
-				return fail(r, 503, "out of memory", NULL);
-			snprintf(msg, sizeof(msg), "line %zu: not valid JSON",
-			    line);
-			return fail(r, 400, msg, NULL);
-		}
-	} else if ((root = json_parse(body, len, NULL)) == NULL)
-		return fail(r, 400, "body is not valid JSON", NULL);
-
-	if (cJSON_IsObject(root))
-		nitems = 1;
-	else if (cJSON_IsArray(root))
-		nitems = (size_t)cJSON_GetArraySize(root);
-	else {
-		fail(r, 400, "body must be a JSON object, an array of objects "
-		    "or NDJSON", NULL);
-		goto out;
+	switch (body_parse(buf, len, kind, ig->conf, ts_now_ms(), &b, &e)) {
+	case BODY_OK:
+		break;
+	case BODY_BAD:
+		return fail(r, 400, e.msg, e.field[0] != '\0' ? e.field : NULL);
+	case BODY_TOO_MANY:
+		return fail(r, 413, e.msg, NULL);
+	default:
+		r->retry = 1;
+		return fail(r, 503, e.msg, NULL);
 	}
-	if (nitems > (size_t)c->ingest.max_batch) {
-		snprintf(msg, sizeof(msg), "batch of %zu items is over "
-		    "ingest.max_batch (%ld)", nitems, c->ingest.max_batch);
-		fail(r, 413, msg, NULL);
-		goto out;
-	}
-	if ((recs = calloc(nitems ? nitems : 1, sizeof(*recs))) == NULL ||
-	    (rej = cJSON_CreateArray()) == NULL) {
-		fail(r, 503, "out of memory", NULL);
-		goto out;
-	}
-	if (cJSON_IsObject(root)) {
-		if (rec_parse(root, c, now, &recs[0], &e) != 0) {
-			fail(r, 400, e.msg, e.field);
-			goto out;
-		}
-		n = 1;
-	} else
-		cJSON_ArrayForEach(item, root) {
-			if (rec_parse(item, c, now, &recs[n], &e) == 0)
-				n++;
-			else if ((x = cJSON_CreateObject()) != NULL) {
-				cJSON_AddItemToArray(rej, x);
-				cJSON_AddNumberToObject(x, "index", (double)idx);
-				cJSON_AddStringToObject(x, "field", e.field);
-				cJSON_AddStringToObject(x, "error", e.msg);
-			}
-			idx++;
-		}
-	if ((rc = ingest_store(ig, recs, n, &acc, &dup)) != DB_OK) {
+	if ((rc = ingest_store(ig, b.recs, b.nrecs, deadline, &acc,
+	    &dup)) != DB_OK) {
 		unavailable(r, ig, rc);
 		goto out;
 	}
@@ -200,21 +127,25 @@ log_request(struct ingest *ig, const char *body, size_t len,
 	}
 	cJSON_AddNumberToObject(o, "accepted", (double)acc);
 	cJSON_AddNumberToObject(o, "duplicates", (double)dup);
-	cJSON_AddItemToObject(o, "rejected", rej);
-	rej = NULL;
+	rej = cJSON_AddArrayToObject(o, "rejected");
+	for (i = 0; rej != NULL && i < b.nrejects; i++)
+		if ((x = cJSON_CreateObject()) != NULL) {
+			cJSON_AddItemToArray(rej, x);
+			cJSON_AddNumberToObject(x, "index",
+			    (double)b.rejects[i].index);
+			cJSON_AddStringToObject(x, "field",
+			    b.rejects[i].e.field);
+			cJSON_AddStringToObject(x, "error", b.rejects[i].e.msg);
+		}
 	r->status = 200;
 	r->body = cJSON_PrintUnformatted(o);
 out:
-	for (i = 0; i < n; i++)
-		rec_free(&recs[i]);
-	free(recs);
-	cJSON_Delete(rej);
+	body_free(&b);
 	cJSON_Delete(o);
-	cJSON_Delete(root);
 }
 
 static void
-health(struct ingest *ig, struct resp *r)
+health(struct ingest *ig, int64_t deadline, struct resp *r)
 {
 	struct db	*db;
 	cJSON		*o;
@@ -223,7 +154,7 @@ health(struct ingest *ig, struct resp *r)
 	char		 t[TS_RFC3339_LEN];
 
 	ingest_lock_db(ig);
-	if ((db = ingest_db(ig)) != NULL &&
+	if ((db = ingest_db(ig, deadline)) != NULL &&
 	    ((rc = db_check_writable(db)) != DB_OK ||
 	    (rc = db_last_aggregate(db, &last)) != DB_OK))
 		ingest_db_failed(ig, rc);
@@ -311,8 +242,10 @@ read_body(struct ingest *ig, const struct http_io *io, size_t *len,
 	return buf;
 }
 
+/* Answer the request in r; a database wait ends at deadline. */
 static void
-route(struct ingest *ig, const struct http_io *io, struct resp *r)
+route(struct ingest *ig, const struct http_io *io, int64_t deadline,
+    struct resp *r)
 {
 	const char	*method = io->param(io->ctx, "REQUEST_METHOD");
 	const char	*ct = io->param(io->ctx, "CONTENT_TYPE");
@@ -325,7 +258,7 @@ route(struct ingest *ig, const struct http_io *io, struct resp *r)
 	request_path(io, path, sizeof(path));
 	if (ends_with(path, "/api/health")) {
 		if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
-			return health(ig, r);
+			return health(ig, deadline, r);
 		r->allow = "GET, HEAD";
 		return fail(r, 405, "method not allowed", NULL);
 	}
@@ -349,20 +282,21 @@ route(struct ingest *ig, const struct http_io *io, struct resp *r)
 		    "or application/x-ndjson", NULL);
 	if ((body = read_body(ig, io, &len, r)) == NULL)
 		return;
-	log_request(ig, body, len, kind, r);
+	log_request(ig, body, len, kind, deadline, r);
 	free(body);
+	r->trim = len >= INGEST_TRIM_BYTES;
 }
 
 void
 http_serve(struct ingest *ig, const struct http_io *io)
 {
 	static const char oom[] = "{\"error\":\"out of memory\"}";
-	struct resp	 r = { 500, NULL, 0, 0, NULL };
+	struct resp	 r = { 500, NULL, 0, 0, 0, NULL };
 	const char	*method = io->param(io->ctx, "REQUEST_METHOD");
 	char		 head[512];
 	int		 n;
 
-	route(ig, io, &r);
+	route(ig, io, ts_mono_ms() + ig->busy_ms, &r);
 	if (r.body == NULL)
 		r.status = 503, r.retry = 1;
 	n = snprintf(head, sizeof(head), "Status: %d %s\r\n"
@@ -379,4 +313,7 @@ http_serve(struct ingest *ig, const struct http_io *io)
 		io->write(io->ctx, r.body ? r.body : oom,
 		    r.body ? strlen(r.body) : strlen(oom));
 	cJSON_free(r.body);
+	/* Its tree was freed into this thread's arena, which keeps it. */
+	if (r.trim)
+		malloc_trim(0);
 }

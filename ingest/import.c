@@ -6,8 +6,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "body.h"
 #include "ingest.h"
-#include "json.h"
 #include "log.h"
 #include "ts.h"
 
@@ -40,8 +40,8 @@ flush(struct import *im)
 	enum db_rc	 rc;
 	size_t		 i;
 
-	rc = ingest_store(im->ig, im->recs, im->n, &im->accepted,
-	    &im->duplicates);
+	rc = ingest_store(im->ig, im->recs, im->n,
+	    ts_mono_ms() + im->ig->busy_ms, &im->accepted, &im->duplicates);
 	for (i = 0; i < im->n; i++)
 		rec_free(&im->recs[i]);
 	im->n = 0;
@@ -71,10 +71,11 @@ take(struct import *im, const cJSON *item, size_t where)
 static int
 import_ndjson(struct import *im, FILE *f)
 {
-	static const struct rec_err notjson = { "", "not valid JSON" };
 	char		*line = NULL;
-	size_t		 cap = 0, lineno = 0, i;
+	size_t		 cap = 0, lineno = 0, i, n;
 	ssize_t		 len;
+	struct json_err	 je;
+	struct rec_err	 e;
 	cJSON		*item;
 	int		 rc = 0;
 
@@ -84,9 +85,15 @@ import_ndjson(struct import *im, FILE *f)
 			;
 		if (i == (size_t)len)
 			continue;
-		if ((item = json_parse(line, (size_t)len, NULL)) == NULL) {
-			reject(im, lineno, &notjson);
+		if (json_check(line, (size_t)len, &n, &je) != 0) {
+			body_json_err(&je, 0, NULL, 0, &e);
+			reject(im, lineno, &e);
 			continue;
+		}
+		if ((item = json_tree(line, (size_t)len)) == NULL) {
+			log_errx("%s: out of memory", im->name);
+			rc = -1;
+			break;
 		}
 		rc = take(im, item, lineno);
 		cJSON_Delete(item);
@@ -100,6 +107,8 @@ import_array(struct import *im, FILE *f)
 {
 	char		*buf = NULL, *nb;
 	size_t		 len = 0, cap = 0, k, idx = 0;
+	struct json_err	 je;
+	struct rec_err	 e;
 	cJSON		*root, *item;
 	int		 rc = 0;
 
@@ -116,11 +125,18 @@ import_array(struct import *im, FILE *f)
 		k = fread(buf + len, 1, cap - len, f);
 		len += k;
 	} while (k > 0);
-	root = json_parse(buf, len, NULL);
+	if (json_check(buf, len, &k, &je) != 0) {
+		body_json_err(&je, 0, je.item >= 0 ? "item" : NULL,
+		    (size_t)je.item + 1, &e);
+		log_errx("%s: %s", im->name, e.msg);
+		free(buf);
+		return -1;
+	}
+	root = json_tree(buf, len);
 	free(buf);
 	if (!cJSON_IsArray(root)) {
-		log_errx("%s: not valid JSON (an array of objects, or NDJSON)",
-		    im->name);
+		log_errx("%s: %s", im->name, root == NULL ? "out of memory" :
+		    "not an array of objects, nor NDJSON");
 		cJSON_Delete(root);
 		return -1;
 	}
@@ -152,7 +168,7 @@ import_run(struct ingest *ig, const char *file)
 		goto out;
 	}
 	ingest_lock_db(ig);
-	if (ingest_db(ig) != NULL)
+	if (ingest_db(ig, ts_mono_ms() + ig->busy_ms) != NULL)
 		db_tune_bulk(ig->db);
 	ingest_unlock_db(ig);
 	if (ig->db == NULL)

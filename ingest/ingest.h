@@ -9,12 +9,23 @@
 #include "db.h"
 #include "rec.h"
 
-#define INGEST_BUSY_MS		2000	/* a client waits at most this long */
+#define INGEST_BUSY_MS		2000	/* a request is answered 503 by then */
 #define IMPORT_BUSY_MS		30000
 #define IMPORT_CHUNK		10000	/* records per import transaction */
 #define RETRY_AFTER_S		"1"	/* seconds, as sent */
 
 #define INGEST_THREADS		16	/* default request threads per worker */
+
+/*
+ * Memory that a burst of large bodies took goes back to the system: after
+ * a body of INGEST_TRIM_BYTES or more, malloc_trim() returns the free pages
+ * of every thread's arena.  It leaves the top of a thread's arena to free(),
+ * which shrinks it past the trim threshold; glibc raises that threshold to
+ * twice the largest mmapped block freed (2 MiB after a 1 MiB body, per
+ * thread), so it is fixed at INGEST_TRIM_THRESHOLD instead.
+ */
+#define INGEST_TRIM_BYTES	(64 * 1024)
+#define INGEST_TRIM_THRESHOLD	(128 * 1024)	/* glibc's default */
 
 struct job;
 
@@ -22,12 +33,14 @@ struct job;
  * Shared by the request threads of one worker.  The database connection
  * belongs to whichever thread "leads": it takes every queued job and
  * commits them in one transaction (group commit), so concurrent requests
- * share one commit (and one fsync with synchronous=full).
+ * share one commit (and one fsync with synchronous=full).  Each job has a
+ * deadline: the leader waits for the write lock until the earliest one of
+ * its jobs, and a job still queued at its deadline leaves as DB_BUSY.
  */
 struct ingest {
 	const struct conf	*conf;
 	struct db		*db;		/* NULL until opened */
-	int			 busy_ms;
+	int			 busy_ms;	/* a job's deadline after it */
 	char			 err[512];	/* why the last db call failed */
 	pthread_mutex_t		 mu;
 	pthread_cond_t		 cv;
@@ -46,21 +59,24 @@ void		 ingest_unlock_db(struct ingest *ig);
 
 /*
  * The database of ig, opened on first use and again after it failed in a
- * way that a reopen can cure (read-only, I/O error).  Returns NULL with
- * ig->err set when it cannot be opened now.  Call it holding the db.
+ * way that a reopen can cure (read-only, I/O error), whose lock waits give
+ * up at deadline (a ts_mono_ms() time), the open's included, until the
+ * next call.  Returns NULL with ig->err set when it cannot be opened now.
+ * Call it holding the db.
  */
-struct db	*ingest_db(struct ingest *ig);
+struct db	*ingest_db(struct ingest *ig, int64_t deadline);
 
 /* Close the connection after an error that a reopen may cure. */
 void		 ingest_db_failed(struct ingest *ig, enum db_rc rc);
 
 /*
  * Store n validated records in one transaction, shared with the records of
- * concurrent callers.  Returns DB_OK and adds to *accepted and *duplicates
+ * concurrent callers, giving up at deadline (a ts_mono_ms() time) when the
+ * database is locked.  Returns DB_OK and adds to *accepted and *duplicates
  * once they are committed; or an error code with nothing stored.
  */
 enum db_rc	 ingest_store(struct ingest *ig, const struct rec *recs, size_t n,
-		    long *accepted, long *duplicates);
+		    int64_t deadline, long *accepted, long *duplicates);
 
 /* Lines read by an HTTP server: CGI environment, body, output. */
 struct http_io {

@@ -1,5 +1,6 @@
 /* main.c — apimon-ingest: FastCGI responder, CGI program, bulk importer. */
 #include <getopt.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -112,6 +113,7 @@ serve_fcgi(struct ingest *ig, int nthreads)
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);	/* inherited by threads */
 	signal(SIGPIPE, SIG_IGN);
+	mallopt(M_TRIM_THRESHOLD, INGEST_TRIM_THRESHOLD);
 	if (FCGX_Init() != 0) {
 		log_errx("cannot initialise FastCGI");
 		return 1;

@@ -11,6 +11,7 @@
 
 #include "db.h"
 #include "db_int.h"
+#include "ts.h"
 
 /*
  * Forward migrations: entry i takes user_version i to i + 1.  Never edit
@@ -142,21 +143,24 @@ db_classify(int rc)
 
 /*
  * SQLite's own busy handler sleeps in steps of up to 100 ms; short, growing
- * naps keep the tail latency of concurrent writers low.
+ * naps keep the tail latency of concurrent writers low.  The wait is timed
+ * on the clock: naps oversleep on a loaded machine, so their sum is not.
  */
 static int
 busy_wait(void *arg, int count)
 {
 	struct db	*db = arg;
 	long		 nap_us = count < 6 ? 50L << count : 2000;
-	long		 waited_us = 0;
-	int		 i;
+	int64_t		 now = ts_mono_ms(), end;
 	struct timespec	 ts;
 
-	for (i = 0; i < count; i++)
-		waited_us += i < 6 ? 50L << i : 2000;
-	if (waited_us >= (long)db->busy_ms * 1000)
+	if (count == 0)
+		db->busy_since = now;
+	end = db->deadline ? db->deadline : db->busy_since + db->busy_ms;
+	if (now >= end)
 		return 0;
+	if (nap_us > (end - now) * 1000)
+		nap_us = (long)(end - now) * 1000;
 	ts.tv_sec = 0;
 	ts.tv_nsec = nap_us * 1000;
 	nanosleep(&ts, NULL);
@@ -337,6 +341,12 @@ db_close(struct db *db)
 		sqlite3_finalize(db->st[i]);
 	sqlite3_close(db->h);
 	free(db);
+}
+
+void
+db_deadline(struct db *db, int64_t deadline)
+{
+	db->deadline = deadline;
 }
 
 const char *

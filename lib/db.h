@@ -51,6 +51,12 @@ enum db_rc	 db_open(struct db **out, const char *path, enum db_mode mode,
 		    enum conf_sync sync, int busy_ms, char *err, size_t errlen);
 void		 db_close(struct db *db);
 
+/*
+ * From now on, lock waits give up at deadline (a ts_mono_ms() time)
+ * instead of busy_ms after they begin; 0 goes back to busy_ms.
+ */
+void		 db_deadline(struct db *db, int64_t deadline);
+
 /* The last SQLite error message of this connection. */
 const char	*db_errmsg(struct db *db);
 

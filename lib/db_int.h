@@ -39,6 +39,8 @@ struct db {
 	sqlite3		*h;
 	sqlite3_stmt	*st[ST__MAX];
 	int		 busy_ms;
+	int64_t		 busy_since;	/* ts_mono_ms() when this wait began */
+	int64_t		 deadline;	/* ts_mono_ms() to give up at; 0: none */
 };
 
 /*

@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "json.h"
 #include "money.h"
 #include "rec.h"
 #include "ts.h"
@@ -24,12 +25,32 @@ struct strs {
 static const char *const statuses[] = { "success", "error", "timeout",
     "rate_limited", NULL };
 
+/* field and msg may come from the request: cut on character boundaries. */
 static int
 bad(struct rec_err *e, const char *field, const char *msg)
 {
-	snprintf(e->field, sizeof(e->field), "%s", field);
-	snprintf(e->msg, sizeof(e->msg), "%s", msg);
+	snprintf(e->field, sizeof(e->field), "%.*s",
+	    (int)utf8_fit(field, strlen(field), sizeof(e->field) - 1), field);
+	snprintf(e->msg, sizeof(e->msg), "%.*s",
+	    (int)utf8_fit(msg, strlen(msg), sizeof(e->msg) - 1), msg);
 	return -1;
+}
+
+/* First wins is a silent choice between two values: refuse both. */
+static int
+no_dup_keys(const cJSON *obj, struct rec_err *e)
+{
+	const char	*key, *under;
+	char		 msg[sizeof(e->msg)];
+	int		 rc;
+
+	if ((rc = json_dup_key(obj, &key, &under)) == 0)
+		return 0;
+	if (rc < 0)
+		return bad(e, "", "out of memory");
+	snprintf(msg, sizeof(msg), "duplicate key \"%.*s\"",
+	    (int)utf8_fit(key, strlen(key), 64), key);
+	return bad(e, under, msg);
 }
 
 /* obj[name], with JSON null taken as absent. */
@@ -258,7 +279,8 @@ rec_parse(const void *item, const struct conf *c, int64_t now_ms,
 		bad(e, "", "must be a JSON object");
 		goto out;
 	}
-	if (get_str(obj, "request_id", 1, 128, 0, &s, S_ID, e) ||
+	if (no_dup_keys(obj, e) ||
+	    get_str(obj, "request_id", 1, 128, 0, &s, S_ID, e) ||
 	    get_source(obj, &s, e) || get_status(obj, r, e) ||
 	    get_num(obj, "execution_time", 1, REC_MAX_SECONDS, &latency, e) ||
 	    get_str(obj, "user_id", 0, 128, 0, &s, S_USER, e) ||

@@ -53,9 +53,10 @@ struct rec_err {
 
 /*
  * Validate item (a cJSON object, passed as void * so that callers need not
- * include cJSON) against the ingest contract and fill r.  now_ms is the
- * time received.  Returns 0, and the caller frees r with rec_free(); or -1
- * with e filled and nothing allocated in r.
+ * include cJSON) against the ingest contract and fill r; a key twice in
+ * any object of it (metadata too) is an error that names the field it is
+ * under.  now_ms is the time received.  Returns 0, and the caller frees r
+ * with rec_free(); or -1 with e filled and nothing allocated in r.
  */
 int	 rec_parse(const void *item, const struct conf *c, int64_t now_ms,
 	    struct rec *r, struct rec_err *e);

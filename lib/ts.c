@@ -13,6 +13,15 @@ ts_now_ms(void)
 	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
+int64_t
+ts_mono_ms(void)
+{
+	struct timespec	 t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 /* Howard Hinnant's algorithm: exact for every Gregorian date. */
 int64_t
 ts_days_from_civil(int64_t y, unsigned m, unsigned d)

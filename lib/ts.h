@@ -15,6 +15,12 @@
 int64_t	ts_now_ms(void);
 
 /*
+ * Milliseconds on CLOCK_MONOTONIC, which no clock change moves: for
+ * deadlines and waits, never for timestamps.
+ */
+int64_t	ts_mono_ms(void);
+
+/*
  * Parse an RFC 3339 date-time ("2026-11-26T10:15:00Z",
  * "2026-11-26T18:15:00.5+08:00") into *ms.  Fractions beyond milliseconds
  * are truncated.  Returns 0, or -1 when s is not such a time.

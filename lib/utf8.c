@@ -52,6 +52,17 @@ utf8_len(const char *s, size_t len)
 }
 
 size_t
+utf8_fit(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	/* s[max] is the first byte cut off: back up to its lead byte. */
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return max;
+}
+
+size_t
 utf8_prefix(const char *s, size_t len, size_t max)
 {
 	const unsigned char	*p = (const unsigned char *)s;
@@ -71,24 +82,12 @@ utf8_snprintf(char *buf, size_t size, const char *fmt, ...)
 {
 	va_list		 ap;
 	int		 n;
-	size_t		 len, lead, need;
-	unsigned char	 c;
 
 	va_start(ap, fmt);
 	n = vsnprintf(buf, size, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n < size || size == 0)
-		return n;
-	/* Drop a last character that lost its tail bytes. */
-	len = size - 1;
-	for (lead = len; lead > 0 && len - lead < 4; lead--)
-		if (((unsigned char)buf[lead - 1] & 0xc0) != 0x80)
-			break;
-	if (lead == 0)
-		return n;
-	c = (unsigned char)buf[lead - 1];
-	need = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
-	if (len - (lead - 1) < need)
-		buf[lead - 1] = '\0';
+	/* A cut may have split the last character: end before it. */
+	if (n >= 0 && (size_t)n >= size && size > 0)
+		buf[utf8_prefix(buf, size - 1, SIZE_MAX)] = '\0';
 	return n;
 }

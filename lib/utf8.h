@@ -17,8 +17,10 @@
 long	utf8_len(const char *s, size_t len);
 
 /*
- * Return how many bytes of the valid UTF-8 string s (len bytes) hold its
- * first max characters, so that a cut there never splits a character.
+ * Return how many bytes of the UTF-8 string s (len bytes) hold its first
+ * max characters, so that a cut there never splits a character.  It stops
+ * before the first byte that is not valid UTF-8: with max SIZE_MAX it
+ * returns the length of the valid prefix, len when all of s is valid.
  */
 size_t	utf8_prefix(const char *s, size_t len, size_t max);
 
@@ -29,5 +31,11 @@ size_t	utf8_prefix(const char *s, size_t len, size_t max);
  */
 int	utf8_snprintf(char *buf, size_t size, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Return how many bytes of the valid UTF-8 string s (len bytes) fit in
+ * max bytes without splitting a character: len when it all fits.
+ */
+size_t	utf8_fit(const char *s, size_t len, size_t max);
 
 #endif

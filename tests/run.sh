@@ -53,10 +53,10 @@ suite e2e python3 tests/integration/e2e.py --bin build/san/bin
 # The pages in headless Chromium served by nginx.
 suite browser node tests/browser/run.mjs --bin build/san/bin
 
-# Fuzzing the record parser for a bounded time.
+# Fuzzing the body parser (object, array, NDJSON) for a bounded time.
 echo "== fuzz (${FUZZ_SECONDS:-30} s)"
 mkdir -p build/fuzz/corpus
-if build/fuzz/fuzz-rec -max_total_time="${FUZZ_SECONDS:-30}" \
+if build/fuzz/fuzz-body -max_total_time="${FUZZ_SECONDS:-30}" \
     build/fuzz/corpus tests/fuzz/corpus >"$out/fuzz.log" 2>&1; then
 	tail -n 3 "$out/fuzz.log"
 	count fuzz 1 0

@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -333,6 +335,65 @@ Test(db, check_writable_is_busy_while_another_writer_holds_the_lock)
 	cr_assert_eq(db_check_writable(b), DB_BUSY);
 	db_rollback(a);
 	cr_assert_eq(db_check_writable(b), DB_OK);
+	db_close(b);
+	db_close(a);
+}
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec	 t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/*
+ * A loaded machine oversleeps every nap; a timer slack of 20 ms makes this
+ * one do so.  The wait must still end busy_ms after it began by the clock.
+ */
+Test(db, lock_wait_ends_busy_ms_after_it_began_by_the_clock)
+{
+	struct db	*a = open_db(), *b;
+	char		 err[256];
+	int64_t		 t0, took;
+	enum db_rc	 rc;
+
+	cr_assert_eq(db_open(&b, path, DB_CREATE, CONF_SYNC_NORMAL, 300, err,
+	    sizeof(err)), DB_OK, "%s", err);
+	cr_assert_eq(db_begin(a), DB_OK);
+	cr_assert_eq(prctl(PR_SET_TIMERSLACK, 20000000UL), 0);
+	t0 = mono_ms();
+	rc = db_begin(b);
+	took = mono_ms() - t0;
+	prctl(PR_SET_TIMERSLACK, 0UL);
+	cr_assert_eq(rc, DB_BUSY);
+	cr_assert_geq(took, 300);
+	cr_assert_lt(took, 450, "waited %lld ms for a busy_ms of 300",
+	    (long long)took);
+	db_rollback(a);
+	db_close(b);
+	db_close(a);
+}
+
+Test(db, lock_wait_gives_up_at_the_deadline_when_one_is_set)
+{
+	struct db	*a = open_db(), *b = open_db();
+	int64_t		 t0, took;
+
+	cr_assert_eq(db_begin(a), DB_OK);
+	t0 = mono_ms();
+	db_deadline(b, t0 + 150);		/* sooner than busy_ms (1000) */
+	cr_assert_eq(db_begin(b), DB_BUSY);
+	took = mono_ms() - t0;
+	cr_assert_geq(took, 150);
+	cr_assert_lt(took, 600, "waited %lld ms", (long long)took);
+	db_deadline(b, t0);			/* already past: no wait */
+	cr_assert_eq(db_begin(b), DB_BUSY);
+	cr_assert_lt(mono_ms() - t0, 700);
+	db_rollback(a);
+	cr_assert_eq(db_begin(b), DB_OK, "a past deadline does not fail a free lock");
+	db_rollback(b);
 	db_close(b);
 	db_close(a);
 }

@@ -10,6 +10,7 @@
 
 #include "conf.h"
 #include "rec.h"
+#include "utf8.h"
 
 /* See test_conf.c: make a leak fail the test that caused it. */
 #if defined(__SANITIZE_ADDRESS__)
@@ -1044,4 +1045,62 @@ Test(rec, strings_are_copied_out_of_the_json_tree)
 	cr_assert_str_eq(r.metadata, "{\"x\":1}");
 	rec_free(&r);
 	assert_no_leaks();
+}
+
+/* ---- duplicate keys: first-wins would be a silent choice ------------------ */
+
+Test(rec, rejects_a_field_given_twice)
+{
+	rejects(item("\"cost\":1,\"cost\":2"), "cost");
+	rejects(item("\"request_id\":\"r2\""), "request_id");
+	rejects(item("\"status\":\"error\""), "status");
+}
+
+Test(rec, rejects_an_unknown_field_given_twice)
+{
+	rejects(item("\"junk\":1,\"x\":0,\"junk\":1"), "junk");
+}
+
+Test(rec, rejects_a_duplicate_key_inside_metadata_naming_metadata)
+{
+	rejects(item("\"metadata\":{\"a\":1,\"a\":2}"), "metadata");
+	rejects(item("\"metadata\":{\"a\":[{\"b\":1,\"c\":{\"d\":1,\"d\":1}}]}"),
+	    "metadata");
+	rejects(item("\"other\":[{\"k\":1,\"k\":2}]"), "other");
+}
+
+Test(rec, names_the_duplicate_key_in_the_message)
+{
+	struct rec	 r;
+	struct rec_err	 e;
+
+	cr_assert_eq(parse(item("\"metadata\":{\"zz\":1,\"zz\":2}"), &r, &e), -1);
+	cr_assert_not_null(strstr(e.msg, "duplicate key \"zz\""), "%s", e.msg);
+}
+
+/* A long key fits the field and the message cut on character boundaries. */
+Test(rec, cuts_a_long_duplicate_key_on_character_boundaries)
+{
+	char		 json[1024], key[256] = "";
+	struct rec	 r;
+	struct rec_err	 e;
+	int		 i;
+
+	for (i = 0; i < 100; i++)
+		strcat(key, "é");
+	snprintf(json, sizeof(json), BASE ",\"%s\":1,\"%s\":2}", key, key);
+	cr_assert_eq(parse(json, &r, &e), -1);
+	cr_assert_geq(utf8_len(e.field, strlen(e.field)), 1);
+	cr_assert_leq(strlen(e.field), sizeof(e.field) - 1);
+	cr_assert_geq(utf8_len(e.msg, strlen(e.msg)), 1);
+	assert_no_leaks();
+}
+
+Test(rec, the_same_key_in_different_objects_is_fine)
+{
+	struct rec	 r;
+
+	accepts(item("\"metadata\":{\"a\":{\"x\":1},\"b\":{\"x\":1}},\"x\":1"),
+	    &r);
+	rec_free(&r);
 }

@@ -1,4 +1,5 @@
 /* test_utf8.c — validating and cutting UTF-8 text. */
+#include <stdint.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -173,4 +174,37 @@ Test(utf8, snprintf_cuts_two_and_three_byte_characters_whole)
 	cr_assert_str_eq(buf, "ab");
 	utf8_snprintf(buf, sizeof(buf), "%s", "\xc3\xa9\xc3\xa9");
 	cr_assert_str_eq(buf, "\xc3\xa9");
+}
+
+Test(utf8, prefix_stops_before_the_first_invalid_byte)
+{
+	cr_assert_eq(utf8_prefix("ab\xffz", 4, SIZE_MAX), 2);
+	cr_assert_eq(utf8_prefix("é\xe2\x82", 4, SIZE_MAX), 2, "truncated");
+	cr_assert_eq(utf8_prefix("a\xed\xa0\x80", 4, SIZE_MAX), 1, "surrogate");
+	cr_assert_eq(utf8_prefix("héllo", 6, SIZE_MAX), 6);
+}
+
+/* ---- utf8_fit ---------------------------------------------------------------------- */
+
+Test(utf8, fit_keeps_text_that_fits)
+{
+	cr_assert_eq(utf8_fit("héllo", 6, 6), 6);
+	cr_assert_eq(utf8_fit("héllo", 6, 100), 6);
+	cr_assert_eq(utf8_fit("", 0, 0), 0);
+}
+
+/* Cut at every byte count, the prefix is whole characters and fits. */
+Test(utf8, fit_never_splits_a_character)
+{
+	static const char	 s[] = "a€é😀b日\xc2\x80😂z";
+	size_t			 len = strlen(s), max, cut;
+
+	for (max = 0; max <= len; max++) {
+		cut = utf8_fit(s, len, max);
+		cr_assert_leq(cut, max);
+		cr_assert_geq(utf8_len(s, cut), 0, "max %zu: cut %zu", max, cut);
+		cr_assert_gt(cut + 4, max, "max %zu: cut %zu too short", max, cut);
+	}
+	cr_assert_eq(utf8_fit("a€", 4, 3), 1);
+	cr_assert_eq(utf8_fit("😀😀", 8, 7), 4);
 }

@@ -1,0 +1,184 @@
+/* body.c — a request body (one object, an array, NDJSON) into records. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "body.h"
+
+static enum body_rc
+refuse(struct rec_err *e, enum body_rc rc, const char *msg)
+{
+	e->field[0] = '\0';
+	snprintf(e->msg, sizeof(e->msg), "%s", msg);
+	return rc;
+}
+
+static enum body_rc
+too_many(struct rec_err *e, size_t n, const struct conf *c)
+{
+	char	 msg[sizeof(e->msg)];
+
+	snprintf(msg, sizeof(msg), "batch of %zu items is over "
+	    "ingest.max_batch (%ld)", n, c->ingest.max_batch);
+	return refuse(e, BODY_TOO_MANY, msg);
+}
+
+void
+body_json_err(const struct json_err *je, size_t from, const char *unit,
+    size_t where, struct rec_err *e)
+{
+	char	 at[32] = "";
+
+	if (unit != NULL)
+		snprintf(at, sizeof(at), "%s %zu: ", unit, where);
+	snprintf(e->field, sizeof(e->field), "%s", je->key);
+	if (je->key[0] == '\0')
+		snprintf(e->msg, sizeof(e->msg),
+		    "%snot valid JSON at byte %zu: %s", at, from + je->pos,
+		    je->msg);
+	else if (unit != NULL)
+		snprintf(e->msg, sizeof(e->msg), "%sfield \"%s\": %s", at,
+		    je->key, je->msg);
+	else
+		snprintf(e->msg, sizeof(e->msg), "%s", je->msg);
+}
+
+static int
+alloc(struct body *b, size_t n)
+{
+	if (n == 0)
+		n = 1;
+	b->recs = calloc(n, sizeof(*b->recs));
+	b->rejects = calloc(n, sizeof(*b->rejects));
+	return b->recs != NULL && b->rejects != NULL ? 0 : -1;
+}
+
+/* Validate one item of a batch into a record or a reject. */
+static void
+take(struct body *b, const cJSON *item, size_t index, const struct conf *c,
+    int64_t now_ms)
+{
+	struct body_reject	*rj = &b->rejects[b->nrejects];
+
+	if (rec_parse(item, c, now_ms, &b->recs[b->nrecs], &rj->e) == 0)
+		b->nrecs++;
+	else {
+		rj->index = index;
+		b->nrejects++;
+	}
+}
+
+/* The next line of [*p, end) that is not blank, its length in *n; or NULL. */
+static const char *
+next_line(const char **p, const char *end, size_t *n, size_t *lineno)
+{
+	const char	*s, *nl;
+	size_t		 i;
+
+	while (*p < end) {
+		s = *p;
+		if ((nl = memchr(s, '\n', (size_t)(end - s))) == NULL)
+			nl = end;
+		*p = nl < end ? nl + 1 : end;
+		(*lineno)++;
+		*n = (size_t)(nl - s);
+		for (i = 0; i < *n && (s[i] == ' ' || s[i] == '\t' ||
+		    s[i] == '\r'); i++)
+			;
+		if (i < *n)
+			return s;
+	}
+	return NULL;
+}
+
+/* A JSON string in a string cannot hold a raw newline: lines are items. */
+static enum body_rc
+parse_ndjson(const char *buf, size_t len, const struct conf *c,
+    int64_t now_ms, struct body *b, struct rec_err *e)
+{
+	const char	*p = buf, *end = buf + len, *line;
+	struct json_err	 je;
+	cJSON		*item;
+	size_t		 n = 0, ll, lineno = 0, k;
+
+	while (next_line(&p, end, &ll, &lineno) != NULL)
+		n++;
+	if (n > (size_t)c->ingest.max_batch)
+		return too_many(e, n, c);
+	if (alloc(b, n) != 0)
+		return refuse(e, BODY_NOMEM, "out of memory");
+	for (p = buf, lineno = 0, n = 0;
+	    (line = next_line(&p, end, &ll, &lineno)) != NULL; n++) {
+		if (json_check(line, ll, &k, &je) != 0) {
+			body_json_err(&je, (size_t)(line - buf), "line", lineno,
+			    e);
+			return BODY_BAD;
+		}
+		if ((item = json_tree(line, ll)) == NULL)
+			return refuse(e, BODY_NOMEM, "out of memory");
+		take(b, item, n, c, now_ms);
+		cJSON_Delete(item);
+	}
+	return BODY_OK;
+}
+
+static enum body_rc
+parse_json(const char *buf, size_t len, const struct conf *c,
+    int64_t now_ms, struct body *b, struct rec_err *e)
+{
+	struct json_err	 je;
+	cJSON		*root, *item;
+	size_t		 n, i = 0;
+	enum body_rc	 rc = BODY_OK;
+
+	if (json_check(buf, len, &n, &je) != 0) {
+		body_json_err(&je, 0, je.item >= 0 ? "item" : NULL,
+		    (size_t)je.item, e);
+		return BODY_BAD;
+	}
+	if (n > (size_t)c->ingest.max_batch)
+		return too_many(e, n, c);
+	if ((root = json_tree(buf, len)) == NULL || alloc(b, n) != 0)
+		rc = refuse(e, BODY_NOMEM, "out of memory");
+	else if (cJSON_IsObject(root)) {
+		if (rec_parse(root, c, now_ms, &b->recs[0], e) == 0)
+			b->nrecs = 1;
+		else
+			rc = BODY_BAD;
+	} else if (cJSON_IsArray(root))
+		cJSON_ArrayForEach(item, root)
+			take(b, item, i++, c, now_ms);
+	else
+		rc = refuse(e, BODY_BAD, "body must be a JSON object, an array "
+		    "of objects or NDJSON");
+	cJSON_Delete(root);
+	return rc;
+}
+
+enum body_rc
+body_parse(const char *buf, size_t len, enum body_kind kind,
+    const struct conf *c, int64_t now_ms, struct body *b, struct rec_err *e)
+{
+	enum body_rc	 rc;
+
+	memset(b, 0, sizeof(*b));
+	if (len == 0)
+		return refuse(e, BODY_BAD, "empty body");
+	rc = kind == BODY_NDJSON ? parse_ndjson(buf, len, c, now_ms, b, e) :
+	    parse_json(buf, len, c, now_ms, b, e);
+	if (rc != BODY_OK)
+		body_free(b);
+	return rc;
+}
+
+void
+body_free(struct body *b)
+{
+	size_t	 i;
+
+	for (i = 0; i < b->nrecs; i++)
+		rec_free(&b->recs[i]);
+	free(b->recs);
+	free(b->rejects);
+	memset(b, 0, sizeof(*b));
+}
