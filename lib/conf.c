@@ -405,8 +405,9 @@ conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 	struct ctx	 x = { NULL, err, errlen };
 	cJSON		*root = NULL;
 	char		*text = NULL;
+	const char	*key, *under;
 	size_t		 len, line = 1, pos = 0, i;
-	int		 rc = -1;
+	int		 rc = -1, dup;
 
 	if (path == NULL && (path = getenv("APIMON_CONFIG")) != NULL &&
 	    *path == '\0')
@@ -431,6 +432,18 @@ conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 			line += text[i] == '\n';
 		snprintf(err, errlen, "%s: line %zu: not valid JSON", path,
 		    line);
+		goto out;
+	}
+	/* A key given twice would silently lose one of its values. */
+	if ((dup = json_dup_key(root, &key, &under)) != 0) {
+		if (dup < 0)
+			snprintf(err, errlen, "%s: out of memory", path);
+		else if (strcmp(key, under) == 0)
+			snprintf(err, errlen, "%s: \"%s\": given twice", path,
+			    key);
+		else
+			snprintf(err, errlen, "%s: \"%s\": key \"%s\" given "
+			    "twice", path, under, key);
 		goto out;
 	}
 	rc = parse_root(&x, c, root);

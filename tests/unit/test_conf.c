@@ -696,3 +696,11 @@ Test(conf, notifier_keys_of_legacy_keys_are_the_same_keys)
 	free(b);
 	assert_no_leaks();
 }
+
+Test(conf, a_key_given_twice_is_an_error_naming_it)
+{
+	rejects_with_key("{\"timezone\": \"UTC\", \"timezone\": "
+	    "\"Asia/Taipei\"}", "\"timezone\": given twice");
+	rejects_with_key("{\"alerts\": {\"error_rate\": 0.1, \"error_rate\": "
+	    "0.5}}", "\"alerts\": key \"error_rate\" given twice");
+}
