@@ -26,10 +26,11 @@ AGG_SRC   = aggregate/main.c aggregate/rollup.c aggregate/alert.c \
 RENDER_SRC = render/main.c render/out.c render/esc.c render/totals.c \
             render/report.c render/dashboard.c render/pages.c
 SIM_SRC   = tools/simulate.c
+CRON_SRC  = cron/main.c cron/lock.c cron/step.c
 UNIT_SRC  = $(wildcard tests/unit/*.c)
 
 PROGS     = bin/apimon-ingest bin/apimon-aggregate bin/apimon-render \
-            bin/apimon-simulate
+            bin/apimon-simulate bin/apimon-cron
 
 all: $(PROGS)
 
@@ -58,6 +59,9 @@ render/%.o: render/%.c render/render.h render/tpl.h $(LIB_HDR) | deps
 render/tpl.o: render/tpl.cc render/tpl.h | deps
 	$(CXX) -std=c++17 -Wall -Wextra -Werror $(CFLAGS) -c -o $@ $<
 
+cron/%.o: cron/%.c cron/cron.h $(LIB_HDR) | deps
+	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Ilib -c -o $@ $<
+
 tools/%.o: tools/%.c $(LIB_HDR) | deps
 	$(CC) $(WARN) $(CFLAGS) -Ilib -c -o $@ $<
 
@@ -77,9 +81,14 @@ bin/apimon-simulate: $(SIM_SRC:.c=.o) lib/libapimon.a
 	@mkdir -p bin
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
+bin/apimon-cron: $(CRON_SRC:.c=.o) lib/libapimon.a
+	@mkdir -p bin
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
 # ---- sanitizer build (what `make test` runs) --------------------------------
 S = build/san
-$(S)/%.o: %.c $(LIB_HDR) ingest/ingest.h aggregate/agg.h render/render.h | deps-test
+$(S)/%.o: %.c $(LIB_HDR) ingest/ingest.h aggregate/agg.h render/render.h \
+    cron/cron.h | deps-test
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -O1 -g $(SAN) $(PKG_CFLAGS) -DAPIMON_SHARE='"$(SHARE)"' \
 	    -Ilib -Irender -c -o $@ $<
@@ -108,6 +117,10 @@ $(S)/bin/apimon-simulate: $(addprefix $(S)/,$(SIM_SRC:.c=.o)) $(S)/libapimon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) -lm
 
+$(S)/bin/apimon-cron: $(addprefix $(S)/,$(CRON_SRC:.c=.o)) $(S)/libapimon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) -lm
+
 # Unit tests link the library and apimon-render's parts (not its main).
 RENDER_PARTS = $(filter-out render/main.c,$(RENDER_SRC))
 $(S)/unit: $(addprefix $(S)/,$(UNIT_SRC:.c=.o)) \
@@ -115,7 +128,7 @@ $(S)/unit: $(addprefix $(S)/,$(UNIT_SRC:.c=.o)) \
 	$(CXX) $(SAN) -o $@ $^ $(PKG_LIBS) -lctemplate -lcriterion -lm
 
 san: $(S)/bin/apimon-ingest $(S)/bin/apimon-aggregate $(S)/bin/apimon-render \
-     $(S)/bin/apimon-simulate $(S)/unit
+     $(S)/bin/apimon-simulate $(S)/bin/apimon-cron $(S)/unit
 
 # ---- fuzzing (clang + libFuzzer) --------------------------------------------
 F = build/fuzz
@@ -145,7 +158,7 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/templates \
 	    $(DESTDIR)$(SHAREDIR)/site $(DESTDIR)$(SHAREDIR)/examples \
 	    $(DESTDIR)$(MANDIR)/man1
-	install -m 755 $(PROGS) cron/apimon-cron $(DESTDIR)$(BINDIR)
+	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)
 	install -m 644 templates/*.tpl $(DESTDIR)$(SHAREDIR)/templates
 	install -m 644 site/*.css site/*.js $(DESTDIR)$(SHAREDIR)/site
 	install -m 644 etc/apimon.json etc/nginx/apimon.conf etc/systemd/* \
@@ -153,6 +166,7 @@ install: all
 	install -m 644 docs/man/*.1 $(DESTDIR)$(MANDIR)/man1
 
 clean:
-	rm -rf bin build lib/*.o lib/*.a ingest/*.o aggregate/*.o render/*.o tools/*.o
+	rm -rf bin build lib/*.o lib/*.a ingest/*.o aggregate/*.o render/*.o \
+	    cron/*.o tools/*.o
 
 .PHONY: all deps deps-test san fuzz test run bench install clean
