@@ -28,10 +28,11 @@ RENDER_SRC = render/main.c render/out.c render/esc.c render/totals.c \
             render/report.c render/dashboard.c render/pages.c \
             render/jtree.c
 SIM_SRC   = tools/simulate.c
+CRON_SRC  = cron/main.c cron/lock.c cron/step.c
 UNIT_SRC  = $(wildcard tests/unit/*.c)
 
 PROGS     = bin/apimon-ingest bin/apimon-aggregate bin/apimon-render \
-            bin/apimon-simulate
+            bin/apimon-simulate bin/apimon-cron
 
 all: $(PROGS)
 
@@ -73,6 +74,10 @@ bin/apimon-simulate: $(SIM_SRC:.c=.o) lib/libapimon.a
 	@mkdir -p bin
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
+bin/apimon-cron: $(CRON_SRC:.c=.o) lib/libapimon.a
+	@mkdir -p bin
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
 # ---- sanitizer build (what `make test` runs) --------------------------------
 S = build/san
 $(S)/%.o: %.c | deps-test
@@ -103,6 +108,10 @@ $(S)/bin/apimon-simulate: $(addprefix $(S)/,$(SIM_SRC:.c=.o)) $(S)/libapimon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
+$(S)/bin/apimon-cron: $(addprefix $(S)/,$(CRON_SRC:.c=.o)) $(S)/libapimon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
 # Unit tests link the library and the programs' parts (not their mains).
 PARTS = $(filter-out render/main.c,$(RENDER_SRC)) \
         $(filter-out aggregate/main.c,$(AGG_SRC))
@@ -111,7 +120,7 @@ $(S)/unit: $(addprefix $(S)/,$(UNIT_SRC:.c=.o)) \
 	$(CXX) $(SAN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lctemplate -lcriterion -lm
 
 san: $(S)/bin/apimon-ingest $(S)/bin/apimon-aggregate $(S)/bin/apimon-render \
-     $(S)/bin/apimon-simulate $(S)/unit
+     $(S)/bin/apimon-simulate $(S)/bin/apimon-cron $(S)/unit
 
 # ---- fuzzing (clang + libFuzzer) --------------------------------------------
 F = build/fuzz
@@ -141,7 +150,7 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/templates \
 	    $(DESTDIR)$(SHAREDIR)/site $(DESTDIR)$(SHAREDIR)/examples \
 	    $(DESTDIR)$(MANDIR)/man1
-	install -m 755 $(PROGS) cron/apimon-cron $(DESTDIR)$(BINDIR)
+	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)
 	install -m 644 templates/*.tpl $(DESTDIR)$(SHAREDIR)/templates
 	install -m 644 site/*.css site/*.js $(DESTDIR)$(SHAREDIR)/site
 	install -m 644 etc/apimon.json etc/nginx/apimon.conf etc/systemd/* \
@@ -150,9 +159,9 @@ install: all
 
 clean:
 	rm -rf bin build lib/*.[oad] ingest/*.[od] aggregate/*.[od] render/*.[od] \
-	    tools/*.[od]
+	    cron/*.[od] tools/*.[od]
 
--include $(wildcard lib/*.d ingest/*.d aggregate/*.d render/*.d tools/*.d) \
-    $(shell find $(S) -name '*.d' 2>/dev/null)
+-include $(wildcard lib/*.d ingest/*.d aggregate/*.d render/*.d cron/*.d \
+    tools/*.d) $(shell find $(S) -name '*.d' 2>/dev/null)
 
 .PHONY: all deps deps-test san fuzz test run bench install clean

@@ -10,7 +10,6 @@ var=$root/var
 conf=$var/apimon.json
 
 mkdir -p "$var/nginx/logs" "$var/nginx/tmp" "$var/run"
-export APIMON_LOCK="$var/run/cron.lock"
 if [ ! -f "$conf" ]; then
 	cat >"$conf" <<JSON
 {
@@ -35,7 +34,7 @@ bin/apimon-simulate --days 30 --per-day 1000 --seed 1 |
 	bin/apimon-ingest --config "$conf" --import -
 
 echo "run: first rollup and render"
-cron/apimon-cron --config "$conf"
+bin/apimon-cron --config "$conf"
 
 if (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null; then
 	echo "run: port $port is in use; set APIMON_PORT=N to pick another" >&2
@@ -103,7 +102,7 @@ kill -0 $pids 2>/dev/null || { echo "run: nginx did not start; see $var/nginx/lo
 cat <<MSG
 
 apimon is serving http://localhost:$port/  (Ctrl-C stops it)
-The dashboard is rebuilt every minute by cron/apimon-cron running here.
+The dashboard is rebuilt every minute by bin/apimon-cron running here.
 
 Post a record:
   curl -s -H 'Content-Type: application/json' \\
@@ -117,5 +116,5 @@ MSG
 while kill -0 $pids 2>/dev/null; do
 	sleep 60 &
 	wait $! || break
-	cron/apimon-cron --config "$conf" || true
+	bin/apimon-cron --config "$conf" || true
 done

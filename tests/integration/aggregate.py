@@ -31,6 +31,7 @@ import math
 import os
 import random
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -225,6 +226,21 @@ def clean_env(san_dir):
                             "halt_on_error=1")
     env["LSAN_OPTIONS"] = f"log_path={san_dir}/lsan"
     return env
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of a process so far; None once it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_seconds():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def reap(p, timeout=30):
@@ -1181,27 +1197,29 @@ def test_run_killed_midway_then_rerun_equals_rebuild():
     db = env.db_of(conf)
     copy_db(tdb, db)
     now = "2026-08-01T06:00:00Z"
-    # how long a whole run takes here
-    t0 = time.monotonic()
+    # How much CPU a whole run takes (not how long: other work on the
+    # machine stretches wall time, and would let a run finish unkilled).
     probe = env.dir / "probe.json"
     c = json.loads(Path(conf).read_text())
     c["database"] = str(env.dir / "probe.db")
     probe.write_text(json.dumps(c))
     copy_db(tdb, c["database"])
+    cpu0 = children_cpu_seconds()
     env.aggregate(str(probe), now=now)
-    full = time.monotonic() - t0
+    full = children_cpu_seconds() - cpu0
     killed, i = 0, 0
     for attempt in range(4):
         p = env.start_aggregate(conf, now)
-        delay = rnd.uniform(0.15, max(0.3, full * 0.8))
-        time.sleep(delay)
+        target = rnd.uniform(0.3, 0.8) * full
+        while p.poll() is None and (cpu_seconds(p.pid) or 0) < target:
+            time.sleep(0.005)
         alive = p.poll() is None
         if alive:
             p.send_signal(signal.SIGKILL)
             killed += 1
         reap(p)
-        env.log.write(f"# attempt {attempt}: delay {delay:.2f} s of "
-                      f"{full:.2f} s; killed={alive} rc={p.returncode}\n")
+        env.log.write(f"# attempt {attempt}: kill after {target:.2f} CPU s "
+                      f"of {full:.2f}; killed={alive} rc={p.returncode}\n")
         # a few new and late rows between the attempts
         batch = []
         for _ in range(50):
@@ -1213,7 +1231,7 @@ def test_run_killed_midway_then_rerun_equals_rebuild():
         ok = query(db, "PRAGMA integrity_check")[0][0]
         eq(ok, "ok", "integrity_check after a killed run")
     check(killed >= 2, f"only {killed} of 4 runs were still running when "
-          f"killed (a whole run takes {full:.2f} s)")
+          f"killed (a whole run takes {full:.2f} CPU s)")
     env.aggregate(conf, now=now)
     check_same_rollups(rollup_dump(db), rebuild_copy(env, conf, now),
                        "after killed runs, incremental rollups differ from "

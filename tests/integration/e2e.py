@@ -8,10 +8,12 @@ a. The deployment: a fresh temporary directory with a config; apimon-ingest
    that uses the shipped server block (etc/nginx/apimon.conf, with its port,
    web root and socket pointed into the temporary directory) and so also
    serves site_dir.  A record posted through nginx must show up on the
-   dashboard (/, /data/dashboard.json) after one run of cron/apimon-cron; a
-   second run must leave every file of the site untouched; a second
-   apimon-cron started while another holds the lock exits 0 without a word;
-   a failing step makes apimon-cron exit non-zero with a message.
+   dashboard (/, /data/dashboard.json) after one run of apimon-cron (from
+   --bin); a second run must leave every file of the site untouched; a
+   second apimon-cron started while another holds the lock (DATABASE.cron.lock)
+   exits 0 without a word; a symbolic link planted as the lock is refused
+   and its target left alone; a failing step, or a database folder the user
+   cannot write, makes apimon-cron exit non-zero with a message.
 b. `make install DESTDIR=<tmp> PREFIX=/usr/local` from the repository root,
    then the installed programs (import, aggregate, render without
    APIMON_SHARE, apimon-cron) build a site with its assets; the installed
@@ -99,6 +101,20 @@ def http_req(port, method, path, body=None, headers=None, timeout=15):
         return r.status, hdr, r.read()
     finally:
         conn.close()
+
+
+def lock_of(db):
+    """Where apimon-cron takes its lock: beside the database."""
+    return Path(f"{db}.cron.lock")
+
+
+def meta_of(db, key):
+    con = sqlite3.connect(str(db), timeout=15)
+    try:
+        r = con.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return r[0] if r else None
+    finally:
+        con.close()
 
 
 def snapshot(d):
@@ -200,9 +216,7 @@ class Run:
                               timeout=timeout, stdin=subprocess.DEVNULL, **kw)
 
     def cron(self, conf, timeout=60, **env):
-        env.setdefault("APIMON_BIN", self.bin)
-        env.setdefault("APIMON_LOCK", self.tmp / "cron.lock")
-        return self.run([ROOT / "cron" / "apimon-cron", "--config", conf],
+        return self.run([self.bin / "apimon-cron", "--config", conf],
                         timeout=timeout, env=self.env(**env))
 
     def spawn(self, cmd, log, **kw):
@@ -405,12 +419,7 @@ class Stack:
             con.close()
 
     def meta(self, key):
-        con = sqlite3.connect(str(self.db), timeout=15)
-        try:
-            r = con.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-            return r[0] if r else None
-        finally:
-            con.close()
+        return meta_of(self.db, key)
 
     def stop(self):
         """Problems found while stopping (worker exit status)."""
@@ -545,7 +554,7 @@ def section_a(run):
     run.test("a.cron_rerun_changes_no_file", second_cron_changes_nothing)
 
     def locked():
-        lock = run.tmp / "cron.lock"
+        lock = lock_of(st.db)
         last = st.meta("last_aggregate_ms")
         before = snapshot(st.site)
         fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
@@ -581,49 +590,64 @@ def section_a(run):
         conf = d / "apimon.json"
         dbpath = d / "notadir" / "apimon.db"
         conf.write_text(json.dumps({"database": str(dbpath), "site_dir": str(d / "site")}))
-        r = run.cron(conf, APIMON_LOCK=d / "cron.lock")
+        r = run.cron(conf)
         err = r.stderr.decode(errors="replace")
-        expect(r.returncode != 0, f"exit 0 with an unusable database {dbpath}")
-        expect("apimon-cron: aggregate failed" in err and str(dbpath) in err,
-               f"stderr should say the aggregate step failed and name {dbpath}: {short(err)}")
-        expect(not (d / "site").exists(), "render ran after aggregate failed")
+        expect(r.returncode == 1, f"exit {r.returncode} with an unusable database {dbpath}")
+        # The lock beside the database is what meets the bad folder first.
+        expect(f"apimon-cron: cannot open lock {lock_of(dbpath)}: Not a directory" in err,
+               f"stderr should name the lock beside {dbpath} and why: {short(err)}")
+        expect(not (d / "site").exists(), "render ran although the job could not start")
 
     run.test("a.cron_fails_on_unwritable_database", unwritable_db)
 
     def folder_of_another_user():
         # The usual real-world cause: the database folder belongs to root and
-        # apimon-cron runs as another user.  Only root can set this up.
+        # apimon-cron runs as another user.  Only root can set this up.  The
+        # programs are copied where nobody can run them (run.tmp is 0755,
+        # wherever this tree is), and the site goes to a folder anyone may
+        # write: the database folder is the only obstacle.
         d = run.tmp / "a-perm"
         d.mkdir(mode=0o755)
-        lockdir = d / "lock"
-        lockdir.mkdir()
-        os.chmod(lockdir, 0o777)
+        bindir = d / "bin"
+        bindir.mkdir()
+        for prog in ("apimon-cron", "apimon-aggregate", "apimon-render"):
+            shutil.copy2(run.bin / prog, bindir)
+        open_dir = d / "open"
+        open_dir.mkdir()
+        os.chmod(open_dir, 0o777)
         conf = d / "apimon.json"
-        conf.write_text(json.dumps({"database": str(d / "apimon.db"),
-                                    "site_dir": str(lockdir / "site")}))
+        db = d / "apimon.db"
+        conf.write_text(json.dumps({"database": str(db),
+                                    "site_dir": str(open_dir / "site")}))
         os.chmod(conf, 0o644)
         # Only ingest creates the database.
         run.run([run.bin / "apimon-ingest", "--config", conf, "--import", "-"])
-        r = run.cron(conf, APIMON_LOCK=lockdir / "cron.lock")
+        r = run.run([bindir / "apimon-cron", "--config", conf])
         expect(r.returncode == 0, f"as root: exit {r.returncode} {short(r.stderr)}")
-        r = subprocess.run([str(ROOT / "cron" / "apimon-cron"), "--config", str(conf)],
+        last = meta_of(db, "last_aggregate_ms")
+        r = subprocess.run([str(bindir / "apimon-cron"), "--config", str(conf)],
                            capture_output=True, timeout=60, cwd="/", user="nobody",
-                           group="nogroup", env=run.env(APIMON_BIN=run.bin,
-                                                        APIMON_LOCK=lockdir / "nobody.lock"))
+                           group="nogroup", env=run.env())
         err = r.stderr.decode(errors="replace")
-        expect(r.returncode != 0, f"exit 0 as nobody on a database folder of root "
-               f"(drwxr-xr-x): {short(r.stdout)}")
-        expect("apimon-cron: aggregate failed" in err and str(d / "apimon.db") in err,
-               f"stderr should name the step and the database: {short(err)}")
+        expect(r.returncode == 1, f"exit {r.returncode} as nobody on a database folder "
+               f"of root (drwxr-xr-x): {short(r.stdout)} {short(err)}")
+        expect(f"apimon-cron: cannot open lock {lock_of(db)}: Permission denied" in err,
+               f"stderr should name the lock beside the database, and why: {short(err)}")
+        expect(meta_of(db, "last_aggregate_ms") == last, "apimon-aggregate ran as nobody")
 
     def lock_cannot_open():
-        lock = run.tmp / "no-such-folder" / "cron.lock"
-        r = run.cron(st.conf, APIMON_LOCK=lock)
+        d = run.tmp / "no-such-folder"
+        conf = run.tmp / "no-such-folder.json"
+        conf.write_text(json.dumps({"database": str(d / "apimon.db"),
+                                    "site_dir": str(run.tmp / "no-such-site")}))
+        r = run.cron(conf)
         err = r.stderr.decode(errors="replace")
-        expect(r.returncode == 1 and f"apimon-cron: cannot open {lock}" in err,
-               f"a lock file that cannot be created: expected exit 1 and "
-               f"\"apimon-cron: cannot open {lock}\" (the script's own message); "
+        lock = lock_of(d / "apimon.db")
+        expect(r.returncode == 1 and f"apimon-cron: cannot open lock {lock}: No such file"
+               in err, f"a lock file that cannot be created: expected exit 1 and "
+               f"\"apimon-cron: cannot open lock {lock}: No such file or directory\"; "
                f"got exit {r.returncode}, stderr {short(err)!r}")
+        expect(not d.exists(), f"{d} was created")
 
     run.test("a.cron_reports_unopenable_lock", lock_cannot_open)
 
@@ -656,7 +680,7 @@ def section_a(run):
 
     def failing_aggregate():
         d, marker = fake_bin("fake-agg", False, True)
-        r = run.cron(st.conf, APIMON_BIN=d, APIMON_LOCK=d / "cron.lock")
+        r = run.cron(st.conf, APIMON_BIN=d)
         err = r.stderr.decode(errors="replace")
         expect(r.returncode != 0, "exit 0 although apimon-aggregate failed")
         expect("aggregate failed" in err and "e2e-injected failure" in err,
@@ -667,13 +691,89 @@ def section_a(run):
 
     def failing_render():
         d, marker = fake_bin("fake-render", True, False)
-        r = run.cron(st.conf, APIMON_BIN=d, APIMON_LOCK=d / "cron.lock")
+        r = run.cron(st.conf, APIMON_BIN=d)
         err = r.stderr.decode(errors="replace")
         expect(r.returncode != 0, "exit 0 although apimon-render failed")
         expect("render failed" in err and "e2e-injected failure" in err,
                f"stderr should carry the step and its message: {short(err)}")
 
     run.test("a.cron_fails_when_render_fails", failing_render)
+
+    def symlink_at_the_lock():
+        # Whoever could plant a link where the lock goes must not get
+        # apimon-cron to create, truncate or write the file it points to.
+        d, marker = fake_bin("fake-link", True, True)
+        data = run.tmp / "a-link"
+        data.mkdir()
+        db = data / "apimon.db"
+        conf = data / "apimon.json"
+        conf.write_text(json.dumps({"database": str(db), "site_dir": str(data / "site")}))
+        victim, absent = data / "victim", data / "absent"
+        victim.write_text("precious\n")
+        before = victim.stat()
+        lock = lock_of(db)
+        bad = []
+        for target in (victim, absent):
+            if lock.is_symlink():
+                lock.unlink()
+            os.symlink(target, lock)
+            r = run.cron(conf, APIMON_BIN=d)
+            err = r.stderr.decode(errors="replace")
+            if r.returncode != 1 or f"apimon-cron: lock {lock}: is a symbolic link" not in err:
+                bad.append(f"link to {target.name}: exit {r.returncode} (expected 1), "
+                           f"stderr {short(err)!r}")
+            if marker.exists():
+                bad.append(f"link to {target.name}: the steps ran")
+        after = victim.stat()
+        if victim.read_bytes() != b"precious\n" or (after.st_mode, after.st_mtime_ns) != (
+                before.st_mode, before.st_mtime_ns):
+            bad.append(f"the link's target was touched: {victim.read_bytes()!r}, "
+                       f"mode {after.st_mode:o}, mtime {after.st_mtime_ns}")
+        if os.path.lexists(absent):
+            bad.append(f"{absent} was created through the link")
+        if not lock.is_symlink():
+            bad.append(f"{lock} is no longer the planted link")
+        expect(not bad, "\n".join(bad))
+
+    run.test("a.cron_refuses_a_symlink_as_its_lock", symlink_at_the_lock)
+
+    def two_at_once():
+        # The first run's aggregate waits until `hold` is removed; a second
+        # run started meanwhile must exit 0 at once, quietly, without a step.
+        d, marker = fake_bin("fake-slow", True, True)
+        started, hold = d / "aggregate-started", d / "hold"
+        (d / "apimon-aggregate").write_text(
+            f"#!/bin/sh\necho run >> {started}\n"
+            f"while [ -e {hold} ]; do sleep 0.02; done\n"
+            "echo 'apimon-aggregate: fine'\n")
+        hold.write_text("")
+        first = subprocess.Popen([str(run.bin / "apimon-cron"), "--config", str(st.conf)],
+                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, env=run.env(APIMON_BIN=d),
+                                 cwd=run.tmp)
+        run.procs.append(first)
+        try:
+            deadline = time.monotonic() + 30
+            while not started.exists():
+                expect(first.poll() is None, f"the first run ended (exit {first.returncode}) "
+                       "before its aggregate started")
+                expect(time.monotonic() < deadline, "the first run's aggregate did not "
+                       "start within 30 s")
+                time.sleep(0.02)
+            second = run.cron(st.conf, timeout=30, APIMON_BIN=d)
+        finally:
+            hold.unlink()
+        out, err = first.communicate(timeout=60)
+        run.procs.remove(first)
+        expect(second.returncode == 0 and second.stdout == b"" and second.stderr == b"",
+               f"the second run: exit {second.returncode}, stdout {short(second.stdout)!r}, "
+               f"stderr {short(second.stderr)!r} (expected 0 and no word)")
+        expect(started.read_text() == "run\n",
+               f"apimon-aggregate started {started.read_text().count('run')} times")
+        expect(first.returncode == 0 and b"apimon-cron: ok" in out and marker.exists(),
+               f"the first run: exit {first.returncode}, {short(out)} {short(err)}")
+
+    run.test("a.cron_two_runs_at_once_one_runs", two_at_once)
 
     def cron_arguments():
         # DESIGN: every program takes --help, and a usage error exits 2.  A
@@ -688,8 +788,8 @@ def section_a(run):
             for m in (marker, agg_marker):
                 if m.exists():
                     m.unlink()
-            r = run.run([ROOT / "cron" / "apimon-cron"] + args, timeout=20,
-                        env=run.env(APIMON_BIN=d, APIMON_LOCK=d / "cron.lock"))
+            r = run.run([run.bin / "apimon-cron"] + args, timeout=20,
+                        env=run.env(APIMON_BIN=d))
             ran = agg_marker.exists() or marker.exists()
             out = (r.stdout + r.stderr).decode(errors="replace")
             if r.returncode != want or ran or (want == 0 and "usage" not in out.lower()):
@@ -804,9 +904,8 @@ def section_b(run):
                                    "status": "error", "execution_time": 2,
                                    "user_id": user, "error": "boom"}).encode())
         expect(r.returncode == 0, f"import: {short(r.stderr)}")
-        cenv = dict(env, APIMON_LOCK=str(work / "cron.lock"))
         r = subprocess.run([str(bindir / "apimon-cron"), "--config", str(conf)],
-                           capture_output=True, timeout=60, env=cenv, cwd=work)
+                           capture_output=True, timeout=60, env=env, cwd=work)
         expect(r.returncode == 0 and b"apimon-cron: ok" in r.stdout,
                f"installed apimon-cron: exit {r.returncode} {short(r.stdout)} "
                f"{short(r.stderr)}")
@@ -1198,7 +1297,8 @@ def main():
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
 
-    missing = [p for p in ("apimon-ingest", "apimon-aggregate", "apimon-render")
+    missing = [p for p in ("apimon-ingest", "apimon-aggregate", "apimon-render",
+                           "apimon-cron")
                if not os.access(run.bin / p, os.X_OK)]
     print(f"e2e: --bin {run.bin}; temporary directory {run.tmp}", flush=True)
     try:

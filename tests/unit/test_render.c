@@ -1,6 +1,7 @@
 /* test_render.c — the escapers and the ctemplate shim of apimon-render. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <criterion/criterion.h>
 
@@ -156,16 +157,40 @@ Test(tpl, repeats_sections)
 	free(out);
 }
 
+/* Where an HTML parser ends a <script> element: the first "</script". */
+static const char *
+script_end(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (strncasecmp(s, "</script", 8) == 0)
+			return s;
+	return NULL;
+}
+
 Test(tpl, json_in_script_cannot_break_out)
 {
-	char	*out = expand("t", "a", "{\"u\":\"</script><img src=x onerror=alert(1)>\"}");
-	char	*script = strstr(out, "<script");
+	const char	*json = "{\"u\":\"</script><img src=x "
+	    "onerror=alert(1)>\",\"v\":\"</SCRIPT >\",\"w\":\"<!--<script>\"}";
+	char		*out = expand("t", "a", json);
+	const char	*script = strstr(out, "<script"), *body, *end;
+	cJSON		*x, *y;
 
 	cr_assert_not_null(script);
-	/* The only </script> is the template's own closing tag. */
-	cr_assert_null(strstr(strstr(script, ">") + 1, "</script><img"));
-	cr_assert_eq(strstr(out, "</script>"), strrchr(out, '<') - 0 ?
-	    strstr(out, "</script>") : NULL);
+	body = strchr(script, '>') + 1;
+	/* It ends at the template's own closing tag, the last thing out. */
+	end = script_end(body);
+	cr_assert_not_null(end);
+	cr_assert_str_eq(end, "</script>\n", "the data ends it early: %s", end);
+	/* Nothing in it can open a tag or a comment... */
+	cr_assert_null(memchr(body, '<', (size_t)(end - body)), "%.*s",
+	    (int)(end - body), body);
+	/* ...and a script reading it gets the same JSON value. */
+	x = cJSON_Parse(json);
+	y = cJSON_ParseWithLength(body, (size_t)(end - body));
+	cr_assert_not_null(y, "%.*s", (int)(end - body), body);
+	cr_assert(cJSON_Compare(x, y, 1));
+	cJSON_Delete(x);
+	cJSON_Delete(y);
 	free(out);
 }
 

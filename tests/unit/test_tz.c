@@ -14,8 +14,9 @@
 
 /* Criterion forks per test, but say the zone in every test anyway. */
 static const char *const zones[] = { "UTC", "Asia/Taipei", "America/New_York",
-    "Asia/Kolkata", "Australia/Lord_Howe", "America/Santiago",
-    "America/Havana", "Atlantic/Azores" };
+    "Asia/Kolkata", "Asia/Kathmandu", "Australia/Lord_Howe",
+    "Pacific/Chatham", "America/Santiago", "America/Havana",
+    "Atlantic/Azores" };
 #define NZONES	(sizeof(zones) / sizeof(zones[0]))
 
 static int64_t
@@ -324,31 +325,67 @@ Test(tz, day_start_add_agrees_with_stepping)
 	}
 }
 
+/* Instant t lies on day d, which runs from s to e. */
+static void
+assert_on(const char *zone, int64_t t, const char *d, int64_t s, int64_t e)
+{
+	cr_assert(s <= t && t < e, "%s: %s is not within %s, which runs %s "
+	    "to %s", zone, utc(t), d, utc(s), utc(e));
+	cr_assert_str_eq(day(t), d, "%s: %s is on %s, not %s, which runs %s "
+	    "to %s", zone, utc(t), day(t), d, utc(s), utc(e));
+}
+
 /*
- * Every instant belongs to exactly one day, and the days tile time: every
- * half hour of 2025-2027, in every zone.
+ * Every instant belongs to exactly one day, and the days tile time, in
+ * every zone over 2025-2027: day after day, each one starts where the one
+ * before ended, is 23 to 25 hours long, and holds its first and last
+ * millisecond and three sampled instants (fixed xorshift).  A day whose
+ * length, or whose neighbour's, is not 24 hours (a change of the offset:
+ * DST, a skipped or repeated midnight) is checked every quarter hour, a
+ * step that meets the half-hour and 45-minute offsets too.
  */
 Test(tz, days_tile_time_in_every_zone)
 {
-	int64_t		 t, from = at("2025-01-01T00:00:00Z"), s, e;
+	uint64_t	 x = 88172645463325252ULL;	/* xorshift64 */
+	int64_t		 from = at("2025-01-01T00:00:00Z");
 	int64_t		 to = at("2028-01-01T00:00:00Z");
-	const char	*d;
+	int64_t		 s, e, next, t, prev_len;
+	char		 d[TZ_DAY_LEN];
+	const char	*zone;
 	size_t		 z;
+	int		 i, dense;
 
 	for (z = 0; z < NZONES; z++) {
-		tz_set(zones[z]);
-		for (t = from; t < to; t += HOUR_MS / 2) {
-			d = day(t);
-			s = start(d, 0);
-			e = start(d, 1);
-			cr_assert(s <= t && t < e, "%s: %s is on %s, which runs "
-			    "%s to %s", zones[z], utc(t), d, utc(s), utc(e));
-			cr_assert_str_eq(day(s), d, "%s: %s", zones[z], utc(s));
-			cr_assert_str_neq(day(s - 1), d, "%s: %s", zones[z],
+		tz_set(zone = zones[z]);
+		snprintf(d, sizeof(d), "%s", day(from));
+		s = start(d, 0);
+		e = start(d, 1);
+		prev_len = DAY_MS;
+		for (; s < to; prev_len = e - s, s = e, e = next) {
+			cr_assert(e - s >= 23 * HOUR_MS &&
+			    e - s <= 25 * HOUR_MS, "%s: %s is %lld ms long",
+			    zone, d, (long long)(e - s));
+			cr_assert_str_neq(day(s - 1), d, "%s: %s", zone,
 			    utc(s - 1));
-			cr_assert(e - s >= 23 * HOUR_MS && e - s <= 25 * HOUR_MS,
-			    "%s: %s is %lld ms long", zones[z], d,
-			    (long long)(e - s));
+			assert_on(zone, s, d, s, e);
+			assert_on(zone, e - 1, d, s, e);
+			next = start(d, 2);
+			dense = prev_len != DAY_MS || e - s != DAY_MS ||
+			    next - e != DAY_MS;
+			for (t = s; dense && t < e; t += HOUR_MS / 4)
+				assert_on(zone, t, d, s, e);
+			for (i = 0; i < 3; i++) {
+				x ^= x << 13;
+				x ^= x >> 7;
+				x ^= x << 17;
+				assert_on(zone, s + (int64_t)(x %
+				    (uint64_t)(e - s)), d, s, e);
+			}
+			/* The next day starts where this one ends. */
+			snprintf(d, sizeof(d), "%s", day(e));
+			cr_assert_eq(start(d, 0), e, "%s: %s starts at %s, not "
+			    "at the end of the day before", zone, d,
+			    utc(start(d, 0)));
 		}
 	}
 }
