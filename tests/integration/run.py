@@ -319,20 +319,19 @@ http {{
 class Stack:
     def __init__(self, name, workers=2, config=None, user=None, bindir=None):
         self.name = name
-        self.bin = bindir or BIN
         self.dir = fresh_dir(name)
         os.chmod(self.dir, 0o755)
         # Workers that run as another user get what they use (program,
         # config, database folder, sanitizer logs) in a folder of their
         # own that any user can enter, wherever this tree is; stop()
         # removes it.  The tree itself stays as private as it is.
-        self.home, self.bin = self.dir, BIN
+        self.home, self.bin = self.dir, bindir or BIN
         if user:
             self.home = Path(tempfile.mkdtemp(prefix=f"apimon-{name}-"))
             os.chmod(self.home, 0o755)
             self.bin = self.home / "bin"
             self.bin.mkdir()
-            shutil.copy2(BIN / "apimon-ingest", self.bin)
+            shutil.copy2((bindir or BIN) / "apimon-ingest", self.bin)
         self.data = self.home / "data"
         self.data.mkdir()
         self.san = self.home / "san"
