@@ -22,7 +22,7 @@
 
 /* What one run did, for its one-line summary. */
 struct agg_counts {
-	long	 rows, days, fired, escalated, resolved, purged;
+	long	 rows, days, fired, escalated, resolved, closed, purged;
 	long	 delivered, failed;
 };
 
@@ -34,11 +34,15 @@ struct agg {
 	size_t			 ndays, capdays;
 	char		       **notifiers;		/* one key per conf->notify */
 	int64_t			 last_id, max_id;	/* rows rolled up this run */
+	int			 rebuilt;	/* a pending rebuild was done */
 	struct agg_counts	 n;
 };
 
 /* Roll new rows up (all rows with rebuild); remember the days touched. */
 int	 rollup_run(struct agg *a, int rebuild);
+
+/* Whether rollup_run() touched day (the days are sorted by then). */
+int	 rollup_touched(const struct agg *a, const char *day);
 
 /* Move the watermark past the rows rollup_run() took, once judged. */
 int	 rollup_done(struct agg *a);

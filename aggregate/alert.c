@@ -185,8 +185,11 @@ static int
 apply(struct agg *a, struct alert *al, const struct verdict *v)
 {
 	const char	*event = NULL;
-	int		 active = al->id != 0 && al->state != ALERT_RESOLVED;
+	int		 active = al->id != 0 && ALERT_ACTIVE(al);
 
+	/* A day that is over keeps its closed alerts, value and all. */
+	if (al->id != 0 && al->state == ALERT_CLOSED)
+		return 0;
 	if (!v->firing) {
 		if (!active)
 			return 0;
@@ -492,11 +495,30 @@ judge_day(struct agg *a, const char *day, struct judge *j)
 	return rc == DB_OK && !j->failed ? 0 : -1;
 }
 
+/* Past days with active alerts, to judge once more and close. */
+struct days {
+	char	**v;
+	size_t	  n, cap;
+};
+
+static int
+open_day(const char *day, void *arg)
+{
+	struct days	*d = arg;
+
+	if (grow(&d->v, &d->cap, d->n + 1, sizeof(*d->v)) ||
+	    (d->v[d->n] = strdup(day)) == NULL)
+		return 1;
+	d->n++;
+	return 0;
+}
+
 int
 alerts_run(struct agg *a)
 {
 	struct judge	*j;
 	char		 today[TZ_DAY_LEN];
+	struct days	 past = { NULL, 0, 0 };
 	size_t		 i;
 	int		 rc = -1, have_today = 0;
 
@@ -514,7 +536,14 @@ alerts_run(struct agg *a)
 	}
 	if (!have_today && judge_day(a, today, j))
 		goto out;
-	if (db_commit(a->db) != DB_OK)
+	/* A day that is over: its final value, then its alerts close. */
+	if (db_alert_open_days(a->db, today, open_day, &past) != DB_OK)
+		goto out;
+	for (i = 0; i < past.n; i++)
+		if (!rollup_touched(a, past.v[i]) && judge_day(a, past.v[i], j))
+			goto out;
+	if (db_alerts_close(a->db, today, a->now_ms, &a->n.closed) != DB_OK ||
+	    db_commit(a->db) != DB_OK)
 		goto out;
 	rc = 0;
 out:
@@ -522,6 +551,9 @@ out:
 		log_errx("%s: alerts: %s", a->conf->database, db_errmsg(a->db));
 		db_rollback(a->db);
 	}
+	for (i = 0; i < past.n; i++)
+		free(past.v[i]);
+	free(past.v);
 	free(j->have);
 	free(j->seen);
 	free(j->srcname);

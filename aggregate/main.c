@@ -94,11 +94,11 @@ main(int argc, char *argv[])
 	}
 	if ((rc = run(&a, rebuild)) == 0)
 		printf("apimon-aggregate: %ld rows rolled up over %ld days; "
-		    "alerts %ld fired, %ld escalated, %ld resolved; "
+		    "alerts %ld fired, %ld escalated, %ld resolved, %ld closed; "
 		    "%ld old rows deleted; notifications %ld delivered, "
 		    "%ld failed\n", a.n.rows, a.n.days, a.n.fired,
-		    a.n.escalated, a.n.resolved, a.n.purged, a.n.delivered,
-		    a.n.failed);
+		    a.n.escalated, a.n.resolved, a.n.closed, a.n.purged,
+		    a.n.delivered, a.n.failed);
 out:
 	db_close(a.db);
 	for (i = 0; a.notifiers != NULL && i < conf.nnotify; i++)

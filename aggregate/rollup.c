@@ -10,8 +10,6 @@
 #include "log.h"
 #include "tz.h"
 
-#define HOUR_MS		3600000LL
-#define MAX_HOURS	28		/* UTC hours a local day overlaps, at most */
 #define OUT_ROWS	4096		/* rollup rows held before writing */
 #define OUT_BYTES	(4 << 20)	/* and the bytes of their names and blobs */
 
@@ -21,7 +19,8 @@ struct bucket {
 };
 
 /*
- * One recomputation of a range of UTC hours and, optionally, a local day.
+ * One recomputation of a range of a local day's hours and, optionally, the
+ * day itself.
  * Rows arrive grouped by (source, model) and, within a group, by user, so
  * that only one group's buckets and one user's marks are held at a time;
  * the finished rollup rows wait in a bounded buffer.  A range whose rows
@@ -31,19 +30,20 @@ struct bucket {
 struct pass {
 	struct agg	*a;
 	/* What to compute. */
-	int64_t		 from, to;		/* UTC ms, on hours */
+	int64_t		 from, to;		/* UTC ms, hour starts */
 	int64_t		 lo_id, hi_id;		/* only these ids, unless -1 */
 	const char	*day;			/* NULL: hours only */
 	int64_t		 day_from, day_to;
 	int64_t		 hours_before;		/* later hours are not summed */
 	int		 add;			/* add to the stored rows */
-	int		 nhours;
-	char		 hour[MAX_HOURS][TZ_HOUR_LEN];
+	int		 nhours;		/* the day's local hours */
+	int64_t		 start[TZ_DAY_HOURS + 1];
+	char		 hour[TZ_DAY_HOURS][TZ_HOUR_LEN];
 	/* The group being summed, and its names as its rows use them. */
 	struct buf	 source, model;
 	const char	*gsource, *gmodel;
 	int		 in_group;
-	struct bucket	 hours[MAX_HOURS], whole;
+	struct bucket	 hours[TZ_DAY_HOURS], whole;
 	/* The user being counted once per bucket. */
 	struct buf	 user;
 	int		 in_user;
@@ -209,6 +209,7 @@ count(struct bucket *b, const struct db_row *r)
 		b->s.rate_limited += strcmp(r->status, "rate_limited") == 0;
 	}
 	b->s.latency_sum_us += r->latency_us;
+	b->s.lat[hist_lat_bucket(r->latency_us)]++;
 	hist_add(&b->hist, r->latency_us);
 	if (r->ttft_us >= 0) {
 		b->s.ttft_count++;
@@ -222,12 +223,29 @@ count(struct bucket *b, const struct db_row *r)
 	b->s.unpriced += r->tokens > 0 && strcmp(r->cost_source, "none") == 0;
 }
 
+/* The local hour of the day that ts falls in, or -1. */
+static int
+hour_of(const struct pass *p, int64_t ts)
+{
+	int	 lo = 0, hi = p->nhours, mid;
+
+	if (ts < p->start[0] || ts >= p->start[p->nhours])
+		return -1;
+	while (hi - lo > 1) {
+		mid = (lo + hi) / 2;
+		if (p->start[mid] <= ts)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static int
 take_row(const struct db_row *r, void *arg)
 {
 	struct pass	*p = arg;
-	int64_t		 i = (r->ts_ms - p->from) / HOUR_MS;
-	int		 in_day;
+	int		 i = hour_of(p, r->ts_ms), in_day;
 
 	if (!p->in_group || strcmp(r->source, p->source.p) != 0 ||
 	    strcmp(r->model, p->model.p) != 0) {
@@ -252,8 +270,7 @@ take_row(const struct db_row *r, void *arg)
 		}
 		p->in_user = 1;
 	}
-	if (i >= 0 && i < p->nhours && r->ts_ms - r->ts_ms % HOUR_MS <
-	    p->hours_before) {
+	if (i >= 0 && p->start[i] < p->hours_before) {
 		count(&p->hours[i], r);
 		p->user_hours |= (uint32_t)p->in_user << i;
 	}
@@ -304,13 +321,6 @@ run_pass(struct pass *p)
 {
 	struct agg	*a = p->a;
 
-	p->nhours = (int)((p->to - p->from) / HOUR_MS);
-	if (p->nhours > MAX_HOURS) {
-		log_errx("rollup: %d hours in one day", p->nhours);
-		return -1;
-	}
-	for (int i = 0; i < p->nhours; i++)
-		tz_hour(p->from + i * HOUR_MS, p->hour[i]);
 	p->in_tx = p->overflow = p->oom = 0;
 	p->rc = DB_OK;
 	if (read_rows(p) != 0) {
@@ -335,27 +345,26 @@ fail:
 }
 
 /*
- * Recompute one local day and every UTC hour it overlaps from the raw
- * rows.  A day that retention emptied in part cannot be: its new rows
- * (last_id < id <= max_id) are added to its day and to its hours before
- * purged_ms, and the later hours, which still have every raw row, are
- * recomputed.
+ * Recompute one local day and each of its local hours from the raw rows.
+ * A day that retention emptied in part cannot be: its new rows
+ * (last_id < id <= max_id) are added to the day and to its hours that
+ * start before purged_ms, and the later hours, which still have every raw
+ * row, are recomputed.
  */
 static int
 recompute_day(struct agg *a, struct pass *p, const char *day,
     int64_t purged_ms)
 {
-	int64_t	 from, to;
+	int	 i;
 
-	if (tz_day_start(day, 0, &p->day_from) ||
-	    tz_day_start(day, 1, &p->day_to)) {
+	if ((p->nhours = tz_day_hours(day, p->start)) < 0) {
 		log_errx("rollup: \"%s\" is not a day", day);
 		return -1;
 	}
-	from = p->day_from - p->day_from % HOUR_MS;
-	to = p->day_to + (HOUR_MS - p->day_to % HOUR_MS) % HOUR_MS;
-	p->from = from;
-	p->to = to;
+	for (i = 0; i < p->nhours; i++)
+		tz_hour(p->start[i], p->hour[i]);
+	p->day_from = p->from = p->start[0];
+	p->day_to = p->to = p->start[p->nhours];
 	p->day = day;
 	p->add = 0;
 	p->lo_id = p->hi_id = -1;
@@ -368,9 +377,11 @@ recompute_day(struct agg *a, struct pass *p, const char *day,
 	p->hours_before = purged_ms;
 	if (run_pass(p))
 		return -1;
-	if (purged_ms >= to)
+	for (i = 0; i < p->nhours && p->start[i] < purged_ms; i++)
+		;
+	if (i == p->nhours)
 		return 0;
-	p->from = purged_ms - purged_ms % HOUR_MS;
+	p->from = p->start[i];
 	p->day = NULL;
 	p->add = 0;
 	p->lo_id = p->hi_id = -1;
@@ -394,6 +405,13 @@ static int
 by_day(const void *x, const void *y)
 {
 	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+int
+rollup_touched(const struct agg *a, const char *day)
+{
+	return a->ndays > 0 && bsearch(&day, a->days, a->ndays,
+	    sizeof(*a->days), by_day) != NULL;
 }
 
 /* Every day from the oldest raw row to the newest, for --rebuild. */
@@ -435,14 +453,18 @@ rollup_run(struct agg *a, int rebuild)
 {
 	struct db_agg_state	 st;
 	struct pass		*p;
-	int64_t			 start;
+	int64_t			 start, pending = 0;
 	enum db_rc		 rc;
 	size_t			 i;
 
-	if (db_agg_state(a->db, &st) != DB_OK)
+	if (db_agg_state(a->db, &st) != DB_OK ||
+	    db_meta_get(a->db, "rebuild_pending", &pending) != DB_OK)
 		return fail(a, "reading state");
 	a->last_id = st.last_id;
 	a->max_id = st.max_id;
+	/* A schema upgrade asks for one rebuild of what raw rows remain. */
+	if (pending)
+		rebuild = a->rebuilt = 1;
 	if (rebuild) {
 		if (all_days(a))
 			return -1;
@@ -484,7 +506,8 @@ int
 rollup_done(struct agg *a)
 {
 	/* Only now, so a run stopped earlier judges the same days again. */
-	if (db_meta_set(a->db, "agg_last_id", a->max_id) != DB_OK)
+	if (db_meta_set(a->db, "agg_last_id", a->max_id) != DB_OK ||
+	    (a->rebuilt && db_meta_set(a->db, "rebuild_pending", 0) != DB_OK))
 		return fail(a, "saving the watermark");
 	return 0;
 }
@@ -503,8 +526,7 @@ retention_run(struct agg *a)
 		    a->conf->retention_raw_days, today);
 		return -1;
 	}
-	/* On an hour, so no hour bucket keeps only part of its rows. */
-	before -= before % HOUR_MS;
+	/* A local midnight starts an hour: no hour keeps part of its rows. */
 	if (db_agg_state(a->db, &st) != DB_OK)
 		return fail(a, "reading state");
 	do {

@@ -6,7 +6,8 @@
 static const char *const rules[ALERT__RULES] = { "daily_cost", "error_rate",
     "latency_p95", "unpriced_model" };
 static const char *const severities[] = { "warning", "critical" };
-static const char *const states[] = { "firing", "escalated", "resolved" };
+static const char *const states[] = { "firing", "escalated", "resolved",
+    "closed" };
 
 static int
 lookup(const char *const *names, int n, const char *name)
@@ -60,7 +61,7 @@ alert_severity_parse(const char *name, enum alert_severity *s)
 int
 alert_state_parse(const char *name, enum alert_state *s)
 {
-	int	 i = lookup(states, 3, name);
+	int	 i = lookup(states, 4, name);
 
 	if (i >= 0)
 		*s = (enum alert_state)i;

@@ -24,7 +24,16 @@ enum alert_rule {
 
 enum alert_severity { ALERT_WARNING, ALERT_CRITICAL };
 
-enum alert_state { ALERT_FIRING, ALERT_ESCALATED, ALERT_RESOLVED };
+/*
+ * Firing and escalated alerts are active.  An alert resolves when its
+ * condition clears, and closes (for good, with its final value) when its
+ * day is over.
+ */
+enum alert_state { ALERT_FIRING, ALERT_ESCALATED, ALERT_RESOLVED,
+	ALERT_CLOSED };
+
+#define ALERT_ACTIVE(a)	((a)->state == ALERT_FIRING || \
+			    (a)->state == ALERT_ESCALATED)
 
 /*
  * What a scope names: "all", "source:NAME", "model:NAME", or "more:KIND",

@@ -1,4 +1,5 @@
 /* conf.c — the JSON config file of DESIGN.md, with built-in defaults. */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -13,6 +14,8 @@
 #include "conf.h"
 #include "json.h"
 #include "money.h"
+#include "rec.h"
+#include "utf8.h"
 
 #define CONF_MAX_BYTES	(1 << 20)
 
@@ -305,13 +308,50 @@ parse_prices(struct ctx *x, struct conf *c, const cJSON *o)
 	return 0;
 }
 
+/* "sources": {"wechat": "WeChat"}: ids as ingest takes them (any case). */
+static int
+parse_sources(struct ctx *x, struct conf *c, const cJSON *o)
+{
+	const cJSON		*it;
+	struct conf_source	*s;
+	size_t			 n, i;
+	long			 chars;
+
+	if (!cJSON_IsObject(o))
+		return fail(x, "", "sources", "must be an object");
+	n = (size_t)cJSON_GetArraySize(o);
+	if (n > 0 && (c->sources = calloc(n, sizeof(*c->sources))) == NULL)
+		return fail(x, "", "sources", "out of memory");
+	cJSON_ArrayForEach(it, o) {
+		n = strlen(it->string);
+		if (n == 0 || n > REC_SOURCE_MAX_CHARS ||
+		    strspn(it->string, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != n)
+			return fail(x, "sources.", it->string, "must be a source "
+			    "id: 1 to 32 of a-z, A-Z, 0-9, _ and -");
+		if (!cJSON_IsString(it) || (chars = utf8_len(it->valuestring,
+		    strlen(it->valuestring))) < 1 || chars > 64)
+			return fail(x, "sources.", it->string,
+			    "must be a name of 1 to 64 characters");
+		s = &c->sources[c->nsources];
+		if ((s->id = strdup(it->string)) == NULL ||
+		    (s->name = strdup(it->valuestring)) == NULL)
+			return fail(x, "sources.", it->string, "out of memory");
+		c->nsources++;
+		for (i = 0; i < n; i++)
+			s->id[i] = (char)tolower((unsigned char)s->id[i]);
+	}
+	return 0;
+}
+
 static int
 parse_root(struct ctx *x, struct conf *c, const cJSON *root)
 {
 	static const char *const keys[] = { "database", "site_dir",
-	    "timezone", "share_dir", "ingest", "alerts", "notify", "retention", "prices",
-	    NULL };
+	    "timezone", "share_dir", "site", "ingest", "alerts", "notify",
+	    "retention", "prices", "sources", NULL };
 	static const char *const rkeys[] = { "raw_days", NULL };
+	static const char *const skeys[] = { "cron_interval_s", NULL };
 	const cJSON	*o;
 
 	if (check_keys(x, root, "", keys) ||
@@ -340,6 +380,14 @@ parse_root(struct ctx *x, struct conf *c, const cJSON *root)
 	if ((o = cJSON_GetObjectItemCaseSensitive(root, "prices")) != NULL &&
 	    parse_prices(x, c, o))
 		return -1;
+	if ((o = cJSON_GetObjectItemCaseSensitive(root, "site")) != NULL &&
+	    (check_keys(x, o, "site.", skeys) ||
+	    get_long(x, o, "site.", "cron_interval_s", 10, 86400,
+	    &c->site.cron_interval_s)))
+		return -1;
+	if ((o = cJSON_GetObjectItemCaseSensitive(root, "sources")) != NULL &&
+	    parse_sources(x, c, o))
+		return -1;
 	return 0;
 }
 
@@ -362,6 +410,7 @@ set_defaults(struct conf *c)
 	c->alerts.latency_p95_s = 0;
 	c->alerts.max_scopes = 10;
 	c->retention_raw_days = 90;
+	c->site.cron_interval_s = 60;
 	if (c->database == NULL || c->site_dir == NULL ||
 	    c->timezone == NULL || c->ingest.token == NULL)
 		return -1;
@@ -474,6 +523,11 @@ conf_free(struct conf *c)
 	for (i = 0; i < c->nprices; i++)
 		free(c->prices[i].model);
 	free(c->prices);
+	for (i = 0; i < c->nsources; i++) {
+		free(c->sources[i].id);
+		free(c->sources[i].name);
+	}
+	free(c->sources);
 	free(c->path);
 	free(c->database);
 	free(c->site_dir);
@@ -481,6 +535,24 @@ conf_free(struct conf *c)
 	free(c->share_dir);
 	free(c->ingest.token);
 	memset(c, 0, sizeof(*c));
+}
+
+const char *
+conf_source_name(const struct conf *c, const char *id)
+{
+	static const char *const known[][2] = { { "telegram", "Telegram" },
+	    { "discord", "Discord" }, { "wechat", "WeChat" }, { "web", "Web" },
+	    { "slack", "Slack" }, { "line", "LINE" }, { "whatsapp",
+	    "WhatsApp" } };
+	size_t	 i;
+
+	for (i = 0; i < c->nsources; i++)
+		if (strcmp(c->sources[i].id, id) == 0)
+			return c->sources[i].name;
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(known[i][0], id) == 0)
+			return known[i][1];
+	return id;
 }
 
 const struct conf_price *

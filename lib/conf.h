@@ -29,6 +29,12 @@ struct conf_notify {
 	char	*chat_id;	/* telegram */
 };
 
+/* A display name for a source id (config "sources"). */
+struct conf_source {
+	char	*id;		/* lower case, as ingest stores it */
+	char	*name;
+};
+
 struct conf {
 	char			*path;	/* file read, or NULL: defaults */
 	char			*database;
@@ -50,8 +56,13 @@ struct conf {
 		double		 latency_p95_s;		/* 0: rule off */
 		long		 max_scopes;	/* per rule, kind, day */
 	} alerts;
+	struct {
+		long		 cron_interval_s;	/* how often cron runs */
+	} site;
 	struct conf_notify	*notify;
 	size_t			 nnotify;
+	struct conf_source	*sources;
+	size_t			 nsources;
 	long			 retention_raw_days;
 	struct conf_price	*prices;
 	size_t			 nprices;
@@ -79,6 +90,12 @@ void	conf_free(struct conf *c);
  */
 char	*conf_notify_key(const struct conf_notify *n);
 char	*conf_notify_key_legacy(const char *legacy);
+
+/*
+ * The name a person reads for source id: the config's "sources", else
+ * the usual spelling of a well-known one (wechat: WeChat), else id.
+ */
+const char *conf_source_name(const struct conf *c, const char *id);
 
 /* The price of model, or NULL when the config names none. */
 const struct conf_price *conf_price(const struct conf *c, const char *model);

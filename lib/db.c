@@ -101,6 +101,31 @@ static const char *const migrations[DB_SCHEMA_VERSION] = {
 
 	/* 2 -> 3: notifier keys name no secret (webhook URLs held tokens). */
 	"UPDATE deliveries SET notifier = apimon_notifier_key(notifier);",
+
+	/*
+	 * 3 -> 4: hours are the zone's local hours, keyed by their UTC start
+	 * to the minute; each rollup counts the dashboard's latency buckets
+	 * exactly.  Rows whose raw rows are gone keep their UTC hours and an
+	 * estimate from the histogram; the next aggregate run recomputes
+	 * the rest (rebuild_pending).
+	 */
+#define LAT_COLUMNS(t) \
+	"ALTER TABLE " t " ADD COLUMN lat_0_1s INTEGER NOT NULL DEFAULT 0;" \
+	"ALTER TABLE " t " ADD COLUMN lat_1_2s INTEGER NOT NULL DEFAULT 0;" \
+	"ALTER TABLE " t " ADD COLUMN lat_2_3s INTEGER NOT NULL DEFAULT 0;" \
+	"ALTER TABLE " t " ADD COLUMN lat_3_5s INTEGER NOT NULL DEFAULT 0;" \
+	"ALTER TABLE " t " ADD COLUMN lat_5s_up INTEGER NOT NULL DEFAULT 0;" \
+	"UPDATE " t " SET lat_0_1s = apimon_lat_estimate(latency_hist, 0)," \
+	"  lat_1_2s = apimon_lat_estimate(latency_hist, 1)," \
+	"  lat_2_3s = apimon_lat_estimate(latency_hist, 2)," \
+	"  lat_3_5s = apimon_lat_estimate(latency_hist, 3)," \
+	"  lat_5s_up = apimon_lat_estimate(latency_hist, 4);"
+	LAT_COLUMNS("hourly_stats") LAT_COLUMNS("daily_stats")
+	"UPDATE hourly_stats SET hour = hour || ':00' WHERE length(hour) = 13;"
+	"INSERT INTO meta (key, value) SELECT 'rebuild_pending', 1"
+	"  WHERE EXISTS (SELECT 1 FROM daily_stats)"
+	"  ON CONFLICT (key) DO UPDATE SET value = 1;",
+#undef LAT_COLUMNS
 };
 
 static const char *const sql[ST__MAX] = {

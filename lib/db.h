@@ -7,6 +7,7 @@
 
 #include "alert.h"
 #include "conf.h"
+#include "hist.h"
 #include "rec.h"
 
 /*
@@ -18,7 +19,7 @@
  * why it stopped).  Nothing the caller must free is left behind on
  * failure.
  */
-#define DB_SCHEMA_VERSION	3
+#define DB_SCHEMA_VERSION	4
 
 enum db_rc {
 	DB_OK = 0,
@@ -142,6 +143,7 @@ struct db_stats {
 	int64_t			 ttft_count, ttft_sum_us, tokens;
 	int64_t			 input_tokens, output_tokens, cost_nusd;
 	int64_t			 unpriced, users;
+	int64_t			 lat[HIST_LAT_BUCKETS];	/* hist_lat_bucket() */
 	const unsigned char	*hist;		/* hist_encode() form */
 	size_t			 hist_len;
 };
@@ -189,6 +191,16 @@ enum db_rc	 db_recent_each(struct db *db, const char *source,
 		    int (*fn)(const struct db_recent *, void *), void *arg);
 
 /*
+ * Call fn with the totals of the raw rows with from_ms <= ts_ms < to_ms,
+ * one call per source in name order: key is "", and only requests,
+ * successes, failures, latency_sum_us, tokens and cost_nusd are set (no
+ * histogram).  For comparisons finer than the rollups' hours.
+ */
+enum db_rc	 db_raw_totals_each(struct db *db, int64_t from_ms,
+		    int64_t to_ms, int (*fn)(const struct db_stats *, void *),
+		    void *arg);
+
+/*
  * Call fn for every model that has unpriced requests on day, in name
  * order, with their count over every source ("" for no model).
  */
@@ -196,6 +208,19 @@ enum db_rc	 db_unpriced_each(struct db *db, const char *day,
 		    int (*fn)(const char *model, int64_t n, void *), void *arg);
 
 /* ---- alerts and notifications (db_alert.c) ---------------------------- */
+
+/*
+ * Call fn for each day before day that has active alerts, oldest first.
+ */
+enum db_rc	 db_alert_open_days(struct db *db, const char *day,
+		    int (*fn)(const char *day, void *), void *arg);
+
+/*
+ * Close the active alerts of the days before day, at now_ms: their days
+ * are over.  *n says how many.
+ */
+enum db_rc	 db_alerts_close(struct db *db, const char *day,
+		    int64_t now_ms, long *n);
 
 /* Insert (id 0; sets a->id) or update the alert. */
 enum db_rc	 db_alert_put(struct db *db, struct alert *a);

@@ -22,6 +22,11 @@ static const char *const sql[ST__MAX] = {
 	    " ORDER BY updated_ms DESC, id DESC",
 	[ST_ALERTS_DAY] = "SELECT " ALERT_COLUMNS " FROM alerts WHERE day = ?"
 	    " ORDER BY updated_ms DESC, id DESC",
+	[ST_OPEN_DAYS] = "SELECT DISTINCT day FROM alerts WHERE day < ?"
+	    " AND state IN ('firing', 'escalated') ORDER BY day",
+	[ST_CLOSE] = "UPDATE alerts SET state = 'closed', updated_ms = ?2,"
+	    " resolved_ms = ?2 WHERE day < ?1"
+	    " AND state IN ('firing', 'escalated')",
 	[ST_OUTBOX] = "INSERT INTO outbox (alert_id, event, payload,"
 	    " created_ms) VALUES (?, ?, ?, ?)",
 	/* Two notifiers with one key are one delivery. */
@@ -111,6 +116,7 @@ db_alert_put(struct db *db, struct alert *a)
 /* A walk's callback and its argument; bad says a row could not be read. */
 struct walk {
 	int	 (*fn)(const struct alert *, void *);
+	int	 (*day)(const char *, void *);
 	void	*arg;
 	int	 bad;
 };
@@ -133,13 +139,51 @@ db_alerts_each(struct db *db, const char *day,
     int (*fn)(const struct alert *, void *), void *arg)
 {
 	sqlite3_stmt	*st = stmt(db, day ? ST_ALERTS_DAY : ST_ALERTS_LIST);
-	struct walk	 w = { fn, arg, 0 };
+	struct walk	 w = { fn, NULL, arg, 0 };
 	enum db_rc	 rc;
 
 	if (st != NULL && day != NULL)
 		sqlite3_bind_text(st, 1, day, -1, SQLITE_STATIC);
 	rc = db_walk(st, alerts_read, &w);
 	return w.bad ? DB_ERR : rc;
+}
+
+static int
+day_read(sqlite3_stmt *st, void *arg)
+{
+	struct walk	*w = arg;
+	const char	*day = (const char *)sqlite3_column_text(st, 0);
+
+	return day == NULL ? 1 : w->day(day, w->arg);
+}
+
+enum db_rc
+db_alert_open_days(struct db *db, const char *day,
+    int (*fn)(const char *, void *), void *arg)
+{
+	sqlite3_stmt	*st = stmt(db, ST_OPEN_DAYS);
+	struct walk	 w = { NULL, fn, arg, 0 };
+
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_text(st, 1, day, -1, SQLITE_STATIC);
+	return db_walk(st, day_read, &w);
+}
+
+enum db_rc
+db_alerts_close(struct db *db, const char *day, int64_t now_ms, long *n)
+{
+	sqlite3_stmt	*st = stmt(db, ST_CLOSE);
+	enum db_rc	 rc;
+
+	*n = 0;
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_text(st, 1, day, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now_ms);
+	if ((rc = db_done(st)) == DB_OK)
+		*n = sqlite3_changes(db->h);
+	return rc;
 }
 
 enum db_rc

@@ -20,10 +20,10 @@ enum stmt {
 	ST_ADD_DAILY,
 	/* db_read.c */
 	ST_STATS_HOURLY, ST_STATS_DAILY, ST_RECENT, ST_RECENT_SOURCE,
-	ST_UNPRICED,
+	ST_UNPRICED, ST_RAW_TOTALS,
 	/* db_alert.c */
 	ST_ALERT_INSERT, ST_ALERT_UPDATE, ST_ALERTS_LIST,
-	ST_ALERTS_DAY,
+	ST_ALERTS_DAY, ST_OPEN_DAYS, ST_CLOSE,
 	ST_OUTBOX, ST_DELIVERY_ADD, ST_DUE, ST_DELIVERED, ST_FAILED,
 	ST__MAX
 };
@@ -33,7 +33,7 @@ enum stmt {
 	"source, model, requests, successes, failures, errors, timeouts," \
 	" rate_limited, latency_sum_us, latency_hist, ttft_count," \
 	" ttft_sum_us, tokens, input_tokens, output_tokens, cost_nusd," \
-	" unpriced, users"
+	" unpriced, users, lat_0_1s, lat_1_2s, lat_2_3s, lat_3_5s, lat_5s_up"
 
 struct db {
 	sqlite3		*h;

@@ -1,4 +1,6 @@
 /* db_read.c — the SQL that reads rollups and recent rows. */
+#include <string.h>
+
 #include "db_int.h"
 
 #define RECENT_COLUMNS \
@@ -14,6 +16,10 @@ static const char *const sql[ST__MAX] = {
 	    " WHERE ts_ms <= ?3 ORDER BY ts_ms DESC LIMIT ?2",
 	[ST_RECENT_SOURCE] = RECENT_COLUMNS
 	    " WHERE source = ?1 AND ts_ms <= ?3 ORDER BY ts_ms DESC LIMIT ?2",
+	[ST_RAW_TOTALS] = "SELECT source, COUNT(*), SUM(status = 'success'),"
+	    " SUM(status <> 'success'), SUM(latency_us), SUM(tokens),"
+	    " SUM(cost_nusd) FROM api_requests WHERE ts_ms >= ? AND ts_ms < ?"
+	    " GROUP BY source ORDER BY source",
 	[ST_UNPRICED] = "SELECT model, SUM(unpriced) FROM daily_stats"
 	    " WHERE day = ? AND unpriced > 0 GROUP BY model ORDER BY model",
 };
@@ -47,6 +53,8 @@ stats_read(sqlite3_stmt *st, void *arg)
 	s.hist_len = (size_t)sqlite3_column_bytes(st, 10);
 	for (k = 0; k < sizeof(x) / sizeof(x[0]); k++)
 		*x[k] = sqlite3_column_int64(st, 11 + (int)k);
+	for (k = 0; k < HIST_LAT_BUCKETS; k++)
+		s.lat[k] = sqlite3_column_int64(st, 19 + (int)k);
 	if (s.key == NULL || s.source == NULL || s.model == NULL)
 		return 1;	/* out of memory in SQLite */
 	return w->stats(&s, w->arg);
@@ -127,4 +135,39 @@ db_unpriced_each(struct db *db, const char *day,
 		return DB_ERR;
 	sqlite3_bind_text(st, 1, day, -1, SQLITE_STATIC);
 	return db_walk(st, unpriced_read, &w);
+}
+
+static int
+raw_totals_read(sqlite3_stmt *st, void *arg)
+{
+	struct walk	*w = arg;
+	struct db_stats	 s;
+
+	memset(&s, 0, sizeof(s));
+	s.key = "";
+	s.model = "";
+	s.source = (const char *)sqlite3_column_text(st, 0);
+	s.requests = sqlite3_column_int64(st, 1);
+	s.successes = sqlite3_column_int64(st, 2);
+	s.failures = sqlite3_column_int64(st, 3);
+	s.latency_sum_us = sqlite3_column_int64(st, 4);
+	s.tokens = sqlite3_column_int64(st, 5);
+	s.cost_nusd = sqlite3_column_int64(st, 6);
+	if (s.source == NULL)
+		return 1;	/* out of memory in SQLite */
+	return w->stats(&s, w->arg);
+}
+
+enum db_rc
+db_raw_totals_each(struct db *db, int64_t from_ms, int64_t to_ms,
+    int (*fn)(const struct db_stats *, void *), void *arg)
+{
+	sqlite3_stmt	*st = db_stmt(db, ST_RAW_TOTALS, sql[ST_RAW_TOTALS]);
+	struct walk	 w = { fn, NULL, NULL, arg };
+
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, from_ms);
+	sqlite3_bind_int64(st, 2, to_ms);
+	return db_walk(st, raw_totals_read, &w);
 }

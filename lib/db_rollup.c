@@ -7,7 +7,7 @@
 #include "tz.h"
 
 #define STATS_VALUES \
-	"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+	"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
 #define STATS_ADD \
 	" DO UPDATE SET requests = requests + excluded.requests," \
 	" successes = successes + excluded.successes," \
@@ -24,7 +24,12 @@
 	" output_tokens = output_tokens + excluded.output_tokens," \
 	" cost_nusd = cost_nusd + excluded.cost_nusd," \
 	" unpriced = unpriced + excluded.unpriced," \
-	" users = MAX(users, excluded.users)"
+	" users = MAX(users, excluded.users)," \
+	" lat_0_1s = lat_0_1s + excluded.lat_0_1s," \
+	" lat_1_2s = lat_1_2s + excluded.lat_1_2s," \
+	" lat_2_3s = lat_2_3s + excluded.lat_2_3s," \
+	" lat_3_5s = lat_3_5s + excluded.lat_3_5s," \
+	" lat_5s_up = lat_5s_up + excluded.lat_5s_up"
 #define ROW_COLUMNS \
 	"SELECT ts_ms, source, COALESCE(model, '') AS m, status, user_id," \
 	" latency_us, ttft_us, tokens, input_tokens, output_tokens," \
@@ -37,7 +42,10 @@ static const char *const sql[ST__MAX] = {
 	[ST_NEW_ROWS] = ROW_COLUMNS " WHERE ts_ms >= ?1 AND ts_ms < ?2"
 	    " AND id > ?3 AND id <= ?4" ROW_ORDER,
 	[ST_SPAN] = "SELECT MIN(ts_ms), MAX(ts_ms) FROM api_requests",
-	[ST_MAX_ID] = "SELECT COALESCE(MAX(id), 0) FROM api_requests",
+	/* The AUTOINCREMENT high-water mark: it never goes back, even when
+	 * retention deleted the newest rows. */
+	[ST_MAX_ID] = "SELECT COALESCE((SELECT seq FROM sqlite_sequence"
+	    " WHERE name = 'api_requests'), 0)",
 	[ST_DAYS] = "SELECT DISTINCT apimon_day(ts_ms) FROM api_requests"
 	    " WHERE id > ? AND id <= ?",
 	[ST_PURGE] = "DELETE FROM api_requests WHERE id IN (SELECT id FROM"
@@ -98,6 +106,32 @@ fn_hist_merge(sqlite3_context *cx, int argc, sqlite3_value **argv)
 	free(h);
 }
 
+/* Migration 3 -> 4: latency bucket k of a histogram, by bin midpoints. */
+static void
+fn_lat_estimate(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	struct hist	*h;
+	int64_t		 n = 0;
+	int		 i, k = sqlite3_value_int(argv[1]);
+
+	(void)argc;
+	if ((h = calloc(1, sizeof(*h))) == NULL) {
+		sqlite3_result_error_nomem(cx);
+		return;
+	}
+	if (hist_decode_add(h, sqlite3_value_blob(argv[0]),
+	    (size_t)sqlite3_value_bytes(argv[0])) != 0) {
+		sqlite3_result_error(cx, "corrupt latency_hist", -1);
+		free(h);
+		return;
+	}
+	for (i = 0; i < HIST_BUCKETS; i++)
+		if (hist_lat_bucket(hist_value(i)) == k)
+			n += (int64_t)h->n[i];
+	sqlite3_result_int64(cx, n);
+	free(h);
+}
+
 enum db_rc
 db_rollup_register(struct db *db)
 {
@@ -108,7 +142,9 @@ db_rollup_register(struct db *db)
 	if ((rc = sqlite3_create_function(db->h, "apimon_day", 1, f, NULL,
 	    fn_day, NULL, NULL)) != SQLITE_OK ||
 	    (rc = sqlite3_create_function(db->h, "apimon_hist_merge", 2, f,
-	    NULL, fn_hist_merge, NULL, NULL)) != SQLITE_OK)
+	    NULL, fn_hist_merge, NULL, NULL)) != SQLITE_OK ||
+	    (rc = sqlite3_create_function(db->h, "apimon_lat_estimate", 2, f,
+	    NULL, fn_lat_estimate, NULL, NULL)) != SQLITE_OK)
 		return db_classify(rc);
 	return DB_OK;
 }
@@ -294,5 +330,7 @@ db_stats_put(struct db *db, const struct db_stats *s, int add)
 	sqlite3_bind_blob(st, 11, s->hist, (int)s->hist_len, SQLITE_STATIC);
 	for (k = 0; k < sizeof(w) / sizeof(w[0]); k++)
 		sqlite3_bind_int64(st, 12 + (int)k, w[k]);
+	for (k = 0; k < HIST_LAT_BUCKETS; k++)
+		sqlite3_bind_int64(st, 20 + (int)k, s->lat[k]);
 	return db_done(st);
 }

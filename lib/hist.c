@@ -7,6 +7,13 @@
 #define GAMMA	((1 + HIST_REL_ERROR) / (1 - HIST_REL_ERROR))
 
 int
+hist_lat_bucket(int64_t us)
+{
+	return us <= 1000000 ? 0 : us <= 2000000 ? 1 : us <= 3000000 ? 2 :
+	    us <= 5000000 ? 3 : 4;
+}
+
+int
 hist_index(int64_t us)
 {
 	double	 i;

@@ -27,6 +27,13 @@ struct hist {
 	uint64_t	 total;
 };
 
+/*
+ * The dashboard's latency buckets, counted exactly beside the histogram:
+ * 0-1 s, 1-2 s, 2-3 s, 3-5 s and over 5 s (each includes its upper end).
+ */
+#define HIST_LAT_BUCKETS	5
+int	 hist_lat_bucket(int64_t us);
+
 /* Bucket index of a value in microseconds. */
 int	 hist_index(int64_t us);
 

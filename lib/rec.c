@@ -1,4 +1,5 @@
 /* rec.c — one API request record: parsed and validated at the edge. */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,10 +141,10 @@ get_source(const cJSON *obj, struct strs *s, struct rec_err *e)
 		return -1;
 	for (i = 0; i < s->len[S_SOURCE]; i++) {
 		char ch = s->p[S_SOURCE][i];
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-		    ch == '_' || ch == '-'))
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
 			return bad(e, "source",
-			    "must contain only a-z, 0-9, _ and -");
+			    "must contain only a-z, A-Z, 0-9, _ and -");
 	}
 	return 0;
 }
@@ -225,7 +226,7 @@ pack(struct rec *r, const struct strs *s, struct rec_err *e)
 	const char	**dst[S__MAX] = { &r->request_id, &r->source,
 	    &r->user_id, &r->command, &r->model, &r->provider, &r->error,
 	    &r->metadata };
-	size_t		 total = 0, off = 0;
+	size_t		 total = 0, off = 0, k;
 	int		 i;
 
 	for (i = 0; i < S__MAX; i++)
@@ -239,6 +240,10 @@ pack(struct rec *r, const struct strs *s, struct rec_err *e)
 		memcpy(r->buf + off, s->p[i], s->len[i]);
 		r->buf[off + s->len[i]] = '\0';
 		*dst[i] = r->buf + off;
+		/* "Telegram" and "telegram" are one source. */
+		for (k = 0; i == S_SOURCE && k < s->len[i]; k++)
+			r->buf[off + k] = (char)tolower(
+			    (unsigned char)r->buf[off + k]);
 		off += s->len[i] + 1;
 	}
 	return 0;

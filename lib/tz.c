@@ -1,4 +1,4 @@
-/* tz.c — local days in the configured time zone, and UTC hours. */
+/* tz.c — local days and local hours in the configured time zone. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +37,8 @@ tz_hour(int64_t ms, char *buf)
 	tm.tm_mon = (int)m - 1;
 	tm.tm_mday = (int)d;
 	tm.tm_hour = (int)(secs / 3600);
-	strftime(buf, TZ_HOUR_LEN, "%Y-%m-%dT%H", &tm);
+	tm.tm_min = (int)(secs / 60 % 60);
+	strftime(buf, TZ_HOUR_LEN, "%Y-%m-%dT%H:%M", &tm);
 }
 
 void
@@ -50,13 +51,14 @@ tz_day(int64_t ms, char *buf)
 	strftime(buf, TZ_DAY_LEN, "%Y-%m-%d", &tm);
 }
 
-/* Exactly "YYYY-MM-DD", or "YYYY-MM-DDTHH" with_hour; a real date. */
+/* Exactly "YYYY-MM-DD", or "YYYY-MM-DDTHH:MM" with_hour; a real date. */
 static int
-parse_date(const char *s, int64_t *days, int *h, int with_hour)
+parse_date(const char *s, int64_t *days, int *mins, int with_hour)
 {
 	char	 day[TZ_DAY_LEN];
+	int	 h, m;
 
-	if (strlen(s) != (with_hour ? 13u : 10u))
+	if (strlen(s) != (with_hour ? 16u : 10u))
 		return -1;
 	memcpy(day, s, 10);
 	day[10] = '\0';
@@ -65,7 +67,11 @@ parse_date(const char *s, int64_t *days, int *h, int with_hour)
 	if (!with_hour)
 		return 0;
 	s += 11;
-	return s[-1] != 'T' || ts_digits(&s, 2, h) || *h > 23 ? -1 : 0;
+	if (s[-1] != 'T' || ts_digits(&s, 2, &h) || *s++ != ':' ||
+	    ts_digits(&s, 2, &m) || h > 23 || m > 59)
+		return -1;
+	*mins = h * 60 + m;
+	return 0;
 }
 
 int
@@ -116,10 +122,40 @@ int
 tz_hour_start(const char *hour, int64_t *ms)
 {
 	int64_t	 days;
-	int	 h;
+	int	 mins;
 
-	if (parse_date(hour, &days, &h, 1))
+	if (parse_date(hour, &days, &mins, 1))
 		return -1;
-	*ms = (days * 86400 + h * 3600) * 1000;
+	*ms = (days * 86400 + mins * 60) * 1000;
 	return 0;
+}
+
+/* The first instant after t (a local HH:00) whose local time is HH:00. */
+static int64_t
+next_hour(int64_t t)
+{
+	time_t		 s = (time_t)(t / 1000) + 1;
+	struct tm	 tm;
+
+	/* Half-hour DST moves land on HH:30; step on to the next HH:00. */
+	for (;;) {
+		localtime_r(&s, &tm);
+		if (tm.tm_min == 0 && tm.tm_sec == 0)
+			return (int64_t)s * 1000;
+		s += (60 - tm.tm_min) * 60 - tm.tm_sec;
+	}
+}
+
+int
+tz_day_hours(const char *day, int64_t *starts)
+{
+	int64_t	 from, to;
+	int	 n = 0;
+
+	if (tz_day_start(day, 0, &from) || tz_day_start(day, 1, &to))
+		return -1;
+	for (starts[0] = from; starts[n] < to && n < TZ_DAY_HOURS; n++)
+		starts[n + 1] = next_hour(starts[n]);
+	starts[n] = to;
+	return n;
 }

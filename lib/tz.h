@@ -1,4 +1,4 @@
-/* tz.h — local days in the configured time zone, and UTC hours. */
+/* tz.h — local days and local hours in the configured time zone. */
 #ifndef APIMON_TZ_H
 #define APIMON_TZ_H
 
@@ -10,7 +10,8 @@
 #include <stdint.h>
 
 #define TZ_DAY_LEN	11	/* "2026-11-26" + NUL */
-#define TZ_HOUR_LEN	14	/* "2026-11-26T10" + NUL */
+#define TZ_HOUR_LEN	17	/* "2026-11-26T10:30" + NUL */
+#define TZ_DAY_HOURS	27	/* local hours in a day, at most (DST: 25) */
 
 /*
  * Make zone (an IANA name such as "Asia/Taipei", or "UTC") the zone of
@@ -18,7 +19,11 @@
  */
 void	 tz_set(const char *zone);
 
-/* The UTC hour of ms as "YYYY-MM-DDTHH". */
+/*
+ * The key of the hour bucket that starts at ms: that instant in UTC as
+ * "YYYY-MM-DDTHH:MM" (local hours of a +05:30 zone start at :30 UTC).
+ * Keys sort as their instants do.
+ */
 void	 tz_hour(int64_t ms, char *buf);
 
 /* The local day of ms as "YYYY-MM-DD". */
@@ -32,7 +37,18 @@ void	 tz_day(int64_t ms, char *buf);
  */
 int	 tz_day_start(const char *day, int add, int64_t *ms);
 
-/* The first millisecond of the UTC hour "YYYY-MM-DDTHH"; 0 or -1. */
+/* The first millisecond of the hour key "YYYY-MM-DDTHH:MM"; 0 or -1. */
 int	 tz_hour_start(const char *hour, int64_t *ms);
+
+/*
+ * The local hours of the local day "YYYY-MM-DD": starts[i] is the first
+ * millisecond of its i-th hour (starts[0] its first instant) and
+ * starts[n] the first of the next day.  An hour runs from one local
+ * HH:00 to the next: a DST change makes 23 or 25 of them in a day
+ * (or an hour of 90 minutes where DST moves by half an hour).
+ * Returns n, or -1 when day is not a date; starts has room for
+ * TZ_DAY_HOURS + 1.
+ */
+int	 tz_day_hours(const char *day, int64_t *starts);
 
 #endif

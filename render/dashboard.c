@@ -7,33 +7,13 @@
 #include "render.h"
 #include "ts.h"
 
-/* The latency chart's bucket (0-1, 1-2, 2-3, 3-5, > 5 s) of each
- * histogram bucket, by its midpoint. */
-static int
-lat_bucket(int h)
-{
-	static signed char	 map[HIST_BUCKETS];
-	static int		 ready;
-	int64_t			 us;
-	int			 i;
-
-	if (!ready) {
-		for (i = 0; i < HIST_BUCKETS; i++) {
-			us = hist_value(i);
-			map[i] = us <= 1000000 ? 0 : us <= 2000000 ? 1 :
-			    us <= 3000000 ? 2 : us <= 5000000 ? 3 : 4;
-		}
-		ready = 1;
-	}
-	return map[h];
-}
-
 /* What the dashboard shows of one source. */
 struct dsrc {
 	const char	*name;
 	int64_t		 v[6][DASH_DAYS];	/* see daily_json() */
-	int64_t		 lat[DASH_DAYS][5];	/* lat_bucket() counts */
-	int64_t		 hourly[DASH_HOURS];	/* requests */
+	int64_t		 lat[DASH_DAYS][HIST_LAT_BUCKETS];
+	int64_t		*hourly;		/* requests, one per hour */
+	struct db_stats	 yday;			/* yesterday until now's time */
 };
 
 struct dash {
@@ -42,7 +22,9 @@ struct dash {
 	int64_t		 day0;			/* days[0] as a day number */
 	struct dsrc	*src;			/* sorted by name */
 	size_t		 nsrc;
-	int64_t		 hour0;			/* first hour of the chart */
+	int64_t		*hour;			/* local hour starts */
+	size_t		 nhours, caphours;
+	int64_t		 yday_from, yday_to;	/* yesterday until now's time */
 	cJSON		*recent;
 	const char	*bad;			/* why a walk stopped */
 };
@@ -111,10 +93,54 @@ sources(struct dash *d)
 		s->v[3][day] += row->t.latency_sum_us;
 		s->v[4][day] += row->t.tokens;
 		s->v[5][day] += row->t.cost_nusd;
-		for (h = 0; h < HIST_BUCKETS; h++)
-			s->lat[day][lat_bucket(h)] += (int64_t)row->t.hist.n[h];
+		for (h = 0; h < HIST_LAT_BUCKETS; h++)
+			s->lat[day][h] += row->t.lat[h];
+	}
+	for (i = 0; i < d->nsrc; i++)
+		if ((d->src[i].hourly = calloc(d->nhours ? d->nhours : 1,
+		    sizeof(int64_t))) == NULL)
+			return -1;
+	return 0;
+}
+
+/*
+ * The local hours the charts show: from the first day of the longest
+ * range to the hour that holds now, each from one local HH:00 to the next.
+ * 0, or -1 when out of memory.
+ */
+static int
+hours(struct dash *d)
+{
+	int64_t	 start[TZ_DAY_HOURS + 1];
+	int	 day, n, i;
+
+	for (day = DASH_DAYS - DASH_RANGE; day < DASH_DAYS; day++) {
+		if ((n = tz_day_hours(d->days[day], start)) < 0)
+			return -1;
+		for (i = 0; i < n && start[i] <= d->r->now_ms; i++) {
+			if (grow(&d->hour, &d->caphours, d->nhours + 1,
+			    sizeof(*d->hour)))
+				return -1;
+			d->hour[d->nhours++] = start[i];
+		}
 	}
 	return 0;
+}
+
+/* The index of the hour that starts at ms, or -1. */
+static long
+hour_index(const struct dash *d, int64_t ms)
+{
+	size_t	 lo = 0, hi = d->nhours, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (d->hour[mid] < ms)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < d->nhours && d->hour[lo] == ms ? (long)lo : -1;
 }
 
 static int
@@ -122,7 +148,8 @@ hour_row(const struct db_stats *st, void *arg)
 {
 	struct dash	*d = arg;
 	struct dsrc	*s;
-	int64_t		 ms, i;
+	int64_t		 ms;
+	long		 i;
 
 	if (tz_hour_start(st->key, &ms) != 0) {
 		d->bad = "an hourly_stats row with a malformed hour";
@@ -134,10 +161,42 @@ hour_row(const struct db_stats *st, void *arg)
 	 */
 	if ((s = source_of(d, st->source)) == NULL)
 		return 0;
-	i = (ms - d->hour0) / 3600000;
-	if (i >= 0 && i < DASH_HOURS)
+	/* Rows keyed by UTC hours before the local-hour upgrade miss. */
+	if ((i = hour_index(d, ms)) >= 0)
 		s->hourly[i] += st->requests;
 	return 0;
+}
+
+static int
+yday_row(const struct db_stats *st, void *arg)
+{
+	struct dash	*d = arg;
+	struct dsrc	*s;
+
+	if ((s = source_of(d, st->source)) != NULL)
+		s->yday = *st;
+	return 0;
+}
+
+/* One source's totals of yesterday until now's time of day. */
+static cJSON *
+yday_json(const struct db_stats *y)
+{
+	cJSON	*o = cJSON_CreateObject();
+
+	if (o == NULL ||
+	    !cJSON_AddNumberToObject(o, "requests", (double)y->requests) ||
+	    !cJSON_AddNumberToObject(o, "successes", (double)y->successes) ||
+	    !cJSON_AddNumberToObject(o, "failures", (double)y->failures) ||
+	    !cJSON_AddNumberToObject(o, "latency_sum_us",
+	    (double)y->latency_sum_us) ||
+	    !cJSON_AddNumberToObject(o, "tokens", (double)y->tokens) ||
+	    !cJSON_AddNumberToObject(o, "cost_usd",
+	    (double)y->cost_nusd / 1e9)) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
 }
 
 /* NULL when out of memory. */
@@ -178,7 +237,7 @@ daily_json(const struct dsrc *s)
 		goto fail;
 	for (day = 0; day < DASH_DAYS; day++)
 		if (jtree_push_num(cost, (double)s->v[5][day] / 1e9) ||
-		    jtree_push(lb, int_array(s->lat[day], 5)))
+		    jtree_push(lb, int_array(s->lat[day], HIST_LAT_BUCKETS)))
 			goto fail;
 	return o;
 fail:
@@ -277,7 +336,7 @@ active_alerts(struct render *r, const char *today)
 	size_t	 i;
 
 	for (i = 0; arr != NULL && i < r->nalerts; i++)
-		if (r->alerts[i].state != ALERT_RESOLVED &&
+		if (ALERT_ACTIVE(&r->alerts[i]) &&
 		    strcmp(r->alerts[i].day, today) == 0 &&
 		    jtree_push(arr, alert_json(&r->alerts[i]))) {
 			cJSON_Delete(arr);
@@ -290,22 +349,28 @@ active_alerts(struct render *r, const char *today)
 static int
 dashboard_sources(struct dash *d, cJSON *o)
 {
-	cJSON	*names, *daily, *hourly, *req;
-	size_t	 i;
+	const struct conf	*c = d->r->conf;
+	cJSON			*names, *shown, *daily, *hourly, *req;
+	size_t			 i;
 
 	if ((names = cJSON_AddArrayToObject(o, "sources")) == NULL ||
+	    (shown = cJSON_AddObjectToObject(o, "source_names")) == NULL ||
 	    (daily = cJSON_AddObjectToObject(o, "daily")) == NULL ||
 	    (hourly = cJSON_AddObjectToObject(o, "hourly")) == NULL ||
-	    cJSON_AddNumberToObject(hourly, "start_ms", (double)d->hour0) ==
+	    cJSON_AddNumberToObject(hourly, "start_ms", d->nhours ?
+	    (double)d->hour[0] : 0) == NULL ||
+	    cJSON_AddNumberToObject(hourly, "hours", (double)d->nhours) ==
 	    NULL ||
-	    cJSON_AddNumberToObject(hourly, "hours", DASH_HOURS) == NULL ||
+	    jtree_put(hourly, "hour_start_ms", int_array(d->hour, d->nhours)) ||
 	    (req = cJSON_AddObjectToObject(hourly, "requests")) == NULL)
 		return -1;
 	for (i = 0; i < d->nsrc; i++)
 		if (jtree_push_str(names, d->src[i].name) ||
+		    cJSON_AddStringToObject(shown, d->src[i].name,
+		    conf_source_name(c, d->src[i].name)) == NULL ||
 		    jtree_put(daily, d->src[i].name, daily_json(&d->src[i])) ||
 		    jtree_put(req, d->src[i].name,
-		    int_array(d->src[i].hourly, DASH_HOURS)))
+		    int_array(d->src[i].hourly, d->nhours)))
 			return -1;
 	return 0;
 }
@@ -324,15 +389,18 @@ dashboard_json(struct dash *d)
 	if (o == NULL ||
 	    cJSON_AddStringToObject(o, "generated", t) == NULL ||
 	    cJSON_AddStringToObject(o, "timezone", r->conf->timezone) == NULL ||
-	    cJSON_AddNumberToObject(o, "cron_interval_s", 60) == NULL ||
+	    cJSON_AddNumberToObject(o, "cron_interval_s",
+	    (double)r->conf->site.cron_interval_s) == NULL ||
 	    cJSON_AddStringToObject(o, "today", d->days[DASH_DAYS - 1]) ==
 	    NULL ||
 	    (days = cJSON_AddArrayToObject(o, "days")) == NULL ||
 	    (starts = cJSON_AddArrayToObject(o, "day_start_ms")) == NULL)
 		goto fail;
-	for (i = 0; i < DASH_DAYS; i++)
-		if (jtree_push_str(days, d->days[i]) ||
-		    tz_day_start(d->days[i], 0, &ms) ||
+	/* One more start than days: where today ends. */
+	for (i = 0; i <= DASH_DAYS; i++)
+		if ((i < DASH_DAYS && jtree_push_str(days, d->days[i])) ||
+		    tz_day_start(d->days[i < DASH_DAYS ? i : DASH_DAYS - 1],
+		    i < DASH_DAYS ? 0 : 1, &ms) ||
 		    jtree_push_num(starts, (double)ms))
 			goto fail;
 	if (dashboard_sources(d, o) ||
@@ -394,6 +462,46 @@ fill_page(struct dash *d, struct tpl *t, const cJSON *o, const char *esc)
 	return tpl_failed(t) ? -1 : 0;
 }
 
+/*
+ * data/status.json, rewritten every run while the dashboard's own data is
+ * rewritten only when it changes: when apimon last ran and how often it
+ * should (a quiet system is not a stopped cron job), now, and today's
+ * comparison (yesterday until the same time of day), which moves with
+ * now.  NULL when out of memory.
+ */
+static char *
+status_json(struct dash *d)
+{
+	struct render	*r = d->r;
+	cJSON		*o = cJSON_CreateObject(), *y, *by;
+	char		 data[TS_RFC3339_LEN], run[TS_RFC3339_LEN];
+	char		 now[TS_RFC3339_LEN], *text = NULL;
+	size_t		 i;
+
+	ts_format_rfc3339(r->data_ms, data);
+	ts_format_rfc3339(r->run_ms, run);
+	ts_format_rfc3339(r->now_ms, now);
+	if (o == NULL ||
+	    cJSON_AddStringToObject(o, "generated", data) == NULL ||
+	    cJSON_AddStringToObject(o, "last_run", run) == NULL ||
+	    cJSON_AddStringToObject(o, "now", now) == NULL ||
+	    cJSON_AddNumberToObject(o, "cron_interval_s",
+	    (double)r->conf->site.cron_interval_s) == NULL ||
+	    (y = cJSON_AddObjectToObject(o, "same_time_yesterday")) == NULL ||
+	    cJSON_AddNumberToObject(y, "from_ms", (double)d->yday_from) ==
+	    NULL || cJSON_AddNumberToObject(y, "until_ms",
+	    (double)d->yday_to) == NULL ||
+	    (by = cJSON_AddObjectToObject(y, "by_source")) == NULL)
+		goto out;
+	for (i = 0; i < d->nsrc; i++)
+		if (jtree_put(by, d->src[i].name, yday_json(&d->src[i].yday)))
+			goto out;
+	text = cJSON_PrintUnformatted(o);
+out:
+	cJSON_Delete(o);
+	return text;
+}
+
 int
 dashboard_run(struct render *r)
 {
@@ -401,8 +509,9 @@ dashboard_run(struct render *r)
 	struct tpl	*t = NULL;
 	struct buf	 esc = { 0 };
 	cJSON		*o = NULL;
-	char		*json = NULL, *req = NULL;
+	char		*json = NULL, *req = NULL, *status = NULL;
 	char		 from[TZ_HOUR_LEN], to[TZ_HOUR_LEN];
+	int64_t		 today;
 	size_t		 i;
 	enum db_rc	 rc;
 	int		 ret = -1;
@@ -416,14 +525,18 @@ dashboard_run(struct render *r)
 	d->day0 = ts_day_num(d->days[DASH_DAYS - 1]) - (DASH_DAYS - 1);
 	for (i = 0; i < DASH_DAYS; i++)
 		ts_day_str(d->day0 + (int64_t)i, d->days[i]);
-	d->hour0 = r->now_ms - r->now_ms % 3600000 -
-	    (int64_t)(DASH_HOURS - 1) * 3600000;
-	tz_hour(d->hour0, from);
-	tz_hour(r->now_ms - r->now_ms % 3600000 + 3600000, to);
-	if (sources(d) != 0)
+	if (hours(d) != 0 || sources(d) != 0)
 		goto oom;
+	/* Today so far against yesterday until the same time of day. */
+	if (tz_day_start(d->days[DASH_DAYS - 1], 0, &today) ||
+	    tz_day_start(d->days[DASH_DAYS - 1], -1, &d->yday_from))
+		goto oom;
+	d->yday_to = d->yday_from + (r->now_ms - today);
+	tz_hour(d->nhours ? d->hour[0] : r->now_ms, from);
+	tz_hour(r->now_ms + 1, to);
 	if ((rc = db_stats_each(r->db, DB_HOURLY, from, to, hour_row, d)) !=
-	    DB_OK) {
+	    DB_OK || (rc = db_raw_totals_each(r->db, d->yday_from, d->yday_to,
+	    yday_row, d)) != DB_OK) {
 		log_errx("dashboard: %s: %s", r->conf->database,
 		    rc == DB_ABORT ? d->bad : db_errmsg(r->db));
 		goto out;
@@ -438,7 +551,10 @@ dashboard_run(struct render *r)
 	if (esc.failed || (t = tpl_new()) == NULL ||
 	    fill_page(d, t, o, esc.p) != 0)
 		goto oom;
-	if (out_write(r, "data/dashboard.json", json, strlen(json)) ||
+	if ((status = status_json(d)) == NULL)
+		goto oom;
+	if (out_write(r, "data/status.json", status, strlen(status)) ||
+	    out_write(r, "data/dashboard.json", json, strlen(json)) ||
 	    out_write(r, "data/requests.json", req, strlen(req)) ||
 	    page(r, "dashboard.tpl", t, "index.html"))
 		goto out;
@@ -453,7 +569,11 @@ out:
 	cJSON_free(json);
 	cJSON_free(req);
 	buf_free(&esc);
+	cJSON_free(status);
+	for (i = 0; i < d->nsrc; i++)
+		free(d->src[i].hourly);
 	free(d->src);
+	free(d->hour);
 	free(d);
 	return ret;
 }

@@ -121,7 +121,7 @@ keep_alert(const struct alert *a, void *arg)
 static int
 load(struct render *r)
 {
-	int64_t		 v = -1;
+	int64_t		 v = -1, run = -1;
 	char		 tomorrow[TS_DAY_LEN];
 	enum db_rc	 rc;
 
@@ -130,12 +130,15 @@ load(struct render *r)
 	ts_day_str(ts_day_num(tomorrow) + 1, tomorrow);
 	if ((rc = db_stats_each(r->db, DB_DAILY, "0000", tomorrow, keep_row,
 	    r)) != DB_OK || (rc = db_alerts_each(r->db, NULL, keep_alert, r)) !=
-	    DB_OK || (rc = db_meta_get(r->db, "data_ms", &v)) != DB_OK) {
+	    DB_OK || (rc = db_meta_get(r->db, "data_ms", &v)) != DB_OK ||
+	    (rc = db_last_aggregate(r->db, &run)) != DB_OK) {
 		log_errx("%s: %s", r->conf->database, rc == DB_ABORT ?
 		    r->bad : db_errmsg(r->db));
 		return -1;
 	}
 	r->data_ms = v >= 0 ? v : r->now_ms;
+	/* With --now in the past, the run the page describes ran then. */
+	r->run_ms = run >= 0 && run <= r->now_ms ? run : r->now_ms;
 	return 0;
 }
 

@@ -29,7 +29,7 @@
  */
 
 #define DASH_DAYS	60	/* the dashboard's days: 30 shown + 30 before */
-#define DASH_HOURS	720
+#define DASH_RANGE	30	/* the longest range shown, in days */
 #define RECENT_ROWS	50
 #define ALERTS_PAGE_MAX	2000	/* alerts.html lists the newest this many */
 
@@ -37,6 +37,7 @@
 struct totals {
 	int64_t		 requests, successes, failures, latency_sum_us;
 	int64_t		 tokens, input_tokens, output_tokens, cost_nusd;
+	int64_t		 lat[HIST_LAT_BUCKETS];	/* exact bucket counts */
 	struct hist	 hist;
 };
 
@@ -57,6 +58,7 @@ struct render {
 	const char		*share;		/* templates/ and site/ live here */
 	int64_t			 now_ms;
 	int64_t			 data_ms;	/* when the rollups last changed */
+	int64_t			 run_ms;	/* when aggregate last ran */
 	struct dayrow		*rows;		/* every daily_stats row */
 	size_t			 nrows, caprows;
 	struct alert		*alerts;	/* newest first */

@@ -209,8 +209,9 @@ report_csv(struct buf *b, const char *key, const struct group *g, size_t n)
 
 /* Requests per local hour of a day, from hourly_stats. */
 struct hours {
-	int64_t		 from_ms;
-	int64_t		 n[25];
+	int64_t		 start[TZ_DAY_HOURS + 1];
+	int		 n;
+	int64_t		 req[TZ_DAY_HOURS];
 	const char	*bad;		/* why the walk stopped */
 };
 
@@ -218,50 +219,55 @@ static int
 hour_row(const struct db_stats *s, void *arg)
 {
 	struct hours	*h = arg;
-	int64_t		 ms, i;
+	int64_t		 ms;
+	int		 i;
 
 	if (tz_hour_start(s->key, &ms) != 0) {
 		h->bad = "an hourly_stats row with a malformed hour";
 		return 1;
 	}
-	i = (ms - h->from_ms) / 3600000;
-	if (i >= 0 && i < 25)
-		h->n[i] += s->requests;
+	/* Rows keyed by UTC hours before the local-hour upgrade miss. */
+	for (i = 0; i < h->n; i++)
+		if (h->start[i] == ms)
+			h->req[i] += s->requests;
 	return 0;
 }
 
-/* The hours of a day: labels and requests; 0, or -1 with a message. */
+/*
+ * The local hours of a day, up to now: labels (local HH:MM) and
+ * requests; 0, or -1 with a message.
+ */
 static int
 series_hours(struct render *r, const struct period *p, cJSON *lab,
     cJSON *req)
 {
 	struct hours	 h;
-	int64_t		 to_ms;
 	char		 hfrom[TZ_HOUR_LEN], hto[TZ_HOUR_LEN], buf[16];
 	enum db_rc	 rc;
 	int		 k;
+	time_t		 t;
+	struct tm	 tm;
 
 	memset(&h, 0, sizeof(h));
-	if (tz_day_start(p->from, 0, &h.from_ms) ||
-	    tz_day_start(p->from, 1, &to_ms)) {
+	if ((h.n = tz_day_hours(p->from, h.start)) < 0) {
 		log_errx("report %s: not a day", p->label);
 		return -1;
 	}
-	tz_hour(h.from_ms - h.from_ms % 3600000, hfrom);
-	tz_hour(to_ms + 3599999 - (to_ms + 3599999) % 3600000, hto);
+	tz_hour(h.start[0], hfrom);
+	tz_hour(h.start[h.n], hto);
 	if ((rc = db_stats_each(r->db, DB_HOURLY, hfrom, hto, hour_row,
 	    &h)) != DB_OK) {
 		log_errx("report %s: %s: %s", p->label, r->conf->database,
 		    rc == DB_ABORT ? h.bad : db_errmsg(r->db));
 		return -1;
 	}
-	for (k = 0; k < 25 && h.from_ms + k * 3600000LL < to_ms; k++) {
-		time_t t = (time_t)((h.from_ms + k * 3600000LL) / 1000);
-		struct tm tm;
+	/* Hours still to come are not drawn as zero bars. */
+	for (k = 0; k < h.n && h.start[k] <= r->now_ms; k++) {
+		t = (time_t)(h.start[k] / 1000);
 		if (localtime_r(&t, &tm) == NULL ||
 		    strftime(buf, sizeof(buf), "%H:%M", &tm) == 0 ||
 		    jtree_push_str(lab, buf) ||
-		    jtree_push_num(req, (double)h.n[k])) {
+		    jtree_push_num(req, (double)h.req[k])) {
 			log_errx("report %s: out of memory", p->label);
 			return -1;
 		}
@@ -278,7 +284,11 @@ series_days(struct render *r, const struct period *p, cJSON *lab,
 	int64_t		 n, to;
 	size_t		 i;
 
-	for (n = ts_day_num(p->from), to = ts_day_num(p->to); n < to; n++) {
+	tz_day(r->now_ms, buf);
+	/* Days still to come are not drawn as zero bars. */
+	to = ts_day_num(p->to) < ts_day_num(buf) + 1 ? ts_day_num(p->to) :
+	    ts_day_num(buf) + 1;
+	for (n = ts_day_num(p->from); n < to; n++) {
 		int64_t requests = 0, cost_nusd = 0;
 		ts_day_str(n, buf);
 		for (i = rows_from(r, buf); i < r->nrows &&

@@ -9,6 +9,8 @@
 void
 totals_add(struct totals *t, const struct totals *u)
 {
+	int	 i;
+
 	t->requests += u->requests;
 	t->successes += u->successes;
 	t->failures += u->failures;
@@ -17,12 +19,16 @@ totals_add(struct totals *t, const struct totals *u)
 	t->input_tokens += u->input_tokens;
 	t->output_tokens += u->output_tokens;
 	t->cost_nusd += u->cost_nusd;
+	for (i = 0; i < HIST_LAT_BUCKETS; i++)
+		t->lat[i] += u->lat[i];
 	hist_merge(&t->hist, &u->hist);
 }
 
 int
 totals_add_stats(struct totals *t, const struct db_stats *s)
 {
+	int	 i;
+
 	/* The histogram first: it is the only part that can be refused. */
 	if (hist_decode_add(&t->hist, s->hist, s->hist_len) != 0)
 		return -1;
@@ -34,6 +40,8 @@ totals_add_stats(struct totals *t, const struct db_stats *s)
 	t->input_tokens += s->input_tokens;
 	t->output_tokens += s->output_tokens;
 	t->cost_nusd += s->cost_nusd;
+	for (i = 0; i < HIST_LAT_BUCKETS; i++)
+		t->lat[i] += s->lat[i];
 	return 0;
 }
 

@@ -59,14 +59,16 @@ DAY_MS = 24 * HOUR_MS
 STATS_COLS = ("source, model, requests, successes, failures, errors, timeouts,"
               " rate_limited, latency_sum_us, latency_hist, ttft_count,"
               " ttft_sum_us, tokens, input_tokens, output_tokens, cost_nusd,"
-              " unpriced, users")
+              " unpriced, users, lat_0_1s, lat_1_2s, lat_2_3s, lat_3_5s,"
+              " lat_5s_up")
 COL_NAMES = ["key"] + [c.strip() for c in STATS_COLS.split(",")]
 
 PRICES = {"gpt-4o-mini": {"input_per_mtok": 0.15, "output_per_mtok": 0.60}}
 
 SUMMARY_RE = re.compile(
     r"^apimon-aggregate: (\d+) rows rolled up over (\d+) days; alerts (\d+) "
-    r"fired, (\d+) escalated, (\d+) resolved; (\d+) old rows deleted; "
+    r"fired, (\d+) escalated, (\d+) resolved, (\d+) closed; (\d+) old rows "
+    r"deleted; "
     r"notifications (\d+) delivered, (\d+) failed$")
 
 
@@ -100,8 +102,12 @@ def iso_of(ms):
     return t.strftime("%Y-%m-%dT%H:%M:%S") + f".{ms % 1000:03d}Z"
 
 
-def utc_hour(ms):
-    return time.strftime("%Y-%m-%dT%H", time.gmtime(ms // 1000))
+def local_hour(ms, zone):
+    """The key of the local hour of ms: its UTC start, 'YYYY-MM-DDTHH:MM'."""
+    z = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
+    t = datetime.datetime.fromtimestamp(ms / 1000, z)
+    t = t.replace(minute=0, second=0, microsecond=0)
+    return t.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M")
 
 
 def local_day(ms, zone):
@@ -367,8 +373,8 @@ class Env:
         eq(len(lines), 1, "lines apimon-aggregate printed on stdout")
         m = SUMMARY_RE.match(lines[0])
         check(m is not None, f"summary line {lines[0]!r}")
-        keys = ("rows", "days", "fired", "escalated", "resolved", "purged",
-                "delivered", "failed")
+        keys = ("rows", "days", "fired", "escalated", "resolved", "closed",
+                "purged", "delivered", "failed")
         return dict(zip(keys, map(int, m.groups())))
 
     def start_aggregate(self, conf, now):
@@ -454,7 +460,7 @@ def expected_stats(rows, zone):
     acc = ({}, {})
     for (_id, ts, src, model, status, user, lat, ttft, tok, itok, otok, cost,
          cs) in rows:
-        keys = ((utc_hour(ts), src, model), (local_day(ts, z), src, model))
+        keys = ((local_hour(ts, z), src, model), (local_day(ts, z), src, model))
         for tab, key in zip(acc, keys):
             a = tab.get(key)
             if a is None:
@@ -464,7 +470,8 @@ def expected_stats(rows, zone):
                                 "ttft_count": 0, "ttft_sum_us": 0,
                                 "tokens": 0, "input_tokens": 0,
                                 "output_tokens": 0, "cost_nusd": 0,
-                                "unpriced": 0, "users": set()}
+                                "unpriced": 0, "users": set(),
+                                "lat": [0, 0, 0, 0, 0]}
             a["requests"] += 1
             if status == "success":
                 a["successes"] += 1
@@ -474,6 +481,8 @@ def expected_stats(rows, zone):
             a["timeouts"] += status == "timeout"
             a["rate_limited"] += status == "rate_limited"
             a["latency_sum_us"] += lat
+            a["lat"][0 if lat <= 1_000_000 else 1 if lat <= 2_000_000 else
+                     2 if lat <= 3_000_000 else 3 if lat <= 5_000_000 else 4] += 1
             b = hist_index(lat)
             a["hist"][b] = a["hist"].get(b, 0) + 1
             if ttft is not None:
@@ -493,7 +502,7 @@ def expected_stats(rows, zone):
                         a["latency_sum_us"], hist_encode(a["hist"]),
                         a["ttft_count"], a["ttft_sum_us"], a["tokens"],
                         a["input_tokens"], a["output_tokens"], a["cost_nusd"],
-                        a["unpriced"], len(a["users"]))
+                        a["unpriced"], len(a["users"]), *a["lat"])
                     for k, a in tab.items()})
     return tuple(res)
 
@@ -537,11 +546,14 @@ def describe(t):
             for n, v in zip(COL_NAMES[3:], t)}
 
 
-def check_rollups_exact(db, zone, what=""):
+def check_rollups_exact(db, zone, what="", ignore_hours=()):
     """Every row of hourly_stats and daily_stats equals the computation from
-    the raw rows, key by key and column by column."""
+    the raw rows, key by key and column by column (but hours named in
+    ignore_hours)."""
     eh, ed = expected_stats(raw_rows(db), zone)
-    msgs = (diff_stats(eh, table_stats(db, "hourly_stats"), "hourly_stats") +
+    hs = {k: v for k, v in table_stats(db, "hourly_stats").items()
+          if k[0] not in ignore_hours}
+    msgs = (diff_stats(eh, hs, "hourly_stats") +
             diff_stats(ed, table_stats(db, "daily_stats"), "daily_stats"))
     check(not msgs, f"{what}rollups differ from the raw rows ({zone}):\n  " +
           "\n  ".join(msgs))
@@ -965,11 +977,15 @@ def test_rollup_matches_raw_rows_in_asia_kolkata_half_hour_offset():
     env = Env("test_rollup_matches_raw_rows_in_asia_kolkata_half_hour_offset")
 
     def more(db):
-        # the UTC hour 18 holds rows of two local days; both are in hourly
-        a = query(db, "SELECT SUM(requests) FROM hourly_stats WHERE hour ="
-                  " '2026-03-08T18' AND source = 'edge'")[0][0]
-        eq(a, 3, "edge rows in hour 2026-03-08T18 (18:29:59.999, 18:30:00.000,"
-           " 18:30:00.001)")
+        # Local hours start at :30 UTC: the rows either side of local
+        # midnight fall in the last hour of one day and the first of the
+        # next, never in an hour shared by two days.
+        got = query(db, "SELECT hour, SUM(requests) FROM hourly_stats WHERE"
+                    " hour IN ('2026-03-08T17:30', '2026-03-08T18:30') AND"
+                    " source = 'edge' GROUP BY hour ORDER BY hour")
+        eq(got, [("2026-03-08T17:30", 1), ("2026-03-08T18:30", 2)],
+           "edge rows 18:29:59.999Z (23:59 local) and 18:30:00.000Z, "
+           "18:30:00.001Z (00:00 local) by local hour")
     exactness(env, "Asia/Kolkata", more)
 
 
@@ -1006,7 +1022,7 @@ def test_histogram_bucket_edges_match_the_definition():
     db = env.db_of(conf)
     got = {r[0]: hist_decode(r[1]) for r in
            query(db, "SELECT hour, latency_hist FROM hourly_stats")}
-    lat = {utc_hour(ts): l for ts, l in
+    lat = {local_hour(ts, "UTC"): l for ts, l in
            query(db, "SELECT ts_ms, latency_us FROM api_requests")}
     bad = []
     for hour, us in sorted(lat.items()):
@@ -1562,6 +1578,80 @@ def test_unpriced_models_past_max_scopes_fold_into_one_alert():
 
 
 @test
+def test_alerts_of_a_day_that_is_over_close_once_with_their_final_value():
+    """Issue 9.7: after local midnight the day's active alerts are judged one
+    last time and close, without a notification; late rows for that day do
+    not open them again."""
+    env, conf, db, cap, key = alert_env(
+        "test_alerts_of_a_day_that_is_over_close_once_with_their_final_value",
+        daily_cost_usd=10)
+    env.ingest(conf, records=[rec(T, cost=9)])
+    s = env.aggregate(conf, now=DAY + "T12:00:00Z")
+    eq(s["fired"], 2, "warnings at $9 of $10 (all, source:web)")
+    # More cost arrives late in the day, rolled up only after midnight.
+    env.ingest(conf, records=[rec(ms_of(DAY + "T23:59:00Z"), cost=0.5)])
+    s = env.aggregate(conf, now=add_days(DAY, 1) + "T00:01:00Z")
+    eq(s["closed"], 2, "alerts closed when their day is over")
+    al = alerts_of(db)
+    for scope in ("all", "source:web"):
+        a = al[("daily_cost", scope, DAY)]
+        eq((a["state"], a["value"]), ("closed", 9.5),
+           f"{scope}: closed with its final value")
+        eq(a["resolved_ms"], ms_of(add_days(DAY, 1) + "T00:01:00Z"),
+           f"{scope}: when it closed")
+    eq(len(captured(cap)), 2, "closing sends no notification")
+    # A late row that would cross the limit does not open it again.
+    env.ingest(conf, records=[rec(ms_of(DAY + "T23:59:30Z"), cost=5)])
+    s = env.aggregate(conf, now=add_days(DAY, 1) + "T00:02:00Z")
+    eq((s["fired"], s["escalated"], s["closed"]), (0, 0, 0),
+       "events for a late row of a closed day")
+    eq(alerts_of(db)[("daily_cost", "all", DAY)]["state"], "closed",
+       "state after the late row")
+    eq(len(captured(cap)), 2, "notifications after the late row")
+
+
+@test
+def test_schema_3_rollups_move_to_local_hours_and_exact_latency_buckets():
+    """Migration 3 -> 4: an upgraded database is rebuilt once from the raw
+    rows it still has, into local hours (Asia/Kolkata: :30 UTC) with exact
+    latency bucket counts; rollups whose raw rows are gone keep their UTC
+    hours with buckets estimated from the histogram."""
+    env = Env("test_schema_3_rollups_move_to_local_hours_and_exact_latency_"
+              "buckets")
+    conf = env.config(timezone="Asia/Kolkata")
+    db = env.db_of(conf)
+    env.ingest(conf, records=[rec(T + k * 600_000, execution_time=0.5 + k % 7)
+                              for k in range(100)])
+    env.aggregate(conf, now=DAY + "T23:00:00Z")
+    want = rollup_dump(db)
+    # Back to schema 3: UTC hour keys, no bucket columns, one old row.
+    con = connect(db)
+    con.executescript("""
+        DELETE FROM hourly_stats;
+        INSERT INTO hourly_stats SELECT '2020-01-01T05', source, model,
+          requests, successes, failures, errors, timeouts, rate_limited,
+          latency_sum_us, latency_hist, ttft_count, ttft_sum_us, tokens,
+          input_tokens, output_tokens, cost_nusd, unpriced, users, 0, 0, 0,
+          0, 0 FROM daily_stats;""")
+    for t in ("hourly_stats", "daily_stats"):
+        for c in ("lat_0_1s", "lat_1_2s", "lat_2_3s", "lat_3_5s", "lat_5s_up"):
+            con.execute(f"ALTER TABLE {t} DROP COLUMN {c}")
+    con.execute("PRAGMA user_version = 3")
+    con.commit()
+    con.close()
+    env.aggregate(conf, now=DAY + "T23:01:00Z")
+    eq(query(db, "PRAGMA user_version"), [(4,)], "schema version")
+    eq(meta(db, "rebuild_pending"), 0, "the rebuild was done")
+    got = rollup_dump(db)
+    old = [r for r in got["hourly_stats"] if r[0] == "2020-01-01T05:00"]
+    eq(len(old), 1, "the rollup without raw rows keeps its (UTC) hour")
+    check_rollups_exact(db, "Asia/Kolkata", "after the upgrade",
+                        ignore_hours=("2020-01-01T05:00",))
+    check(sum(old[0][-5:]) == old[0][COL_NAMES.index("requests")],
+          f"estimated buckets of the old row add up: {old[0]}")
+
+
+@test
 def test_latency_p95_rule_per_scope_fires_and_resolves():
     env, conf, db, cap, key = alert_env(
         "test_latency_p95_rule_per_scope_fires_and_resolves", latency_p95_s=2)
@@ -1904,9 +1994,9 @@ def test_backoff_is_capped_at_one_hour():
 # ---- retention ------------------------------------------------------------------
 
 def cutoff_ms(now, zone, raw_days):
+    """Retention's cut: a local midnight, which starts a local hour."""
     today = local_day(ms_of(now), zone)
-    m = local_midnight_ms(add_days(today, -raw_days), zone)
-    return m - m % HOUR_MS
+    return local_midnight_ms(add_days(today, -raw_days), zone)
 
 
 @test
@@ -2033,16 +2123,17 @@ def test_back_dated_row_into_a_purged_day_is_not_lost_silently():
 
 @test
 def test_late_row_in_the_kept_half_hour_of_a_purged_kolkata_day_matches_rebuild():
-    """Asia/Kolkata days start at :30 UTC, so retention (cut on the hour)
-    keeps the last half hour of the newest purged day; a late row there must
-    give the same tables incrementally as with --rebuild."""
+    """Asia/Kolkata days and hours start at :30 UTC, and retention cuts at a
+    local midnight; a late row in the last half hour of the newest purged
+    day is added to its rollups, and gives the same tables incrementally as
+    with --rebuild."""
     env = Env("test_late_row_in_the_kept_half_hour_of_a_purged_kolkata_day_"
               "matches_rebuild")
     zone, now = "Asia/Kolkata", "2026-09-10T00:00:00Z"
     conf = env.config(timezone=zone, raw_days=3)
     db = env.db_of(conf)
-    cut = cutoff_ms(now, zone, 3)          # 2026-09-06T18:00Z
-    eq(iso_of(cut), "2026-09-06T18:00:00.000Z", "cutoff")
+    cut = cutoff_ms(now, zone, 3)          # 2026-09-06T18:30Z
+    eq(iso_of(cut), "2026-09-06T18:30:00.000Z", "cutoff")
     recs = [rec(ms_of("2026-09-05T00:00:00Z") + k * 600_000, cost=0.001)
             for k in range(5 * 144)]
     env.ingest(conf, records=recs)
@@ -2331,6 +2422,17 @@ def test_no_secret_in_logs_database_pages_or_payloads():
         rcv.stop()
 
 
+def make_schema_2(con):
+    """Turn a database of this apimon back into schema 2 (before the notifier
+    keys and the latency bucket columns)."""
+    for t in ("hourly_stats", "daily_stats"):
+        for c in ("lat_0_1s", "lat_1_2s", "lat_2_3s", "lat_3_5s", "lat_5s_up"):
+            con.execute(f"ALTER TABLE {t} DROP COLUMN {c}")
+    con.execute("PRAGMA user_version = 2")
+    con.commit()
+    con.close()
+
+
 @test
 def test_legacy_notifier_keys_are_rewritten_and_still_delivered():
     """Schema 2 -> 3 rewrites deliveries.notifier, which held whole webhook
@@ -2348,7 +2450,7 @@ def test_legacy_notifier_keys_are_rewritten_and_still_delivered():
         con.executescript(f"""
             INSERT INTO alerts (rule, scope, day, severity, state, value,
               threshold, message, fired_ms, updated_ms)
-              VALUES ('daily_cost', 'all', '2026-11-01', 'critical', 'firing', 12,
+              VALUES ('daily_cost', 'all', '2026-11-01', 'critical', 'closed', 12,
               10, 'daily cost $12.00 is over the $10.00 limit', 1, 1);
             INSERT INTO outbox (alert_id, event, payload, created_ms)
               VALUES (1, 'fire', '{{"event":"fire","rule":"daily_cost",
@@ -2356,8 +2458,8 @@ def test_legacy_notifier_keys_are_rewritten_and_still_delivered():
               "firing","value":12,"threshold":10,"message":"legacy",
               "time":"x"}}', 1);
             INSERT INTO deliveries (outbox_id, notifier, next_ms)
-              VALUES (1, 'slack {url}', 0);
-            PRAGMA user_version = 2;""")
+              VALUES (1, 'slack {url}', 0);""")
+        make_schema_2(con)
         con.close()
         s = env.aggregate(conf, now=DAY + "T12:00:00Z")
         eq(s["delivered"], 1, "the legacy delivery")
@@ -2365,7 +2467,7 @@ def test_legacy_notifier_keys_are_rewritten_and_still_delivered():
            ["[CRITICAL] apimon: `legacy` (`all`, 2026-11-01)"], "what slack got")
         eq([d["notifier"] for d in deliveries_of(db)],
            [fnv_key("slack", f"127.0.0.1:{rcv.port}", url)], "the new key")
-        eq(query(db, "PRAGMA user_version"), [(3,)], "schema version")
+        eq(query(db, "PRAGMA user_version"), [(4,)], "schema version")
     finally:
         rcv.stop()
 

@@ -31,6 +31,7 @@ the exit status is 1 when anything failed.
 """
 
 import argparse
+import bisect
 import csv
 import datetime
 import fnmatch
@@ -63,7 +64,6 @@ PRICES = {"gpt-4o-mini": {"input_per_mtok": 0.15, "output_per_mtok": 0.60},
 
 HOUR_MS = 3600 * 1000
 DASH_DAYS = 60
-DASH_HOURS = 720
 RECENT_ROWS = 50
 PAGE_BUDGET = 150 * 1024
 GAMMA = 1.02 / 0.98                     # lib/hist.h
@@ -733,7 +733,8 @@ def test_dashboard_json_has_60_days_ending_today():
     eq(d.get("today"), today, "today")
     eq(d.get("days"), days, "days")
     eq(d.get("day_start_ms"), [int(local_midnight(x, ZONE).timestamp() * 1000)
-                               for x in days], "day_start_ms")
+                               for x in days + [add_days(today, 1)]],
+       "day_start_ms (and where today ends)")
     eq(d.get("timezone"), ZONE, "timezone")
     eq(d.get("sources"), sorted({r["source"] for r in s.rows()
                                  if days[0] <= r["day"] <= today}), "sources")
@@ -827,25 +828,46 @@ def test_dashboard_daily_equal_the_raw_rows():
     probs.close("data/dashboard.json daily vs raw rows")
 
 
+def local_hours(days, zone, up_to_ms):
+    """UTC ms of the starts of the local hours of days, up to the hour that
+    holds up_to_ms: each from a local HH:00 to the next."""
+    z = ZoneInfo(zone)
+    out = set()
+    for day in days:
+        a = int(local_midnight(day, zone).timestamp() * 1000)
+        b = int(local_midnight(add_days(day, 1), zone).timestamp() * 1000)
+        for t in range(a, b, 15 * 60000):
+            lt = datetime.datetime.fromtimestamp(t / 1000, z)
+            lt = lt.replace(minute=0, second=0, microsecond=0)
+            out.add(int(lt.timestamp() * 1000))
+    return sorted(h for h in out if h <= up_to_ms)
+
+
 def check_hourly(s, d, now):
-    """hourly.requests[source][i] = raw requests in the UTC hour
-    start_ms + i h; the last hour is the one holding --now."""
+    """hourly.requests[source][i] = raw requests in the local hour that
+    starts at hour_start_ms[i]: every local hour of the last 30 days, up to
+    the one holding --now."""
     probs = Problems()
     h = d["hourly"]
     now_ms = ms_of(now)
-    start = now_ms - now_ms % HOUR_MS - (DASH_HOURS - 1) * HOUR_MS
-    eq(h.get("start_ms"), start, "hourly.start_ms")
-    eq(h.get("hours"), DASH_HOURS, "hourly.hours")
+    today = local_day(now_ms, ZONE)
+    hours = local_hours([add_days(today, -k) for k in range(29, -1, -1)],
+                        ZONE, now_ms)
+    eq(h.get("hour_start_ms"), hours, "hourly.hour_start_ms")
+    eq((h.get("start_ms"), h.get("hours")), (hours[0], len(hours)),
+       "hourly.start_ms, hourly.hours")
+    n = len(hours)
     want = {}
     for r in s.rows():
-        i = (r["ts_ms"] - start) // HOUR_MS
-        if 0 <= i < DASH_HOURS and r["source"] in d["sources"]:
-            want.setdefault(r["source"], [0] * DASH_HOURS)[i] += 1
+        i = bisect.bisect_right(hours, r["ts_ms"]) - 1
+        if 0 <= i < n and r["ts_ms"] <= now_ms and \
+                r["source"] in d["sources"]:
+            want.setdefault(r["source"], [0] * n)[i] += 1
     for src in d["sources"]:
         got = h["requests"].get(src)
-        w = want.get(src, [0] * DASH_HOURS)
+        w = want.get(src, [0] * n)
         if got != w:
-            bad = [i for i in range(DASH_HOURS) if not got or got[i] != w[i]]
+            bad = [i for i in range(n) if not got or got[i] != w[i]]
             probs.add(f"hourly.requests.{src}: {len(bad)} hours differ, "
                       f"first hour {bad[0]}: raw {w[bad[0]]}, got "
                       f"{got[bad[0]] if got else None}")
@@ -853,8 +875,44 @@ def check_hourly(s, d, now):
 
 
 @test
+def test_dashboard_compares_today_with_yesterday_until_the_same_time():
+    """status.json same_time_yesterday: per source, the raw rows of
+    yesterday from its local midnight to the same time of day as --now."""
+    s = golden()
+    d = s.json("data/dashboard.json")
+    now_ms = ms_of(NOW)
+    today = local_day(now_ms, ZONE)
+    t0 = int(local_midnight(today, ZONE).timestamp() * 1000)
+    y0 = int(local_midnight(add_days(today, -1), ZONE).timestamp() * 1000)
+    y = s.json("data/status.json")["same_time_yesterday"]
+    eq((y["from_ms"], y["until_ms"]), (y0, y0 + now_ms - t0), "its span")
+    for src in d["sources"]:
+        rows = [r for r in s.rows() if r["source"] == src and
+                y0 <= r["ts_ms"] < y0 + now_ms - t0]
+        got = y["by_source"][src]
+        eq((got["requests"], got["failures"], got["tokens"]),
+           (len(rows), sum(r["status"] != "success" for r in rows),
+            sum(r["tokens"] for r in rows)),
+           f"yesterday until now's time, {src}")
+
+
+@test
+def test_status_json_says_when_apimon_last_ran():
+    """data/status.json, rewritten every run: the last aggregate run, the
+    data time and the cron interval of the config."""
+    s = golden()
+    st = s.json("data/status.json")
+    eq(sorted(st), ["cron_interval_s", "generated", "last_run", "now",
+                    "same_time_yesterday"], "keys")
+    eq(st["now"], iso_ms(ms_of(NOW)), "now")
+    eq(st["cron_interval_s"], 60, "the default interval")
+    d = s.json("data/dashboard.json")
+    eq(st["generated"], d["generated"], "generated")
+
+
+@test
 def test_dashboard_hourly_equal_the_raw_rows():
-    """720 hours ending with the hour of --now, per source, from raw rows."""
+    """The local hours of the 30-day range, per source, from raw rows."""
     s = golden()
     check_hourly(s, s.json("data/dashboard.json"), NOW)
 

@@ -1090,10 +1090,17 @@ class TestFieldRules(StackTest):
     def test_rejects_source_of_33_chars(self):
         self.assertRejected(rec(source="a" * 33), "source")
 
-    def test_rejects_source_outside_a_z_0_9_underscore_dash(self):
-        for s in ("Web", "we b", "web.", "wéb", "web/1", "WEB", "we\tb"):
+    def test_rejects_source_outside_letters_digits_underscore_dash(self):
+        for s in ("we b", "web.", "wéb", "web/1", "we\tb", "ＷＥＢ"):
             with self.subTest(source=s):
                 self.assertRejected(rec(source=s), "source")
+
+    def test_source_in_any_letter_case_is_stored_lower_case(self):
+        """The original's services sent sources as they show them."""
+        for s in ("Telegram", "WeChat", "WEB", "Discord_Bot-2"):
+            with self.subTest(source=s):
+                self.assertEqual(self.assertAccepted(rec(source=s))["source"],
+                                 s.lower())
 
     def test_accepts_the_known_sources(self):
         for s in ("web", "telegram", "discord", "wechat"):

@@ -343,9 +343,13 @@ Test(rec, rejects_source_of_33_characters)
 	rejects(with_source(repeat("s", 33)), "source");
 }
 
-Test(rec, rejects_uppercase_source)
+Test(rec, stores_a_source_in_any_letter_case_lower_cased)
 {
-	rejects(with_source("Web"), "source");
+	struct rec	 r;
+
+	accepts(with_source("WeChat_Bot-2"), &r);
+	cr_assert_str_eq(r.source, "wechat_bot-2");
+	rec_free(&r);
 }
 
 Test(rec, rejects_source_with_space)

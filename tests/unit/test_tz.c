@@ -2,6 +2,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <criterion/criterion.h>
 
@@ -392,35 +393,37 @@ Test(tz, days_tile_time_in_every_zone)
 
 /* ---- tz_hour and tz_hour_start ------------------------------------------ */
 
-Test(tz, hour_is_utc_whatever_the_zone)
+Test(tz, hour_key_is_the_utc_minute_whatever_the_zone)
 {
 	size_t	 z;
 
 	for (z = 0; z < NZONES; z++) {
 		tz_set(zones[z]);
-		cr_assert_str_eq(hour(NOW_MS), "2026-11-26T10", "%s", zones[z]);
+		cr_assert_str_eq(hour(NOW_MS), "2026-11-26T10:15", "%s", zones[z]);
 		cr_assert_str_eq(hour(at("2026-11-01T05:59:59.999Z")),
-		    "2026-11-01T05");
+		    "2026-11-01T05:59");
 		cr_assert_str_eq(hour(at("2026-11-01T06:00:00Z")),
-		    "2026-11-01T06");
-		cr_assert_str_eq(hour(0), "1970-01-01T00");
-		cr_assert_str_eq(hour(-1), "1969-12-31T23");
+		    "2026-11-01T06:00");
+		cr_assert_str_eq(hour(0), "1970-01-01T00:00");
+		cr_assert_str_eq(hour(-1), "1969-12-31T23:59");
 	}
 }
 
-Test(tz, hour_start_of_known_hours)
+Test(tz, hour_start_of_known_keys)
 {
 	int64_t	 ms = -42;
 
 	tz_set("Asia/Kolkata");
-	cr_assert_eq(tz_hour_start("2026-11-26T10", &ms), 0);
-	cr_assert_eq(ms, NOW_MS - 15 * 60000);
-	cr_assert_eq(tz_hour_start("1970-01-01T00", &ms), 0);
+	cr_assert_eq(tz_hour_start("2026-11-26T10:15", &ms), 0);
+	cr_assert_eq(ms, NOW_MS);
+	cr_assert_eq(tz_hour_start("2026-11-26T09:30", &ms), 0);
+	cr_assert_eq(ms, at("2026-11-26T09:30:00Z"));
+	cr_assert_eq(tz_hour_start("1970-01-01T00:00", &ms), 0);
 	cr_assert_eq(ms, 0);
-	cr_assert_eq(tz_hour_start("1969-12-31T23", &ms), 0);
+	cr_assert_eq(tz_hour_start("1969-12-31T23:00", &ms), 0);
 	cr_assert_eq(ms, -HOUR_MS);
-	cr_assert_eq(tz_hour_start("2024-02-29T23", &ms), 0);
-	cr_assert_eq(ms, at("2024-02-29T23:00:00Z"));
+	cr_assert_eq(tz_hour_start("2024-02-29T23:45", &ms), 0);
+	cr_assert_eq(ms, at("2024-02-29T23:45:00Z"));
 }
 
 Test(tz, hour_and_hour_start_round_trip)
@@ -441,12 +444,99 @@ Test(tz, hour_and_hour_start_round_trip)
 			back = -42;
 			cr_assert_eq(tz_hour_start(hour(ms), &back), 0, "%s",
 			    hour(ms));
-			cr_assert_eq(back, ms - ((ms % HOUR_MS) + HOUR_MS) %
-			    HOUR_MS, "%s: %s -> %s", zones[z], utc(ms),
-			    utc(back));
+			cr_assert_eq(back, ms - ((ms % 60000) + 60000) % 60000,
+			    "%s: %s -> %s", zones[z], utc(ms), utc(back));
 			cr_assert_str_eq(hour(back), hour(ms));
 		}
 	}
+}
+
+/* ---- tz_day_hours ------------------------------------------------------- */
+
+/* The local hours of day in zone: count, and every start at a local HH:00. */
+static int
+hours_of(const char *zone, const char *day, int64_t *starts)
+{
+	int		 n, i;
+	time_t		 t;
+	struct tm	 tm;
+	int64_t		 from, to;
+
+	tz_set(zone);
+	n = tz_day_hours(day, starts);
+	cr_assert_gt(n, 0, "%s %s", zone, day);
+	cr_assert_eq(tz_day_start(day, 0, &from), 0);
+	cr_assert_eq(tz_day_start(day, 1, &to), 0);
+	cr_assert_eq(starts[0], from, "%s %s: first hour", zone, day);
+	cr_assert_eq(starts[n], to, "%s %s: end", zone, day);
+	for (i = 0; i < n; i++) {
+		cr_assert_lt(starts[i], starts[i + 1]);
+		t = (time_t)(starts[i] / 1000);
+		localtime_r(&t, &tm);
+		cr_assert(tm.tm_min == 0 && tm.tm_sec == 0 && starts[i] % 1000
+		    == 0, "%s %s: hour %d starts at %s", zone, day, i,
+		    utc(starts[i]));
+	}
+	return n;
+}
+
+Test(tz, days_have_24_local_hours_in_half_and_quarter_hour_zones)
+{
+	int64_t	 s[TZ_DAY_HOURS + 1];
+
+	cr_assert_eq(hours_of("Asia/Kolkata", "2026-11-26", s), 24);
+	cr_assert_eq(s[0], at("2026-11-25T18:30:00Z"));
+	cr_assert_eq(s[1], at("2026-11-25T19:30:00Z"));
+	cr_assert_eq(hours_of("Asia/Kathmandu", "2026-11-26", s), 24);
+	cr_assert_eq(s[0], at("2026-11-25T18:15:00Z"));
+	cr_assert_eq(hours_of("UTC", "2026-11-26", s), 24);
+	cr_assert_eq(s[3], at("2026-11-26T03:00:00Z"));
+}
+
+Test(tz, dst_days_have_23_and_25_local_hours)
+{
+	int64_t	 s[TZ_DAY_HOURS + 1];
+
+	cr_assert_eq(hours_of("America/New_York", "2026-03-08", s), 23);
+	cr_assert_eq(hours_of("America/New_York", "2026-11-01", s), 25);
+	/* The two 01:00s of the fall-back day are one hour apart. */
+	cr_assert_eq(s[2] - s[1], HOUR_MS);
+	cr_assert_eq(s[1], at("2026-11-01T05:00:00Z"));
+	cr_assert_eq(s[2], at("2026-11-01T06:00:00Z"));
+	cr_assert_eq(hours_of("Australia/Adelaide", "2026-10-04", s), 23);
+	cr_assert_eq(hours_of("Australia/Adelaide", "2026-04-05", s), 25);
+}
+
+Test(tz, half_hour_dst_makes_one_hour_and_a_half)
+{
+	int64_t	 s[TZ_DAY_HOURS + 1];
+	int	 n, i, long_;
+
+	/*
+	 * Lord Howe: +10:30, and +11 with DST, which moves by 30 minutes.
+	 * In spring 02:00 becomes 02:30, so the hour from 01:00 to the next
+	 * 03:00 is 90 minutes long; in autumn 02:00 becomes 01:30 again.
+	 */
+	n = hours_of("Australia/Lord_Howe", "2026-10-04", s);
+	for (i = long_ = 0; i < n; i++)
+		long_ += s[i + 1] - s[i] == 3 * HOUR_MS / 2;
+	cr_assert_eq(n, 23, "spring day");
+	cr_assert_eq(long_, 1, "one hour and a half on the spring day");
+	cr_assert_eq(s[n] - s[0], 47 * HOUR_MS / 2, "23.5 hours");
+	n = hours_of("Australia/Lord_Howe", "2026-04-05", s);
+	for (i = long_ = 0; i < n; i++)
+		long_ += s[i + 1] - s[i] == 3 * HOUR_MS / 2;
+	cr_assert_eq(n, 24, "autumn day");
+	cr_assert_eq(long_, 1, "one hour and a half on the autumn day");
+	cr_assert_eq(s[n] - s[0], 49 * HOUR_MS / 2, "24.5 hours");
+}
+
+Test(tz, a_day_whose_midnight_dst_skips_starts_its_hours_at_one)
+{
+	int64_t	 s[TZ_DAY_HOURS + 1];
+
+	/* Santiago springs forward at 00:00 to 01:00. */
+	cr_assert_eq(hours_of("America/Santiago", "2026-09-06", s), 23);
 }
 
 /* ---- invalid input ------------------------------------------------------- */
@@ -496,13 +586,15 @@ Test(tz, hour_start_rejects_malformed_hours)
 	hour_fails("");
 	hour_fails("2026-11-26");
 	hour_fails("2026-11-26T");
-	hour_fails("2026-11-26T24");
-	hour_fails("2026-11-26T-1");
-	hour_fails("2026-11-26T10:00");
-	hour_fails("2026-11-26T1x");
-	hour_fails("2026-11-26 10");
-	hour_fails("2026-13-26T10");
-	hour_fails("2026-11-32T10");
+	hour_fails("2026-11-26T24:00");
+	hour_fails("2026-11-26T-1:00");
+	hour_fails("2026-11-26T10");
+	hour_fails("2026-11-26T10:60");
+	hour_fails("2026-11-26T10:0");
+	hour_fails("2026-11-26T1x:00");
+	hour_fails("2026-11-26 10:00");
+	hour_fails("2026-13-26T10:00");
+	hour_fails("2026-11-32T10:00");
 }
 
 /* A date that does not exist is not the first day of the next month. */
@@ -514,8 +606,8 @@ Test(tz, rejects_days_that_do_not_exist)
 	day_fails("2026-02-31");
 	day_fails("2026-04-31");
 	day_fails("1900-02-29");
-	hour_fails("2026-02-30T10");
-	hour_fails("2026-06-31T00");
+	hour_fails("2026-02-30T10:00");
+	hour_fails("2026-06-31T00:00");
 }
 
 /* "YYYY-MM-DD" means exactly that: two-digit fields, no signs or spaces. */
@@ -528,7 +620,7 @@ Test(tz, rejects_loose_formats)
 	day_fails("+2026-11-26");
 	day_fails("2026-+1-26");
 	day_fails("2026-11- 6");
-	hour_fails("2026-11-26T1");
-	hour_fails(" 2026-11-26T10");
-	hour_fails("2026-11-26T+1");
+	hour_fails("2026-11-26T1:00");
+	hour_fails(" 2026-11-26T10:00");
+	hour_fails("2026-11-26T+1:00");
 }
