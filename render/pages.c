@@ -53,8 +53,12 @@ page_set_num(struct tpl *t, const char *key, double v, int decimals,
 static void
 alert_row(struct tpl *t, const struct alert *a)
 {
+	static const char *const keys[][2] = { { "FIRED", "FIRED_ISO" },
+	    { "UPDATED", "UPDATED_ISO" }, { "RESOLVED", "RESOLVED_ISO" } };
 	struct tpl	*row = tpl_section(t, "ALERT");
 	char		 buf[TS_RFC3339_LEN];
+	int64_t		 ms[3] = { a->fired_ms, a->updated_ms, a->resolved_ms };
+	int		 i;
 
 	if (row == NULL)
 		return;		/* recorded in t: page() fails */
@@ -64,14 +68,17 @@ alert_row(struct tpl *t, const struct alert *a)
 	tpl_set(row, "SEVERITY", alert_severity_name(a->severity));
 	tpl_set(row, "STATE", alert_state_name(a->state));
 	tpl_set(row, "MESSAGE", a->message);
-	ts_format_rfc3339(a->fired_ms, buf);
-	tpl_set(row, "FIRED", buf);
-	ts_format_rfc3339(a->updated_ms, buf);
-	tpl_set(row, "UPDATED", buf);
-	if (a->resolved_ms >= 0) {
-		ts_format_rfc3339(a->resolved_ms, buf);
-		tpl_set(row, "RESOLVED", buf);
+	/* Local times for people, the instant for machines. */
+	for (i = 0; i < 3; i++) {
+		if (ms[i] < 0)
+			continue;
+		ts_format_rfc3339(ms[i], buf);
+		tpl_set(row, keys[i][1], buf);
+		format_local_time(ms[i], buf, sizeof(buf));
+		tpl_set(row, keys[i][0], buf);
 	}
+	if (a->resolved_ms >= 0)
+		tpl_show(row, "HAS_RESOLVED");
 }
 
 /*

@@ -148,7 +148,17 @@ struct period {
 	char		 label[TS_DAY_LEN];
 	char		 from[TS_DAY_LEN], to[TS_DAY_LEN];
 	char		 pfrom[TS_DAY_LEN], pto[TS_DAY_LEN];
+	const char	*older, *newer;	/* labels of the neighbour reports */
 };
+
+/*
+ * The period as a person reads it, into size bytes: "Mon 30 Nov 2026",
+ * "Mon 23 Nov – Sun 29 Nov 2026", "November 2026".  0, or -1 if short.
+ */
+int	 period_text(const struct period *p, char *buf, size_t size);
+
+/* A time in the configured zone, "2026-11-30 17:59:50"; 0, or -1. */
+int	 format_local_time(int64_t ms, char *buf, size_t size);
 
 int	 day_of(const char *day, struct period *p);
 int	 iso_week(const char *day, struct period *p);

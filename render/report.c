@@ -393,11 +393,30 @@ report_json(struct render *r, const struct period *p,
 	    jtree_put(o, "previous", totals_json(prev, NULL, NULL)) ||
 	    jtree_put(o, "by_source", groups_json(src->g, src->n, "source")) ||
 	    jtree_put(o, "by_model", groups_json(mod->g, mod->n, "model")) ||
-	    jtree_put(o, "alerts", alerts_json(r, p))) {
+	    jtree_put(o, "alerts", alerts_json(r, p)) ||
+	    jtree_put_opt_str(o, "older", p->older) ||
+	    jtree_put_opt_str(o, "newer", p->newer)) {
 		cJSON_Delete(o);
 		return NULL;
 	}
 	return o;
+}
+
+/* A link to the report of label beside this one (none when NULL). */
+static int
+neighbour(struct tpl *tp, const char *section, const char *label)
+{
+	struct tpl	*e;
+	char		 url[TS_DAY_LEN + 8];
+
+	if (label == NULL)
+		return 0;
+	if ((e = tpl_section(tp, section)) == NULL ||
+	    fixed_printf(url, sizeof(url), "%s.html", label) != 0)
+		return -1;
+	tpl_set(e, "LABEL", label);
+	tpl_set(e, "URL", url);
+	return 0;
 }
 
 /* Fill the HTML of a report; 0 or -1 (no message). */
@@ -417,6 +436,12 @@ report_html(struct tpl *tp, struct render *r, const struct period *p,
 	    "start")));
 	tpl_set(tp, "END", cJSON_GetStringValue(cJSON_GetObjectItem(o, "end")));
 	tpl_set(tp, "TIMEZONE", r->conf->timezone);
+	if (period_text(p, buf, sizeof(buf)) != 0)
+		return -1;
+	tpl_set(tp, "PERIOD", buf);
+	if (neighbour(tp, "OLDER", p->older) || neighbour(tp, "NEWER",
+	    p->newer))
+		return -1;
 	if (fixed_printf(buf, sizeof(buf), "%s.json", p->label) != 0)
 		return -1;
 	tpl_set(tp, "JSON_URL", buf);
@@ -550,36 +575,41 @@ index_entry(struct tpl *t, const char *section, const struct period *p)
 	return 0;
 }
 
-/*
- * The report of p and its index entry, unless last (when not NULL) names
- * it already; 0, or -1 with a message.
- */
+/* The reports of one kind, newest first. */
+struct kind {
+	const char	*section;	/* of the index */
+	struct period	*p;
+	size_t		 n, cap;
+};
+
+/* Add p unless it is the newest one already there; 0 or -1. */
 static int
-report_once(struct render *r, struct tpl *idx, const char *section,
-    const struct period *p, char *last)
+add_period(struct kind *k, const struct period *p)
 {
-	if (last != NULL) {
-		if (strcmp(p->label, last) == 0)
-			return 0;
-		memcpy(last, p->label, sizeof(p->label));
-	}
-	if (report(r, p) != 0)
+	if (k->n > 0 && strcmp(k->p[k->n - 1].label, p->label) == 0)
+		return 0;
+	if (grow(&k->p, &k->cap, k->n + 1, sizeof(*k->p)))
 		return -1;
-	if (index_entry(idx, section, p) != 0) {
-		log_errx("reports/index.html: out of memory");
-		return -1;
-	}
+	k->p[k->n++] = *p;
 	return 0;
 }
 
+/*
+ * Every report of every day, week and month that has rows: first the
+ * periods (so that each report can link the ones beside it), then the
+ * reports and the index, newest first.
+ */
 int
 reports_run(struct render *r)
 {
+	struct kind	 kinds[3] = { { "DAILY", NULL, 0, 0 },
+	    { "WEEKLY", NULL, 0, 0 }, { "MONTHLY", NULL, 0, 0 } };
+	int		(*of[3])(const char *, struct period *) = { day_of,
+	    iso_week, month_of };
 	struct period	 p;
 	struct tpl	*idx;
-	char		 day[TS_DAY_LEN] = "", week[TS_DAY_LEN] = "";
-	char		 month[TS_DAY_LEN] = "";
-	size_t		 i;
+	char		 day[TS_DAY_LEN] = "";
+	size_t		 i, k, j;
 	int		 rc = -1;
 
 	if ((idx = tpl_new()) == NULL) {
@@ -594,27 +624,38 @@ reports_run(struct render *r)
 		if (r->latest[0] == '\0' && fixed_printf(r->latest,
 		    sizeof(r->latest), "reports/daily/%s.html", day))
 			goto long_name;
-		if (day_of(day, &p))
-			goto long_name;
-		if (report_once(r, idx, "DAILY", &p, NULL))
-			goto out;
-		if (iso_week(day, &p))
-			goto long_name;
-		if (report_once(r, idx, "WEEKLY", &p, week))
-			goto out;
-		if (month_of(day, &p))
-			goto long_name;
-		if (report_once(r, idx, "MONTHLY", &p, month))
-			goto out;
+		for (k = 0; k < 3; k++) {
+			memset(&p, 0, sizeof(p));
+			if (of[k](day, &p))
+				goto long_name;
+			if (add_period(&kinds[k], &p))
+				goto oom;
+		}
 	}
+	for (k = 0; k < 3; k++)
+		for (j = 0; j < kinds[k].n; j++) {
+			p = kinds[k].p[j];
+			p.newer = j > 0 ? kinds[k].p[j - 1].label : NULL;
+			p.older = j + 1 < kinds[k].n ? kinds[k].p[j + 1].label :
+			    NULL;
+			if (report(r, &p) != 0)
+				goto out;
+			if (index_entry(idx, kinds[k].section, &p) != 0)
+				goto oom;
+		}
 	if (r->nrows == 0)
 		tpl_show(idx, "EMPTY");
 	tpl_set(idx, "TIMEZONE", r->conf->timezone);
 	rc = page(r, "reports.tpl", idx, "reports/index.html");
 	goto out;
+oom:
+	log_errx("reports/index.html: out of memory");
+	goto out;
 long_name:
 	log_errx("reports of %s: a name does not fit", day);
 out:
+	for (k = 0; k < 3; k++)
+		free(kinds[k].p);
 	tpl_free(idx);
 	return rc;
 }

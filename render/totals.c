@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "buf.h"
 #include "render.h"
 #include "ts.h"
 
@@ -114,4 +115,55 @@ rows_from(const struct render *r, const char *day)
 			hi = mid;
 	}
 	return lo;
+}
+
+int
+format_local_time(int64_t ms, char *buf, size_t size)
+{
+	time_t		 t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+	struct tm	 tm;
+
+	return localtime_r(&t, &tm) == NULL ||
+	    strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm) == 0 ? -1 : 0;
+}
+
+/* "Mon 30 Nov", with the year when with_year; the zone plays no part. */
+static int
+day_text(const char *day, int with_year, char *buf, size_t size)
+{
+	static const char *const wd[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
+	    "Fri", "Sat" };
+	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May",
+	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	int64_t		 n = ts_day_num(day), y;
+	unsigned	 m, d;
+
+	ts_civil_from_days(n, &y, &m, &d);
+	/* 1970-01-01 was a Thursday. */
+	return fixed_printf(buf, size, with_year ? "%s %u %s %lld" : "%s %u %s",
+	    wd[((n + 4) % 7 + 7) % 7], d, mon[m - 1], (long long)y);
+}
+
+int
+period_text(const struct period *p, char *buf, size_t size)
+{
+	static const char *const months[] = { "January", "February", "March",
+	    "April", "May", "June", "July", "August", "September", "October",
+	    "November", "December" };
+	char		 a[32], b[32], last[TS_DAY_LEN];
+	int64_t		 y;
+	unsigned	 m, d;
+
+	if (strcmp(p->type, "daily") == 0)
+		return day_text(p->from, 1, buf, size);
+	if (strcmp(p->type, "monthly") == 0) {
+		ts_civil_from_days(ts_day_num(p->from), &y, &m, &d);
+		return fixed_printf(buf, size, "%s %lld", months[m - 1],
+		    (long long)y);
+	}
+	ts_day_str(ts_day_num(p->to) - 1, last);
+	/* A week across New Year names both years. */
+	return day_text(p->from, strncmp(p->from, last, 4) != 0, a,
+	    sizeof(a)) || day_text(last, 1, b, sizeof(b)) ||
+	    fixed_printf(buf, size, "%s – %s", a, b) ? -1 : 0;
 }

@@ -14,8 +14,9 @@
 </header>
 <main>
 <h1>{{TITLE}}</h1>
-<p class="meta"><time datetime="{{START}}">{{START}}</time> – <time datetime="{{END}}">{{END}}</time> ({{TIMEZONE}}) ·
+<p class="meta"><time id="period" datetime="{{START}}">{{PERIOD}}</time>, {{TIMEZONE}} ·
   <a href="{{JSON_URL}}">JSON</a> · <a href="{{CSV_URL}}">CSV</a></p>
+<nav class="pager" aria-label="Other reports">{{#OLDER}}<a id="older-report" rel="prev" href="{{URL}}">← {{LABEL}}</a>{{/OLDER}} {{#NEWER}}<a id="newer-report" rel="next" href="{{URL}}">{{LABEL}} →</a>{{/NEWER}}</nav>
 
 <section class="panel">
 <h2>Totals</h2>

@@ -1215,6 +1215,91 @@ def render_fails_unchanged(s):
     return err
 
 
+@test
+def test_hourly_charts_sum_to_the_period_in_half_and_quarter_hour_zones():
+    """Issue 9.1: in Asia/Kolkata (+5:30), Asia/Kathmandu (+5:45) and
+    Australia/Adelaide (+10:30, DST) the dashboard's hourly chart sums
+    exactly to today's requests, and each daily report's hourly chart to
+    the day's, under local-hour labels (HH:00)."""
+    for zone in ("Asia/Kolkata", "Asia/Kathmandu", "Australia/Adelaide"):
+        s = Site("zone-" + zone.replace("/", "-"), zone=zone)
+        s.ingest(data=s.simulate(8, 700, 3, NOW))
+        s.aggregate()
+        s.render()
+        now_ms = ms_of(NOW)
+        today = local_day(now_ms, zone)
+        d = s.json("data/dashboard.json")
+        t0 = int(local_midnight(today, zone).timestamp() * 1000)
+        hs = d["hourly"]["hour_start_ms"]
+        got = sum(sum(v[i] for i, h in enumerate(hs) if h >= t0)
+                  for v in d["hourly"]["requests"].values())
+        want = sum(1 for r in s.rows() if t0 <= r["ts_ms"] <= now_ms)
+        eq(got, want, f"{zone}: today's hourly bars vs requests")
+        check(all(datetime.datetime.fromtimestamp(h / 1000, ZoneInfo(zone))
+                  .minute == 0 for h in hs), f"{zone}: every hour starts at "
+              "a local HH:00")
+        for day in sorted({r["day"] for r in s.rows()})[:-1]:
+            rep = s.text(f"reports/daily/{day}.html")
+            ser = json.loads(re.search(r'id="report-series">(.*?)</script>',
+                                       rep, re.S).group(1))
+            n = sum(1 for r in s.rows() if r["day"] == day)
+            eq(sum(ser["requests"]), n, f"{zone} {day}: the day's hourly "
+               "chart vs its requests")
+            check(all(re.fullmatch(r"\d\d:00", x) for x in ser["labels"]),
+                  f"{zone} {day}: labels {ser['labels'][:5]}")
+
+
+@test
+def test_reports_link_the_reports_beside_them_and_read_as_dates():
+    """Issue 9.8 and 9.9: each report links the older and newer report of
+    its kind, shows its period as a date, and the running week and month
+    draw no bars for days still to come."""
+    s = golden()
+    today = local_day(ms_of(NOW), ZONE)
+    days = sorted({r["day"] for r in s.rows() if r["day"] <= today})
+    mid = days[len(days) // 2]
+    rep = s.json(f"reports/daily/{mid}.json")
+    eq((rep["older"], rep["newer"]), (add_days(mid, -1), add_days(mid, 1)),
+       "older and newer of a daily report")
+    html = s.text(f"reports/daily/{mid}.html")
+    check(f'href="{add_days(mid, -1)}.html"' in html and
+          f'href="{add_days(mid, 1)}.html"' in html, "links in the HTML")
+    first = s.json(f"reports/daily/{days[0]}.json")
+    last = s.json(f"reports/daily/{today}.json")
+    eq((first["older"], last["newer"]), (None, None), "the ends")
+    d = datetime.date.fromisoformat(mid)
+    check(d.strftime("%a ") + str(d.day) + d.strftime(" %b %Y") in html,
+          f"the period as a date in the daily report of {mid}")
+    week = iso_week_label(today)
+    ser = json.loads(re.search(r'id="report-series">(.*?)</script>',
+                               s.text(f"reports/weekly/{week}.html"),
+                               re.S).group(1))
+    check(ser["labels"][-1] == today, f"the running week ends today: "
+          f"{ser['labels']}")
+    ser = json.loads(re.search(r'id="report-series">(.*?)</script>',
+                               s.text(f"reports/monthly/{today[:7]}.html"),
+                               re.S).group(1))
+    check(ser["labels"][-1] == today, "the running month ends today")
+
+
+@test
+def test_alerts_page_shows_local_times():
+    """Issue 9.8: alerts.html shows times in the configured zone, with the
+    instant in the datetime attribute."""
+    s = golden()
+    al = s.query("SELECT fired_ms FROM alerts ORDER BY updated_ms DESC, id"
+                 " DESC LIMIT 1")
+    html = s.text("alerts.html")
+    check("Days and times in " + ZONE in html, "the zone is named")
+    if al:
+        t = datetime.datetime.fromtimestamp(al[0]["fired_ms"] / 1000,
+                                            ZoneInfo(ZONE))
+        check(t.strftime("%Y-%m-%d %H:%M:%S") in html,
+              f"fired time {t} in local time")
+    check(not re.search(r">\d{4}-\d\d-\d\dT[^<]*Z<", html),
+          "no raw UTC time shown as text")
+
+
 def small_site(name, **conf):
     """Ten days of traffic up to NOW, templates and assets in a share
     folder of its own (so that a test may break them)."""
