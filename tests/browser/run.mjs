@@ -723,12 +723,13 @@ test('every page has the same navigation: Dashboard, Reports, Alerts, API', asyn
 		for (const rel of PAGES) {
 			const r = await p.page.goto(`${BASE}/${rel}`, { waitUntil: 'load' });
 			eq(r.status(), 200, `GET /${rel}`);
-			const navs = await p.page.$$eval('nav', (ns) => ns.map((n) => ({
+			/* the site's navigation (a page may have others: a report's pager) */
+			const navs = await p.page.$$eval('nav[aria-label="Pages"]', (ns) => ns.map((n) => ({
 				label: n.getAttribute('aria-label'),
 				links: Array.from(n.querySelectorAll('a')).map((a) => ({ text: a.textContent.trim(),
 					href: a.href, current: a.getAttribute('aria-current') })) })));
 			if (navs.length !== 1) {
-				probs.add(`${rel}: ${navs.length} <nav> blocks, want 1`);
+				probs.add(`${rel}: ${navs.length} <nav aria-label="Pages"> blocks, want 1`);
 				continue;
 			}
 			const got = navs[0].links.map((l) => [l.text, l.href]);
