@@ -459,6 +459,9 @@ fill_page(struct dash *d, struct tpl *t, const cJSON *o, const char *esc)
 		tpl_show(t, "HAS_REPORT");
 		tpl_set(t, "LATEST_REPORT", d->r->latest);
 	}
+	/* Without any data the page explains how to send the first record. */
+	if (d->nsrc > 0 || d->r->nrows > 0)
+		tpl_show(t, "HAS_DATA");
 	return tpl_failed(t) ? -1 : 0;
 }
 

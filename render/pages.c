@@ -8,6 +8,39 @@
 #include "render.h"
 #include "ts.h"
 
+/*
+ * The navigation of the page rel (nav.tpl as NAV): the way back to the
+ * root of the site, one "../" per folder, and which link is the page
+ * itself.  A failure is recorded in t.
+ */
+static void
+nav(struct tpl *t, const char *rel)
+{
+	static const struct {
+		const char	*prefix, *section;
+	} at[] = {
+		{ "index.html", "AT_DASHBOARD" },
+		{ "reports/", "AT_REPORTS" },
+		{ "alerts.html", "AT_ALERTS" },
+		{ "docs/", "AT_API" },
+	};
+	struct tpl	*n = tpl_include(t, "NAV", "nav.tpl");
+	struct buf	 root = { 0 };
+	const char	*p;
+	size_t		 i;
+
+	for (p = rel; (p = strchr(p, '/')) != NULL; p++)
+		buf_puts(&root, "../");
+	if (root.failed)
+		tpl_set(n, NULL, NULL);	/* out of memory: marks t failed */
+	else
+		tpl_set(n, "ROOT", root.p);	/* NULL: "" */
+	buf_free(&root);
+	for (i = 0; i < sizeof(at) / sizeof(at[0]); i++)
+		if (strncmp(rel, at[i].prefix, strlen(at[i].prefix)) == 0)
+			tpl_show(n, at[i].section);
+}
+
 int
 page(struct render *r, const char *file, struct tpl *t, const char *rel)
 {
@@ -15,6 +48,7 @@ page(struct render *r, const char *file, struct tpl *t, const char *rel)
 	size_t	 len;
 	int	 rc;
 
+	nav(t, rel);
 	if (tpl_failed(t)) {
 		log_errx("%s: out of memory while filling %s", rel, file);
 		return -1;
@@ -144,8 +178,8 @@ asset(struct render *r, const char *name)
 int
 static_run(struct render *r)
 {
-	static const char *const assets[] = { "style.css", "dashboard.js",
-	    "report.js" };
+	static const char *const assets[] = { "style.css", "format.js",
+	    "dashboard.js", "report.js" };
 	static const char *const chartjs[] = {
 	    "/usr/share/javascript/chart.js/chart.umd.js",
 	    "/usr/share/javascript/chart.js/chart.min.js",

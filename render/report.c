@@ -1,11 +1,12 @@
 /* report.c — daily, ISO-weekly and monthly reports: HTML, JSON, CSV. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "fmt.h"
 #include "log.h"
-#include "money.h"
 #include "render.h"
 #include "ts.h"
 
@@ -117,27 +118,88 @@ groups_json(const struct group *g, size_t n, const char *key)
 	return arr;
 }
 
-static double
-change(double cur, double prev)
+/* How a line of the comparison table writes its numbers. */
+enum cmp_kind {
+	CMP_COUNT,		/* 1,406 */
+	CMP_RATE,		/* 96.4%, its change in percentage points */
+	CMP_SECONDS,		/* 2.17 */
+	CMP_NUSD		/* nano-dollars, written 2.3192 */
+};
+
+/*
+ * v as a cell of kind k into buf (FMT_LEN bytes), FMT_NONE for NAN (no
+ * requests: no rate, no latency); NULL if it did not fit.
+ */
+static const char *
+cmp_cell(enum cmp_kind k, double v, char *buf)
 {
-	return prev != 0 ? (cur - prev) / prev : 0;
+	if (isnan(v))
+		return FMT_NONE;
+	switch (k) {
+	case CMP_RATE:
+		return fmt_num(v, 1, "%", buf, FMT_LEN);
+	case CMP_SECONDS:
+		return fmt_num(v, 2, "", buf, FMT_LEN);
+	case CMP_NUSD:
+		return fmt_usd((int64_t)v, 4, buf, FMT_LEN);
+	default:
+		return fmt_num(v, 0, "", buf, FMT_LEN);
+	}
 }
 
-/* One line of the HTML comparison table; 0 or -1 (no message). */
+/* The success rate in per cent, NAN without requests. */
+static double
+rate(const struct totals *t)
+{
+	return t->requests ? 100.0 * (double)t->successes /
+	    (double)t->requests : NAN;
+}
+
+/* The average latency in seconds, NAN without requests. */
+static double
+avg_s(const struct totals *t)
+{
+	return t->requests ? (double)t->latency_sum_us /
+	    (double)t->requests / 1e6 : NAN;
+}
+
+/* The 95th percentile of the latency in seconds, NAN without requests. */
+static double
+p95_s(const struct totals *t)
+{
+	return t->requests ? (double)hist_quantile(&t->hist, 0.95) / 1e6 :
+	    NAN;
+}
+
+/* Set {{KEY}} to s; -1 (no message) when s is NULL: it did not fit. */
 static int
-cmp_row(struct tpl *t, const char *label, double cur, double prev,
-    int decimals)
+set_cell(struct tpl *t, const char *key, const char *s)
+{
+	if (s == NULL)
+		return -1;
+	tpl_set(t, key, s);
+	return 0;
+}
+
+/*
+ * One line of the HTML comparison table; 0 or -1 (no message).  The
+ * change is relative, except for a rate: percentage points.
+ */
+static int
+cmp_row(struct tpl *t, const char *label, enum cmp_kind k, double cur,
+    double prev)
 {
 	struct tpl	*row = tpl_section(t, "CMP");
-	char		 c[400];	/* room for %f of any double */
+	char		 buf[FMT_LEN];
 
-	if (row == NULL || (prev != 0 ? fixed_printf(c, sizeof(c), "%+.1f%%",
-	    change(cur, prev) * 100) : fixed_printf(c, sizeof(c), "—")))
+	if (row == NULL)
 		return -1;
 	tpl_set(row, "LABEL", label);
-	tpl_set(row, "CHANGE", c);
-	return page_set_num(row, "CUR", cur, decimals, "") ||
-	    page_set_num(row, "PREV", prev, decimals, "") ? -1 : 0;
+	return set_cell(row, "CUR", cmp_cell(k, cur, buf)) ||
+	    set_cell(row, "PREV", cmp_cell(k, prev, buf)) ||
+	    set_cell(row, "CHANGE", k == CMP_RATE ?
+	    fmt_change_pp(cur, prev, buf, sizeof(buf)) :
+	    fmt_change_pct(cur, prev, buf, sizeof(buf))) ? -1 : 0;
 }
 
 /* The lines of a by-source or by-model table; 0 or -1 (no message). */
@@ -146,25 +208,23 @@ group_rows(struct tpl *t, const char *section, const struct group *g,
     size_t n)
 {
 	struct tpl	*row;
-	char		 cost[64];
+	char		 buf[FMT_LEN];
 	size_t		 i;
 
 	for (i = 0; i < n; i++) {
 		const struct totals *x = &g[i].t;
-		double req = (double)x->requests;
 		if ((row = tpl_section(t, section)) == NULL)
 			return -1;
 		tpl_set(row, "NAME", g[i].name[0] ? g[i].name : "(none)");
-		tpl_set_int(row, "REQUESTS", (long)x->requests);
-		tpl_set_int(row, "TOKENS", (long)x->tokens);
-		tpl_set(row, "COST", money_format(x->cost_nusd, 4, cost,
-		    sizeof(cost)));
-		if (page_set_num(row, "SUCCESS", x->requests ? 100.0 *
-		    (double)x->successes / req : 0, 1, "%") ||
-		    page_set_num(row, "AVG", x->requests ?
-		    (double)x->latency_sum_us / req / 1e6 : 0, 2, "") ||
-		    page_set_num(row, "P95",
-		    (double)hist_quantile(&x->hist, 0.95) / 1e6, 2, ""))
+		if (set_cell(row, "REQUESTS", fmt_int(x->requests, buf,
+		    sizeof(buf))) ||
+		    set_cell(row, "TOKENS", fmt_int(x->tokens, buf,
+		    sizeof(buf))) ||
+		    set_cell(row, "COST", fmt_usd(x->cost_nusd, 4, buf,
+		    sizeof(buf))) ||
+		    set_cell(row, "SUCCESS", cmp_cell(CMP_RATE, rate(x), buf)) ||
+		    set_cell(row, "AVG", cmp_cell(CMP_SECONDS, avg_s(x), buf)) ||
+		    set_cell(row, "P95", cmp_cell(CMP_SECONDS, p95_s(x), buf)))
 			return -1;
 	}
 	return 0;
@@ -448,25 +508,19 @@ report_html(struct tpl *tp, struct render *r, const struct period *p,
 	if (fixed_printf(buf, sizeof(buf), "%s.csv", p->label) != 0)
 		return -1;
 	tpl_set(tp, "CSV_URL", buf);
-	return cmp_row(tp, "Requests", (double)tot->requests,
-	    (double)prev->requests, 0) ||
-	    cmp_row(tp, "Success rate %", tot->requests ? 100.0 *
-	    (double)tot->successes / (double)tot->requests : 0,
-	    prev->requests ? 100.0 * (double)prev->successes /
-	    (double)prev->requests : 0, 1) ||
-	    cmp_row(tp, "Failures", (double)tot->failures,
-	    (double)prev->failures, 0) ||
-	    cmp_row(tp, "Average latency s", tot->requests ?
-	    (double)tot->latency_sum_us / (double)tot->requests / 1e6 : 0,
-	    prev->requests ? (double)prev->latency_sum_us /
-	    (double)prev->requests / 1e6 : 0, 3) ||
-	    cmp_row(tp, "p95 latency s",
-	    (double)hist_quantile(&tot->hist, 0.95) / 1e6,
-	    (double)hist_quantile(&prev->hist, 0.95) / 1e6, 3) ||
-	    cmp_row(tp, "Tokens", (double)tot->tokens, (double)prev->tokens,
-	    0) ||
-	    cmp_row(tp, "Cost USD", (double)tot->cost_nusd / 1e9,
-	    (double)prev->cost_nusd / 1e9, 4) ? -1 : 0;
+	return cmp_row(tp, "Requests", CMP_COUNT, (double)tot->requests,
+	    (double)prev->requests) ||
+	    cmp_row(tp, "Success rate", CMP_RATE, rate(tot), rate(prev)) ||
+	    cmp_row(tp, "Failures", CMP_COUNT, (double)tot->failures,
+	    (double)prev->failures) ||
+	    cmp_row(tp, "Average latency (s)", CMP_SECONDS, avg_s(tot),
+	    avg_s(prev)) ||
+	    cmp_row(tp, "p95 latency (s)", CMP_SECONDS, p95_s(tot),
+	    p95_s(prev)) ||
+	    cmp_row(tp, "Tokens", CMP_COUNT, (double)tot->tokens,
+	    (double)prev->tokens) ||
+	    cmp_row(tp, "Cost (USD)", CMP_NUSD, (double)tot->cost_nusd,
+	    (double)prev->cost_nusd) ? -1 : 0;
 }
 
 /* The path of a report file; 0 or -1 (no message). */

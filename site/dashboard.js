@@ -8,19 +8,51 @@
  * fails (file://, server down) the data it has stays, silently.
  *
  * Every string that comes from the data goes into the page through
- * textContent, createTextNode or setAttribute, never innerHTML.
+ * textContent, createTextNode or setAttribute, never innerHTML.  Numbers
+ * are written by format.js (window.apimonFormat); the words a reader
+ * sees are in TEXT below.
  *
  * window.apimon = { data, state: { range, source }, charts, ... } for tests.
  */
 (function () {
 	'use strict';
 
+	/* Every string a reader sees, for a message catalogue. */
+	var TEXT = {
+		vs: { today: 'vs yesterday', '7d': 'vs previous 7 days',
+		    '30d': 'vs previous 30 days' },
+		none: '—',
+		noCompare: 'nothing to compare with in the previous period',
+		previous: 'previous: ',
+		up: '▲ ',
+		down: '▼ ',
+		cost: 'Cost',
+		costPartial: ' (today, so far)',
+		costNote: 'USD · today is partial',
+		requests: 'Requests',
+		refreshing: 'Refreshing…',	/* then "Refreshed 14:37:05" */
+		refreshed: 'Refreshed ',
+		refreshFailed: 'Could not refresh at ',
+		noRequests: 'No requests yet.',
+		noRecentFrom: 'No recent requests from ',
+		mostRecent: '50 most recent',
+		request: ' request',
+		requestsN: ' requests',
+		localTimes: ' · times in your local time',
+		buckets: ['0–1 s', '1–2 s', '2–3 s', '3–5 s', '> 5 s'],
+		allSources: 'All sources',
+		latestReport: 'Latest report',
+		firstRunId: 'hello-',
+		/* the record of the first-run example (format of docs/api.md) */
+		firstRunRecord: { source: 'web', status: 'success',
+		    execution_time: 1.2, model: 'gpt-4o-mini',
+		    input_tokens: 900, output_tokens: 300 }
+	};
 	var RANGES = { today: 1, '7d': 7, '30d': 30 };
-	var VS = { today: 'vs yesterday', '7d': 'vs previous 7 days',
-	    '30d': 'vs previous 30 days' };
+	var VS = TEXT.vs;
 	var REFRESH_MS = 60000;
 	var HOUR_MS = 3600000;
-	var BUCKETS = ['0–1 s', '1–2 s', '2–3 s', '3–5 s', '> 5 s'];
+	var BUCKETS = TEXT.buckets;
 	var PALETTE = ['#4f46e5', '#0ea5e9', '#10b981', '#f59e0b', '#ef4444',
 	    '#8b5cf6', '#ec4899', '#14b8a6', '#84cc16', '#f97316'];
 	var ACCENT = '#4f46e5';
@@ -36,11 +68,7 @@
 		{ id: 'card-failures', key: 'failures', good: -1 }
 	];
 
-	var nfInt = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
-	var nf1 = new Intl.NumberFormat('en-US',
-	    { minimumFractionDigits: 1, maximumFractionDigits: 1 });
-	var nf2 = new Intl.NumberFormat('en-US',
-	    { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+	var F = window.apimonFormat;
 
 	var apimon = {
 		data: null,
@@ -114,12 +142,9 @@
 		return Math.round(s / 86400) + ' days';
 	}
 
-	function fmtInt(v) { return nfInt.format(Math.round(v)); }
-
-	function fmtCost(v) {
-		if (v < 1)
-			return '$' + v.toFixed(4);
-		return '$' + nf2.format(v);
+	function reduceMotion() {
+		return typeof window.matchMedia === 'function' &&
+		    window.matchMedia('(prefers-reduced-motion: reduce)').matches;
 	}
 
 	function withAlpha(hex, a) {
@@ -189,19 +214,50 @@
 		};
 	}
 
+	/* A card's value as it fits on the card: compact. */
 	function fmtMetric(key, v) {
 		if (v === null)
-			return '—';
+			return TEXT.none;
 		switch (key) {
 		case 'success_rate':
-			return v.toFixed(1) + '%';
+			return F.percent(v, 1);
 		case 'avg_latency':
-			return v.toFixed(2) + ' s';
+			return F.seconds(v);
 		case 'cost':
-			return fmtCost(v);
+			return F.usdCompact(v);
 		default:
-			return fmtInt(v);
+			return F.compact(v);
 		}
+	}
+
+	/* A card's value in full, for its title (hover). */
+	function fmtExact(key, v) {
+		if (v === null)
+			return '';
+		switch (key) {
+		case 'success_rate':
+			return F.percent(v, 3);
+		case 'avg_latency':
+			return F.fixed(v, 6) + F.TEXT.seconds;
+		case 'cost':
+			return F.usdExact(v);
+		default:
+			return F.integer(v);
+		}
+	}
+
+	/* The change of a card: in per cent, or points for a rate. */
+	function fmtChange(key, cur, prev) {
+		return key === 'success_rate' ? F.changePp(cur, prev) :
+		    F.changePct(cur, prev);
+	}
+
+	/*
+	 * Nothing at all to show: no source has a day of data, and there is
+	 * no report either (an empty database, as apimon-render's HAS_DATA).
+	 */
+	function isEmpty(d) {
+		return sourcesOf(d).length === 0 && !safeReport(d.latest_report);
 	}
 
 	/* ---------- cards ---------- */
@@ -209,40 +265,41 @@
 	function renderCards(d) {
 		var sp = spans(d);
 		var srcs = selected(d);
+		var empty = isEmpty(d);
 		var cur = totals(d, srcs, sp.a, sp.b);
 		var prev = totals(d, srcs, sp.pa, sp.pb);
 
 		CARDS.forEach(function (c) {
 			var card = document.getElementById(c.id);
-			var value, change, delta, vs, pct, dir;
+			var value, change, delta, vs, pct, dir, text, v, p;
 
 			if (!card)
 				return;
+			v = empty ? null : cur[c.key];
+			p = empty ? null : prev[c.key];
 			value = card.querySelector('.value');
 			change = card.querySelector('.change');
-			value.textContent = fmtMetric(c.key, cur[c.key]);
-			value.title = c.key === 'cost' && cur.cost !== null ?
-			    '$' + cur.cost.toFixed(6) : '';
+			value.textContent = fmtMetric(c.key, v);
+			value.title = fmtExact(c.key, v);
 
 			clear(change);
-			if (cur[c.key] === null || prev[c.key] === null ||
-			    prev[c.key] === 0) {
+			text = v === null || p === null ? null :
+			    fmtChange(c.key, v, p);
+			if (text === null) {
 				pct = null;
-				delta = el('span', 'delta', '—');
-				delta.title = 'nothing to compare with in the previous period';
+				delta = el('span', 'delta', TEXT.none);
+				delta.title = TEXT.noCompare;
 				dir = 'none';
 			} else {
-				pct = (cur[c.key] - prev[c.key]) / prev[c.key] * 100;
-				if (pct > 0)
-					dir = 'up';
-				else if (pct < 0)
-					dir = 'down';
-				else
-					dir = 'flat';
-				delta = el('span', 'delta', (dir === 'up' ? '▲ ' :
-				    dir === 'down' ? '▼ ' : '') +
-				    nf1.format(Math.abs(pct)) + '%');
-				delta.title = 'previous: ' + fmtMetric(c.key, prev[c.key]);
+				/* the direction is that of the number shown */
+				pct = c.key === 'success_rate' ? v - p :
+				    (v - p) / p * 100;
+				dir = /^[+-]?[0.,]+[^0-9]*$/.test(text) ? 'flat' :
+				    pct > 0 ? 'up' : 'down';
+				delta = el('span', 'delta', (dir === 'up' ? TEXT.up :
+				    dir === 'down' ? TEXT.down : '') +
+				    text.replace(/^[+-]/, ''));
+				delta.title = TEXT.previous + fmtExact(c.key, p);
 			}
 			vs = el('span', 'vs', ' ' + VS[apimon.state.range]);
 			change.appendChild(delta);
@@ -282,12 +339,29 @@
 		return { labels: labels, values: values };
 	}
 
-	function setEmpty(canvasId, empty) {
-		var c = document.getElementById(canvasId);
-		var p = c && c.parentNode.querySelector('.chart-empty');
+	/*
+	 * Draw chart with its new data; an empty chart shows neither axes
+	 * (no made-up values such as "$2") nor a line along zero, but the
+	 * note of its box instead.
+	 */
+	function draw(chart, empty, mode) {
+		var p = chart.canvas.parentNode.querySelector('.chart-empty');
+		var sc = chart.options.scales || {};
 
+		Object.keys(sc).forEach(function (k) {
+			sc[k].display = !empty;
+		});
+		chart.data.datasets.forEach(function (ds) {
+			ds.hidden = empty;
+		});
+		chart.update(mode);
 		if (p)
 			p.hidden = !empty;
+	}
+
+	/* The point i of the cost chart is today's: not a whole day yet. */
+	function isPartial(chart, i) {
+		return chart.$partial === i;
 	}
 
 	function sum(a) {
@@ -298,7 +372,7 @@
 		return {
 			responsive: true,
 			maintainAspectRatio: false,
-			animation: { duration: 300 },
+			animation: reduceMotion() ? false : { duration: 300 },
 			interaction: { mode: 'index', intersect: false },
 			plugins: { legend: { display: false } },
 			scales: {
@@ -327,26 +401,43 @@
 		apimon.charts.hourly = new Chart(
 		    document.getElementById('chart-hourly'), {
 			type: 'line',
-			data: { labels: [], datasets: [{ label: 'Requests', data: [],
+			data: { labels: [], datasets: [{ label: TEXT.requests, data: [],
 			    borderColor: ACCENT, backgroundColor: withAlpha(ACCENT, 0.12),
 			    borderWidth: 2, fill: true, tension: 0.3,
 			    pointRadius: 0, pointHoverRadius: 4 }] },
 			options: o
 		});
 
+		/* the cost per day: a line; today's point is hollow, partial */
 		o = baseOptions();
-		o.scales.y.ticks = { maxTicksLimit: 6, callback: function (v) {
-			return '$' + (v < 1 && v > 0 ? v.toFixed(2) : nfInt.format(v));
+		o.scales.y.ticks = { maxTicksLimit: 6,
+		    callback: function (v, i, ticks) {
+			return F.usdTick(v, F.tickStep(ticks));
+		    } };
+		o.plugins.tooltip = { callbacks: {
+			title: function (items) {
+				var it = items[0];
+
+				return it ? it.label + (isPartial(it.chart,
+				    it.dataIndex) ? TEXT.costPartial : '') : '';
+			},
+			label: function (ctx) {
+				return ' ' + F.usd(num(ctx.parsed.y));
+			}
 		} };
-		o.plugins.tooltip = { callbacks: { label: function (ctx) {
-			return ' ' + fmtCost(num(ctx.parsed.y));
-		} } };
+		o.scales.x.offset = true;	/* one day (Today) in the middle */
 		apimon.charts.cost = new Chart(
 		    document.getElementById('chart-cost'), {
-			type: 'bar',
-			data: { labels: [], datasets: [{ label: 'Cost', data: [],
-			    backgroundColor: withAlpha(ACCENT, 0.8),
-			    borderRadius: 4, maxBarThickness: 48 }] },
+			type: 'line',
+			data: { labels: [], datasets: [{ label: TEXT.cost, data: [],
+			    borderColor: ACCENT, backgroundColor: withAlpha(ACCENT, 0.1),
+			    borderWidth: 2, fill: true, tension: 0.25,
+			    pointRadius: 3, pointHoverRadius: 5,
+			    pointBackgroundColor: ACCENT,
+			    segment: { borderDash: function (ctx) {
+				return isPartial(ctx.chart, ctx.p1DataIndex) ?
+				    [4, 4] : undefined;
+			    } } }] },
 			options: o
 		});
 
@@ -359,7 +450,7 @@
 			options: {
 				responsive: true,
 				maintainAspectRatio: false,
-				animation: { duration: 300 },
+				animation: reduceMotion() ? false : { duration: 300 },
 				cutout: '62%',
 				layout: { padding: 8 },
 				plugins: {
@@ -369,9 +460,9 @@
 						var all = sum(ctx.dataset.data.map(num));
 						var v = num(ctx.parsed);
 
-						return ' ' + ctx.label + ': ' + fmtInt(v) +
-						    (all ? ' (' + (v / all * 100).toFixed(1) +
-						    '%)' : '');
+						return ' ' + ctx.label + ': ' + F.integer(v) +
+						    (all ? ' (' + F.percent(v / all * 100, 1) +
+						    ')' : '');
 					} } }
 				}
 			}
@@ -381,7 +472,7 @@
 		apimon.charts.latency = new Chart(
 		    document.getElementById('chart-latency'), {
 			type: 'bar',
-			data: { labels: BUCKETS.slice(), datasets: [{ label: 'Requests',
+			data: { labels: BUCKETS.slice(), datasets: [{ label: TEXT.requests,
 			    data: [0, 0, 0, 0, 0],
 			    backgroundColor: ['#10b981', '#22c55e', '#f59e0b', '#f97316',
 			    '#ef4444'].map(function (c) { return withAlpha(c, 0.85); }),
@@ -399,7 +490,7 @@
 		var color = one ? colorOf(d, apimon.state.source) : ACCENT;
 		var daily = d.daily || {};
 		var days = Array.isArray(d.days) ? d.days : [];
-		var hs, ds, cost, labels, all, reqs, buckets, i;
+		var hs, ds, cost, labels, all, reqs, buckets, note, i;
 
 		if (!ch.hourly)
 			return;
@@ -414,10 +505,9 @@
 		ds.pointRadius = hs.values.length <= 48 ? 2.5 : 0;
 		ds.borderWidth = hs.values.length <= 48 ? 2 : 1.5;
 		ds.tension = hs.values.length <= 48 ? 0.3 : 0;
-		ch.hourly.update(mode);
-		setEmpty('chart-hourly', sum(hs.values) === 0);
+		draw(ch.hourly, sum(hs.values) === 0, mode);
 
-		/* cost per day */
+		/* cost per day; the last day of the data is today: partial */
 		labels = [];
 		cost = [];
 		for (i = sp.a; i < sp.b; i++) {
@@ -426,11 +516,23 @@
 				return x + at(daily[s] && daily[s].cost_usd, i);
 			}, 0));
 		}
+		ch.cost.$partial = sp.b === days.length && days.length > 0 ?
+		    labels.length - 1 : -1;
 		ch.cost.data.labels = labels;
-		ch.cost.data.datasets[0].data = cost;
-		ch.cost.data.datasets[0].backgroundColor = withAlpha(color, 0.8);
-		ch.cost.update(mode);
-		setEmpty('chart-cost', sum(cost) === 0);
+		ds = ch.cost.data.datasets[0];
+		ds.data = cost;
+		ds.borderColor = color;
+		ds.backgroundColor = withAlpha(color, 0.1);
+		ds.pointRadius = labels.length <= 7 ? 4.5 : 2.5;
+		ds.pointBackgroundColor = labels.map(function (x, j) {
+			return j === ch.cost.$partial ? '#fff' : color;
+		});
+		ds.pointBorderColor = color;
+		draw(ch.cost, sum(cost) === 0, mode);
+		note = document.getElementById('cost-note');
+		if (note)
+			note.textContent = ch.cost.$partial >= 0 && sum(cost) > 0 ?
+			    TEXT.costNote : '';
 
 		/* share by source: every source, the selected one stands out */
 		all = sourcesOf(d);
@@ -452,8 +554,7 @@
 		ds.offset = all.map(function (s) {
 			return one && s === apimon.state.source ? 12 : 0;
 		});
-		ch.sources.update(mode);
-		setEmpty('chart-sources', sum(reqs) === 0);
+		draw(ch.sources, sum(reqs) === 0, mode);
 
 		/* latency histogram */
 		buckets = [0, 0, 0, 0, 0];
@@ -468,8 +569,7 @@
 					buckets[k] += at(lb[j], k);
 		});
 		ch.latency.data.datasets[0].data = buckets;
-		ch.latency.update(mode);
-		setEmpty('chart-latency', sum(buckets) === 0);
+		draw(ch.latency, sum(buckets) === 0, mode);
 	}
 
 	/* ---------- recent requests ---------- */
@@ -478,7 +578,7 @@
 		var td = el('td', cls);
 
 		if (text === null || text === undefined || text === '') {
-			td.appendChild(el('span', 'none', '—'));
+			td.appendChild(el('span', 'none', TEXT.none));
 		} else {
 			td.textContent = String(text);
 			if (title)
@@ -535,7 +635,7 @@
 			cell(tr, 'num', typeof r.latency_s === 'number' ?
 			    r.latency_s.toFixed(3) : null);
 			cell(tr, 'num', typeof r.tokens === 'number' ?
-			    fmtInt(r.tokens) : null);
+			    F.integer(r.tokens) : null);
 			cell(tr, 'num', typeof r.cost_usd === 'number' ?
 			    r.cost_usd.toFixed(6) : null);
 			frag.appendChild(tr);
@@ -543,7 +643,7 @@
 		if (rows.length === 0) {
 			var tr = el('tr', 'empty');
 			var td = el('td', 'empty', src === 'all' ?
-			    'No requests yet.' : 'No recent requests from ' + src + '.');
+			    TEXT.noRequests : TEXT.noRecentFrom + src + '.');
 
 			td.colSpan = 9;
 			tr.appendChild(td);
@@ -551,9 +651,9 @@
 		}
 		clear(tbody);
 		tbody.appendChild(frag);
-		$('#recent-note').textContent = (rows.length === 50 ? '50 most recent' :
-		    rows.length + (rows.length === 1 ? ' request' : ' requests')) +
-		    ' · times in your local time';
+		$('#recent-note').textContent = (rows.length === 50 ?
+		    TEXT.mostRecent : rows.length + (rows.length === 1 ?
+		    TEXT.request : TEXT.requestsN)) + TEXT.localTimes;
 	}
 
 	/* ---------- alerts, header ---------- */
@@ -596,7 +696,7 @@
 	function renderReportLink(d) {
 		var a = document.getElementById('latest-report');
 		var p = safeReport(d.latest_report);
-		var nav = $('nav.links');
+		var nav = $('.header-links');
 		var m;
 
 		if (!p) {
@@ -615,7 +715,7 @@
 		a.setAttribute('href', p);
 		m = /([0-9]{4}-(?:[0-9]{2}(?:-[0-9]{2})?|W[0-9]{2}))\.html$/.exec(p);
 		clear(a);
-		a.appendChild(document.createTextNode('Latest report'));
+		a.appendChild(document.createTextNode(TEXT.latestReport));
 		if (m)
 			a.appendChild(el('span', 'report-date', ' · ' + m[1]));
 	}
@@ -664,7 +764,7 @@
 		if (have.join('\n') !== want.join('\n')) {
 			clear(sel);
 			want.forEach(function (s) {
-				var o = el('option', null, s === 'all' ? 'All sources' : s);
+				var o = el('option', null, s === 'all' ? TEXT.allSources : s);
 
 				o.value = s;
 				sel.appendChild(o);
@@ -686,6 +786,72 @@
 		});
 	}
 
+	/* ---------- the first visit ---------- */
+
+	/*
+	 * The curl command that sends a first record to this very site (its
+	 * origin: scheme, host and port), with a request id of its own so
+	 * that a second try is not a duplicate.
+	 */
+	function firstRunCommand(origin, now) {
+		var rec = { request_id: TEXT.firstRunId + now.toString(36) };
+
+		Object.keys(TEXT.firstRunRecord).forEach(function (k) {
+			rec[k] = TEXT.firstRunRecord[k];
+		});
+		return 'curl -s -H \'Content-Type: application/json\' \\\n' +
+		    '  -d \'' + JSON.stringify(rec) + '\' \\\n' +
+		    '  \'' + origin + '/api/log-request\'';
+	}
+
+	function prepareFirstRun() {
+		var code = document.getElementById('first-run-curl');
+		var site = document.getElementById('first-run-site');
+
+		if (!code || !/^https?:$/.test(location.protocol))
+			return;	/* file://: keep the SITE placeholder */
+		code.textContent = firstRunCommand(location.origin, Date.now());
+		if (site)
+			site.hidden = true;
+	}
+
+	function renderFirstRun(d) {
+		var box = document.getElementById('first-run');
+
+		if (box)
+			box.hidden = !isEmpty(d);
+	}
+
+	/* ---------- refresh ---------- */
+
+	function renderRefreshed() {
+		var s = document.getElementById('refreshed');
+
+		if (!s || apimon.lastFetchOk === null)
+			return;
+		s.textContent = (apimon.lastFetchOk ? TEXT.refreshed :
+		    TEXT.refreshFailed) + localTime(Date.now(), true);
+	}
+
+	/* The Refresh button: fetch the data now, and say when it did. */
+	apimon.refreshNow = function () {
+		var b = document.getElementById('refresh');
+		var s = document.getElementById('refreshed');
+
+		if (b)
+			b.disabled = true;
+		if (s)
+			s.textContent = TEXT.refreshing;
+		return apimon.refresh().then(function (v) {
+			if (b)
+				b.disabled = false;
+			if (apimon.lastFetchOk === null)
+				apimon.lastFetchOk = false;	/* file:// */
+			renderRefreshed();
+			return v;
+		});
+	};
+
 	/* ---------- state ---------- */
 
 	function render(mode) {
@@ -698,6 +864,7 @@
 		renderTable(d);
 		renderAlerts(d);
 		renderReportLink(d);
+		renderFirstRun(d);
 		if (typeof d.timezone === 'string' && $('#timezone'))
 			$('#timezone').textContent = d.timezone;
 		renderClock();
@@ -778,6 +945,7 @@
 		    }).then(function (v) {
 			inflight = null;
 			renderClock();
+			renderRefreshed();
 			return v;
 		    });
 		return inflight;
@@ -797,6 +965,7 @@
 		var d = embedded() || { days: [], sources: [], daily: {},
 		    recent: [], alerts: [] };
 		var range = $('#range'), source = $('#source');
+		var refresh = $('#refresh');
 
 		apimon.data = d;
 		loadHash();
@@ -815,7 +984,14 @@
 			source.addEventListener('change', function () {
 				apimon.setSource(source.value);
 			});
+		if (refresh) {
+			refresh.hidden = false;
+			refresh.addEventListener('click', function () {
+				apimon.refreshNow();
+			});
+		}
 		document.documentElement.classList.add('js');
+		prepareFirstRun();
 		makeCharts();
 		render();
 

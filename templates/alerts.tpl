@@ -10,14 +10,14 @@
 <body class="page alerts">
 <header class="top">
   <a class="brand" href="index.html">apimon</a>
-  <nav><a href="index.html">Dashboard</a> <a href="reports/index.html">Reports</a> <a href="alerts.html">Alerts</a></nav>
+  {{>NAV}}
 </header>
 <main>
 <h1>Alert history</h1>
 <p class="meta">Days and times in {{TIMEZONE}}. Newest first.</p>
 {{#OLDER}}<p id="older-alerts">Showing the newest {{SHOWN}} of {{TOTAL}} alerts: {{OLDER_ALERTS}} not listed here. The <a href="reports/index.html">daily, weekly and monthly reports</a> list every alert of their period.</p>{{/OLDER}}
 {{#NO_ALERTS}}<p>No alert has fired yet.</p>{{/NO_ALERTS}}
-<div class="scroll"><table class="data" id="alert-history">
+<div class="scroll panel"><table class="data" id="alert-history">
 <thead><tr><th>Day</th><th>Rule</th><th>Scope</th><th>Severity</th><th>State</th><th>Message</th><th>Fired</th><th>Updated</th><th>Resolved</th></tr></thead>
 <tbody>
 {{#ALERT}}<tr class="alert {{SEVERITY}} {{STATE}}"><td>{{DAY}}</td><td>{{RULE}}</td><td>{{SCOPE}}</td><td>{{SEVERITY}}</td><td>{{STATE}}</td><td>{{MESSAGE}}</td><td><time datetime="{{FIRED_ISO}}">{{FIRED}}</time></td><td><time datetime="{{UPDATED_ISO}}">{{UPDATED}}</time></td><td>{{#HAS_RESOLVED}}<time datetime="{{RESOLVED_ISO}}">{{RESOLVED}}</time>{{/HAS_RESOLVED}}</td></tr>

@@ -10,7 +10,7 @@
 <body class="page docs">
 <header class="top">
   <a class="brand" href="../index.html">apimon</a>
-  <nav><a href="../index.html">Dashboard</a> <a href="../reports/index.html">Reports</a> <a href="../alerts.html">Alerts</a></nav>
+  {{>NAV}}
 </header>
 <main>
 <h1>Ingest API</h1>
@@ -21,7 +21,7 @@ database takes writes. Every answer is JSON.</p>
 
 <section class="panel">
 <h2>Fields</h2>
-<div class="scroll"><table class="data" id="fields">
+<div class="scroll"><table class="data stack" id="fields">
 <thead><tr><th>Field</th><th>Type</th><th>Required</th><th>Rules</th></tr></thead>
 <tbody>
 <tr><td><code>request_id</code></td><td>string</td><td>yes</td><td>1–128 characters; unique: a retried id is stored once and counted as a duplicate</td></tr>
@@ -44,7 +44,7 @@ database takes writes. Every answer is JSON.</p>
 
 <section class="panel">
 <h2>Answers</h2>
-<div class="scroll"><table class="data" id="statuses">
+<div class="scroll"><table class="data stack" id="statuses">
 <thead><tr><th>Status</th><th>When</th><th>Body</th></tr></thead>
 <tbody>
 <tr><td>200</td><td>stored (a batch answers 200 even when every item was rejected)</td><td><code>{"accepted":1,"duplicates":0,"rejected":[]}</code>; rejects: <code>{"index":0,"field":"cost","error":"…"}</code></td></tr>

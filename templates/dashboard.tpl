@@ -27,12 +27,10 @@
       <h1><span class="logo" aria-hidden="true"></span>{{TITLE}}</h1>
       <p class="updated-line">Updated <time id="updated" datetime="{{UPDATED_AT}}">{{UPDATED_AT}}</time> <span id="updated-ago" class="muted"></span></p>
     </div>
-    <nav class="links" aria-label="Pages">
+    <div class="header-links">
       {{#HAS_REPORT}}<a id="latest-report" class="primary" href="{{LATEST_REPORT}}">Latest report</a>{{/HAS_REPORT}}
-      <a id="link-reports" href="reports/index.html">Reports</a>
-      <a id="link-alerts" href="alerts.html">Alerts</a>
-      <a id="link-api" href="docs/api.html">API</a>
-    </nav>
+      {{>NAV}}
+    </div>
   </div>
 </header>
 
@@ -56,7 +54,27 @@
       </select>
     </label>
     <span class="tz muted">Days in <span id="timezone">{{TIMEZONE}}</span></span>
+    <span class="refresh">
+      <button type="button" id="refresh" class="button" hidden>Refresh</button>
+      <span id="refreshed" class="muted" role="status" aria-live="polite"></span>
+    </span>
   </div>
+
+  {{!
+    The first visit: shown while the database has no data (HAS_DATA hides
+    it; dashboard.js hides or shows it again from the data it fetches).
+    The command is for this site: dashboard.js writes its own address
+    into #first-run-curl; without JavaScript SITE stands for it.
+  }}
+  <section id="first-run" class="panel first-run" aria-labelledby="first-run-title"{{#HAS_DATA}} hidden{{/HAS_DATA}}>
+    <h2 id="first-run-title">No requests yet: send the first one</h2>
+    <p>apimon shows what your services send to <code>POST /api/log-request</code>. Try it from a shell:</p>
+    <pre><code id="first-run-curl">curl -s -H 'Content-Type: application/json' \
+  -d '{"request_id":"hello-1","source":"web","status":"success","execution_time":1.2,"model":"gpt-4o-mini","input_tokens":900,"output_tokens":300}' \
+  SITE/api/log-request</code></pre>
+    <p id="first-run-site" class="muted">SITE is the address of this site, such as <code>https://apimon.example.com</code>.</p>
+    <p>The answer is <code>{"accepted":1,"duplicates":0,"rejected":[]}</code>, and the request shows here after the next run of apimon (cron, every minute). Add <code>-H 'Authorization: Bearer TOKEN'</code> when the server has <code>ingest.token</code> set. <a id="first-run-api" href="docs/api.html">The API page</a> lists every field, batches and client examples in Python and JavaScript.</p>
+  </section>
 
   <section class="cards" aria-label="Totals">
     <article id="card-requests" class="card" data-metric="requests">
@@ -99,7 +117,7 @@
       <div class="chart-box"><canvas id="chart-hourly" role="img" aria-label="Requests per hour"></canvas><p class="chart-empty" hidden>No requests in this range</p></div>
     </figure>
     <figure class="panel">
-      <figcaption><h2>Cost per day</h2></figcaption>
+      <figcaption><h2>Cost per day</h2><span id="cost-note" class="muted"></span></figcaption>
       <div class="chart-box"><canvas id="chart-cost" role="img" aria-label="Cost per day in US dollars"></canvas><p class="chart-empty" hidden>No cost in this range</p></div>
     </figure>
     <figure class="panel">
@@ -154,6 +172,7 @@
 }}
 <script type="application/json" id="apimon-data">{{DATA_JSON:none}}</script>
 <script src="assets/chart.min.js"></script>
+<script src="assets/format.js"></script>
 <script src="assets/dashboard.js"></script>
 </body>
 </html>

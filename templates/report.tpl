@@ -10,7 +10,7 @@
 <body class="page report">
 <header class="top">
   <a class="brand" href="../../index.html">apimon</a>
-  <nav><a href="../../index.html">Dashboard</a> <a href="../index.html">Reports</a> <a href="../../alerts.html">Alerts</a></nav>
+  {{>NAV}}
 </header>
 <main>
 <h1>{{TITLE}}</h1>
@@ -21,9 +21,9 @@
 <section class="panel">
 <h2>Totals</h2>
 <div class="scroll"><table class="data" id="totals">
-<thead><tr><th></th><th>This period</th><th>Previous</th><th>Change</th></tr></thead>
+<thead><tr><th></th><th class="num">This period</th><th class="num">Previous</th><th class="num">Change</th></tr></thead>
 <tbody>
-{{#CMP}}<tr><th>{{LABEL}}</th><td>{{CUR}}</td><td>{{PREV}}</td><td>{{CHANGE}}</td></tr>
+{{#CMP}}<tr><th>{{LABEL}}</th><td class="num">{{CUR}}</td><td class="num">{{PREV}}</td><td class="num">{{CHANGE}}</td></tr>
 {{/CMP}}</tbody></table></div>
 </section>
 
@@ -35,18 +35,18 @@
 <section class="panel">
 <h2>By source</h2>
 <div class="scroll"><table class="data" id="by-source">
-<thead><tr><th>Source</th><th>Requests</th><th>Success</th><th>Avg s</th><th>p95 s</th><th>Tokens</th><th>Cost $</th></tr></thead>
+<thead><tr><th>Source</th><th class="num">Requests</th><th class="num">Success</th><th class="num">Avg (s)</th><th class="num">p95 (s)</th><th class="num">Tokens</th><th class="num">Cost (USD)</th></tr></thead>
 <tbody>
-{{#SOURCE}}<tr><td>{{NAME}}</td><td>{{REQUESTS}}</td><td>{{SUCCESS}}</td><td>{{AVG}}</td><td>{{P95}}</td><td>{{TOKENS}}</td><td>{{COST}}</td></tr>
+{{#SOURCE}}<tr><td>{{NAME}}</td><td class="num">{{REQUESTS}}</td><td class="num">{{SUCCESS}}</td><td class="num">{{AVG}}</td><td class="num">{{P95}}</td><td class="num">{{TOKENS}}</td><td class="num">{{COST}}</td></tr>
 {{/SOURCE}}</tbody></table></div>
 </section>
 
 <section class="panel">
 <h2>By model</h2>
 <div class="scroll"><table class="data" id="by-model">
-<thead><tr><th>Model</th><th>Requests</th><th>Success</th><th>Avg s</th><th>p95 s</th><th>Tokens</th><th>Cost $</th></tr></thead>
+<thead><tr><th>Model</th><th class="num">Requests</th><th class="num">Success</th><th class="num">Avg (s)</th><th class="num">p95 (s)</th><th class="num">Tokens</th><th class="num">Cost (USD)</th></tr></thead>
 <tbody>
-{{#MODEL}}<tr><td>{{NAME}}</td><td>{{REQUESTS}}</td><td>{{SUCCESS}}</td><td>{{AVG}}</td><td>{{P95}}</td><td>{{TOKENS}}</td><td>{{COST}}</td></tr>
+{{#MODEL}}<tr><td>{{NAME}}</td><td class="num">{{REQUESTS}}</td><td class="num">{{SUCCESS}}</td><td class="num">{{AVG}}</td><td class="num">{{P95}}</td><td class="num">{{TOKENS}}</td><td class="num">{{COST}}</td></tr>
 {{/MODEL}}</tbody></table></div>
 </section>
 
@@ -61,6 +61,7 @@
 {{! SERIES_JSON is escaped by esc_json_script() for this spot: it holds no < > & /. }}
 <script type="application/json" id="report-series">{{SERIES_JSON:none}}</script>
 <script src="../../assets/chart.min.js"></script>
+<script src="../../assets/format.js"></script>
 <script src="../../assets/report.js"></script>
 </body>
 </html>

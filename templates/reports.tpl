@@ -10,7 +10,7 @@
 <body class="page reports">
 <header class="top">
   <a class="brand" href="../index.html">apimon</a>
-  <nav><a href="../index.html">Dashboard</a> <a href="index.html">Reports</a> <a href="../alerts.html">Alerts</a></nav>
+  {{>NAV}}
 </header>
 <main>
 <h1>Reports</h1>

@@ -42,6 +42,8 @@ suite() {	# name command...
 	fi
 }
 
+# The site's JavaScript that needs no browser (number formatting), in Node.
+suite js node tests/js/run.mjs
 # Integration: real nginx + spawn-fcgi workers on 127.0.0.1.
 suite integration python3 tests/integration/run.py --bin build/san/bin
 # Rollups, alerts, notifications, retention against a real SQLite file.

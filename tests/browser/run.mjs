@@ -9,7 +9,9 @@
  * The site is built like the golden one of tests/integration/render.py:
  * apimon-simulate --days 35 --per-day 2000 --seed 7 --end 2026-11-26T10:00:00Z
  * | apimon-ingest --import -, apimon-aggregate --now, apimon-render --now, all
- * in tests/out/browser/work/.  Screenshots go to tests/out/browser/*.png.
+ * in tests/out/browser/work/.  A second site from an empty database (the
+ * first visit) is served under /empty/.  Screenshots of the settled pages
+ * (chart animations finished) go to tests/out/browser/*.png.
  *
  * Every expectation is computed here from data/dashboard.json (fetched from
  * nginx) or from the records this script ingested, never read back from the
@@ -34,9 +36,13 @@ const WORK = path.join(OUT, 'work');
 const SAN = path.join(WORK, 'san');
 const SITE = path.join(WORK, 'site');
 const CONF = path.join(WORK, 'apimon.json');
+const EMPTY = path.join(WORK, 'empty');        /* the empty database's site */
+const EMPTY_CONF = path.join(WORK, 'empty.json');
 
 const NOW = '2026-11-26T10:00:00Z';
 const TODAY = '2026-11-26';                 // the local day of NOW in Asia/Taipei
+const WEEK = '2026-W48';                    // its ISO week, Monday 23 to Sunday 29
+const MONTH = '2026-11';
 const ZONE = 'Asia/Taipei';
 const DEADLINE_MS = 300 * 1000;             // the whole run: ~35 s alone, ~80 s beside 2 more
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -151,9 +157,18 @@ function ingest(records) {
 	return Number(m[1]);
 }
 
-function aggregateAndRender() {
-	run('apimon-aggregate', ['--config', CONF, '--now', NOW]);
-	return run('apimon-render', ['--config', CONF, '--out', SITE, '--now', NOW]).trim();
+function aggregateAndRender(conf = CONF, site = SITE) {
+	run('apimon-aggregate', ['--config', conf, '--now', NOW]);
+	return run('apimon-render', ['--config', conf, '--out', site, '--now', NOW]).trim();
+}
+
+/* The site of a database that has never had a record. */
+function buildEmptySite() {
+	fs.writeFileSync(EMPTY_CONF, JSON.stringify({
+		database: path.join(WORK, 'empty.db'), site_dir: EMPTY, timezone: ZONE,
+	}, null, 2) + '\n');
+	run('apimon-ingest', ['--config', EMPTY_CONF, '--import', '-'], '');
+	aggregateAndRender(EMPTY_CONF, EMPTY);
 }
 
 function buildSite() {
@@ -168,6 +183,7 @@ function buildSite() {
 	    '--seed', 7, '--end', NOW]);
 	ingest(sim);
 	aggregateAndRender();
+	buildEmptySite();
 }
 
 /* --------------------------------------------------------------- nginx */
@@ -214,6 +230,8 @@ http {
         gzip on;
         gzip_types application/json text/css application/javascript text/csv;
         location /data/ { add_header Cache-Control "no-store"; }
+        location /empty/ { alias ${EMPTY}/; }
+        location /empty/data/ { alias ${EMPTY}/data/; add_header Cache-Control "no-store"; }
         location /assets/ { expires 1h; add_header Cache-Control "public"; }
     }
 }
@@ -283,7 +301,14 @@ async function getJSON(rel) {
 let BROWSER = null;
 let BASE = null;
 
-/* A page that records everything that went wrong while it was open. */
+/*
+ * A page that records everything that went wrong while it was open.
+ * opts.now (ms) installs Playwright's clock at that time before anything
+ * loads: Date starts there and goes on, and timers and animation frames
+ * run.  (clock.setFixedTime() stops Date.now() while frames go on, and
+ * Chart.js times its animations with Date.now(): every chart then stays
+ * at the first frame of its animation, blank, for ever.)
+ */
 async function openPage(opts = {}) {
 	const ctx = await BROWSER.newContext({
 		viewport: opts.viewport || { width: 1280, height: 900 },
@@ -293,6 +318,8 @@ async function openPage(opts = {}) {
 		serviceWorkers: 'block',
 	});
 	const page = await ctx.newPage();
+	if (opts.now !== undefined)
+		await page.clock.install({ time: opts.now });
 	const problems = [];
 	const dialogs = [];
 	page.on('console', (m) => {
@@ -323,13 +350,51 @@ async function openPage(opts = {}) {
 }
 
 /* Load the dashboard and wait until its first refresh has finished. */
-async function loadDashboard(p, hash = '') {
-	const r = await p.page.goto(`${BASE}/index.html${hash}`, { waitUntil: 'load' });
-	eq(r.status(), 200, 'GET /index.html');
+async function loadDashboard(p, hash = '', rel = 'index.html') {
+	const r = await p.page.goto(`${BASE}/${rel}${hash}`, { waitUntil: 'load' });
+	eq(r.status(), 200, `GET /${rel}`);
 	await p.page.waitForFunction(() => window.apimon && window.apimon.charts &&
 	    window.apimon.charts.hourly && window.apimon.lastFetchOk !== null,
 	    null, { timeout: 15000 });
 }
+
+/*
+ * Wait until the page is what a person sees: every Chart.js chart has
+ * finished its animation (none is running), then one more frame is
+ * painted.  No fixed sleep.
+ */
+async function settle(page) {
+	await page.waitForFunction(() => !window.Chart ||
+	    Object.values(Chart.instances).every((c) => !Chart.animator.running(c)),
+	    null, { timeout: 15000 });
+	await page.evaluate(() => new Promise((r) =>
+	    requestAnimationFrame(() => requestAnimationFrame(r))));
+}
+
+/*
+ * How each chart of the dashboard is drawn: its non-zero values, and how
+ * many of them stand where their value puts them (above the bottom of
+ * the chart, or an arc of some length), not at the start of an animation.
+ */
+async function chartsDrawn(page) {
+	return page.evaluate(() => Object.entries(window.apimon.charts).map(([k, ch]) => {
+		const meta = ch.getDatasetMeta(0);
+		const data = ch.data.datasets[0].data.map(Number);
+		let drawn = 0;
+		meta.data.forEach((e, i) => {
+			if (!(data[i] > 0))
+				return;
+			if (meta.type === 'doughnut' ? e.circumference > 0.01 :
+			    e.y < ch.chartArea.bottom - 1)
+				drawn++;
+		});
+		return { k, running: Chart.animator.running(ch), drawn,
+			nonzero: data.filter((v) => v > 0).length };
+	}));
+}
+
+/* The time at which a person looks at the site: a minute after its data. */
+const SEEN_MS = Date.parse(NOW) + 60 * 1000;
 
 function noProblems(p, where) {
 	eq(p.problems, [], `errors on ${where}`);
@@ -367,33 +432,51 @@ function expectedCards(d, range, source) {
 
 const CARDS = [
 	['card-requests', 'requests', true],
-	['card-success-rate', 'success_rate', false],  /* pp or relative: not specified */
+	['card-success-rate', 'success_rate', true],   /* in percentage points */
 	['card-avg-latency', 'avg_latency', true],
 	['card-tokens', 'tokens', true],
 	['card-cost', 'cost', true],
 	['card-failures', 'failures', true],
 ];
 
-/* "2,234" "97.1%" "2.11 s" "$4.2163" "$1,234.57" -> value and its decimals. */
+const UNITS = { '': 1, K: 1e3, M: 1e6, B: 1e9, T: 1e12 };
+
+/*
+ * "2,234" "97.1%" "2.11 s" "$4.2163" "$1,234.57" "37.9M" "$12.4K"
+ * "<$0.0001" -> { v, unit }: the value and half the step of its last
+ * digit (what rounding may hide), or { below } for "<".
+ */
 function parseShown(text) {
 	const t = text.trim();
 	if (t === '—' || t === '-' || t === '')
 		return null;
-	const m = /-?[0-9][0-9,]*(\.[0-9]+)?/.exec(t);
+	const m = /^(<?)(-?)\$?([0-9][0-9,]*)(\.[0-9]+)?([KMBT]?)(%| s)?$/.exec(t);
 	if (!m)
 		return undefined;
-	return { v: Number(m[0].replace(/,/g, '')), dec: m[1] ? m[1].length - 1 : 0 };
+	const mult = UNITS[m[5]];
+	const v = Number(m[2] + m[3].replace(/,/g, '') + (m[4] || '')) * mult;
+	if (m[1])
+		return { below: v };
+	return { v, half: 0.5 * 10 ** -(m[4] ? m[4].length - 1 : 0) * mult };
 }
 
+/* "▲ 37.1% vs …" -> 37.1, "▼ 0.7 pp" -> -0.7 (with unit "pp"). */
 function parseChange(text) {
 	const t = text.trim();
 	if (t.startsWith('—'))
 		return null;
-	const m = /([▲▼+-]?)\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*%/.exec(t);
+	const m = /([▲▼+-]?)\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*(%|pp)/.exec(t);
 	if (!m)
 		return undefined;
 	const v = Number(m[2].replace(/,/g, ''));
-	return m[1] === '▼' || m[1] === '-' ? -v : v;
+	return { v: m[1] === '▼' || m[1] === '-' ? -v : v, unit: m[3] };
+}
+
+/* A card's exact value from its title: "$2.3192" "1,605,796" "96.432%". */
+function parseTitle(text) {
+	const m = /^-?\$?([0-9][0-9,]*)(\.[0-9]+)?/.exec((text || '').trim());
+	return m ? { v: Number(m[1].replace(/,/g, '') + (m[2] || '')),
+		half: 0.5 * 10 ** -(m[2] ? m[2].length - 1 : 0) } : null;
 }
 
 async function readCards(page) {
@@ -401,6 +484,7 @@ async function readCards(page) {
 		const c = document.getElementById(id);
 		const d = c && c.querySelector('.change .delta');
 		return { value: c ? c.querySelector('.value').textContent : null,
+			title: c ? c.querySelector('.value').title : null,
 			change: d ? d.textContent : (c ? c.querySelector('.change').textContent : null) };
 	}), CARDS.map((c) => c[0]));
 }
@@ -412,20 +496,28 @@ function compareCards(shown, exp, where, probs) {
 		if (want === null) {
 			if (got !== null)
 				probs.add(`${where} #${id}: expected "—" (no requests), shown "${shown[i].value}"`);
-		} else if (!got || Math.abs(got.v - want) > 0.5 * 10 ** -got.dec + 1e-9 * Math.abs(want)) {
+		} else if (!got || (got.below !== undefined ? !(want > 0 && want < got.below) :
+		    Math.abs(got.v - want) > got.half + 1e-9 * Math.abs(want))) {
 			probs.add(`${where} #${id}: expected ${want}, shown "${shown[i].value}"`);
+		} else {
+			/* the exact value on hover */
+			const exact = parseTitle(shown[i].title);
+			if (exact === null || exact.half > got.half ||
+			    Math.abs(exact.v - want) > exact.half + 1e-9 * Math.abs(want))
+				probs.add(`${where} #${id}: expected ${want} in the title, got "${shown[i].title}"`);
 		}
 		if (!checkChange)
 			return;
 		const prev = exp.prev[key];
 		const pc = parseChange(shown[i].change);
-		if (want === null || prev === null || prev === 0) {
+		const pp = key === 'success_rate';
+		if (want === null || prev === null || (!pp && prev === 0)) {
 			if (pc !== null)
 				probs.add(`${where} #${id} change: expected "—" (previous ${prev}), shown "${shown[i].change}"`);
 		} else {
-			const pct = (want - prev) / prev * 100;
-			if (pc === null || pc === undefined || Math.abs(pc - pct) > 0.05 + 1e-9)
-				probs.add(`${where} #${id} change: expected ${pct.toFixed(2)}% ` +
+			const ch = pp ? want - prev : (want - prev) / prev * 100;
+			if (!pc || pc.unit !== (pp ? 'pp' : '%') || Math.abs(pc.v - ch) > 0.05 + 1e-9)
+				probs.add(`${where} #${id} change: expected ${ch.toFixed(2)} ${pp ? 'pp' : '%'} ` +
 				    `(${want} vs ${prev}), shown "${shown[i].change}"`);
 		}
 	});
@@ -434,6 +526,17 @@ function compareCards(shown, exp, where, probs) {
 async function choose(page, range, source) {
 	await page.click(`#range [data-range="${range}"]`);
 	await page.selectOption('#source', source);
+}
+
+/* Load the dashboard, then fn(range, source) after choosing each of them. */
+async function eachView(p, sources, fn) {
+	await loadDashboard(p);
+	for (const range of ['today', '7d', '30d']) {
+		for (const source of ['all', ...sources]) {
+			await choose(p.page, range, source);
+			await fn(range, source);
+		}
+	}
 }
 
 /* --------------------------------------------------------------- tests */
@@ -572,19 +675,79 @@ test('the recent table shows the 50 newest requests, or those of the chosen sour
 	} finally { await p.close(); }
 });
 
-test('at 390 px width no page scrolls sideways', async () => {
+/* Every page of the site, from its root. */
+const PAGES = ['index.html', 'alerts.html', 'reports/index.html', `reports/daily/${TODAY}.html`,
+	`reports/weekly/${WEEK}.html`, `reports/monthly/${MONTH}.html`, 'docs/api.html'];
+
+test('at 390 px no page scrolls sideways, and a wide table scrolls in its own box', async () => {
 	const p = await openPage({ viewport: { width: 390, height: 844 } });
+	const probs = new Problems();
 	try {
-		const widths = {};
-		await loadDashboard(p);
-		widths['index.html'] = await p.page.evaluate(() => document.documentElement.scrollWidth);
-		for (const rel of [`reports/daily/${TODAY}.html`, 'alerts.html', 'reports/index.html']) {
-			await p.page.goto(`${BASE}/${rel}`, { waitUntil: 'load' });
-			widths[rel] = await p.page.evaluate(() => document.documentElement.scrollWidth);
+		for (const rel of [...PAGES, 'empty/index.html']) {
+			if (rel.endsWith('index.html') && !rel.startsWith('reports'))
+				await loadDashboard(p, '#range=30d&source=all', rel);
+			else
+				await p.page.goto(`${BASE}/${rel}`, { waitUntil: 'load' });
+			const r = await p.page.evaluate(() => ({
+				width: document.documentElement.scrollWidth,
+				tables: Array.from(document.querySelectorAll('table')).map((t) => {
+					let box = t.parentElement;
+					while (box && !/auto|scroll/.test(getComputedStyle(box).overflowX))
+						box = box.parentElement;
+					const b = box && box.getBoundingClientRect();
+					return { id: t.id, width: t.getBoundingClientRect().width,
+						box: b ? { left: b.left, right: b.right } : null };
+				}),
+			}));
+			if (r.width > 390)
+				probs.add(`${rel}: document.documentElement.scrollWidth ${r.width} > 390`);
+			for (const t of r.tables)
+				if (t.width > 390 && !(t.box && t.box.left >= 0 && t.box.right <= 390))
+					probs.add(`${rel}: table#${t.id} is ${t.width} px wide outside a scrolling box ` +
+					    `(${JSON.stringify(t.box)})`);
 		}
-		const wide = Object.entries(widths).filter(([, w]) => w > 390);
-		eq(wide, [], `document.documentElement.scrollWidth > 390 (all: ${JSON.stringify(widths)})`);
-		noProblems(p, 'the pages at 390 px');
+		for (const x of p.problems)
+			probs.add(x);
+		probs.close('the pages at 390 px');
+	} finally { await p.close(); }
+});
+
+test('every page has the same navigation: Dashboard, Reports, Alerts, API', async () => {
+	const p = await openPage();
+	const probs = new Problems();
+	const want = [['Dashboard', 'index.html'], ['Reports', 'reports/index.html'],
+		['Alerts', 'alerts.html'], ['API', 'docs/api.html']];
+	const current = (rel) => rel === 'index.html' ? 'Dashboard' : rel.startsWith('reports/') ?
+	    'Reports' : rel === 'alerts.html' ? 'Alerts' : 'API';
+	try {
+		for (const rel of PAGES) {
+			const r = await p.page.goto(`${BASE}/${rel}`, { waitUntil: 'load' });
+			eq(r.status(), 200, `GET /${rel}`);
+			/* the site's navigation (a page may have others: a report's pager) */
+			const navs = await p.page.$$eval('nav[aria-label="Pages"]', (ns) => ns.map((n) => ({
+				label: n.getAttribute('aria-label'),
+				links: Array.from(n.querySelectorAll('a')).map((a) => ({ text: a.textContent.trim(),
+					href: a.href, current: a.getAttribute('aria-current') })) })));
+			if (navs.length !== 1) {
+				probs.add(`${rel}: ${navs.length} <nav aria-label="Pages"> blocks, want 1`);
+				continue;
+			}
+			const got = navs[0].links.map((l) => [l.text, l.href]);
+			const exp = want.map(([t, h]) => [t, `${BASE}/${h}`]);
+			if (JSON.stringify(got) !== JSON.stringify(exp))
+				probs.add(`${rel}: nav ${JSON.stringify(got)}, want ${JSON.stringify(exp)}`);
+			const cur = navs[0].links.filter((l) => l.current === 'page').map((l) => l.text);
+			if (JSON.stringify(cur) !== JSON.stringify([current(rel)]))
+				probs.add(`${rel}: aria-current on ${JSON.stringify(cur)}, want ${current(rel)}`);
+		}
+		for (const [, h] of want) {
+			const r = await get(`${BASE}/${h}`);
+			if (r.status !== 200)
+				probs.add(`GET /${h}: ${r.status}`);
+		}
+		for (const x of p.problems)
+			probs.add(x);
+		probs.close('the navigation');
 	} finally { await p.close(); }
 });
 
@@ -594,10 +757,20 @@ test('"updated at" shows the data time, and a stale warning only after three cro
 	const limit = 3 * (d.cron_interval_s || 60) * 1000;
 	const probs = new Problems();
 	for (const [age, stale] of [[60 * 1000, false], [limit + 60 * 1000, true]]) {
-		const p = await openPage();
+		const p = await openPage({ now: gen + age });
 		try {
-			await p.page.clock.setFixedTime(new Date(gen + age));
 			await loadDashboard(p);
+			await settle(p.page);
+			/* a clock set for the test leaves the charts drawn */
+			for (const c of await chartsDrawn(p.page))
+				if (c.running || c.drawn !== c.nonzero || !c.nonzero)
+					probs.add(`data ${age / 1000} s old: chart ${c.k} ` +
+					    `${c.running ? 'still animating, ' : ''}draws ${c.drawn} ` +
+					    `of ${c.nonzero} non-zero values`);
+			if (stale) {
+				const file = path.join(OUT, 'dashboard-stale.png');
+				await p.page.screenshot({ path: file, fullPage: false });
+			}
 			const s = await p.page.evaluate(() => ({
 				hidden: document.getElementById('stale').hidden,
 				datetime: document.getElementById('updated').getAttribute('datetime'),
@@ -616,21 +789,28 @@ test('"updated at" shows the data time, and a stale warning only after three cro
 	probs.close('the "updated at" line');
 });
 
-test('screenshots: dashboard at 1280 and 390 px, a daily report', async () => {
+test('screenshots of the settled pages at 1280 and 390 px: dashboard with data and empty, reports', async () => {
 	fs.mkdirSync(OUT, { recursive: true });
 	const shots = [];
 	for (const [w, h, name, rel] of [
 		[1280, 900, 'dashboard-desktop.png', 'index.html'],
 		[390, 844, 'dashboard-phone.png', 'index.html'],
+		[1280, 900, 'dashboard-30d-desktop.png', 'index.html#range=30d&source=all'],
+		[1280, 900, 'dashboard-empty-desktop.png', 'empty/index.html'],
+		[390, 844, 'dashboard-empty-phone.png', 'empty/index.html'],
 		[1280, 900, 'report-daily.png', `reports/daily/${TODAY}.html`],
-		[390, 844, 'report-daily-phone.png', `reports/daily/${TODAY}.html`]]) {
-		const p = await openPage({ viewport: { width: w, height: h } });
+		[390, 844, 'report-daily-phone.png', `reports/daily/${TODAY}.html`],
+		[1280, 900, 'report-weekly.png', `reports/weekly/${WEEK}.html`],
+		[390, 844, 'report-weekly-phone.png', `reports/weekly/${WEEK}.html`],
+		[390, 844, 'alerts-phone.png', 'alerts.html'],
+		[390, 844, 'api-phone.png', 'docs/api.html']]) {
+		const p = await openPage({ viewport: { width: w, height: h }, now: SEEN_MS });
 		try {
-			if (rel === 'index.html')
-				await loadDashboard(p);
+			if (/(^|\/)index\.html/.test(rel) && !rel.startsWith('reports'))
+				await loadDashboard(p, rel.replace(/^[^#]*/, ''), rel.replace(/#.*/, ''));
 			else
 				await p.page.goto(`${BASE}/${rel}`, { waitUntil: 'load' });
-			await sleep(600);	/* chart animations */
+			await settle(p.page);
 			const file = path.join(OUT, name);
 			await p.page.screenshot({ path: file, fullPage: true });
 			check(fs.statSync(file).size > 10000, `${file} is nearly empty`);
@@ -726,17 +906,22 @@ test('the dashboard refreshes its data in place after a new render', async () =>
 		const e0 = expectedCards(d0, 'today', 'all'), e1 = expectedCards(d1, 'today', 'all');
 		eq(e1.cur.requests - e0.cur.requests, 1, 'requests today in data/dashboard.json after the new record');
 
-		const hasRefresh = await p.page.evaluate(() =>
-		    typeof (window.apimon && window.apimon.refresh) === 'function');
-		if (hasRefresh) {
-			const r = await p.page.evaluate(() => window.apimon.refresh());
-			eq(r, true, 'window.apimon.refresh() resolved (true = new data drawn)');
-		} else {
-			/* no hook: wait for the page's own 60 s timer on a fake clock */
-			await p.page.clock.runFor(61000);
-			await p.page.waitForFunction((v) => document.querySelector(
-			    '#card-requests .value').textContent !== v, before[0].value, { timeout: 10000 });
-		}
+		/* the Refresh button reloads the data now, and says when */
+		check(await p.page.isVisible('#refresh'), 'the Refresh button (#refresh) is not visible');
+		const t0 = await p.page.evaluate(() => Date.now());
+		await p.page.click('#refresh');
+		await p.page.waitForFunction((v) => document.querySelector(
+		    '#card-requests .value').textContent !== v, before[0].value, { timeout: 10000 });
+		await p.page.waitForFunction(() => /^Refreshed /.test(
+		    document.getElementById('refreshed').textContent), null, { timeout: 10000 });
+		const t1 = await p.page.evaluate(() => Date.now());
+		const said = await p.page.textContent('#refreshed');
+		const clock = (ms) => new Intl.DateTimeFormat('en-GB', { timeZone: ZONE,
+			hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }).format(ms);
+		const times = [];
+		for (let t = Math.floor(t0 / 1000) * 1000; t <= t1; t += 1000)
+			times.push(`Refreshed ${clock(t)}`);
+		check(times.includes(said.trim()), `#refreshed says "${said}", expected one of ${JSON.stringify(times)}`);
 		const after = await readCards(p.page);
 		check(after[0].value !== before[0].value,
 		    `#card-requests .value did not change: "${before[0].value}"`);
@@ -747,6 +932,278 @@ test('the dashboard refreshes its data in place after a new render', async () =>
 		const first = await p.page.$eval('#recent tbody tr td.command', (td) => td.textContent);
 		eq(first, 'live refresh probe', 'newest row of the recent table after the refresh');
 		noProblems(p, 'index.html during the refresh');
+	} finally { await p.close(); }
+});
+
+/* ------------------------------------------ numbers that say what they are */
+
+/* "$0.50" -> 0.5; the label of a money tick read back. */
+function money(label) {
+	const m = /^(-?)\$([0-9][0-9,]*(?:\.[0-9]+)?)$/.exec(label);
+	return m ? Number(m[1] + m[2].replace(/,/g, '')) : NaN;
+}
+
+/* The ticks of a money axis each say their value, and no two are alike. */
+function checkMoneyTicks(ticks, where, probs) {
+	const labels = ticks.map((t) => t.label);
+	if (new Set(labels).size !== labels.length)
+		probs.add(`${where}: tick labels repeat: ${JSON.stringify(labels)}`);
+	for (const t of ticks)
+		if (!(Math.abs(money(t.label) - t.value) <= 1e-9 * Math.max(1, Math.abs(t.value))))
+			probs.add(`${where}: tick ${t.value} is labelled "${t.label}"`);
+}
+
+test('the cost axis ticks keep the decimals they need', async () => {
+	const d = await getJSON('data/dashboard.json');
+	const p = await openPage();
+	const probs = new Problems();
+	try {
+		await eachView(p, d.sources, async (range, source) => {
+			const ticks = await p.page.evaluate(() => {
+				const y = window.apimon.charts.cost.scales.y;
+				return y.options.display === false ? [] :
+				    y.ticks.map((t) => ({ value: t.value, label: String(t.label) }));
+			});
+			checkMoneyTicks(ticks, `${range}/${source} cost axis`, probs);
+		});
+		const r = await p.page.goto(`${BASE}/reports/weekly/${WEEK}.html`, { waitUntil: 'load' });
+		eq(r.status(), 200, `GET /reports/weekly/${WEEK}.html`);
+		const ticks = await p.page.evaluate(() => Chart.getChart(document.getElementById(
+		    'chart-series')).scales.y1.ticks.map((t) => ({ value: t.value, label: String(t.label) })));
+		check(ticks.length > 1, `the weekly report has ${ticks.length} cost ticks`);
+		checkMoneyTicks(ticks, `reports/weekly/${WEEK}.html cost axis`, probs);
+		for (const x of p.problems)
+			probs.add(x);
+		probs.close('the cost axes');
+	} finally { await p.close(); }
+});
+
+/*
+ * The data of d with every count and cost times k (latency sums too, so
+ * that averages stay): the cards of a much busier site.
+ */
+function scaled(d, k) {
+	const x = JSON.parse(JSON.stringify(d));
+	for (const s of x.sources)
+		for (const f of ['requests', 'successes', 'failures', 'latency_sum_us', 'tokens', 'cost_usd'])
+			x.daily[s][f] = x.daily[s][f].map((v) => v * k);
+	return x;
+}
+
+test('a card never wraps or spills a number, from 390 to 1920 px', async () => {
+	const d = await getJSON('data/dashboard.json');
+	const p = await openPage({ viewport: { width: 1280, height: 900 } });
+	const probs = new Problems();
+	try {
+		await loadDashboard(p);
+		/* this site, then one 997 and 99,731 times as busy ($115K, $11M a month) */
+		for (const k of [1, 997, 99731]) {
+			if (k !== 1)
+				eq(await p.page.evaluate((x) => window.apimon.update(x), scaled(d, k)), true,
+				    `apimon.update() with the data times ${k}`);
+			for (const width of [390, 430, 721, 900, 1101, 1280, 1920]) {
+				await p.page.setViewportSize({ width, height: 900 });
+				for (const range of ['today', '30d']) {
+					await choose(p.page, range, 'all');
+					const cards = await p.page.$$eval('.card .value', (vs) => vs.map((v) => {
+						const lh = parseFloat(getComputedStyle(v).lineHeight);
+						return { id: v.parentElement.id, text: v.textContent,
+							lines: Math.round(v.getBoundingClientRect().height / lh),
+							spill: v.scrollWidth - v.clientWidth };
+					}));
+					for (const c of cards)
+						if (c.lines !== 1 || c.spill > 0)
+							probs.add(`x${k} ${width} px ${range}: #${c.id} "${c.text}" takes ` +
+							    `${c.lines} lines, ${c.spill} px too wide`);
+				}
+			}
+		}
+		probs.close('the cards');
+		noProblems(p, 'index.html');
+	} finally { await p.close(); }
+});
+
+test('the cost trend is a daily line of the chosen range and source; today is partial', async () => {
+	const d = await getJSON('data/dashboard.json');
+	const p = await openPage();
+	const probs = new Problems();
+	try {
+		await eachView(p, d.sources, async (range, source) => {
+			const c = await p.page.evaluate(() => {
+				const ch = window.apimon.charts.cost;
+				const ds = ch.data.datasets[0];
+				return { type: ch.config.type, labels: ch.data.labels, data: ds.data,
+					fill: ds.pointBackgroundColor, line: ds.borderColor,
+					note: document.getElementById('cost-note').textContent };
+			});
+			const k = RANGE_DAYS[range], n = d.days.length;
+			const srcs = source === 'all' ? d.sources : [source];
+			const want = d.days.slice(n - k).map((day, j) => srcs.reduce((x, s) =>
+			    x + d.daily[s].cost_usd[n - k + j], 0));
+			const where = `${range}/${source}`;
+			if (c.type !== 'line')
+				probs.add(`${where}: the cost chart is a ${c.type} chart`);
+			if (JSON.stringify(c.labels) !== JSON.stringify(d.days.slice(n - k).map((x) => x.slice(5))))
+				probs.add(`${where}: cost labels ${JSON.stringify(c.labels)}`);
+			if (c.data.length !== k || c.data.some((v, j) => Math.abs(v - want[j]) > 1e-9))
+				probs.add(`${where}: cost ${JSON.stringify(c.data)}, want ${JSON.stringify(want)}`);
+			/* today, the last point, is hollow: not a whole day */
+			if (!Array.isArray(c.fill) || c.fill[k - 1] === c.line ||
+			    c.fill.slice(0, k - 1).some((f) => f !== c.line))
+				probs.add(`${where}: point colours ${JSON.stringify(c.fill)}: only today's is hollow`);
+			if (want.some((v) => v > 0) && !/partial/.test(c.note))
+				probs.add(`${where}: #cost-note "${c.note}" does not say today is partial`);
+		});
+		probs.close('the cost trend');
+		noProblems(p, 'index.html');
+	} finally { await p.close(); }
+});
+
+test('report tables: thousands separators, one number of decimals per column, rate changes in pp', async () => {
+	const p = await openPage();
+	const probs = new Problems();
+	const INT = /^[0-9]{1,3}(,[0-9]{3})*$/;
+	const columns = { Requests: INT, Success: /^[0-9]{1,3}\.[0-9]%$/, 'Avg (s)': /^[0-9,]+\.[0-9]{2}$/,
+		'p95 (s)': /^[0-9,]+\.[0-9]{2}$/, Tokens: INT, 'Cost (USD)': /^[0-9]{1,3}(,[0-9]{3})*\.[0-9]{4}$/ };
+	const rows = { Requests: INT, 'Success rate': /^[0-9]{1,3}\.[0-9]%$/, Failures: INT,
+		'Average latency (s)': /^[0-9,]+\.[0-9]{2}$/, 'p95 latency (s)': /^[0-9,]+\.[0-9]{2}$/,
+		Tokens: INT, 'Cost (USD)': /^[0-9]{1,3}(,[0-9]{3})*\.[0-9]{4}$/ };
+	try {
+		for (const rel of [`reports/daily/${TODAY}.html`, `reports/weekly/${WEEK}.html`,
+		    `reports/monthly/${MONTH}.html`]) {
+			await p.page.goto(`${BASE}/${rel}`, { waitUntil: 'load' });
+			const t = await p.page.evaluate(() => {
+				const read = (id) => { const tb = document.getElementById(id);
+					return { head: Array.from(tb.querySelectorAll('thead th')).map((x) => x.textContent.trim()),
+						rows: Array.from(tb.querySelectorAll('tbody tr')).map((tr) =>
+						    Array.from(tr.children).map((x) => x.textContent.trim())) }; };
+				return { totals: read('totals'), src: read('by-source'), mod: read('by-model') };
+			});
+			for (const [label, cur, prev, change] of t.totals.rows) {
+				const re = rows[label];
+				if (!re) {
+					probs.add(`${rel} #totals: unknown row "${label}"`);
+					continue;
+				}
+				for (const v of [cur, prev])
+					if (!re.test(v) && v !== '—')
+						probs.add(`${rel} #totals ${label}: "${v}" is not ${re}`);
+				const cre = label === 'Success rate' ? /^([+-][0-9,]+\.[0-9]|0\.0) pp$|^—$/ :
+				    /^([+-][0-9,]+\.[0-9]|0\.0)%$|^—$/;
+				if (!cre.test(change))
+					probs.add(`${rel} #totals ${label}: change "${change}" is not ${cre}`);
+			}
+			for (const [id, tb] of [['by-source', t.src], ['by-model', t.mod]]) {
+				for (const row of tb.rows)
+					row.forEach((v, i) => {
+						const re = columns[tb.head[i]];
+						if (i > 0 && !re)
+							probs.add(`${rel} #${id}: unknown column "${tb.head[i]}"`);
+						else if (i > 0 && !re.test(v))
+							probs.add(`${rel} #${id} ${row[0]} ${tb.head[i]}: "${v}" is not ${re}`);
+					});
+			}
+			const all = JSON.stringify(t);
+			if (/"[−-]0(\.0+)?( ?%| pp)?"/.test(all))
+				probs.add(`${rel}: a negative zero in ${all.slice(0, 200)}`);
+		}
+		for (const x of p.problems)
+			probs.add(x);
+		probs.close('the report tables');
+	} finally { await p.close(); }
+});
+
+test('a report draws its cost line above the bars, on labelled axes', async () => {
+	const p = await openPage();
+	try {
+		const r = await p.page.goto(`${BASE}/reports/weekly/${WEEK}.html`, { waitUntil: 'load' });
+		eq(r.status(), 200, `GET /reports/weekly/${WEEK}.html`);
+		const c = await p.page.evaluate(() => {
+			const ch = Chart.getChart(document.getElementById('chart-series'));
+			return {
+				/* Chart.js draws the sorted metas from the last to the first */
+				drawnLast: ch.getSortedVisibleDatasetMetas()[0].type,
+				sets: ch.data.datasets.map((s) => ({ type: s.type || ch.config.type,
+					axis: s.yAxisID, order: s.order })),
+				titles: ['y', 'y1'].map((k) => ch.scales[k] && ch.scales[k].options.title.display ?
+				    ch.scales[k].options.title.text : null),
+			};
+		});
+		eq(c.drawnLast, 'line', 'the dataset drawn last (on top)');
+		eq(c.sets.map((x) => x.type), ['bar', 'line'], 'dataset types');
+		check(c.sets[1].order < c.sets[0].order, `line order ${c.sets[1].order} below bar order ${c.sets[0].order}`);
+		eq(c.titles, ['Requests', 'Cost (USD)'], 'axis titles (y, y1)');
+		noProblems(p, `reports/weekly/${WEEK}.html`);
+	} finally { await p.close(); }
+});
+
+/* ------------------------------------------------------- the first visit */
+
+test('the first visit: an empty dashboard explains the first record, shows "—" and no made-up axes', async () => {
+	/* without JavaScript: the same explanation, with SITE for the address */
+	for (const [rel, shown] of [['empty/index.html', true], ['index.html', false]]) {
+		const q = await openPage({ js: false });
+		try {
+			await q.page.goto(`${BASE}/${rel}`, { waitUntil: 'load' });
+			eq(await q.page.isVisible('#first-run'), shown, `#first-run visible on ${rel} (no JavaScript)`);
+			if (shown)
+				check((await q.page.textContent('#first-run-curl')).includes('SITE/api/log-request'),
+				    `#first-run-curl on ${rel} (no JavaScript) lacks SITE/api/log-request`);
+		} finally { await q.close(); }
+	}
+	const p = await openPage();
+	const probs = new Problems();
+	try {
+		await loadDashboard(p, '', 'empty/index.html');
+		await settle(p.page);
+		const e = await p.page.evaluate(() => ({
+			cards: Array.from(document.querySelectorAll('.card .value')).map((v) => v.textContent),
+			changes: Array.from(document.querySelectorAll('.card .change .delta')).map((v) => v.textContent),
+			firstRun: !document.getElementById('first-run').hidden &&
+			    document.getElementById('first-run').getBoundingClientRect().height > 0,
+			curl: document.getElementById('first-run-curl').textContent,
+			api: document.getElementById('first-run-api').href,
+			charts: Object.entries(window.apimon.charts).map(([k, ch]) => ({ k,
+				axes: Object.values(ch.scales).filter((sc) => sc.options.display !== false)
+				    .map((sc) => sc.id),
+				note: !ch.canvas.parentNode.querySelector('.chart-empty').hidden })),
+		}));
+		if (e.cards.some((v) => v !== '—'))
+			probs.add(`cards ${JSON.stringify(e.cards)}, want "—" on each`);
+		if (e.changes.some((v) => v !== '—'))
+			probs.add(`card changes ${JSON.stringify(e.changes)}, want "—" on each`);
+		if (!e.firstRun)
+			probs.add('#first-run is not shown');
+		const url = `'${BASE}/api/log-request'`;
+		if (!e.curl.startsWith('curl ') || !e.curl.includes(url))
+			probs.add(`#first-run-curl "${e.curl}" does not post to ${url}`);
+		if (e.api !== `${BASE}/empty/docs/api.html`)
+			probs.add(`#first-run-api links to ${e.api}`);
+		for (const c of e.charts)
+			if (c.axes.length || !c.note)
+				probs.add(`chart ${c.k}: axes shown ${JSON.stringify(c.axes)}, empty note ${c.note ? 'shown' : 'hidden'}`);
+		for (const x of p.problems)
+			probs.add(x);
+
+		/*
+		 * The record of the command is one apimon accepts, and then the
+		 * page has data.  (Sent for real it is stamped with the time it
+		 * arrives; here the site's clock is NOW.)
+		 */
+		const m = /-d '([^']*)'/.exec(e.curl);
+		check(m !== null, `no -d '…' in ${e.curl}`);
+		const rec = { ...JSON.parse(m[1]), timestamp: '2026-11-26T09:59:00Z' };
+		eq(run('apimon-ingest', ['--config', EMPTY_CONF, '--import', '-'],
+		    JSON.stringify(rec) + '\n').trim(), 'accepted 1, duplicates 0, rejected 0',
+		    'the example record imported');
+		aggregateAndRender(EMPTY_CONF, EMPTY);
+		const drawn = await p.page.evaluate(() => window.apimon.refresh());
+		eq(drawn, true, 'the empty dashboard refreshed with its first record');
+		const after = await p.page.evaluate(() => ({
+			hidden: document.getElementById('first-run').hidden,
+			requests: document.querySelector('#card-requests .value').textContent }));
+		eq(after, { hidden: true, requests: '1' }, '#first-run and the requests card after the first record');
+		probs.close('the empty dashboard');
 	} finally { await p.close(); }
 });
 
