@@ -345,6 +345,31 @@ active_alerts(struct render *r, const char *today)
 	return arr;
 }
 
+/*
+ * The hours' starts, compactly: hour i starts an hour after hour i - 1,
+ * but for the [i, start_ms] pairs listed (where DST moves by half an
+ * hour).  NULL when out of memory.
+ */
+static cJSON *
+hour_jumps(const struct dash *d)
+{
+	cJSON	*a = cJSON_CreateArray(), *p;
+	int64_t	 v[2];
+	size_t	 i;
+
+	for (i = 1; a != NULL && i < d->nhours; i++) {
+		if (d->hour[i] == d->hour[i - 1] + 3600000)
+			continue;
+		v[0] = (int64_t)i;
+		v[1] = d->hour[i];
+		if ((p = int_array(v, 2)) == NULL || jtree_push(a, p)) {
+			cJSON_Delete(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
 /* Everything the page shows, per source; 0 or -1 (out of memory). */
 static int
 dashboard_sources(struct dash *d, cJSON *o)
@@ -361,7 +386,7 @@ dashboard_sources(struct dash *d, cJSON *o)
 	    (double)d->hour[0] : 0) == NULL ||
 	    cJSON_AddNumberToObject(hourly, "hours", (double)d->nhours) ==
 	    NULL ||
-	    jtree_put(hourly, "hour_start_ms", int_array(d->hour, d->nhours)) ||
+	    jtree_put(hourly, "jumps", hour_jumps(d)) ||
 	    (req = cJSON_AddObjectToObject(hourly, "requests")) == NULL)
 		return -1;
 	for (i = 0; i < d->nsrc; i++)

@@ -21,6 +21,18 @@
 	var TEXT = {
 		vs: { today: 'vs yesterday', '7d': 'vs previous 7 days',
 		    '30d': 'vs previous 30 days' },
+		vsUntil: 'vs yesterday until ',	/* then "14:37" */
+		hourNote: 'Local hours, ',	/* then the zone */
+		partialHour: 'the last hour so far',
+		partialTip: ' (so far)',
+		dataAt: 'Data of ',
+		ranAt: ' · apimon ran ',
+		never: 'never',
+		ago: ' ago',
+		staleNoRun: 'apimon has not run for ',
+		staleEvery: '; it should run every ',
+		staleCheck: '. Check its cron job.',
+		staleNoTime: 'The data has no valid time.',
 		none: '—',
 		noCompare: 'nothing to compare with in the previous period',
 		previous: 'previous: ',
@@ -38,7 +50,7 @@
 		mostRecent: '50 most recent',
 		request: ' request',
 		requestsN: ' requests',
-		localTimes: ' · times in your local time',
+		localTimes: ' · times in ',	/* then the zone */
 		buckets: ['0–1 s', '1–2 s', '2–3 s', '3–5 s', '> 5 s'],
 		allSources: 'All sources',
 		latestReport: 'Latest report',
@@ -116,18 +128,70 @@
 		return typeof s === 'string' && /^[a-z0-9_-]{1,32}$/.test(s) ? s : dflt;
 	}
 
-	function localDate(ms) {
-		var d = new Date(ms);
+	/*
+	 * The parts of ms in the config's zone (times on every page are the
+	 * zone's, as in the reports), else in the browser's.
+	 */
+	var zoneFmt = { zone: null, f: null };
 
-		return d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' +
-		    pad(d.getDate());
+	function parts(ms) {
+		var zone = apimon.data && typeof apimon.data.timezone === 'string' ?
+		    apimon.data.timezone : undefined;
+		var o = {};
+
+		if (zoneFmt.zone !== zone || !zoneFmt.f) {
+			try {
+				zoneFmt.f = new Intl.DateTimeFormat('en-US', {
+				    timeZone: zone, hourCycle: 'h23',
+				    year: 'numeric', month: '2-digit', day: '2-digit',
+				    hour: '2-digit', minute: '2-digit',
+				    second: '2-digit' });
+			} catch (e) {
+				zoneFmt.f = new Intl.DateTimeFormat('en-US', {
+				    hourCycle: 'h23', year: 'numeric',
+				    month: '2-digit', day: '2-digit', hour: '2-digit',
+				    minute: '2-digit', second: '2-digit' });
+			}
+			zoneFmt.zone = zone;
+		}
+		zoneFmt.f.formatToParts(new Date(ms)).forEach(function (p) {
+			o[p.type] = p.value;
+		});
+		return o;
+	}
+
+	function localDate(ms) {
+		var p = parts(ms);
+
+		return p.year + '-' + p.month + '-' + p.day;
 	}
 
 	function localTime(ms, secs) {
-		var d = new Date(ms);
+		var p = parts(ms);
 
-		return pad(d.getHours()) + ':' + pad(d.getMinutes()) +
-		    (secs ? ':' + pad(d.getSeconds()) : '');
+		return p.hour + ':' + p.minute + (secs ? ':' + p.second : '');
+	}
+
+	/* data/status.json: when apimon last ran, and today's comparison. */
+	function status() {
+		return apimon.status && typeof apimon.status === 'object' ?
+		    apimon.status : {};
+	}
+
+	/*
+	 * Now: the clock, but the time the site was rendered for when that is
+	 * long past (a stopped cron job, or a site rendered with --now).
+	 */
+	function nowMs() {
+		var t = Date.parse(status().now);
+
+		return isNaN(t) || Date.now() - t < 10 * 60 * 1000 ? Date.now() : t;
+	}
+
+	function nameOf(d, s) {
+		var n = d.source_names && d.source_names[s];
+
+		return typeof n === 'string' && n ? n : s;
 	}
 
 	function ago(ms) {
@@ -182,6 +246,29 @@
 		var a = Math.max(0, n - k);
 
 		return { a: a, b: n, pa: Math.max(0, n - 2 * k), pb: a };
+	}
+
+	/* The card values of summed raw totals (status.json's comparison). */
+	function totalsOf(list) {
+		var t = { requests: 0, successes: 0, latency_us: 0, tokens: 0,
+		    cost: 0, failures: 0 };
+
+		list.forEach(function (x) {
+			t.requests += num(x.requests);
+			t.successes += num(x.successes);
+			t.failures += num(x.failures);
+			t.latency_us += num(x.latency_sum_us);
+			t.tokens += num(x.tokens);
+			t.cost += num(x.cost_usd);
+		});
+		return {
+			requests: t.requests,
+			success_rate: t.requests ? t.successes / t.requests * 100 : null,
+			avg_latency: t.requests ? t.latency_us / t.requests / 1e6 : null,
+			tokens: t.tokens,
+			cost: t.cost,
+			failures: t.failures
+		};
 	}
 
 	function totals(d, srcs, a, b) {
@@ -268,6 +355,17 @@
 		var empty = isEmpty(d);
 		var cur = totals(d, srcs, sp.a, sp.b);
 		var prev = totals(d, srcs, sp.pa, sp.pb);
+		var y = status().same_time_yesterday;
+		var vsText = VS[apimon.state.range];
+
+		/* Today so far against yesterday until the same time of day. */
+		if (apimon.state.range === 'today' && y && y.by_source &&
+		    isFinite(y.until_ms)) {
+			prev = totalsOf(srcs.map(function (s) {
+				return y.by_source[s] || {};
+			}));
+			vsText = TEXT.vsUntil + localTime(num(y.until_ms), false);
+		}
 
 		CARDS.forEach(function (c) {
 			var card = document.getElementById(c.id);
@@ -301,7 +399,7 @@
 				    text.replace(/^[+-]/, ''));
 				delta.title = TEXT.previous + fmtExact(c.key, p);
 			}
-			vs = el('span', 'vs', ' ' + VS[apimon.state.range]);
+			vs = el('span', 'vs', ' ' + vsText);
 			change.appendChild(delta);
 			change.appendChild(vs);
 			change.className = 'change ' + dir + ' ' +
@@ -315,28 +413,47 @@
 
 	/* ---------- charts ---------- */
 
+	/* The starts of the data's local hours: an hour apart but for jumps. */
+	function hourStarts(h) {
+		var n = Math.floor(num(h.hours)), out = [], jumps = {}, i;
+
+		(Array.isArray(h.jumps) ? h.jumps : []).forEach(function (j) {
+			if (Array.isArray(j))
+				jumps[num(j[0])] = num(j[1]);
+		});
+		for (i = 0; i < n; i++)
+			out.push(i in jumps ? jumps[i] : i ? out[i - 1] + HOUR_MS :
+			    num(h.start_ms));
+		return out;
+	}
+
+	/*
+	 * Requests per local hour from the first day of the range; the hour
+	 * that holds now is partial.
+	 */
 	function hourlySeries(d, sp) {
 		var h = d.hourly || {};
-		var start = num(h.start_ms);
-		var hours = Math.floor(num(h.hours));
+		var starts = hourStarts(h);
 		var reqs = h.requests || {};
 		var from = Array.isArray(d.day_start_ms) ? num(d.day_start_ms[sp.a]) : 0;
 		var srcs = selected(d);
 		var oneDay = apimon.state.range === 'today';
-		var labels = [], values = [];
-		var i, t, v;
+		var now = nowMs();
+		var labels = [], values = [], partial = -1;
 
-		for (i = 0; i < hours; i++) {
-			t = start + i * HOUR_MS;
+		starts.forEach(function (t, i) {
+			var v = 0;
+
 			if (t < from)
-				continue;
-			v = 0;
+				return;
 			srcs.forEach(function (s) { v += at(reqs[s], i); });
+			if (i === starts.length - 1 && now - t < HOUR_MS)
+				partial = labels.length;
 			labels.push(oneDay ? localTime(t, false) :
 			    localDate(t).slice(5) + ' ' + localTime(t, false));
 			values.push(v);
-		}
-		return { labels: labels, values: values };
+		});
+		return { labels: labels, values: values, partial: partial };
 	}
 
 	/*
@@ -502,10 +619,21 @@
 		ds.data = hs.values;
 		ds.borderColor = color;
 		ds.backgroundColor = withAlpha(color, 0.12);
-		ds.pointRadius = hs.values.length <= 48 ? 2.5 : 0;
+		ds.pointRadius = hs.values.map(function (v, j) {
+			return j === hs.partial ? 4 : hs.values.length <= 48 ? 2.5 : 0;
+		});
+		ds.pointBackgroundColor = hs.values.map(function (v, j) {
+			return j === hs.partial ? '#fff' : color;
+		});
+		ds.pointBorderColor = color;
 		ds.borderWidth = hs.values.length <= 48 ? 2 : 1.5;
 		ds.tension = hs.values.length <= 48 ? 0.3 : 0;
+		ch.hourly.$partial = hs.partial;
 		draw(ch.hourly, sum(hs.values) === 0, mode);
+		note = document.getElementById('hourly-note');
+		if (note)
+			note.textContent = TEXT.hourNote + (d.timezone || '') +
+			    (hs.partial >= 0 ? ' · ' + TEXT.partialHour : '');
 
 		/* cost per day; the last day of the data is today: partial */
 		labels = [];
@@ -544,7 +672,9 @@
 			return v;
 		});
 		ds = ch.sources.data.datasets[0];
-		ch.sources.data.labels = all.slice();
+		ch.sources.data.labels = all.map(function (s) {
+			return nameOf(d, s);
+		});
 		ds.data = reqs;
 		ds.backgroundColor = all.map(function (s, j) {
 			var c = PALETTE[j % PALETTE.length];
@@ -625,7 +755,7 @@
 			}
 			td.appendChild(tm);
 			tr.appendChild(td);
-			cell(tr, 'source', r.source);
+			cell(tr, 'source', nameOf(d, r.source));
 			cell(tr, 'user', r.user_id, true);
 			cell(tr, 'command', r.command, true);
 			cell(tr, 'model', r.model, true);
@@ -643,7 +773,7 @@
 		if (rows.length === 0) {
 			var tr = el('tr', 'empty');
 			var td = el('td', 'empty', src === 'all' ?
-			    TEXT.noRequests : TEXT.noRecentFrom + src + '.');
+			    TEXT.noRequests : TEXT.noRecentFrom + nameOf(d, src) + '.');
 
 			td.colSpan = 9;
 			tr.appendChild(td);
@@ -653,7 +783,8 @@
 		tbody.appendChild(frag);
 		$('#recent-note').textContent = (rows.length === 50 ?
 		    TEXT.mostRecent : rows.length + (rows.length === 1 ?
-		    TEXT.request : TEXT.requestsN)) + TEXT.localTimes;
+		    TEXT.request : TEXT.requestsN)) + TEXT.localTimes +
+		    (d.timezone || '');
 	}
 
 	/* ---------- alerts, header ---------- */
@@ -720,35 +851,42 @@
 			a.appendChild(el('span', 'report-date', ' · ' + m[1]));
 	}
 
+	/*
+	 * "Data of 14:05 · apimon ran 14:37": when the rollups last changed,
+	 * and when apimon last ran.  Quiet traffic is not stale: only a run
+	 * missed three cron intervals running is (status.json's last run).
+	 */
 	function renderClock() {
-		var d = apimon.data || {};
+		var d = apimon.data || {}, st = status();
 		var t = Date.parse(d.generated);
-		var cron = num(d.cron_interval_s) > 0 ? num(d.cron_interval_s) : 60;
-		var limit = 3 * cron * 1000;
-		var age = Date.now() - t;
-		var u = $('#updated'), ua = $('#updated-ago'), st = $('#stale');
-		var stale = isNaN(t) || age > limit;
+		var run = Date.parse(st.last_run);
+		var cron = num(st.cron_interval_s) > 0 ? num(st.cron_interval_s) :
+		    num(d.cron_interval_s) > 0 ? num(d.cron_interval_s) : 60;
+		var seen = isNaN(run) ? t : run;
+		var age = Date.now() - seen;
+		var u = $('#updated'), ua = $('#updated-ago'), box = $('#stale');
+		var stale = isNaN(seen) || age > 3 * cron * 1000;
 
 		if (u) {
 			if (!isNaN(t)) {
 				u.setAttribute('datetime', String(d.generated));
 				u.textContent = localDate(t) + ' ' + localTime(t, false);
-				u.title = String(d.generated);
+				u.title = TEXT.dataAt + String(d.generated);
 			} else {
-				u.textContent = 'never';
+				u.textContent = TEXT.never;
 			}
 		}
 		if (ua)
-			ua.textContent = isNaN(t) ? '' : age < 0 ? '' :
-			    '(' + ago(age) + ' ago)';
-		if (st) {
-			st.hidden = !stale;
+			ua.textContent = isNaN(run) ? '' : TEXT.ranAt +
+			    localTime(run, false) + (age >= 60000 ? ' (' + ago(age) +
+			    TEXT.ago + ')' : '');
+		if (box) {
+			box.hidden = !stale;
 			document.body.classList.toggle('is-stale', stale);
 			if (stale)
-				$('#stale-text').textContent = isNaN(t) ?
-				    'The data has no valid time.' :
-				    'Last updated ' + ago(age) + ' ago; apimon-render ' +
-				    'runs every ' + ago(cron * 1000) + '. Check its cron job.';
+				$('#stale-text').textContent = isNaN(seen) ?
+				    TEXT.staleNoTime : TEXT.staleNoRun + ago(age) +
+				    TEXT.staleEvery + ago(cron * 1000) + TEXT.staleCheck;
 		}
 	}
 
@@ -758,13 +896,18 @@
 		var have = Array.prototype.map.call(sel ? sel.options : [],
 		    function (o) { return o.value; });
 		var want = ['all'].concat(all);
+		var names = want.map(function (s) { return nameOf(d, s); });
 
 		if (!sel)
 			return;
-		if (have.join('\n') !== want.join('\n')) {
+		if (have.join('\n') !== want.join('\n') ||
+		    Array.prototype.map.call(sel.options, function (o) {
+			return o.value === 'all' ? 'all' : o.textContent;
+		    }).join('\n') !== names.join('\n')) {
 			clear(sel);
 			want.forEach(function (s) {
-				var o = el('option', null, s === 'all' ? TEXT.allSources : s);
+				var o = el('option', null, s === 'all' ? TEXT.allSources :
+				    nameOf(d, s));
 
 				o.value = s;
 				sel.appendChild(o);
@@ -918,13 +1061,28 @@
 
 	apimon.render = render;
 
+	/* data/status.json, rewritten every run; its failure is not fatal. */
+	function fetchStatus() {
+		return fetch('data/status.json', { cache: 'no-store' })
+		    .then(function (r) {
+			if (!r.ok)
+				throw new Error('HTTP ' + r.status);
+			return r.json();
+		    }).then(function (st) {
+			if (st && typeof st === 'object')
+				apimon.status = st;
+		    }).catch(function () { /* keep the last one */ });
+	}
+
 	/* Fetch data/dashboard.json; resolves true when new data was drawn. */
 	apimon.refresh = function () {
 		if (location.protocol === 'file:' || typeof fetch !== 'function')
 			return Promise.resolve(false);
 		if (inflight)
 			return inflight;
-		inflight = fetch('data/dashboard.json', { cache: 'no-store' })
+		inflight = fetchStatus().then(function () {
+			return fetch('data/dashboard.json', { cache: 'no-store' });
+		    })
 		    .then(function (r) {
 			if (!r.ok)
 				throw new Error('HTTP ' + r.status);
@@ -934,8 +1092,11 @@
 			apimon.lastFetchOk = true;
 			var d;
 
-			if (text === lastText)
+			if (text === lastText) {
+				/* the comparison in status.json moves on */
+				renderCards(apimon.data);
 				return false;
+			}
 			d = JSON.parse(text);
 			lastText = text;
 			return apimon.update(d);

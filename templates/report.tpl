@@ -48,6 +48,7 @@
 <tbody>
 {{#MODEL}}<tr><td>{{NAME}}</td><td class="num">{{REQUESTS}}</td><td class="num">{{SUCCESS}}</td><td class="num">{{AVG}}</td><td class="num">{{P95}}</td><td class="num">{{TOKENS}}</td><td class="num">{{COST}}</td></tr>
 {{/MODEL}}</tbody></table></div>
+<p class="muted note" id="p95-note">p95 latencies come from a histogram: each is within 2 % of the exact value.</p>
 </section>
 
 <section class="panel">

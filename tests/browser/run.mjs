@@ -232,6 +232,7 @@ http {
         location /data/ { add_header Cache-Control "no-store"; }
         location /empty/ { alias ${EMPTY}/; }
         location /empty/data/ { alias ${EMPTY}/data/; add_header Cache-Control "no-store"; }
+        location /x/ { alias ${WORK}/x/; add_header Cache-Control "no-store"; }
         location /assets/ { expires 1h; add_header Cache-Control "public"; }
     }
 }
@@ -403,8 +404,11 @@ function noProblems(p, where) {
 
 /* ------------------------------------------------- expected card values */
 
-/* The sums of data/dashboard.json over a range of days and sources. */
-function expectedCards(d, range, source) {
+/*
+ * The sums of data/dashboard.json over a range of days and sources; today
+ * is compared with yesterday until the same time of day (data/status.json).
+ */
+function expectedCards(d, range, source, st) {
 	const n = d.days.length, k = RANGE_DAYS[range];
 	const srcs = source === 'all' ? d.sources : [source];
 	function sum(a, b) {
@@ -427,7 +431,24 @@ function expectedCards(d, range, source) {
 			tokens: t.tokens, cost: t.cost, failures: t.failures,
 		};
 	}
-	return { cur: sum(n - k, n), prev: sum(n - 2 * k, n - k) };
+	let prev = sum(n - 2 * k, n - k);
+	if (range === 'today') {
+		const t = { requests: 0, successes: 0, failures: 0, lat: 0, tokens: 0, cost: 0 };
+		for (const s of srcs) {
+			const y = st.same_time_yesterday.by_source[s] || {};
+			t.requests += y.requests || 0;
+			t.successes += y.successes || 0;
+			t.failures += y.failures || 0;
+			t.lat += y.latency_sum_us || 0;
+			t.tokens += y.tokens || 0;
+			t.cost += y.cost_usd || 0;
+		}
+		prev = { requests: t.requests,
+			success_rate: t.requests ? 100 * t.successes / t.requests : null,
+			avg_latency: t.requests ? t.lat / t.requests / 1e6 : null,
+			tokens: t.tokens, cost: t.cost, failures: t.failures };
+	}
+	return { cur: sum(n - k, n), prev };
 }
 
 const CARDS = [
@@ -622,6 +643,7 @@ test('all four charts are drawn with data on canvases of non-zero size', async (
 
 test('range and source switches set the cards to the sums of data/dashboard.json', async () => {
 	const d = await getJSON('data/dashboard.json');
+	const st = await getJSON('data/status.json');
 	const p = await openPage();
 	try {
 		await loadDashboard(p);
@@ -633,7 +655,15 @@ test('range and source switches set the cards to the sums of data/dashboard.json
 			for (const source of ['all', ...d.sources]) {
 				await choose(p.page, range, source);
 				const shown = await readCards(p.page);
-				compareCards(shown, expectedCards(d, range, source), `${range}/${source}`, probs);
+				compareCards(shown, expectedCards(d, range, source, st), `${range}/${source}`, probs);
+				if (range === 'today') {
+					const vs = await p.page.textContent('#card-requests .vs');
+					const until = new Intl.DateTimeFormat('en-GB', { timeZone: ZONE,
+					    hour: '2-digit', minute: '2-digit', hour12: false })
+					    .format(st.same_time_yesterday.until_ms);
+					if (vs.trim() !== `vs yesterday until ${until}`)
+						probs.add(`${range}/${source}: the comparison says "${vs}"`);
+				}
 				seen[`${range}/${source}`] = shown[0].value;
 				const pressed = await p.page.$$eval('#range [data-range]', (bs) =>
 				    bs.filter((b) => b.getAttribute('aria-pressed') === 'true')
@@ -661,7 +691,7 @@ test('the recent table shows the 50 newest requests, or those of the chosen sour
 		})));
 		const newest = (src) => d.recent.filter((r) => src === 'all' || r.source === src)
 		    .sort((a, b) => Date.parse(b.time) - Date.parse(a.time)).slice(0, 50)
-		    .map((r) => ({ time: r.time, source: r.source }));
+		    .map((r) => ({ time: r.time, source: d.source_names[r.source] }));
 		for (const src of ['all', ...d.sources]) {
 			await choose(p.page, '30d', src);
 			const got = await rows();
@@ -895,6 +925,7 @@ test('the dashboard refreshes its data in place after a new render', async () =>
 		await loadDashboard(p, '#range=today&source=all');
 		const before = await readCards(p.page);
 		const d0 = await getJSON('data/dashboard.json');
+		const st0 = await getJSON('data/status.json');
 		await p.page.evaluate(() => { window.__sameDocument = 1; });
 
 		ingest([{ request_id: 'live-refresh-1', source: 'web', status: 'error',
@@ -903,7 +934,9 @@ test('the dashboard refreshes its data in place after a new render', async () =>
 			model: 'gpt-4o-mini', input_tokens: 1000, output_tokens: 500 }]);
 		aggregateAndRender();
 		const d1 = await getJSON('data/dashboard.json');
-		const e0 = expectedCards(d0, 'today', 'all'), e1 = expectedCards(d1, 'today', 'all');
+		const st1 = await getJSON('data/status.json');
+		const e0 = expectedCards(d0, 'today', 'all', st0);
+		const e1 = expectedCards(d1, 'today', 'all', st1);
 		eq(e1.cur.requests - e0.cur.requests, 1, 'requests today in data/dashboard.json after the new record');
 
 		/* the Refresh button reloads the data now, and says when */
@@ -1205,6 +1238,163 @@ test('the first visit: an empty dashboard explains the first record, shows "—"
 		eq(after, { hidden: true, requests: '1' }, '#first-run and the requests card after the first record');
 		probs.close('the empty dashboard');
 	} finally { await p.close(); }
+});
+
+/* ----------------------------- charts against the raw rows, by zone */
+
+/* A site of its own under /x/NAME/, in zone, with traffic up to now. */
+function zoneSite(name, zone, now, perDay = 600) {
+	const dir = path.join(WORK, 'x', name);
+	const conf = path.join(WORK, `${name}.json`);
+	fs.rmSync(dir, { recursive: true, force: true });
+	fs.mkdirSync(dir, { recursive: true });
+	const db = path.join(WORK, `${name}.db`);
+	fs.rmSync(db, { force: true });
+	fs.writeFileSync(conf, JSON.stringify({ database: db, site_dir: dir, timezone: zone,
+		prices: { 'gpt-4o-mini': { input_per_mtok: 0.15, output_per_mtok: 0.60 } } }) + '\n');
+	const sim = run('apimon-simulate', ['--days', 12, '--per-day', perDay, '--seed', 5,
+	    '--end', now]);
+	run('apimon-ingest', ['--config', conf, '--import', '-'], sim);
+	run('apimon-aggregate', ['--config', conf, '--now', now]);
+	run('apimon-render', ['--config', conf, '--out', dir, '--now', now]);
+	return { dir, conf, db, zone, rel: `x/${name}/` };
+}
+
+/* Every raw row, from sqlite3 itself. */
+function rawRows(db) {
+	const r = spawnSync('sqlite3', ['-json', db, 'SELECT ts_ms, source, latency_us,' +
+	    ' cost_nusd FROM api_requests ORDER BY ts_ms'], { maxBuffer: 256 << 20 });
+	check(r.status === 0, `sqlite3 ${db}: ${r.stderr}`);
+	return JSON.parse(r.stdout.toString() || '[]');
+}
+
+/*
+ * What the dashboard's charts must show, computed from the raw rows with
+ * Intl alone: local days, and local hours as the instants (on UTC quarter
+ * hours: every zone's offset is a multiple of 15 minutes) at a local
+ * HH:00.
+ */
+function expectedCharts(rows, zone, nowMs, range, source) {
+	const fmt = new Intl.DateTimeFormat('en-CA', { timeZone: zone, hourCycle: 'h23',
+	    year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+	const local = (ms) => {
+		const o = {};
+		for (const p of fmt.formatToParts(ms))
+			o[p.type] = p.value;
+		return { day: `${o.year}-${o.month}-${o.day}`, min: o.minute };
+	};
+	const Q = 15 * 60000;
+	const starts = [];
+	for (let t = Math.floor((nowMs - 62 * 86400000) / Q) * Q; t <= nowMs; t += Q) {
+		const l = local(t);
+		if (l.min === '00')
+			starts.push({ t, day: l.day });
+	}
+	const days = [...new Set(starts.map((x) => x.day))].slice(-60);
+	const inRange = new Set(days.slice(-RANGE_DAYS[range]));
+	const firstDay = days.slice(-30)[0];
+	const rowsNow = rows.filter((r) => r.ts_ms <= nowMs);
+	const withDay = rowsNow.map((r) => ({ ...r, day: local(r.ts_ms).day }));
+	const sources = [...new Set(withDay.filter((r) => days.includes(r.day))
+	    .map((r) => r.source))].sort();
+	const pick = (r) => source === 'all' || r.source === source;
+	/* hourly: every local hour from the range's first day to now */
+	const hs = starts.filter((x) => inRange.has(x.day) && x.day >= firstDay);
+	const hourly = hs.map((x, i) => {
+		const end = i + 1 < hs.length ? hs[i + 1].t : nowMs + 1;
+		return rowsNow.filter((r) => pick(r) && r.ts_ms >= x.t && r.ts_ms < end).length;
+	});
+	const rangeDays = days.filter((d) => inRange.has(d));
+	const cost = rangeDays.map((d) => withDay.filter((r) => pick(r) && r.day === d)
+	    .reduce((a, r) => a + r.cost_nusd, 0) / 1e9);
+	const bySource = sources.map((s) => withDay.filter((r) => r.source === s &&
+	    inRange.has(r.day)).length);
+	const lat = [0, 0, 0, 0, 0];
+	for (const r of withDay)
+		if (pick(r) && inRange.has(r.day))
+			lat[r.latency_us <= 1e6 ? 0 : r.latency_us <= 2e6 ? 1 :
+			    r.latency_us <= 3e6 ? 2 : r.latency_us <= 5e6 ? 3 : 4]++;
+	return { hourly, hourStarts: hs.map((x) => x.t), cost, sources, bySource, lat };
+}
+
+/* New York's autumn DST week: 2026-11-01 is 25 hours long. */
+const ZONE_NOW = '2026-11-04T15:20:00Z';
+
+test('every chart equals sqlite3 over the raw rows, every range and source, in UTC, Asia/Kolkata and America/New_York', async () => {
+	const probs = new Problems();
+	const nowMs = Date.parse(ZONE_NOW);
+	for (const zone of ['UTC', 'Asia/Kolkata', 'America/New_York']) {
+		const site = zoneSite('zone-' + zone.replace('/', '-'), zone, ZONE_NOW);
+		const rows = rawRows(site.db);
+		const srcs = [...new Set(rows.map((r) => r.source))].sort();
+		/* The browser's own zone is another one: pages use the config's. */
+		const p = await openPage({ now: nowMs + 30000, timezoneId: 'Pacific/Auckland' });
+		try {
+			await loadDashboard(p, '', `${site.rel}index.html`);
+			for (const range of ['today', '7d', '30d']) {
+				for (const source of ['all', ...srcs]) {
+					await choose(p.page, range, source);
+					const got = await p.page.evaluate(() => {
+						const c = window.apimon.charts;
+						return { hourly: c.hourly.data.datasets[0].data.slice(),
+							labels: c.hourly.data.labels.slice(),
+							cost: c.cost.data.datasets[0].data.slice(),
+							sources: c.sources.data.datasets[0].data.slice(),
+							lat: c.latency.data.datasets[0].data.slice() };
+					});
+					const want = expectedCharts(rows, zone, nowMs, range, source);
+					const where = `${zone} ${range}/${source}`;
+					if (JSON.stringify(got.hourly) !== JSON.stringify(want.hourly))
+						probs.add(`${where}: hourly ${got.hourly.length} hours, sum ` +
+						    `${got.hourly.reduce((a, b) => a + b, 0)}; raw rows give ` +
+						    `${want.hourly.length} hours, sum ${want.hourly.reduce((a, b) => a + b, 0)}`);
+					const hh = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit',
+					    minute: '2-digit', hourCycle: 'h23' });
+					const wantLabels = want.hourStarts.map((t) => hh.format(t));
+					if (!got.labels.every((l, i) => l.endsWith(wantLabels[i])))
+						probs.add(`${where}: hour labels ${got.labels.slice(0, 3)}… are not ` +
+						    `the local hours ${wantLabels.slice(0, 3)}…`);
+					if (got.cost.length !== want.cost.length ||
+					    got.cost.some((v, i) => Math.abs(v - want.cost[i]) > 1e-9))
+						probs.add(`${where}: cost per day ${JSON.stringify(got.cost)}, ` +
+						    `raw rows give ${JSON.stringify(want.cost)}`);
+					if (JSON.stringify(got.sources) !== JSON.stringify(want.bySource))
+						probs.add(`${where}: share by source ${got.sources}, raw ${want.bySource}`);
+					if (JSON.stringify(got.lat) !== JSON.stringify(want.lat))
+						probs.add(`${where}: latency buckets ${got.lat}, raw ${want.lat}`);
+				}
+			}
+			for (const x of p.problems)
+				probs.add(`${zone}: ${x}`);
+		} finally { await p.close(); }
+	}
+	probs.close('the charts against the raw rows');
+});
+
+test('quiet traffic with cron running shows no stale banner; a stopped cron does', async () => {
+	/* No request for two hours, and cron still runs every minute. */
+	const site = zoneSite('quiet', 'Asia/Kolkata', ZONE_NOW, 100);
+	const later = new Date(Date.parse(ZONE_NOW) + 2 * 3600000).toISOString();
+	run('apimon-aggregate', ['--config', site.conf, '--now', later]);
+	run('apimon-render', ['--config', site.conf, '--out', site.dir, '--now', later]);
+	const probs = new Problems();
+	for (const [after, stale] of [[30 * 1000, false], [4 * 60 * 1000, true]]) {
+		const p = await openPage({ now: Date.parse(later) + after });
+		try {
+			await loadDashboard(p, '', `${site.rel}index.html`);
+			const s = await p.page.evaluate(() => ({
+				hidden: document.getElementById('stale').hidden,
+				line: document.querySelector('.updated-line').textContent }));
+			if (s.hidden === stale)
+				probs.add(`cron last ran ${after / 1000} s ago, data 2 h old: ` +
+				    `#stale ${s.hidden ? 'hidden' : 'shown'}`);
+			if (!/apimon ran/.test(s.line))
+				probs.add(`the line says when apimon last ran: "${s.line}"`);
+			for (const x of p.problems)
+				probs.add(x);
+		} finally { await p.close(); }
+	}
+	probs.close('the stale banner');
 });
 
 /* ---------------------------------------------------------------- main */
