@@ -65,7 +65,9 @@ PRICES = {"gpt-4o-mini": {"input_per_mtok": 0.15, "output_per_mtok": 0.60},
 HOUR_MS = 3600 * 1000
 DASH_DAYS = 60
 RECENT_ROWS = 50
-PAGE_BUDGET = 150 * 1024
+# Raised from 150 KB for issue 9 (number formatting, freshness, refresh,
+# cost trend, first visit); the recent rows of every source are ~45 KB.
+PAGE_BUDGET = 160 * 1024
 GAMMA = 1.02 / 0.98                     # lib/hist.h
 
 COUNT_FIELDS = ("requests", "successes", "failures", "tokens",
@@ -1172,7 +1174,7 @@ def test_reports_in_a_zone_with_a_25_hour_day():
 @test
 def test_page_weight_of_the_dashboard():
     """index.html + assets/style.css + assets/format.js +
-    assets/dashboard.js stay under 150 KB (Chart.js not counted)."""
+    assets/dashboard.js stay under 160 KB (Chart.js not counted)."""
     s = golden()
     sizes = {rel: (s.site / rel).stat().st_size for rel in
              ("index.html", "assets/style.css", "assets/format.js",

@@ -423,3 +423,50 @@ Test(csv, random_reports_parse_back_to_their_cells)
 			free((char *)g[i].name);
 	}
 }
+
+/* ---- periods and times as a person reads them ------------------------- */
+
+Test(period, text_of_a_day_a_week_and_a_month)
+{
+	struct period	 p;
+	char		 buf[64];
+
+	cr_assert_eq(day_of("2026-11-30", &p), 0);
+	cr_assert_eq(period_text(&p, buf, sizeof(buf)), 0);
+	cr_assert_str_eq(buf, "Mon 30 Nov 2026");
+	cr_assert_eq(iso_week("2026-11-26", &p), 0);
+	cr_assert_eq(period_text(&p, buf, sizeof(buf)), 0);
+	cr_assert_str_eq(buf, "Mon 23 Nov – Sun 29 Nov 2026");
+	cr_assert_eq(month_of("2026-02-14", &p), 0);
+	cr_assert_eq(period_text(&p, buf, sizeof(buf)), 0);
+	cr_assert_str_eq(buf, "February 2026");
+	cr_assert_eq(period_text(&p, buf, 5), -1, "too short: an error");
+}
+
+Test(period, a_week_across_new_year_names_both_years)
+{
+	struct period	 p;
+	char		 buf[64];
+
+	cr_assert_eq(iso_week("2026-12-31", &p), 0);
+	cr_assert_str_eq(p.label, "2026-W53");
+	cr_assert_eq(period_text(&p, buf, sizeof(buf)), 0);
+	cr_assert_str_eq(buf, "Mon 28 Dec 2026 – Sun 3 Jan 2027");
+	cr_assert_eq(day_of("1999-12-31", &p), 0);
+	cr_assert_eq(period_text(&p, buf, sizeof(buf)), 0);
+	cr_assert_str_eq(buf, "Fri 31 Dec 1999");
+}
+
+Test(period, local_time_in_the_configured_zone)
+{
+	char	 buf[32];
+
+	tz_set("Asia/Kolkata");
+	/* 2026-11-30T09:59:50Z */
+	cr_assert_eq(format_local_time(1796032790000LL, buf, sizeof(buf)), 0);
+	cr_assert_str_eq(buf, "2026-11-30 15:29:50");
+	tz_set("America/New_York");
+	cr_assert_eq(format_local_time(1796032790000LL, buf, sizeof(buf)), 0);
+	cr_assert_str_eq(buf, "2026-11-30 04:59:50");
+	cr_assert_eq(format_local_time(1796032790000LL, buf, 8), -1);
+}
