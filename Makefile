@@ -20,7 +20,8 @@ SAN       = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 
 LIB_SRC   = lib/conf.c lib/db.c lib/db_rollup.c lib/db_read.c lib/db_alert.c \
             lib/rec.c lib/body.c lib/ts.c lib/money.c lib/utf8.c lib/log.c \
-            lib/json.c lib/hist.c lib/tz.c lib/cli.c lib/alert.c lib/buf.c
+            lib/json.c lib/hist.c lib/tz.c lib/cli.c lib/alert.c lib/buf.c \
+            lib/msg.c
 INGEST_SRC = ingest/main.c ingest/http.c ingest/batch.c ingest/import.c
 AGG_SRC   = aggregate/main.c aggregate/rollup.c aggregate/alert.c \
             aggregate/notify.c
@@ -148,10 +149,12 @@ bench: deps-test all
 # apimon-render finds $(SHAREDIR) from its own place: bin/../share/apimon.
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/templates \
+	    $(DESTDIR)$(SHAREDIR)/locales \
 	    $(DESTDIR)$(SHAREDIR)/site $(DESTDIR)$(SHAREDIR)/examples \
 	    $(DESTDIR)$(MANDIR)/man1
 	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)
 	install -m 644 templates/*.tpl $(DESTDIR)$(SHAREDIR)/templates
+	install -m 644 locales/*.json $(DESTDIR)$(SHAREDIR)/locales
 	install -m 644 site/*.css site/*.js $(DESTDIR)$(SHAREDIR)/site
 	install -m 644 etc/apimon.json etc/nginx/apimon.conf etc/systemd/* \
 	    cron/crontab $(DESTDIR)$(SHAREDIR)/examples

@@ -1,4 +1,9 @@
 /* cli.c — what the batch programs do first: config, zone and "now". */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
 #include "cli.h"
 #include "log.h"
 #include "ts.h"
@@ -37,4 +42,44 @@ cli_exit(int ch, void (*usage)(FILE *), const char *version)
 	}
 	usage(stderr);
 	return 2;
+}
+
+/*
+ * Where templates/ and site/ are: $APIMON_SHARE, the config's share_dir,
+ * ../share/apimon beside the running program (an installed copy, under
+ * any PREFIX or DESTDIR), else the source tree it was built in.  *own is
+ * set to a malloc'd string the caller frees, or NULL.  Returns NULL when
+ * out of memory.
+ */
+const char *
+cli_share_dir(const struct conf *c, char **own)
+{
+	struct buf	 b = { 0 };
+	char		*exe, *slash;
+
+	*own = NULL;
+	if (getenv("APIMON_SHARE") != NULL)
+		return getenv("APIMON_SHARE");
+	if (c->share_dir != NULL)
+		return c->share_dir;
+	/* realpath() allocates: no length limit to cut the path at. */
+	if ((exe = realpath("/proc/self/exe", NULL)) != NULL &&
+	    (slash = strrchr(exe, '/')) != NULL) {
+		*slash = '\0';
+		buf_printf(&b, "%s/../share/apimon/templates/dashboard.tpl",
+		    exe);
+		if (b.failed) {
+			free(exe);
+			return NULL;
+		}
+		if (access(b.p, R_OK) == 0) {
+			b.len = 0;
+			buf_printf(&b, "%s/../share/apimon", exe);
+			free(exe);
+			return *own = buf_take(&b);
+		}
+	}
+	free(exe);
+	buf_free(&b);
+	return APIMON_SHARE;
 }

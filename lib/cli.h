@@ -28,4 +28,17 @@ int	 cli_setup(const char *cfile, const char *now_arg, struct conf *c,
  */
 int	 cli_exit(int ch, void (*usage)(FILE *), const char *version);
 
+/*
+ * Where templates/, site/ and locales/ are: $APIMON_SHARE, the config's
+ * share_dir, ../share/apimon beside the running program (an installed
+ * copy, under any PREFIX or DESTDIR), else the source tree it was built
+ * in.  Returns the folder; *own is what the caller frees (NULL when
+ * nothing); NULL when out of memory.
+ */
+const char	*cli_share_dir(const struct conf *c, char **own);
+
+#ifndef APIMON_SHARE
+#define APIMON_SHARE	"."
+#endif
+
 #endif

@@ -348,7 +348,8 @@ static int
 parse_root(struct ctx *x, struct conf *c, const cJSON *root)
 {
 	static const char *const keys[] = { "database", "site_dir",
-	    "timezone", "share_dir", "site", "ingest", "alerts", "notify",
+	    "timezone", "share_dir", "locale", "site", "ingest", "alerts",
+	    "notify",
 	    "retention", "prices", "sources", NULL };
 	static const char *const rkeys[] = { "raw_days", NULL };
 	static const char *const skeys[] = { "cron_interval_s", NULL };
@@ -358,8 +359,15 @@ parse_root(struct ctx *x, struct conf *c, const cJSON *root)
 	    get_string(x, root, "", "database", 1, &c->database) ||
 	    get_string(x, root, "", "site_dir", 1, &c->site_dir) ||
 	    get_string(x, root, "", "timezone", 1, &c->timezone) ||
-	    get_string(x, root, "", "share_dir", 1, &c->share_dir))
+	    get_string(x, root, "", "share_dir", 1, &c->share_dir) ||
+	    get_string(x, root, "", "locale", 1, &c->locale))
 		return -1;
+	/* A language tag names a file: letters, digits and - only. */
+	if (strlen(c->locale) > 16 || strspn(c->locale, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != strlen(c->locale) ||
+	    c->locale[0] == '-')
+		return fail(x, "", "locale", "must be a language tag such as "
+		    "\"en\" or \"zh-TW\"");
 	if (!valid_timezone(c->timezone))
 		return fail(x, "", "timezone", "unknown time zone \"%s\"",
 		    c->timezone);
@@ -398,6 +406,7 @@ set_defaults(struct conf *c)
 	c->database = strdup("var/apimon.db");
 	c->site_dir = strdup("public");
 	c->timezone = strdup("UTC");
+	c->locale = strdup("en");
 	c->ingest.token = strdup("");
 	c->ingest.max_body_bytes = 1048576;
 	c->ingest.max_batch = 1000;
@@ -412,7 +421,7 @@ set_defaults(struct conf *c)
 	c->retention_raw_days = 90;
 	c->site.cron_interval_s = 60;
 	if (c->database == NULL || c->site_dir == NULL ||
-	    c->timezone == NULL || c->ingest.token == NULL)
+	    c->timezone == NULL || c->locale == NULL || c->ingest.token == NULL)
 		return -1;
 	return 0;
 }
@@ -532,6 +541,7 @@ conf_free(struct conf *c)
 	free(c->database);
 	free(c->site_dir);
 	free(c->timezone);
+	free(c->locale);
 	free(c->share_dir);
 	free(c->ingest.token);
 	memset(c, 0, sizeof(*c));
@@ -540,19 +550,12 @@ conf_free(struct conf *c)
 const char *
 conf_source_name(const struct conf *c, const char *id)
 {
-	static const char *const known[][2] = { { "telegram", "Telegram" },
-	    { "discord", "Discord" }, { "wechat", "WeChat" }, { "web", "Web" },
-	    { "slack", "Slack" }, { "line", "LINE" }, { "whatsapp",
-	    "WhatsApp" } };
 	size_t	 i;
 
 	for (i = 0; i < c->nsources; i++)
 		if (strcmp(c->sources[i].id, id) == 0)
 			return c->sources[i].name;
-	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-		if (strcmp(known[i][0], id) == 0)
-			return known[i][1];
-	return id;
+	return NULL;
 }
 
 const struct conf_price *

@@ -41,6 +41,7 @@ struct conf {
 	char			*site_dir;
 	char			*timezone;
 	char			*share_dir;	/* templates/, site/; NULL: found */
+	char			*locale;	/* "en", "zh-TW": locales/LOCALE.json */
 	struct {
 		char		*token;	/* "" when no token is required */
 		long		 max_body_bytes;
@@ -91,10 +92,7 @@ void	conf_free(struct conf *c);
 char	*conf_notify_key(const struct conf_notify *n);
 char	*conf_notify_key_legacy(const char *legacy);
 
-/*
- * The name a person reads for source id: the config's "sources", else
- * the usual spelling of a well-known one (wechat: WeChat), else id.
- */
+/* The config's display name of source id ("sources"), or NULL. */
 const char *conf_source_name(const struct conf *c, const char *id);
 
 /* The price of model, or NULL when the config names none. */

@@ -374,7 +374,6 @@ hour_jumps(const struct dash *d)
 static int
 dashboard_sources(struct dash *d, cJSON *o)
 {
-	const struct conf	*c = d->r->conf;
 	cJSON			*names, *shown, *daily, *hourly, *req;
 	size_t			 i;
 
@@ -392,7 +391,7 @@ dashboard_sources(struct dash *d, cJSON *o)
 	for (i = 0; i < d->nsrc; i++)
 		if (jtree_push_str(names, d->src[i].name) ||
 		    cJSON_AddStringToObject(shown, d->src[i].name,
-		    conf_source_name(c, d->src[i].name)) == NULL ||
+		    source_name(d->r, d->src[i].name)) == NULL ||
 		    jtree_put(daily, d->src[i].name, daily_json(&d->src[i])) ||
 		    jtree_put(req, d->src[i].name,
 		    int_array(d->src[i].hourly, d->nhours)))

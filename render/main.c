@@ -14,9 +14,6 @@
 
 #define VERSION		"0.1.0"
 
-#ifndef APIMON_SHARE
-#define APIMON_SHARE	"."
-#endif
 
 static void
 usage(FILE *f)
@@ -26,46 +23,6 @@ usage(FILE *f)
 	    "Writes the dashboard, reports and alert history into DIR\n"
 	    "(default: site_dir of the config); --now (RFC 3339) renders\n"
 	    "the site as of that moment.\n");
-}
-
-/*
- * Where templates/ and site/ are: $APIMON_SHARE, the config's share_dir,
- * ../share/apimon beside the running program (an installed copy, under
- * any PREFIX or DESTDIR), else the source tree it was built in.  *own is
- * set to a malloc'd string the caller frees, or NULL.  Returns NULL when
- * out of memory.
- */
-static const char *
-share_dir(const struct conf *c, char **own)
-{
-	struct buf	 b = { 0 };
-	char		*exe, *slash;
-
-	*own = NULL;
-	if (getenv("APIMON_SHARE") != NULL)
-		return getenv("APIMON_SHARE");
-	if (c->share_dir != NULL)
-		return c->share_dir;
-	/* realpath() allocates: no length limit to cut the path at. */
-	if ((exe = realpath("/proc/self/exe", NULL)) != NULL &&
-	    (slash = strrchr(exe, '/')) != NULL) {
-		*slash = '\0';
-		buf_printf(&b, "%s/../share/apimon/templates/dashboard.tpl",
-		    exe);
-		if (b.failed) {
-			free(exe);
-			return NULL;
-		}
-		if (access(b.p, R_OK) == 0) {
-			b.len = 0;
-			buf_printf(&b, "%s/../share/apimon", exe);
-			free(exe);
-			return *own = buf_take(&b);
-		}
-	}
-	free(exe);
-	buf_free(&b);
-	return APIMON_SHARE;
 }
 
 static int
@@ -142,6 +99,23 @@ load(struct render *r)
 	return 0;
 }
 
+/* The catalogue's script sections, escaped once for every page. */
+static int
+i18n_script(struct render *r)
+{
+	static const char *const sections[] = { "js", "source", "list", NULL };
+	struct buf	 esc = { 0 };
+	char		*json;
+
+	if ((json = msg_json(r->msg, sections)) == NULL)
+		return -1;
+	esc_json_script(&esc, json);
+	cJSON_free(json);
+	if ((r->i18n = buf_take(&esc)) == NULL)
+		return -1;
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -185,7 +159,7 @@ main(int argc, char *argv[])
 		return 2;
 	r.conf = &conf;
 	r.out = out ? out : conf.site_dir;
-	if ((r.share = share_dir(&conf, &share)) == NULL) {
+	if ((r.share = cli_share_dir(&conf, &share)) == NULL) {
 		log_errx("out of memory");
 		goto out;
 	}
@@ -196,6 +170,14 @@ main(int argc, char *argv[])
 	}
 	if (tpl_root(tdir.p) != 0) {
 		log_errx("%s: cannot use as the template folder", tdir.p);
+		goto out;
+	}
+	if (msg_load(&r.msg, r.share, conf.locale, err, sizeof(err)) != 0) {
+		log_errx("%s", err);
+		goto out;
+	}
+	if (i18n_script(&r) != 0) {
+		log_errx("out of memory");
 		goto out;
 	}
 	if (db_open(&r.db, conf.database, DB_READ, conf.ingest.synchronous,
@@ -232,6 +214,8 @@ out:
 	free(r.rows);
 	free(r.alerts);
 	buf_free(&tdir);
+	msg_free(r.msg);
+	free(r.i18n);
 	free(share);
 	conf_free(&conf);
 	return rc;

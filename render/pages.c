@@ -41,6 +41,17 @@ nav(struct tpl *t, const char *rel)
 			tpl_show(n, at[i].section);
 }
 
+static void
+set_word(const char *key, const char *text, void *arg)
+{
+	struct tpl	*t = arg;
+	char		 name[96];
+
+	/* A key too long for a marker name fails the page in tpl_set(). */
+	tpl_set(t, fixed_printf(name, sizeof(name), "L_%s", key) == 0 ?
+	    name : NULL, text);
+}
+
 int
 page(struct render *r, const char *file, struct tpl *t, const char *rel)
 {
@@ -48,6 +59,10 @@ page(struct render *r, const char *file, struct tpl *t, const char *rel)
 	size_t	 len;
 	int	 rc;
 
+	/* Every page speaks the config's locale: L_key, LANG, I18N_JSON. */
+	msg_each(r->msg, "ui", set_word, t);
+	tpl_set(t, "LANG", msg_get(r->msg, "ui", "html_lang"));
+	tpl_set(t, "I18N_JSON", r->i18n);
 	nav(t, rel);
 	if (tpl_failed(t)) {
 		log_errx("%s: out of memory while filling %s", rel, file);

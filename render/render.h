@@ -12,6 +12,7 @@
 #include "db.h"
 #include "hist.h"
 #include "json.h"
+#include "msg.h"
 #include "tpl.h"
 #include "ts.h"
 #include "tz.h"
@@ -56,6 +57,8 @@ struct render {
 	struct db		*db;
 	const char		*out;		/* site directory */
 	const char		*share;		/* templates/ and site/ live here */
+	struct msg		*msg;		/* the config's locale */
+	char			*i18n;		/* its script part, for <script> */
 	int64_t			 now_ms;
 	int64_t			 data_ms;	/* when the rollups last changed */
 	int64_t			 run_ms;	/* when aggregate last ran */
@@ -156,6 +159,12 @@ struct period {
  * "Mon 23 Nov – Sun 29 Nov 2026", "November 2026".  0, or -1 if short.
  */
 int	 period_text(const struct period *p, char *buf, size_t size);
+
+/*
+ * The name a person reads for source id: the config's "sources", else
+ * the locale's name of a well-known one (wechat: WeChat, 微信), else id.
+ */
+const char *source_name(const struct render *r, const char *id);
 
 /* A time in the configured zone, "2026-11-30 17:59:50"; 0, or -1. */
 int	 format_local_time(int64_t ms, char *buf, size_t size);

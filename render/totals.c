@@ -167,3 +167,12 @@ period_text(const struct period *p, char *buf, size_t size)
 	    sizeof(a)) || day_text(last, 1, b, sizeof(b)) ||
 	    fixed_printf(buf, size, "%s – %s", a, b) ? -1 : 0;
 }
+
+const char *
+source_name(const struct render *r, const char *id)
+{
+	const char	*n = conf_source_name(r->conf, id);
+
+	/* The catalogue gives the key back when it has no name for it. */
+	return n != NULL ? n : msg_get(r->msg, "source", id);
+}

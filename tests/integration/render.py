@@ -1314,8 +1314,8 @@ def small_site(name, **conf):
     folder of its own (so that a test may break them)."""
     s = Site(name, conf={"share_dir": str(OUT / name / "share"), **conf})
     share = s.dir / "share"
-    shutil.copytree(ROOT / "templates", share / "templates")
-    shutil.copytree(ROOT / "site", share / "site")
+    for part in ("templates", "site", "locales"):
+        shutil.copytree(ROOT / part, share / part)
     s.ingest(data=s.simulate(10, 100, 5, NOW))
     s.aggregate()
     return s
@@ -1523,8 +1523,8 @@ def test_a_copy_in_a_deep_folder_finds_the_share_beside_it():
     (deep / "bin").mkdir(parents=True)
     shutil.copy2(BIN / "apimon-render", deep / "bin" / "apimon-render")
     share = deep / "share" / "apimon"
-    shutil.copytree(ROOT / "templates", share / "templates")
-    shutil.copytree(ROOT / "site", share / "site")
+    for part in ("templates", "site", "locales"):
+        shutil.copytree(ROOT / part, share / part)
     api = share / "templates" / "api.tpl"
     api.write_text(api.read_text().replace("</body>",
                                            "<p>DEEP-SHARE-MARKER</p></body>"))
