@@ -11,7 +11,7 @@
   strip are what a browser without JavaScript sees. The ids are a contract
   with the browser tests: keep them.
 }}<!DOCTYPE html>
-<html lang="en">
+<html lang="{{LANG}}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -171,6 +171,8 @@
   JavaScript escaping would corrupt the JSON. Nothing else may use :none.
 }}
 <script type="application/json" id="apimon-data">{{DATA_JSON:none}}</script>
+{{! I18N_JSON: the locale's words for the scripts, escaped by esc_json_script(). }}
+<script type="application/json" id="apimon-i18n">{{I18N_JSON:none}}</script>
 <script src="assets/chart.min.js"></script>
 <script src="assets/format.js"></script>
 <script src="assets/dashboard.js"></script>

@@ -1,5 +1,5 @@
 {{%AUTOESCAPE context="HTML"}}<!doctype html>
-<html lang="en">
+<html lang="{{LANG}}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -61,6 +61,8 @@
 </main>
 {{! SERIES_JSON is escaped by esc_json_script() for this spot: it holds no < > & /. }}
 <script type="application/json" id="report-series">{{SERIES_JSON:none}}</script>
+{{! I18N_JSON: the locale's words for the scripts, escaped by esc_json_script(). }}
+<script type="application/json" id="apimon-i18n">{{I18N_JSON:none}}</script>
 <script src="../../assets/chart.min.js"></script>
 <script src="../../assets/format.js"></script>
 <script src="../../assets/report.js"></script>
