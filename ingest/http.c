@@ -152,6 +152,7 @@ health(struct ingest *ig, int64_t deadline, struct resp *r)
 	enum db_rc	 rc = DB_UNAVAIL;
 	int64_t		 last = -1;
 	char		 t[TS_RFC3339_LEN];
+	int		 stale;
 
 	ingest_lock_db(ig);
 	if ((db = ingest_db(ig, deadline)) != NULL &&
@@ -163,7 +164,10 @@ health(struct ingest *ig, int64_t deadline, struct resp *r)
 		return unavailable(r, ig, rc);
 	if ((o = cJSON_CreateObject()) == NULL)
 		return fail(r, 503, "out of memory", NULL);
-	cJSON_AddStringToObject(o, "status", "ok");
+	/* Three missed cron runs: the numbers stopped moving; page someone. */
+	stale = last >= 0 && ts_now_ms() - last >
+	    3 * 1000LL * ig->conf->site.cron_interval_s;
+	cJSON_AddStringToObject(o, "status", stale ? "stale" : "ok");
 	cJSON_AddNumberToObject(o, "schema_version", DB_SCHEMA_VERSION);
 	ts_format_rfc3339(ts_now_ms(), t);
 	cJSON_AddStringToObject(o, "time", t);
@@ -173,7 +177,8 @@ health(struct ingest *ig, int64_t deadline, struct resp *r)
 		ts_format_rfc3339(last, t);
 		cJSON_AddStringToObject(o, "last_aggregate", t);
 	}
-	r->status = 200;
+	r->status = stale ? 503 : 200;
+	r->retry = stale;
 	r->body = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 }

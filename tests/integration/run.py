@@ -840,6 +840,29 @@ class TestRoutes(StackTest):
         self.assertIn("last_aggregate", j)
         self.assertIsNone(j["last_aggregate"], "no aggregate has run yet")
 
+    def test_health_is_503_stale_after_three_missed_cron_runs(self):
+        """A recent aggregate run is ok; one older than three cron
+        intervals (site.cron_interval_s, 60 s here) is 503 "stale", with
+        last_aggregate still in the body, so that any HTTP monitor pages."""
+        con = sqlite3.connect(str(self.stack.db), timeout=30)
+        try:
+            for age, status, code in ((170, "ok", 200), (185, "stale", 503)):
+                con.execute("INSERT INTO meta (key, value) VALUES"
+                            " ('last_aggregate_ms', ?) ON CONFLICT (key) DO"
+                            " UPDATE SET value = excluded.value",
+                            (now_ms() - age * 1000,))
+                con.commit()
+                r = self.health()
+                j = self.expect(r, code)
+                self.assertEqual(j.get("status"), status, j)
+                self.assertIsNotNone(j.get("last_aggregate"), j)
+                if code == 503:
+                    self.expect_retry_after(r)
+        finally:
+            con.execute("DELETE FROM meta WHERE key = 'last_aggregate_ms'")
+            con.commit()
+            con.close()
+
     def test_health_answers_head(self):
         r = self.get("/api/health", method="HEAD")
         self.assertEqual(r.status, 200, str(r))
