@@ -104,6 +104,21 @@ get_long(struct ctx *x, const cJSON *obj, const char *prefix,
 	return 0;
 }
 
+/* *out = obj[name] as 0 or 1 when present. */
+static int
+get_bool(struct ctx *x, const cJSON *obj, const char *prefix,
+    const char *name, int *out)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(obj, name);
+
+	if (v == NULL)
+		return 0;
+	if (!cJSON_IsBool(v))
+		return fail(x, prefix, name, "must be true or false");
+	*out = cJSON_IsTrue(v);
+	return 0;
+}
+
 static int
 get_double(struct ctx *x, const cJSON *obj, const char *prefix,
     const char *name, double min, double max, double *out)
@@ -176,12 +191,71 @@ out:
 	return rc;
 }
 
+/* "all", or KIND:NAME of a kind a budget can hold. */
+static int
+valid_scope(const char *s)
+{
+	static const char *const kinds[] = { "source:", "model:", "user:" };
+	size_t	 i, n;
+
+	if (strcmp(s, "all") == 0)
+		return 1;
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		n = strlen(kinds[i]);
+		if (strncmp(s, kinds[i], n) == 0 && s[n] != '\0')
+			return 1;
+	}
+	return 0;
+}
+
+static int
+parse_budgets(struct ctx *x, struct conf *c, const cJSON *a)
+{
+	static const char *const keys[] = { "scope", "daily_cost_usd",
+	    "monthly_cost_usd", NULL };
+	const cJSON		*it;
+	struct conf_budget	*b;
+	char			 p[48];
+	double			 day, month;
+	size_t			 n;
+
+	if (!cJSON_IsArray(a))
+		return fail(x, "alerts.", "budgets", "must be an array");
+	n = (size_t)cJSON_GetArraySize(a);
+	if (n > 0 && (c->alerts.budgets = calloc(n, sizeof(*b))) == NULL)
+		return fail(x, "alerts.", "budgets", "out of memory");
+	cJSON_ArrayForEach(it, a) {
+		snprintf(p, sizeof(p), "alerts.budgets[%zu].",
+		    c->alerts.nbudgets);
+		b = &c->alerts.budgets[c->alerts.nbudgets++];
+		day = month = 0;
+		if (check_keys(x, it, p, keys) ||
+		    get_string(x, it, p, "scope", 1, &b->scope) ||
+		    get_double(x, it, p, "daily_cost_usd", 0, MONEY_MAX_USD,
+		    &day) || get_double(x, it, p, "monthly_cost_usd", 0,
+		    MONEY_MAX_USD * 31, &month))
+			return -1;
+		if (b->scope == NULL || !valid_scope(b->scope))
+			return fail(x, p, "scope", "must be \"all\", "
+			    "\"source:NAME\", \"model:NAME\" or \"user:ID\"");
+		if (day <= 0 && month <= 0)
+			return fail(x, p, "daily_cost_usd", "a budget needs "
+			    "daily_cost_usd or monthly_cost_usd above 0");
+		money_from_usd(day, &b->daily_nusd);
+		money_from_usd(month, &b->monthly_nusd);
+	}
+	return 0;
+}
+
 static int
 parse_alerts(struct ctx *x, struct conf *c, const cJSON *o)
 {
 	static const char *const keys[] = { "daily_cost_usd", "warn_ratio",
-	    "error_rate", "min_requests", "latency_p95_s", "max_scopes", NULL };
+	    "error_rate", "min_requests", "latency_p95_s", "max_scopes",
+	    "repeat_hours", "notify_max_age_hours", "no_data_minutes",
+	    "anomaly_factor", "anomaly_min_requests", "budgets", NULL };
 	const char	*p = "alerts.";
+	const cJSON	*b;
 	double		 cost = -1;
 
 	if (check_keys(x, o, p, keys) ||
@@ -192,10 +266,62 @@ parse_alerts(struct ctx *x, struct conf *c, const cJSON *o)
 	    &c->alerts.min_requests) ||
 	    get_double(x, o, p, "latency_p95_s", 0, 86400,
 	    &c->alerts.latency_p95_s) ||
-	    get_long(x, o, p, "max_scopes", 1, 1000, &c->alerts.max_scopes))
+	    get_long(x, o, p, "max_scopes", 1, 1000, &c->alerts.max_scopes) ||
+	    get_long(x, o, p, "repeat_hours", 0, 8760,
+	    &c->alerts.repeat_hours) ||
+	    get_long(x, o, p, "notify_max_age_hours", 0, 876000,
+	    &c->alerts.notify_max_age_hours) ||
+	    get_long(x, o, p, "no_data_minutes", 0, 10080,
+	    &c->alerts.no_data_minutes) ||
+	    get_double(x, o, p, "anomaly_factor", 0, 1000,
+	    &c->alerts.anomaly_factor) ||
+	    get_long(x, o, p, "anomaly_min_requests", 1, 1000000000,
+	    &c->alerts.anomaly_min_requests))
 		return -1;
 	if (cost >= 0)
 		money_from_usd(cost, &c->alerts.daily_cost_nusd);
+	if ((b = cJSON_GetObjectItemCaseSensitive(o, "budgets")) != NULL)
+		return parse_budgets(x, c, b);
+	return 0;
+}
+
+/* An address that cannot smuggle a header or a second recipient in. */
+static int
+valid_address(const char *a)
+{
+	const char	*at = strchr(a, '@');
+
+	return at != NULL && at != a && at[1] != '\0' &&
+	    strchr(at + 1, '@') == NULL && strlen(a) <= 254 &&
+	    strpbrk(a, " ,;<>\"\r\n\t()[]\\") == NULL;
+}
+
+static int
+parse_email(struct ctx *x, struct conf_notify *n, const cJSON *o,
+    const char *p)
+{
+	const cJSON	*to = cJSON_GetObjectItemCaseSensitive(o, "to"), *it;
+	size_t		 i = 0;
+
+	if (n->url == NULL || (strncmp(n->url, "smtp://", 7) != 0 &&
+	    strncmp(n->url, "smtps://", 8) != 0))
+		return fail(x, p, "url", "must be an smtp:// or smtps:// URL");
+	if (n->from == NULL || !valid_address(n->from))
+		return fail(x, p, "from", "must be one e-mail address");
+	if ((n->username == NULL) != (n->password == NULL))
+		return fail(x, p, n->username ? "password" : "username",
+		    "goes with the other: both or neither");
+	if (!cJSON_IsArray(to) || cJSON_GetArraySize(to) == 0)
+		return fail(x, p, "to", "must be a non-empty array of e-mail "
+		    "addresses");
+	if ((n->to = calloc((size_t)cJSON_GetArraySize(to) + 1,
+	    sizeof(char *))) == NULL)
+		return fail(x, p, "to", "out of memory");
+	cJSON_ArrayForEach(it, to)
+		if (!cJSON_IsString(it) || !valid_address(it->valuestring) ||
+		    (n->to[i++] = strdup(it->valuestring)) == NULL)
+			return fail(x, p, "to", "must be a non-empty array of "
+			    "e-mail addresses");
 	return 0;
 }
 
@@ -204,14 +330,21 @@ parse_notify_one(struct ctx *x, struct conf_notify *n, const cJSON *o,
     const char *p)
 {
 	static const char *const keys[] = { "type", "argv", "url",
-	    "bot_token", "chat_id", NULL };
+	    "bot_token", "chat_id", "username", "password", "from", "to",
+	    "starttls", "digest", NULL };
 	const cJSON	*argv, *it;
 	size_t		 i = 0;
 
+	n->starttls = 1;	/* smtp:// sends nothing in the clear unless told */
 	if (check_keys(x, o, p, keys) || get_string(x, o, p, "type", 1,
 	    &n->type) || get_string(x, o, p, "url", 1, &n->url) ||
 	    get_string(x, o, p, "bot_token", 1, &n->bot_token) ||
-	    get_string(x, o, p, "chat_id", 1, &n->chat_id))
+	    get_string(x, o, p, "chat_id", 1, &n->chat_id) ||
+	    get_string(x, o, p, "username", 1, &n->username) ||
+	    get_string(x, o, p, "password", 0, &n->password) ||
+	    get_string(x, o, p, "from", 1, &n->from) ||
+	    get_bool(x, o, p, "starttls", &n->starttls) ||
+	    get_bool(x, o, p, "digest", &n->digest))
 		return -1;
 	if (n->type == NULL)
 		return fail(x, p, "type", "is required");
@@ -241,9 +374,11 @@ parse_notify_one(struct ctx *x, struct conf_notify *n, const cJSON *o,
 			return fail(x, p, "bot_token", "is required");
 		if (n->chat_id == NULL)
 			return fail(x, p, "chat_id", "is required");
-	} else
+	} else if (strcmp(n->type, "email") == 0)
+		return parse_email(x, n, o, p);
+	else
 		return fail(x, p, "type", "must be one of command, webhook, "
-		    "discord, slack, telegram");
+		    "discord, slack, telegram, email");
 	return 0;
 }
 
@@ -348,8 +483,8 @@ static int
 parse_root(struct ctx *x, struct conf *c, const cJSON *root)
 {
 	static const char *const keys[] = { "database", "site_dir",
-	    "timezone", "share_dir", "locale", "site", "ingest", "alerts",
-	    "notify",
+	    "timezone", "share_dir", "locale", "site_url", "site", "ingest",
+	    "alerts", "notify",
 	    "retention", "prices", "sources", NULL };
 	static const char *const rkeys[] = { "raw_days", NULL };
 	static const char *const skeys[] = { "cron_interval_s", NULL };
@@ -360,8 +495,13 @@ parse_root(struct ctx *x, struct conf *c, const cJSON *root)
 	    get_string(x, root, "", "site_dir", 1, &c->site_dir) ||
 	    get_string(x, root, "", "timezone", 1, &c->timezone) ||
 	    get_string(x, root, "", "share_dir", 1, &c->share_dir) ||
-	    get_string(x, root, "", "locale", 1, &c->locale))
+	    get_string(x, root, "", "locale", 1, &c->locale) ||
+	    get_string(x, root, "", "site_url", 1, &c->site_url))
 		return -1;
+	if (c->site_url != NULL && strncmp(c->site_url, "http://", 7) != 0 &&
+	    strncmp(c->site_url, "https://", 8) != 0)
+		return fail(x, "", "site_url", "must be an http:// or https:// "
+		    "URL");
 	/* A language tag names a file: letters, digits and - only. */
 	if (strlen(c->locale) > 16 || strspn(c->locale, "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != strlen(c->locale) ||
@@ -418,6 +558,11 @@ set_defaults(struct conf *c)
 	c->alerts.min_requests = 20;
 	c->alerts.latency_p95_s = 0;
 	c->alerts.max_scopes = 10;
+	c->alerts.repeat_hours = 4;
+	c->alerts.notify_max_age_hours = 48;
+	c->alerts.no_data_minutes = 30;
+	c->alerts.anomaly_factor = 3;
+	c->alerts.anomaly_min_requests = 20;
 	c->retention_raw_days = 90;
 	c->site.cron_interval_s = 60;
 	if (c->database == NULL || c->site_dir == NULL ||
@@ -527,6 +672,12 @@ conf_free(struct conf *c)
 		free(c->notify[i].url);
 		free(c->notify[i].bot_token);
 		free(c->notify[i].chat_id);
+		free(c->notify[i].username);
+		free(c->notify[i].password);
+		free(c->notify[i].from);
+		for (a = c->notify[i].to; a != NULL && *a != NULL; a++)
+			free(*a);
+		free(c->notify[i].to);
 	}
 	free(c->notify);
 	for (i = 0; i < c->nprices; i++)
@@ -542,6 +693,10 @@ conf_free(struct conf *c)
 	free(c->site_dir);
 	free(c->timezone);
 	free(c->locale);
+	free(c->site_url);
+	for (i = 0; i < c->alerts.nbudgets; i++)
+		free(c->alerts.budgets[i].scope);
+	free(c->alerts.budgets);
 	free(c->share_dir);
 	free(c->ingest.token);
 	memset(c, 0, sizeof(*c));
@@ -633,8 +788,11 @@ conf_notify_key(const struct conf_notify *n)
 	else if (strcmp(n->type, "telegram") == 0)
 		buf_printf(&b, "%.*s %s", (int)strcspn(n->bot_token, ":"),
 		    n->bot_token, n->chat_id);
-	else
+	else {
 		buf_puts(&b, n->url);
+		for (a = n->to; a != NULL && *a != NULL; a++)
+			buf_printf(&b, " %s", *a);
+	}
 	key = b.failed ? NULL : key_of(n->type, b.p);
 	buf_free(&b);
 	return key;

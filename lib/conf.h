@@ -22,11 +22,24 @@ struct conf_price {
 };
 
 struct conf_notify {
-	char	*type;		/* command webhook discord slack telegram */
+	char	*type;		/* command webhook discord slack telegram email */
 	char   **argv;		/* command: NULL-terminated */
-	char	*url;		/* webhook, discord, slack */
+	char	*url;		/* webhook, discord, slack; email: smtp(s):// */
 	char	*bot_token;	/* telegram */
 	char	*chat_id;	/* telegram */
+	char	*username;	/* email, optional */
+	char	*password;
+	char	*from;		/* email */
+	char   **to;		/* email: NULL-terminated */
+	int	 starttls;	/* email over smtp://: require STARTTLS */
+	int	 digest;	/* also gets the daily digest */
+};
+
+/* A cost limit of one scope: "all", "source:X", "model:X" or "user:X". */
+struct conf_budget {
+	char	*scope;
+	int64_t	 daily_nusd;	/* 0: none */
+	int64_t	 monthly_nusd;	/* 0: none */
 };
 
 /* A display name for a source id (config "sources"). */
@@ -42,6 +55,7 @@ struct conf {
 	char			*timezone;
 	char			*share_dir;	/* templates/, site/; NULL: found */
 	char			*locale;	/* "en", "zh-TW": locales/LOCALE.json */
+	char			*site_url;	/* where the site is read; NULL */
 	struct {
 		char		*token;	/* "" when no token is required */
 		long		 max_body_bytes;
@@ -56,6 +70,13 @@ struct conf {
 		long		 min_requests;
 		double		 latency_p95_s;		/* 0: rule off */
 		long		 max_scopes;	/* per rule, kind, day */
+		long		 repeat_hours;		/* 0: never again */
+		long		 notify_max_age_hours;
+		long		 no_data_minutes;	/* 0: rule off */
+		double		 anomaly_factor;	/* 0: rule off */
+		long		 anomaly_min_requests;
+		struct conf_budget *budgets;
+		size_t		 nbudgets;
 	} alerts;
 	struct {
 		long		 cron_interval_s;	/* how often cron runs */

@@ -636,13 +636,13 @@ Test(conf, conf_free_zeroes_the_struct)
 Test(conf, notifier_keys_hold_type_place_and_hash_but_no_secret)
 {
 	char	*argv[] = { "/usr/sbin/sendmail", "-f", "s3cret", NULL };
-	struct conf_notify	 slack = { "slack", NULL,
-	    "https://hooks.slack.com/services/T0/B0/SECRETxyz", NULL, NULL };
-	struct conf_notify	 basic = { "webhook", NULL,
-	    "http://admin:SECRETpw@127.0.0.1:9000/hook?t=SECRETq", NULL, NULL };
-	struct conf_notify	 tg = { "telegram", NULL, NULL,
-	    "123456:SECRETbot", "-100777" };
-	struct conf_notify	 cmd = { "command", argv, NULL, NULL, NULL };
+	struct conf_notify	 slack = { .type = "slack",
+	    .url = "https://hooks.slack.com/services/T0/B0/SECRETxyz" };
+	struct conf_notify	 basic = { .type = "webhook",
+	    .url = "http://admin:SECRETpw@127.0.0.1:9000/hook?t=SECRETq" };
+	struct conf_notify	 tg = { .type = "telegram",
+	    .bot_token = "123456:SECRETbot", .chat_id = "-100777" };
+	struct conf_notify	 cmd = { .type = "command", .argv = argv };
 	char			*k[4];
 	int			 i;
 
@@ -670,10 +670,10 @@ Test(conf, notifier_keys_of_legacy_keys_are_the_same_keys)
 {
 	char	*argv[] = { "/bin/sh", "-c", "cat", NULL };
 	struct conf_notify	 n[] = {
-		{ "discord", NULL, "https://discord.com/api/webhooks/1/SECRET",
-		  NULL, NULL },
-		{ "telegram", NULL, NULL, "42:SECRET", "-1" },
-		{ "command", argv, NULL, NULL, NULL } };
+		{ .type = "discord",
+		  .url = "https://discord.com/api/webhooks/1/SECRET" },
+		{ .type = "telegram", .bot_token = "42:SECRET", .chat_id = "-1" },
+		{ .type = "command", .argv = argv } };
 	const char	*legacy[] = {
 	    "discord https://discord.com/api/webhooks/1/SECRET",
 	    "telegram 42 -1", "command /bin/sh -c cat" };
@@ -703,4 +703,84 @@ Test(conf, a_key_given_twice_is_an_error_naming_it)
 	    "\"Asia/Taipei\"}", "\"timezone\": given twice");
 	rejects_with_key("{\"alerts\": {\"error_rate\": 0.1, \"error_rate\": "
 	    "0.5}}", "\"alerts\": key \"error_rate\" given twice");
+}
+
+/* ---- alerting an on-call engineer trusts (issue 11) -------------------- */
+
+Test(conf, alerting_defaults)
+{
+	struct conf	 c;
+	char		 err[512];
+
+	cr_assert_eq(conf_load(&c, write_temp("{}"), err, sizeof(err)), 0, "%s",
+	    err);
+	cr_assert_eq(c.alerts.repeat_hours, 4);
+	cr_assert_eq(c.alerts.notify_max_age_hours, 48);
+	cr_assert_eq(c.alerts.no_data_minutes, 30);
+	cr_assert_float_eq(c.alerts.anomaly_factor, 3, 1e-9);
+	cr_assert_eq(c.alerts.nbudgets, 0);
+	cr_assert_null(c.site_url);
+	conf_free(&c);
+}
+
+Test(conf, email_notifier_and_budgets_are_read)
+{
+	struct conf	 c;
+	char		 err[512];
+
+	cr_assert_eq(conf_load(&c, write_temp("{\"notify\": [{\"type\": "
+	    "\"email\", \"url\": \"smtp://127.0.0.1:2525\", \"from\": "
+	    "\"apimon@example.com\", \"to\": [\"a@example.com\", "
+	    "\"b@example.org\"], \"starttls\": false, \"digest\": true}], "
+	    "\"alerts\": {\"budgets\": [{\"scope\": \"user:tg-123\", "
+	    "\"daily_cost_usd\": 1.5}, {\"scope\": \"all\", "
+	    "\"monthly_cost_usd\": 300}]}, \"site_url\": "
+	    "\"https://apimon.example.com/\"}"), err, sizeof(err)), 0, "%s",
+	    err);
+	cr_assert_str_eq(c.notify[0].to[1], "b@example.org");
+	cr_assert_null(c.notify[0].to[2]);
+	cr_assert_eq(c.notify[0].starttls, 0);
+	cr_assert_eq(c.notify[0].digest, 1);
+	cr_assert_eq(c.alerts.nbudgets, 2);
+	cr_assert_eq(c.alerts.budgets[0].daily_nusd, 1500000000LL);
+	cr_assert_eq(c.alerts.budgets[1].monthly_nusd, 300000000000LL);
+	cr_assert_str_eq(c.site_url, "https://apimon.example.com/");
+	conf_free(&c);
+	assert_no_leaks();
+}
+
+Test(conf, email_addresses_cannot_smuggle_headers_or_recipients)
+{
+	static const char *const bad[] = { "a@b.c\\r\\nBcc: x@y.z",
+	    "a@b.c, x@y.z", "<a@b.c>", "nobody", "a@@b.c", "a@b@c" };
+	char	 text[512];
+	size_t	 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "{\"notify\": [{\"type\": "
+		    "\"email\", \"url\": \"smtp://h:25\", \"from\": \"f@x.y\", "
+		    "\"to\": [\"%s\"]}]}", bad[i]);
+		rejects_with_key(text, "\"notify[0].to\"");
+		snprintf(text, sizeof(text), "{\"notify\": [{\"type\": "
+		    "\"email\", \"url\": \"smtp://h:25\", \"from\": \"%s\", "
+		    "\"to\": [\"t@x.y\"]}]}", bad[i]);
+		rejects_with_key(text, "\"notify[0].from\"");
+		cleanup();	/* two files a round: stay under the 8 */
+	}
+	rejects_with_key("{\"notify\": [{\"type\": \"email\", \"url\": "
+	    "\"http://h\", \"from\": \"f@x.y\", \"to\": [\"t@x.y\"]}]}",
+	    "\"notify[0].url\"");
+	rejects_with_key("{\"notify\": [{\"type\": \"email\", \"url\": "
+	    "\"smtp://h\", \"from\": \"f@x.y\", \"to\": [\"t@x.y\"], "
+	    "\"username\": \"u\"}]}", "\"notify[0].password\"");
+}
+
+Test(conf, budgets_need_a_known_scope_and_a_limit)
+{
+	rejects_with_key("{\"alerts\": {\"budgets\": [{\"scope\": \"team:x\", "
+	    "\"daily_cost_usd\": 1}]}}", "\"alerts.budgets[0].scope\"");
+	rejects_with_key("{\"alerts\": {\"budgets\": [{\"scope\": \"all\"}]}}",
+	    "\"alerts.budgets[0].daily_cost_usd\"");
+	rejects_with_key("{\"alerts\": {\"budgets\": {}}}", "\"alerts.budgets\"");
+	rejects_with_key("{\"site_url\": \"ftp://x\"}", "\"site_url\"");
 }
