@@ -23,7 +23,7 @@
 /* What one run did, for its one-line summary. */
 struct agg_counts {
 	long	 rows, days, fired, escalated, resolved, closed, purged;
-	long	 delivered, failed;
+	long	 repeated, held, digests, delivered, failed;
 };
 
 struct agg {
@@ -35,6 +35,8 @@ struct agg {
 	char		       **notifiers;		/* one key per conf->notify */
 	int64_t			 last_id, max_id;	/* rows rolled up this run */
 	int			 rebuilt;	/* a pending rebuild was done */
+	struct silence		*silences;	/* in force at now_ms */
+	size_t			 nsilences;
 	struct agg_counts	 n;
 };
 
@@ -73,7 +75,26 @@ void	 rule_judge(const struct conf *c, enum alert_rule r,
 /* Judge today and every touched day; queue each change in the outbox. */
 int	 alerts_run(struct agg *a);
 
-/* Deliver what the outbox holds that is due; failures wait and retry. */
+/*
+ * Once a day is over, queue its digest for the notifiers with "digest";
+ * inside alerts_run()'s transaction.
+ */
+int	 digest_run(struct agg *a);
+
+/*
+ * Deliver what the outbox holds that is due: one message a notifier, with
+ * every event; a failure keeps them all queued for a retry.
+ */
 int	 notify_run(struct agg *a);
+
+/* Send an e-mail through notifier n (type "email"); 0, or -1 and err. */
+int	 email_send(const struct conf_notify *n, const char *subject,
+	    const char *body, int64_t now_ms, char *err, size_t errlen);
+
+/* The silence commands of apimon-aggregate; each returns an exit status. */
+int	 silence_add(struct agg *a, const char *what, const char *dur,
+	    const char *comment);
+int	 silence_list(struct agg *a);
+int	 silence_lift(struct agg *a, const char *id);
 
 #endif

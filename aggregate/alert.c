@@ -2,10 +2,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
 #include "agg.h"
+#include "budget.h"
 #include "buf.h"
 #include "hist.h"
 #include "log.h"
@@ -15,6 +17,7 @@
 #include "utf8.h"
 
 #define FOLD_NAMES	3	/* names a folded alert's message lists */
+#define HOUR_MS		3600000LL
 
 /* The scopes of a kind past alerts.max_scopes, for one rule. */
 struct fold {
@@ -38,10 +41,12 @@ struct judge {
 	struct fold	 fold[ALERT__RULES][2];
 	struct scope	 all, src;	/* the source being summed */
 	char		*srcname;
+	int		 today;		/* day is now's */
 	int		 failed;
 };
 
-static const char *const events[] = { "fire", "escalate", "resolve" };
+static const char *const events[] = { "fire", "escalate", "resolve",
+    "repeat" };
 
 /* Index of a client-named kind in own[] and fold[]. */
 static int
@@ -158,14 +163,17 @@ payload(const struct alert *al, const char *event, int64_t now_ms)
 		return NULL;
 	ts_format_rfc3339(now_ms, t);
 	if (cJSON_AddStringToObject(o, "event", event) != NULL &&
-	    cJSON_AddStringToObject(o, "time", t) != NULL)
+	    cJSON_AddStringToObject(o, "time", t) != NULL &&
+	    (al->fired_ms < 0 || (ts_format_rfc3339(al->fired_ms, t),
+	    cJSON_AddStringToObject(o, "fired", t) != NULL)))
 		s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	return s;
 }
 
 static int
-queue(struct agg *a, const struct alert *al, const char *event)
+queue(struct agg *a, const struct alert *al, const char *event,
+    const char *held)
 {
 	char		*p = payload(al, event, a->now_ms);
 	enum db_rc	 rc;
@@ -174,22 +182,68 @@ queue(struct agg *a, const struct alert *al, const char *event)
 		log_errx("out of memory");
 		return -1;
 	}
-	rc = db_outbox_add(a->db, al->id, event, p, a->now_ms, a->notifiers,
-	    a->conf->nnotify);
+	rc = db_outbox_add(a->db, al->id, event, p, a->now_ms, held,
+	    a->notifiers, a->conf->nnotify);
 	cJSON_free(p);
+	if (held != NULL)
+		a->n.held++;
 	return rc == DB_OK ? 0 : -1;
+}
+
+/*
+ * Why an event of al is not sent, or NULL: its day is older than
+ * alerts.notify_max_age_hours (a history import), a silence covers it,
+ * or it resolves an alert that was never sent.
+ */
+static const char *
+held(struct agg *a, struct alert *al, const char *event)
+{
+	int64_t	 end;
+
+	al->silenced_ms = alert_silenced(al, a->silences, a->nsilences,
+	    a->now_ms);
+	if (tz_day_start(al->day, 1, &end) == 0 &&
+	    end < a->now_ms - a->conf->alerts.notify_max_age_hours * HOUR_MS)
+		return "old";
+	if (al->silenced_ms > 0)
+		return "silenced";
+	if (strcmp(event, "resolve") == 0 && al->notified_ms < 0)
+		return "unsent";
+	return NULL;
+}
+
+/*
+ * What an active alert with no new state is due: "fire" when its firing
+ * was held back and may be sent now (a silence ended), "repeat" when it
+ * is critical and was last sent alerts.repeat_hours ago.
+ */
+static const char *
+due(struct agg *a, struct alert *al)
+{
+	long	 every = a->conf->alerts.repeat_hours;
+
+	if (held(a, al, "fire") != NULL)
+		return NULL;
+	if (al->notified_ms < 0)
+		return events[0];
+	if (al->severity == ALERT_CRITICAL && every > 0 &&
+	    a->now_ms - al->notified_ms >= every * HOUR_MS)
+		return events[3];
+	return NULL;
 }
 
 /* Move one alert to the state the verdict asks for; queue what changed. */
 static int
 apply(struct agg *a, struct alert *al, const struct verdict *v)
 {
-	const char	*event = NULL;
-	int		 active = al->id != 0 && ALERT_ACTIVE(al);
+	const char	*event = NULL, *why = NULL;
+	int		 active = al->id != 0 && ALERT_ACTIVE(al), changed;
 
 	/* A day that is over keeps its closed alerts, value and all. */
 	if (al->id != 0 && al->state == ALERT_CLOSED)
 		return 0;
+	if (al->id == 0)
+		al->notified_ms = -1;
 	if (!v->firing) {
 		if (!active)
 			return 0;
@@ -212,16 +266,26 @@ apply(struct agg *a, struct alert *al, const struct verdict *v)
 		a->n.escalated++;
 	}
 	/* An active alert follows its value; it never drops in severity. */
-	if (event == NULL && al->value == v->value)
+	changed = event != NULL || al->value != v->value;
+	if (changed) {
+		al->value = v->value;
+		al->threshold = v->threshold;
+		if (v->firing && (event != NULL ||
+		    v->severity == al->severity))
+			memcpy(al->message, v->message, sizeof(al->message));
+		al->updated_ms = a->now_ms;
+	}
+	if (event == NULL && (event = due(a, al)) != NULL &&
+	    strcmp(event, events[3]) == 0)
+		a->n.repeated++;
+	if (event != NULL && (why = held(a, al, event)) == NULL)
+		al->notified_ms = strcmp(event, events[2]) == 0 ? -1 :
+		    a->now_ms;
+	if (!changed && event == NULL)
 		return 0;
-	al->value = v->value;
-	al->threshold = v->threshold;
-	if (v->firing && (event != NULL || v->severity == al->severity))
-		memcpy(al->message, v->message, sizeof(al->message));
-	al->updated_ms = a->now_ms;
 	if (db_alert_put(a->db, al) != DB_OK)
 		return -1;
-	return event ? queue(a, al, event) : 0;
+	return event ? queue(a, al, event, why) : 0;
 }
 
 /* What the day's alerts are sorted and looked up by. */
@@ -280,7 +344,8 @@ judge_scope(struct judge *j, enum alert_rule rule, const struct scope *s,
 		return;
 	if (utf8_snprintf(scope, sizeof(scope), "%s%s", s->kind ==
 	    SCOPE_SOURCE ? "source:" : s->kind == SCOPE_MODEL ? "model:" :
-	    s->kind == SCOPE_MORE ? "more:" : "", s->name) >=
+	    s->kind == SCOPE_MORE ? "more:" : s->kind == SCOPE_USER ? "user:" :
+	    "", s->name) >=
 	    (int)sizeof(scope)) {
 		log_errx("alerts: scope \"%s\" is too long", s->name);
 		j->failed = 1;
@@ -294,8 +359,9 @@ judge_scope(struct judge *j, enum alert_rule rule, const struct scope *s,
 	}
 	if (!v->firing)
 		return;
-	/* "all" and the folds are not named by clients: never folded. */
+	/* "all", budgets and folds are not named by clients: never folded. */
 	if (s->kind == SCOPE_ALL || s->kind == SCOPE_MORE ||
+	    rule == ALERT_BUDGET || rule == ALERT_MONTHLY_BUDGET ||
 	    j->own[rule][k] < a->conf->alerts.max_scopes) {
 		if (s->kind == SCOPE_SOURCE || s->kind == SCOPE_MODEL)
 			j->own[rule][k]++;
@@ -406,13 +472,384 @@ keep(const struct alert *al, void *arg)
 	return 0;
 }
 
+/* The rules judged on the hour under way: today's alerts only. */
+static int
+today_rule(enum alert_rule r)
+{
+	return r == ALERT_MONTHLY_BUDGET || r == ALERT_ANOMALY ||
+	    r == ALERT_NO_DATA;
+}
+
+/* The scope a budget names, as the judge takes it. */
+static void
+budget_scope(const struct conf_budget *b, struct scope *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->kind = alert_scope_kind(b->scope, &s->name);
+}
+
+/* Cost against a limit: critical at it, warning at alerts.warn_ratio. */
+static void
+rule_limit(const struct conf *c, const char *what, int64_t spent,
+    int64_t limit, struct verdict *v)
+{
+	char	 a[32], b[32];
+
+	v->value = (double)spent / 1e9;
+	v->threshold = (double)limit / 1e9;
+	money_format(spent, 2, a, sizeof(a));
+	money_format(limit, 2, b, sizeof(b));
+	if (spent >= limit) {
+		v->firing = 1;
+		v->severity = ALERT_CRITICAL;
+		snprintf(v->message, sizeof(v->message),
+		    "%s $%s is over the $%s budget", what, a, b);
+	} else if (c->alerts.warn_ratio > 0 &&
+	    (double)spent >= c->alerts.warn_ratio * (double)limit) {
+		v->firing = 1;
+		v->severity = ALERT_WARNING;
+		snprintf(v->message, sizeof(v->message),
+		    "%s $%s reached %.0f%% of the $%s budget", what, a,
+		    c->alerts.warn_ratio * 100, b);
+	}
+}
+
+/* Each budget's daily limit against the day's cost of its scope. */
+static void
+judge_budgets(struct judge *j)
+{
+	const struct conf	*c = j->a->conf;
+	const struct conf_budget *b;
+	struct scope		 s;
+	struct verdict		 v;
+	char			 next[TZ_DAY_LEN];
+	int64_t			 ms, spent;
+	size_t			 i;
+
+	if (tz_day_start(j->day, 1, &ms)) {
+		j->failed = 1;
+		return;
+	}
+	tz_day(ms, next);
+	for (i = 0; i < c->alerts.nbudgets && !j->failed; i++) {
+		b = &c->alerts.budgets[i];
+		if (b->daily_nusd <= 0)
+			continue;
+		if (budget_days_cost(j->a->db, b->scope, j->day, next, &spent) !=
+		    DB_OK) {
+			j->failed = 1;
+			return;
+		}
+		memset(&v, 0, sizeof(v));
+		rule_limit(c, "daily cost", spent, b->daily_nusd, &v);
+		budget_scope(b, &s);
+		judge_scope(j, ALERT_BUDGET, &s, &v);
+	}
+}
+
+/* The month to date against a monthly budget, and where it is going. */
+static void
+rule_month(const struct conf *c, const struct budget_month *m,
+    struct verdict *v)
+{
+	char	 a[32], b[32], f[32];
+
+	memset(v, 0, sizeof(*v));
+	rule_limit(c, "month-to-date cost", m->spent_nusd, m->limit_nusd, v);
+	if (v->firing && v->severity == ALERT_CRITICAL)
+		return;
+	if (m->reach_ms <= 0)
+		return;
+	money_format(m->spent_nusd, 2, a, sizeof(a));
+	money_format(m->limit_nusd, 2, b, sizeof(b));
+	money_format(m->forecast_nusd, 2, f, sizeof(f));
+	v->firing = 1;
+	v->severity = ALERT_WARNING;
+	snprintf(v->message, sizeof(v->message), "monthly cost will reach "
+	    "$%s of the $%s budget by the month's end: $%s so far, at this "
+	    "rate the budget runs out on the %d%s", f, b, a, m->reach_mday,
+	    m->reach_mday % 10 == 1 && m->reach_mday != 11 ? "st" :
+	    m->reach_mday % 10 == 2 && m->reach_mday != 12 ? "nd" :
+	    m->reach_mday % 10 == 3 && m->reach_mday != 13 ? "rd" : "th");
+}
+
+/*
+ * One scope's hour: the hour under way, the same local hour of each of
+ * the 7 days before, whether it had traffic a week ago (it has a week of
+ * history), and its records in the last alerts.no_data_minutes.
+ */
+struct hsum {
+	char	*source;		/* NULL: "all" */
+	int64_t	 req, fail, cost;	/* the hour under way */
+	int64_t	 wreq, wfail, wcost;	/* the week's same hours */
+	int64_t	 recent;
+	int	 old;
+};
+
+struct hours {
+	struct hsum	*v;		/* v[0] is "all" */
+	size_t		 n, cap, last;
+	int		 phase, days;
+};
+
+enum { PH_NOW, PH_WEEK, PH_OLD };
+
+#define WEEK_DAYS		7
+#define NO_DATA_EXPECT		10	/* records the week says are due */
+#define ANOMALY_MIN_NUSD	10000000LL	/* $0.01 an hour */
+
+static struct hsum *
+hsum_get(struct hours *h, const char *source)
+{
+	size_t	 i;
+
+	if (h->last > 0 && strcmp(h->v[h->last].source, source) == 0)
+		return &h->v[h->last];
+	for (i = 1; i < h->n; i++)
+		if (strcmp(h->v[i].source, source) == 0)
+			return &h->v[h->last = i];
+	if (grow(&h->v, &h->cap, h->n + 1, sizeof(*h->v)))
+		return NULL;
+	memset(&h->v[h->n], 0, sizeof(*h->v));
+	if ((h->v[h->n].source = strdup(source)) == NULL)
+		return NULL;
+	return &h->v[h->last = h->n++];
+}
+
+static int
+take_hour(const struct db_stats *r, void *arg)
+{
+	struct hours	*h = arg;
+	struct hsum	*x[2];
+	int		 k;
+
+	x[0] = &h->v[0];
+	if ((x[1] = hsum_get(h, r->source)) == NULL) {
+		log_errx("out of memory");
+		return 1;
+	}
+	for (k = 0; k < 2; k++)
+		if (h->phase == PH_NOW) {
+			x[k]->req += r->requests;
+			x[k]->fail += r->failures;
+			x[k]->cost += r->cost_nusd;
+		} else if (h->phase == PH_WEEK) {
+			x[k]->wreq += r->requests;
+			x[k]->wfail += r->failures;
+			x[k]->wcost += r->cost_nusd;
+		} else if (r->requests > 0)
+			x[k]->old = 1;
+	return 0;
+}
+
+static int
+take_recent(const struct db_stats *r, void *arg)
+{
+	struct hours	*h = arg;
+	struct hsum	*x;
+
+	if ((x = hsum_get(h, r->source)) == NULL) {
+		log_errx("out of memory");
+		return 1;
+	}
+	x->recent += r->requests;
+	h->v[0].recent += r->requests;
+	return 0;
+}
+
+/*
+ * The key of the hour of the local day that starts at local clock hour
+ * clock (-1: the hour holding ms, whose clock hour goes to *clock).
+ */
+static int
+hour_of(const char *day, int64_t ms, int *clock, char *key)
+{
+	int64_t		 st[TZ_DAY_HOURS + 1];
+	struct tm	 tm;
+	time_t		 t;
+	int		 i, n = tz_day_hours(day, st);
+
+	for (i = 0; i < n; i++) {
+		t = (time_t)(st[i] / 1000);
+		localtime_r(&t, &tm);
+		if (*clock < 0 ? st[i] <= ms && ms < st[i + 1] :
+		    tm.tm_hour == *clock) {
+			*clock = tm.tm_hour;
+			tz_hour(st[i], key);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Rows of one hour key, or of one day key, into h. */
+static enum db_rc
+read_key(struct agg *a, enum db_grain g, const char *key, struct hours *h)
+{
+	char	 to[TZ_HOUR_LEN + 1];
+
+	snprintf(to, sizeof(to), "%s~", key);
+	return db_stats_each(a->db, g, key, to, take_hour, h);
+}
+
+static enum db_rc
+read_hours(struct agg *a, const char *today, struct hours *h)
+{
+	char		 day[TZ_DAY_LEN], key[TZ_HOUR_LEN];
+	int64_t		 ms;
+	int		 clock = -1, k;
+	long		 w = a->conf->alerts.no_data_minutes;
+	enum db_rc	 rc;
+
+	h->phase = PH_NOW;
+	if (hour_of(today, a->now_ms, &clock, key) ||
+	    (rc = read_key(a, DB_HOURLY, key, h)) != DB_OK)
+		return DB_ERR;
+	h->phase = PH_WEEK;
+	for (k = 1; k <= WEEK_DAYS; k++) {
+		if (tz_day_start(today, -k, &ms))
+			return DB_ERR;
+		tz_day(ms, day);
+		/* A day whose DST change skips this hour has none of it. */
+		if (hour_of(day, 0, &clock, key) == 0 &&
+		    (rc = read_key(a, DB_HOURLY, key, h)) != DB_OK)
+			return rc;
+	}
+	/* The 7th day back is the last one read into day. */
+	h->phase = PH_OLD;
+	if ((rc = read_key(a, DB_DAILY, day, h)) != DB_OK)
+		return rc;
+	if (w > 0 && (rc = db_raw_totals_each(a->db, a->now_ms - w * 60000 + 1,
+	    a->now_ms + 1, take_recent, h)) != DB_OK)
+		return rc;
+	return DB_OK;
+}
+
+/* The hour under way against the week's mean for it. */
+static void
+rule_anomaly(const struct conf *c, const struct hsum *x, struct verdict *v)
+{
+	double	 f = c->alerts.anomaly_factor, mr, mc, me, rr, rc, re, cr;
+	char	 a[32], b[32];
+	size_t	 len;
+
+	memset(v, 0, sizeof(*v));
+	v->threshold = f;
+	if (f <= 0 || !x->old || x->req < c->alerts.anomaly_min_requests)
+		return;
+	mr = (double)x->wreq / WEEK_DAYS;
+	mc = (double)x->wcost / WEEK_DAYS;
+	me = x->wreq ? (double)x->wfail / (double)x->wreq : 0;
+	cr = (double)x->fail / (double)x->req;
+	rr = (double)x->req / (mr > 1 ? mr : 1);
+	rc = (double)x->cost / (mc > ANOMALY_MIN_NUSD ? mc : ANOMALY_MIN_NUSD);
+	re = cr / (me > 0.01 ? me : 0.01);
+	v->value = rr > rc ? (rr > re ? rr : re) : (rc > re ? rc : re);
+	if (v->value <= f)
+		return;
+	v->firing = 1;
+	v->severity = ALERT_WARNING;
+	snprintf(v->message, sizeof(v->message), "this hour is far above the "
+	    "same hour of the last 7 days:");
+	if (rr > f) {
+		len = strlen(v->message);
+		snprintf(v->message + len, sizeof(v->message) - len,
+		    " %lld requests, %.1f× the usual %.0f;", (long long)x->req,
+		    rr, mr);
+	}
+	if (rc > f) {
+		money_format(x->cost, 2, a, sizeof(a));
+		money_format((int64_t)mc, 2, b, sizeof(b));
+		len = strlen(v->message);
+		snprintf(v->message + len, sizeof(v->message) - len,
+		    " cost $%s, %.1f× the usual $%s;", a, rc, b);
+	}
+	if (re > f) {
+		len = strlen(v->message);
+		snprintf(v->message + len, sizeof(v->message) - len,
+		    " error rate %.1f%%, %.1f× the usual %.1f%%;", cr * 100, re,
+		    me * 100);
+	}
+	v->message[strlen(v->message) - 1] = '\0';
+}
+
+/* No record lately where the week says there would be many. */
+static void
+rule_no_data(const struct conf *c, const struct hsum *x, struct verdict *v)
+{
+	long	 w = c->alerts.no_data_minutes;
+	double	 mean = (double)x->wreq / WEEK_DAYS;
+
+	memset(v, 0, sizeof(*v));
+	v->value = (double)x->recent;
+	v->threshold = mean * (double)w / 60;
+	if (w <= 0 || !x->old || x->recent > 0 ||
+	    v->threshold < NO_DATA_EXPECT)
+		return;
+	v->firing = 1;
+	v->severity = ALERT_WARNING;
+	snprintf(v->message, sizeof(v->message), "no record for %ld minutes; "
+	    "the last 7 days had %.0f an hour at this time", w, mean);
+}
+
+static void
+judge_today(struct judge *j)
+{
+	struct agg		*a = j->a;
+	const struct conf	*c = a->conf;
+	const struct conf_budget *b;
+	struct budget_month	 m;
+	struct hours		 h;
+	struct scope		 s;
+	struct verdict		 v;
+	size_t			 i;
+
+	for (i = 0; i < c->alerts.nbudgets && !j->failed; i++) {
+		b = &c->alerts.budgets[i];
+		if (b->monthly_nusd <= 0)
+			continue;
+		if (budget_month(a->db, b, j->day, a->now_ms, &m) != DB_OK) {
+			j->failed = 1;
+			return;
+		}
+		rule_month(c, &m, &v);
+		budget_scope(b, &s);
+		judge_scope(j, ALERT_MONTHLY_BUDGET, &s, &v);
+	}
+	if (c->alerts.anomaly_factor <= 0 && c->alerts.no_data_minutes <= 0)
+		return;
+	memset(&h, 0, sizeof(h));
+	if (grow(&h.v, &h.cap, 1, sizeof(*h.v))) {
+		log_errx("out of memory");
+		j->failed = 1;
+		return;
+	}
+	memset(&h.v[0], 0, sizeof(*h.v));
+	h.n = 1;
+	if (read_hours(a, j->day, &h) != DB_OK)
+		j->failed = 1;
+	for (i = 0; i < h.n && !j->failed; i++) {
+		memset(&s, 0, sizeof(s));
+		s.kind = i == 0 ? SCOPE_ALL : SCOPE_SOURCE;
+		s.name = i == 0 ? "all" : h.v[i].source;
+		rule_anomaly(c, &h.v[i], &v);
+		judge_scope(j, ALERT_ANOMALY, &s, &v);
+		rule_no_data(c, &h.v[i], &v);
+		judge_scope(j, ALERT_NO_DATA, &s, &v);
+	}
+	for (i = 1; i < h.n; i++)
+		free(h.v[i].source);
+	free(h.v);
+}
+
 /* The fold alerts, and the day's alerts no scope answered for. */
 static void
 judge_rest(struct judge *j)
 {
 	static const char *const what[ALERT__RULES] = { " over the daily "
 	    "cost limit", " over the error rate limit", " over the p95 latency "
-	    "limit", "" };
+	    "limit", "", "", "", " far above their usual traffic this hour",
+	    " with no record while the week had traffic at this hour" };
 	struct verdict	 v;
 	struct scope	 s;
 	struct fold	*f;
@@ -438,10 +875,15 @@ judge_rest(struct judge *j)
 			s.name = k ? "model" : "source";
 			judge_scope(j, (enum alert_rule)r, &s, &v);
 		}
-	/* A scope with no rows any more has nothing to fire on. */
+	/*
+	 * A scope with no rows any more has nothing to fire on.  The rules
+	 * of the hour under way judge today only: a past day's stay as they
+	 * were until it closes.
+	 */
 	memset(&v, 0, sizeof(v));
 	for (i = 0; i < j->nhave && !j->failed; i++)
-		if (!j->seen[i] && apply(j->a, &j->have[i], &v))
+		if (!j->seen[i] && (j->today || !today_rule(j->have[i].rule)) &&
+		    apply(j->a, &j->have[i], &v))
 			j->failed = 1;
 }
 
@@ -463,6 +905,8 @@ judge_day(struct agg *a, const char *day, struct judge *j)
 	j->failed = 0;
 	j->a = a;
 	j->day = day;
+	tz_day(a->now_ms, next);
+	j->today = strcmp(day, next) == 0;
 	j->all.kind = SCOPE_ALL;
 	j->all.name = "all";
 	if (tz_day_start(day, 1, &ms)) {
@@ -490,6 +934,10 @@ judge_day(struct agg *a, const char *day, struct judge *j)
 	}
 	if (rc == DB_OK && !j->failed)
 		rc = db_unpriced_each(a->db, day, take_unpriced, j);
+	if (rc == DB_OK && !j->failed && j->today)
+		judge_today(j);
+	if (rc == DB_OK && !j->failed)
+		judge_budgets(j);
 	if (rc == DB_OK && !j->failed)
 		judge_rest(j);
 	return rc == DB_OK && !j->failed ? 0 : -1;
@@ -527,7 +975,8 @@ alerts_run(struct agg *a)
 		return -1;
 	}
 	tz_day(a->now_ms, today);
-	if (db_begin(a->db) != DB_OK)
+	if (db_begin(a->db) != DB_OK ||
+	    db_silences(a->db, a->now_ms, &a->silences, &a->nsilences) != DB_OK)
 		goto out;
 	for (i = 0; i < a->ndays; i++) {
 		have_today |= strcmp(a->days[i], today) == 0;
@@ -543,7 +992,7 @@ alerts_run(struct agg *a)
 		if (!rollup_touched(a, past.v[i]) && judge_day(a, past.v[i], j))
 			goto out;
 	if (db_alerts_close(a->db, today, a->now_ms, &a->n.closed) != DB_OK ||
-	    db_commit(a->db) != DB_OK)
+	    digest_run(a) || db_commit(a->db) != DB_OK)
 		goto out;
 	rc = 0;
 out:

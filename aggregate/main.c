@@ -17,9 +17,17 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: apimon-aggregate [--config FILE] [--rebuild] "
 	    "[--now TIME]\n"
+	    "       apimon-aggregate [--config FILE] --silence RULE[:SCOPE] "
+	    "--for DURATION\n"
+	    "                        [--comment TEXT]\n"
+	    "       apimon-aggregate [--config FILE] --silences | "
+	    "--unsilence ID\n"
 	    "Rolls new requests up by hour and day, judges the alert rules,\n"
 	    "delivers notifications and deletes raw rows past retention.\n"
-	    "--rebuild recomputes every rollup; --now (RFC 3339) fixes now.\n");
+	    "--rebuild recomputes every rollup; --now (RFC 3339) fixes now.\n"
+	    "--silence holds back what the alerts of RULE (* for any) and\n"
+	    "SCOPE send, for DURATION (30m, 2h, 1d, 1w); --silences lists the\n"
+	    "silences in force and --unsilence lifts one.\n");
 }
 
 static int
@@ -46,19 +54,26 @@ main(int argc, char *argv[])
 		{ "config", required_argument, NULL, 'c' },
 		{ "rebuild", no_argument, NULL, 'r' },
 		{ "now", required_argument, NULL, 'n' },
+		{ "silence", required_argument, NULL, 's' },
+		{ "for", required_argument, NULL, 'f' },
+		{ "comment", required_argument, NULL, 'm' },
+		{ "silences", no_argument, NULL, 'l' },
+		{ "unsilence", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct conf	 conf;
 	struct agg	 a;
-	const char	*cfile = NULL, *now = NULL;
+	const char	*cfile = NULL, *now = NULL, *silence = NULL;
+	const char	*dur = NULL, *comment = NULL, *unsilence = NULL;
 	char		 err[512];
-	int		 ch, rc = 1, rebuild = 0;
+	int		 ch, rc = 1, rebuild = 0, list = 0;
 	size_t		 i;
 
 	log_init(argv[0]);
-	while ((ch = getopt_long(argc, argv, "c:rn:hV", opts, NULL)) != -1)
+	while ((ch = getopt_long(argc, argv, "c:rn:s:f:m:lu:hV", opts,
+	    NULL)) != -1)
 		switch (ch) {
 		case 'c':
 			cfile = optarg;
@@ -69,10 +84,28 @@ main(int argc, char *argv[])
 		case 'n':
 			now = optarg;
 			break;
+		case 's':
+			silence = optarg;
+			break;
+		case 'f':
+			dur = optarg;
+			break;
+		case 'm':
+			comment = optarg;
+			break;
+		case 'l':
+			list = 1;
+			break;
+		case 'u':
+			unsilence = optarg;
+			break;
 		default:
 			return cli_exit(ch, usage, "apimon-aggregate " VERSION);
 		}
-	if (optind != argc) {
+	/* One command at a time; --for and --comment go with --silence. */
+	if (optind != argc || (silence != NULL) + list + (unsilence != NULL) +
+	    rebuild > 1 || ((dur != NULL || comment != NULL) &&
+	    silence == NULL)) {
 		usage(stderr);
 		return 2;
 	}
@@ -92,13 +125,19 @@ main(int argc, char *argv[])
 		log_errx("%s", err);
 		goto out;
 	}
+	if (silence != NULL || list || unsilence != NULL) {
+		rc = silence != NULL ? silence_add(&a, silence, dur, comment) :
+		    list ? silence_list(&a) : silence_lift(&a, unsilence);
+		goto out;
+	}
 	if ((rc = run(&a, rebuild)) == 0)
 		printf("apimon-aggregate: %ld rows rolled up over %ld days; "
-		    "alerts %ld fired, %ld escalated, %ld resolved, %ld closed; "
-		    "%ld old rows deleted; notifications %ld delivered, "
-		    "%ld failed\n", a.n.rows, a.n.days, a.n.fired,
-		    a.n.escalated, a.n.resolved, a.n.closed, a.n.purged,
-		    a.n.delivered, a.n.failed);
+		    "alerts %ld fired, %ld escalated, %ld resolved, %ld closed, "
+		    "%ld repeated, %ld held back; %ld old rows deleted; "
+		    "%ld digests; notifications %ld delivered, %ld failed\n",
+		    a.n.rows, a.n.days, a.n.fired, a.n.escalated, a.n.resolved,
+		    a.n.closed, a.n.repeated, a.n.held, a.n.purged,
+		    a.n.digests, a.n.delivered, a.n.failed);
 out:
 	db_close(a.db);
 	for (i = 0; a.notifiers != NULL && i < conf.nnotify; i++)
@@ -107,6 +146,7 @@ out:
 	for (i = 0; i < a.ndays; i++)
 		free(a.days[i]);
 	free(a.days);
+	free(a.silences);
 	conf_free(&conf);
 	curl_global_cleanup();
 	return rc;

@@ -1,6 +1,7 @@
 /* notify.c — deliver queued alert events: command, webhook, chat services. */
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +20,6 @@
 #include "utf8.h"
 
 #define NOTIFY_TIMEOUT_MS	10000
-#define NOTIFY_MAX_PER_RUN	200
 #define BACKOFF_MIN_MS		60000LL		/* one cron interval */
 #define BACKOFF_MAX_MS		3600000LL
 
@@ -129,20 +129,27 @@ post_json(const char *url, const char *body, char *err, size_t errlen)
 }
 
 /* How each chat service shows text that came from a request. */
-enum chat { CHAT_SLACK, CHAT_DISCORD, CHAT_TELEGRAM };
+enum chat { CHAT_SLACK, CHAT_DISCORD, CHAT_TELEGRAM, CHAT_PLAIN };
 
 #define CHAT_MAX_CHARS	1900	/* Discord takes 2,000; the others more */
+#define GROUP_MAX	500	/* events one message carries; more wait */
+#define EMAIL_LINES	100	/* events an e-mail lists */
+#define SUBJECT_CHARS	120	/* of the message in a subject */
 
 /*
  * Text that came from a request (a model, a source, an alert message
  * naming them) goes in a code span, where no service makes a mention, a
  * link or markup of it, and escaped for the service: Slack's & < >,
  * Telegram's HTML.  A backtick would end the span in Slack and Discord,
- * so it becomes a look-alike.
+ * so it becomes a look-alike.  Plain text (e-mail) takes it as it is.
  */
 static void
 chat_code(struct buf *b, enum chat c, const char *s)
 {
+	if (c == CHAT_PLAIN) {
+		buf_puts(b, s);
+		return;
+	}
 	buf_puts(b, c == CHAT_TELEGRAM ? "<code>" : "`");
 	for (; *s != '\0'; s++)
 		switch (*s) {
@@ -164,72 +171,202 @@ chat_code(struct buf *b, enum chat c, const char *s)
 	buf_puts(b, c == CHAT_TELEGRAM ? "</code>" : "`");
 }
 
+static const char *
+str(const cJSON *o, const char *key)
+{
+	const char	*s = cJSON_GetStringValue(cJSON_GetObjectItem(o, key));
+
+	return s ? s : "";
+}
+
+static double
+num(const cJSON *o, const char *key)
+{
+	const cJSON	*v = cJSON_GetObjectItem(o, key);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+/* What a person is told an event is: [CRITICAL], [RESOLVED], ... */
+static const char *
+tag(const cJSON *p)
+{
+	const char	*ev = str(p, "event");
+	int		 crit = strcmp(str(p, "severity"), "critical") == 0;
+
+	if (strcmp(ev, "resolve") == 0)
+		return "RESOLVED";
+	if (strcmp(ev, "repeat") == 0)
+		return "STILL CRITICAL";
+	return crit ? "CRITICAL" : "WARNING";
+}
+
 /*
- * The one line a person reads in a chat, "[CRITICAL] apimon: MESSAGE
- * (SCOPE, DAY)", into b; the message is cut on a character boundary
- * when the line would be too long for the service.
+ * The line a person reads of one event, "[CRITICAL] apimon: MESSAGE
+ * (SCOPE, DAY)", into b; the message is cut on a character boundary past
+ * max characters.
  */
 static void
-chat_text(const cJSON *p, enum chat c, struct buf *b)
+event_line(const cJSON *p, enum chat c, size_t max, struct buf *b)
 {
-	const char	*ev = cJSON_GetStringValue(cJSON_GetObjectItem(p, "event"));
-	const char	*sev = cJSON_GetStringValue(cJSON_GetObjectItem(p,
-	    "severity"));
-	const char	*msg = cJSON_GetStringValue(cJSON_GetObjectItem(p,
-	    "message"));
-	const char	*scope = cJSON_GetStringValue(cJSON_GetObjectItem(p,
-	    "scope"));
-	const char	*day = cJSON_GetStringValue(cJSON_GetObjectItem(p, "day"));
+	const char	*msg = str(p, "message");
 	char		*cut = NULL;
-	long		 n;
 
-	msg = msg ? msg : "";
-	if ((n = utf8_len(msg, strlen(msg))) > CHAT_MAX_CHARS / 2 &&
-	    (cut = strndup(msg, utf8_prefix(msg, strlen(msg),
-	    CHAT_MAX_CHARS / 2))) != NULL)
+	if ((size_t)utf8_len(msg, strlen(msg)) > max &&
+	    (cut = strndup(msg, utf8_prefix(msg, strlen(msg), max))) != NULL)
 		msg = cut;
-	buf_printf(b, "[%s] apimon: ", ev && strcmp(ev, "resolve") == 0 ?
-	    "RESOLVED" : sev && strcmp(sev, "critical") == 0 ? "CRITICAL" :
-	    "WARNING");
+	buf_printf(b, "[%s] apimon: ", tag(p));
 	chat_code(b, c, msg);
 	buf_puts(b, cut != NULL ? "… (" : " (");
-	chat_code(b, c, scope ? scope : "");
-	buf_printf(b, ", %s)", day ? day : "");
+	chat_code(b, c, str(p, "scope"));
+	buf_printf(b, ", %s)", str(p, "day"));
 	free(cut);
 }
 
+/* The events of one message, in the order a person should read them. */
+struct event {
+	cJSON	*p;
+	int	 rank;		/* firing critical, firing warning, resolved */
+	size_t	 order;		/* as queued */
+};
+
 static int
-send_http(const struct conf_notify *n, const char *payload, char *err,
+by_rank(const void *x, const void *y)
+{
+	const struct event	*a = x, *b = y;
+
+	if (a->rank != b->rank)
+		return a->rank < b->rank ? -1 : 1;
+	return a->order < b->order ? -1 : a->order > b->order;
+}
+
+static int
+rank(const cJSON *p)
+{
+	if (strcmp(str(p, "event"), "resolve") == 0)
+		return 2;
+	return strcmp(str(p, "severity"), "critical") == 0 ? 0 : 1;
+}
+
+/* "and 12 more" after the lines shown of n. */
+static void
+more(struct buf *b, size_t shown, size_t n)
+{
+	if (shown < n)
+		buf_printf(b, "\n… and %zu more", n - shown);
+}
+
+/* Chat text of the events: as many lines as the service takes. */
+static void
+chat_events(const struct event *e, size_t n, enum chat c, struct buf *b)
+{
+	struct buf	 line = { 0 };
+	size_t		 i, chars = 0, k;
+
+	for (i = 0; i < n; i++) {
+		event_line(e[i].p, c, CHAT_MAX_CHARS / 2, &line);
+		if (line.failed)
+			break;
+		k = (size_t)utf8_len(line.p, line.len) + 1;
+		/* Room for the "and N more" line after it. */
+		if (i > 0 && chars + k > CHAT_MAX_CHARS - 40)
+			break;
+		buf_puts(b, i ? "\n" : "");
+		buf_add(b, line.p, line.len);
+		chars += k;
+		line.len = 0;
+	}
+	more(b, i, n);
+	buf_free(&line);
+}
+
+/* The money of a digest field: "$12.40". */
+static void
+usd(struct buf *b, double v)
+{
+	buf_printf(b, "$%.2f", v);
+}
+
+/* The digest as lines of text; what came from requests in code spans. */
+static void
+digest_text(const cJSON *p, enum chat c, struct buf *b)
+{
+	const cJSON	*m = cJSON_GetObjectItem(p, "month");
+	const cJSON	*t = cJSON_GetObjectItem(p, "top_model");
+	const cJSON	*al = cJSON_GetObjectItem(p, "alerts");
+	const cJSON	*it;
+	const char	*url = str(p, "url");
+
+	buf_printf(b, "apimon daily digest for %s\n", str(p, "day"));
+	buf_printf(b, "Requests: %.0f, %.1f%% successful\nCost: ",
+	    num(p, "requests"), num(p, "success_rate") * 100);
+	usd(b, num(p, "cost_usd"));
+	if (cJSON_GetObjectItem(p, "daily_budget_usd") != NULL) {
+		buf_puts(b, " of the ");
+		usd(b, num(p, "daily_budget_usd"));
+		buf_puts(b, " daily budget");
+	}
+	if (m != NULL) {
+		buf_printf(b, "\nMonth %s so far: ", str(m, "month"));
+		usd(b, num(m, "spent_usd"));
+		buf_puts(b, " of ");
+		usd(b, num(m, "budget_usd"));
+		buf_puts(b, ", on course for ");
+		usd(b, num(m, "forecast_usd"));
+		if (num(m, "reach_day") > 0)
+			buf_printf(b, " (the budget runs out on day %.0f)",
+			    num(m, "reach_day"));
+	}
+	if (t != NULL) {
+		buf_puts(b, "\nTop model: ");
+		chat_code(b, c, str(t, "model"));
+		buf_puts(b, ", ");
+		usd(b, num(t, "cost_usd"));
+		buf_printf(b, " for %.0f requests", num(t, "requests"));
+	}
+	buf_printf(b, "\nAlerts: %.0f critical, %.0f warnings; %.0f open now",
+	    num(al, "critical"), num(al, "warning"), num(al, "open_now"));
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(al, "list")) {
+		buf_printf(b, "\n- [%s] ", strcmp(str(it, "severity"),
+		    "critical") == 0 ? "CRITICAL" : "WARNING");
+		chat_code(b, c, str(it, "message"));
+		buf_puts(b, " (");
+		chat_code(b, c, str(it, "scope"));
+		buf_puts(b, ")");
+	}
+	if (*url != '\0') {
+		buf_puts(b, "\nReport: ");
+		/* The config's URL, not a request's: a link people can open. */
+		buf_puts(b, url);
+	}
+}
+
+/* The body a chat service takes, posted to where it is told. */
+static int
+post_chat(const struct conf_notify *n, const char *text, char *err,
     size_t errlen)
 {
-	cJSON		*p = NULL, *o = NULL, *am;
-	struct buf	 text = { NULL, 0, 0, 0 }, url = { NULL, 0, 0, 0 };
+	cJSON		*o = NULL, *am;
+	struct buf	 url = { 0 };
 	enum chat	 c;
 	char		*body = NULL;
 	int		 rc = -1;
 
-	if (strcmp(n->type, "webhook") == 0)
-		return post_json(n->url, payload, err, errlen);
 	c = strcmp(n->type, "slack") == 0 ? CHAT_SLACK :
 	    strcmp(n->type, "discord") == 0 ? CHAT_DISCORD : CHAT_TELEGRAM;
-	if ((p = json_parse(payload, strlen(payload), NULL)) == NULL) {
-		snprintf(err, errlen, "bad payload");
-		goto out;
-	}
-	chat_text(p, c, &text);
 	if (c == CHAT_TELEGRAM)
 		/* url, when set, replaces the Bot API's address. */
 		buf_printf(&url, "%s/bot%s/sendMessage", n->url ? n->url :
 		    "https://api.telegram.org", n->bot_token);
 	else
 		buf_puts(&url, n->url);
-	if (text.failed || url.failed || (o = cJSON_CreateObject()) == NULL)
+	if (url.failed || (o = cJSON_CreateObject()) == NULL)
 		goto oom;
 	if (c == CHAT_TELEGRAM && (!cJSON_AddStringToObject(o, "chat_id",
 	    n->chat_id) || !cJSON_AddStringToObject(o, "parse_mode", "HTML")))
 		goto oom;
 	if (!cJSON_AddStringToObject(o, c == CHAT_DISCORD ? "content" : "text",
-	    text.p))
+	    text))
 		goto oom;
 	/* Discord: no mention pings anyone, whatever the text holds. */
 	if (c == CHAT_DISCORD && ((am = cJSON_AddObjectToObject(o,
@@ -245,68 +382,248 @@ oom:
 out:
 	cJSON_free(body);
 	cJSON_Delete(o);
-	cJSON_Delete(p);
-	buf_free(&text);
 	buf_free(&url);
 	return rc;
 }
 
-static const struct conf_notify *
-find(struct agg *a, const char *key)
+static enum chat
+style(const struct conf_notify *n)
 {
+	return strcmp(n->type, "slack") == 0 ? CHAT_SLACK :
+	    strcmp(n->type, "discord") == 0 ? CHAT_DISCORD :
+	    strcmp(n->type, "telegram") == 0 ? CHAT_TELEGRAM : CHAT_PLAIN;
+}
+
+/* A program or webhook gets JSON: {"events": [...]} or {"digest": {}}. */
+static int
+send_json(const struct conf_notify *n, const cJSON *o, char *err,
+    size_t errlen)
+{
+	char	*s = cJSON_PrintUnformatted(o);
+	int	 rc;
+
+	if (s == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rc = strcmp(n->type, "command") == 0 ?
+	    send_command(n, s, err, errlen) : post_json(n->url, s, err, errlen);
+	cJSON_free(s);
+	return rc;
+}
+
+static void
+site_link(const struct conf *c, const char *page, struct buf *b)
+{
+	if (c->site_url != NULL)
+		buf_printf(b, "\n\n%s%s%s\n", c->site_url,
+		    c->site_url[strlen(c->site_url) - 1] == '/' ? "" : "/",
+		    page);
+}
+
+/* One message of the events e[0..n) (n > 0) to notifier n. */
+static int
+send_events(struct agg *a, const struct conf_notify *nt, struct event *e,
+    size_t n, char *err, size_t errlen)
+{
+	struct buf	 text = { 0 }, subj = { 0 };
+	cJSON		*o, *arr;
+	size_t		 i;
+	enum chat	 c = style(nt);
+	int		 rc = -1;
+
+	if (strcmp(nt->type, "command") == 0 ||
+	    strcmp(nt->type, "webhook") == 0) {
+		if ((o = cJSON_CreateObject()) == NULL ||
+		    (arr = cJSON_AddArrayToObject(o, "events")) == NULL) {
+			cJSON_Delete(o);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		for (i = 0; i < n; i++)
+			cJSON_AddItemReferenceToArray(arr, e[i].p);
+		rc = send_json(nt, o, err, errlen);
+		cJSON_Delete(o);
+		return rc;
+	}
+	if (c != CHAT_PLAIN) {
+		chat_events(e, n, c, &text);
+		if (text.failed)
+			snprintf(err, errlen, "out of memory");
+		else
+			rc = post_chat(nt, text.p, err, errlen);
+		buf_free(&text);
+		return rc;
+	}
+	/* E-mail: the first event is the subject; the body lists them all. */
+	event_line(e[0].p, CHAT_PLAIN, SUBJECT_CHARS, &subj);
+	if (n > 1)
+		buf_printf(&subj, " and %zu more", n - 1);
+	for (i = 0; i < n && i < EMAIL_LINES; i++) {
+		event_line(e[i].p, CHAT_PLAIN, SIZE_MAX, &text);
+		buf_puts(&text, "\n");
+	}
+	more(&text, i, n);
+	site_link(a->conf, "alerts.html", &text);
+	if (text.failed || subj.failed)
+		snprintf(err, errlen, "out of memory");
+	else
+		rc = email_send(nt, subj.p, text.p, a->now_ms, err, errlen);
+	buf_free(&text);
+	buf_free(&subj);
+	return rc;
+}
+
+static int
+send_digest(struct agg *a, const struct conf_notify *nt, cJSON *p,
+    char *err, size_t errlen)
+{
+	struct buf	 text = { 0 }, subj = { 0 };
+	enum chat	 c = style(nt);
+	cJSON		*o;
+	int		 rc = -1;
+
+	(void)a;
+	if (strcmp(nt->type, "command") == 0 ||
+	    strcmp(nt->type, "webhook") == 0) {
+		if ((o = cJSON_CreateObject()) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		cJSON_AddItemReferenceToObject(o, "digest", p);
+		rc = send_json(nt, o, err, errlen);
+		cJSON_Delete(o);
+		return rc;
+	}
+	digest_text(p, c, &text);
+	buf_printf(&subj, "apimon daily digest for %s", str(p, "day"));
+	if (text.failed || subj.failed)
+		snprintf(err, errlen, "out of memory");
+	else if (c == CHAT_PLAIN)
+		rc = email_send(nt, subj.p, text.p, a->now_ms, err, errlen);
+	else
+		rc = post_chat(nt, text.p, err, errlen);
+	buf_free(&text);
+	buf_free(&subj);
+	return rc;
+}
+
+/* Record how the deliveries d[0..n) went, in one transaction. */
+static int
+record(struct agg *a, const char *key, struct db_delivery *d, size_t n,
+    int ok, const char *err)
+{
+	int64_t	 wait;
+	int	 most = 0;
 	size_t	 i;
 
-	for (i = 0; i < a->conf->nnotify; i++)
-		if (strcmp(a->notifiers[i], key) == 0)
-			return &a->conf->notify[i];
-	return NULL;
+	for (i = 0; i < n; i++)
+		most = d[i].attempts > most ? d[i].attempts : most;
+	wait = BACKOFF_MIN_MS << (most < 6 ? most : 6);
+	if (wait > BACKOFF_MAX_MS)
+		wait = BACKOFF_MAX_MS;
+	if (ok)
+		a->n.delivered += (long)n;
+	else {
+		a->n.failed += (long)n;
+		log_errx("notify %s: %s (%zu events; retry in %lld s)", key,
+		    err, n, (long long)(wait / 1000));
+	}
+	if (db_begin(a->db) != DB_OK)
+		goto fail;
+	for (i = 0; i < n; i++)
+		if ((ok ? db_delivery_done(a->db, d[i].outbox_id, key,
+		    a->now_ms) : db_delivery_failed(a->db, d[i].outbox_id, key,
+		    a->now_ms + wait, err)) != DB_OK)
+			goto fail;
+	if (db_commit(a->db) == DB_OK)
+		return 0;
+fail:
+	/* A delivery not recorded is sent again next run: say so, fail. */
+	log_errx("%s: recording deliveries to %s: %s", a->conf->database, key,
+	    db_errmsg(a->db));
+	db_rollback(a->db);
+	return -1;
+}
+
+/* Everything due to one notifier: its digests, then one alert message. */
+static int
+notify_one(struct agg *a, const struct conf_notify *nt, const char *key)
+{
+	struct db_delivery	*d = NULL;
+	struct event		*e = NULL;
+	cJSON			*p;
+	size_t			 nd = 0, ne = 0, i;
+	char			 err[256];
+	int			 ok, rc = 0;
+
+	if (db_deliveries_due(a->db, key, a->now_ms, GROUP_MAX, &d, &nd)) {
+		log_errx("%s: outbox: %s", a->conf->database, db_errmsg(a->db));
+		return -1;
+	}
+	if (nd > 0 && (e = calloc(nd, sizeof(*e))) == NULL) {
+		log_errx("out of memory");
+		db_deliveries_free(d, nd);
+		return -1;
+	}
+	for (i = 0; i < nd && rc == 0; i++) {
+		err[0] = '\0';
+		if ((p = json_parse(d[i].payload, strlen(d[i].payload),
+		    NULL)) == NULL) {
+			/* apimon wrote it: only memory can fail here. */
+			log_errx("notify %s: out of memory", key);
+			rc = -1;
+			break;
+		}
+		if (strcmp(d[i].event, "digest") != 0) {
+			e[ne].p = p;
+			e[ne].rank = rank(p);
+			e[ne++].order = i;
+			continue;
+		}
+		ok = send_digest(a, nt, p, err, sizeof(err)) == 0;
+		cJSON_Delete(p);
+		rc = record(a, key, &d[i], 1, ok, err);
+	}
+	if (rc == 0 && ne > 0) {
+		struct db_delivery	*g;
+		size_t			 k;
+
+		qsort(e, ne, sizeof(*e), by_rank);
+		err[0] = '\0';
+		ok = send_events(a, nt, e, ne, err, sizeof(err)) == 0;
+		/* The events' deliveries, the digests left out. */
+		if ((g = calloc(ne, sizeof(*g))) == NULL) {
+			log_errx("out of memory");
+			rc = -1;
+		} else {
+			for (i = k = 0; i < nd; i++)
+				if (strcmp(d[i].event, "digest") != 0)
+					g[k++] = d[i];
+			rc = record(a, key, g, k, ok, err);
+			free(g);
+		}
+	}
+	for (i = 0; i < ne; i++)
+		cJSON_Delete(e[i].p);
+	free(e);
+	db_deliveries_free(d, nd);
+	return rc;
 }
 
 int
 notify_run(struct agg *a)
 {
-	const struct conf_notify	*n;
-	struct db_delivery		*d = NULL;
-	size_t				 nd = 0, i;
-	char				 err[256];
-	int64_t				 wait;
-	int				 ok, rc = 0;
+	size_t	 i, k;
+	int	 rc = 0;
 
-	if (a->conf->nnotify == 0)
-		return 0;
-	if (db_deliveries_due(a->db, a->now_ms, NOTIFY_MAX_PER_RUN, &d, &nd)) {
-		log_errx("%s: outbox: %s", a->conf->database, db_errmsg(a->db));
-		return -1;
+	for (i = 0; i < a->conf->nnotify && rc == 0; i++) {
+		/* Two notifiers with one key are one: send once. */
+		for (k = 0; k < i; k++)
+			if (strcmp(a->notifiers[k], a->notifiers[i]) == 0)
+				break;
+		if (k == i)
+			rc = notify_one(a, &a->conf->notify[i], a->notifiers[i]);
 	}
-	for (i = 0; i < nd && rc == 0; i++) {
-		/* A notifier taken out of the config is left alone. */
-		if ((n = find(a, d[i].notifier)) == NULL)
-			continue;
-		err[0] = '\0';
-		ok = (strcmp(n->type, "command") == 0 ?
-		    send_command(n, d[i].payload, err, sizeof(err)) :
-		    send_http(n, d[i].payload, err, sizeof(err))) == 0;
-		if (ok) {
-			a->n.delivered++;
-			if (db_delivery_done(a->db, d[i].outbox_id,
-			    d[i].notifier, a->now_ms) != DB_OK)
-				rc = -1;
-			continue;
-		}
-		a->n.failed++;
-		wait = BACKOFF_MIN_MS << (d[i].attempts < 6 ? d[i].attempts : 6);
-		if (wait > BACKOFF_MAX_MS)
-			wait = BACKOFF_MAX_MS;
-		log_errx("notify %s: %s (retry in %lld s)", d[i].notifier, err,
-		    (long long)(wait / 1000));
-		if (db_delivery_failed(a->db, d[i].outbox_id, d[i].notifier,
-		    a->now_ms + wait, err) != DB_OK)
-			rc = -1;
-	}
-	/* A delivery not recorded is sent again next run: say so, fail. */
-	if (rc != 0)
-		log_errx("%s: recording delivery %s: %s", a->conf->database,
-		    d[i - 1].notifier, db_errmsg(a->db));
-	db_deliveries_free(d, nd);
 	return rc;
 }

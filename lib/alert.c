@@ -2,9 +2,11 @@
 #include <string.h>
 
 #include "alert.h"
+#include "ts.h"
 
 static const char *const rules[ALERT__RULES] = { "daily_cost", "error_rate",
-    "latency_p95", "unpriced_model" };
+    "latency_p95", "unpriced_model", "budget", "monthly_budget", "anomaly",
+    "no_data" };
 static const char *const severities[] = { "warning", "critical" };
 static const char *const states[] = { "firing", "escalated", "resolved",
     "closed" };
@@ -75,7 +77,7 @@ alert_scope_kind(const char *scope, const char **name)
 		const char	*prefix;
 		enum scope_kind	 kind;
 	} kinds[] = { { "source:", SCOPE_SOURCE }, { "model:", SCOPE_MODEL },
-	    { "more:", SCOPE_MORE } };
+	    { "more:", SCOPE_MORE }, { "user:", SCOPE_USER } };
 	size_t	 i, n;
 
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
@@ -95,6 +97,7 @@ cJSON *
 alert_json(const struct alert *a)
 {
 	cJSON	*o = cJSON_CreateObject();
+	char	 t[TS_RFC3339_LEN];
 
 	if (o == NULL ||
 	    !cJSON_AddStringToObject(o, "rule", alert_rule_name(a->rule)) ||
@@ -109,5 +112,29 @@ alert_json(const struct alert *a)
 		cJSON_Delete(o);
 		return NULL;
 	}
+	if (a->silenced_ms > 0) {
+		ts_format_rfc3339(a->silenced_ms, t);
+		if (!cJSON_AddStringToObject(o, "silenced_until", t)) {
+			cJSON_Delete(o);
+			return NULL;
+		}
+	}
 	return o;
+}
+
+int64_t
+alert_silenced(const struct alert *a, const struct silence *s, size_t n,
+    int64_t now_ms)
+{
+	int64_t	 until = -1;
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (s[i].created_ms <= now_ms && now_ms < s[i].ends_ms &&
+		    (strcmp(s[i].rule, "*") == 0 ||
+		    strcmp(s[i].rule, alert_rule_name(a->rule)) == 0) &&
+		    (s[i].scope[0] == '\0' || strcmp(s[i].scope, a->scope) == 0) &&
+		    s[i].ends_ms > until)
+			until = s[i].ends_ms;
+	return until;
 }

@@ -8,6 +8,7 @@
  * out of memory, with nothing left to free.
  */
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <cjson/cJSON.h>
@@ -19,6 +20,10 @@ enum alert_rule {
 	ALERT_ERROR_RATE,
 	ALERT_LATENCY_P95,
 	ALERT_UNPRICED_MODEL,
+	ALERT_BUDGET,		/* a scope's daily cost against its budget */
+	ALERT_MONTHLY_BUDGET,	/* month to date and forecast, judged today */
+	ALERT_ANOMALY,		/* this hour far above the week's same hour */
+	ALERT_NO_DATA,		/* no record where the week had traffic */
 	ALERT__RULES
 };
 
@@ -36,10 +41,12 @@ enum alert_state { ALERT_FIRING, ALERT_ESCALATED, ALERT_RESOLVED,
 			    (a)->state == ALERT_ESCALATED)
 
 /*
- * What a scope names: "all", "source:NAME", "model:NAME", or "more:KIND",
- * the one alert that the scopes of a kind past alerts.max_scopes fold into.
+ * What a scope names: "all", "source:NAME", "model:NAME", "user:NAME" (a
+ * budget's), or "more:KIND", the one alert that the scopes of a kind past
+ * alerts.max_scopes fold into.
  */
-enum scope_kind { SCOPE_ALL, SCOPE_SOURCE, SCOPE_MODEL, SCOPE_MORE };
+enum scope_kind { SCOPE_ALL, SCOPE_SOURCE, SCOPE_MODEL, SCOPE_MORE,
+	SCOPE_USER };
 
 /* Room for the longest scope and message that valid records can make. */
 #define ALERT_SCOPE_MAX		(16 + REC_NAME_MAX_BYTES)
@@ -56,7 +63,29 @@ struct alert {
 	double			 threshold;
 	char			 message[ALERT_MESSAGE_MAX];
 	int64_t			 fired_ms, updated_ms, resolved_ms; /* -1: none */
+	int64_t			 notified_ms;	/* last sent; -1: not since
+						   it fired */
+	int64_t			 silenced_ms;	/* silenced until; <= 0: not */
 };
+
+/*
+ * A silence: the alerts of rule ("*": every rule) and scope (NULL: every
+ * scope) send nothing from created_ms until ends_ms.
+ */
+#define SILENCE_COMMENT_MAX	256
+
+struct silence {
+	int64_t		 id;
+	char		 rule[32];
+	char		 scope[ALERT_SCOPE_MAX];	/* "": every scope */
+	char		 comment[SILENCE_COMMENT_MAX * 4 + 1];
+	int64_t		 created_ms, ends_ms;
+};
+
+/* The latest end of the silences among s[0..n) that cover a at now_ms,
+ * or -1 when none does. */
+int64_t		 alert_silenced(const struct alert *a, const struct silence *s,
+		    size_t n, int64_t now_ms);
 
 /* The names stored in the database and shown everywhere. */
 const char	*alert_rule_name(enum alert_rule r);

@@ -247,6 +247,40 @@ parse_budgets(struct ctx *x, struct conf *c, const cJSON *a)
 	return 0;
 }
 
+/*
+ * What the budgets ask of the rest of the config: one budget a scope (two
+ * would judge one alert), source ids as ingest stores them, and a user's
+ * month needs the month's raw rows (users have no rollups).
+ */
+static int
+check_budgets(struct ctx *x, struct conf *c)
+{
+	struct conf_budget	*b;
+	char			 p[48];
+	size_t			 i, k;
+
+	for (i = 0; i < c->alerts.nbudgets; i++) {
+		b = &c->alerts.budgets[i];
+		snprintf(p, sizeof(p), "alerts.budgets[%zu].", i);
+		if (strncmp(b->scope, "source:", 7) == 0)
+			for (k = 7; b->scope[k] != '\0'; k++)
+				b->scope[k] = (char)tolower(
+				    (unsigned char)b->scope[k]);
+		for (k = 0; k < i; k++)
+			if (strcmp(c->alerts.budgets[k].scope, b->scope) == 0)
+				return fail(x, p, "scope", "\"%s\" has a "
+				    "budget already (alerts.budgets[%zu])",
+				    b->scope, k);
+		if (strncmp(b->scope, "user:", 5) == 0 && b->monthly_nusd > 0 &&
+		    c->retention_raw_days < 31)
+			return fail(x, p, "monthly_cost_usd", "a user's monthly "
+			    "budget needs retention.raw_days of 31 or more "
+			    "(it is %ld): users are counted from raw rows",
+			    c->retention_raw_days);
+	}
+	return 0;
+}
+
 static int
 parse_alerts(struct ctx *x, struct conf *c, const cJSON *o)
 {
@@ -536,7 +570,7 @@ parse_root(struct ctx *x, struct conf *c, const cJSON *root)
 	if ((o = cJSON_GetObjectItemCaseSensitive(root, "sources")) != NULL &&
 	    parse_sources(x, c, o))
 		return -1;
-	return 0;
+	return check_budgets(x, c);
 }
 
 static int

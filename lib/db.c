@@ -126,6 +126,37 @@ static const char *const migrations[DB_SCHEMA_VERSION] = {
 	"  WHERE EXISTS (SELECT 1 FROM daily_stats)"
 	"  ON CONFLICT (key) DO UPDATE SET value = 1;",
 #undef LAT_COLUMNS
+
+	/*
+	 * 4 -> 5: alerts remember when they were last sent (repeats, and
+	 * what a silence held back); silences; the outbox holds digests (no
+	 * alert) and says why an event it holds was not sent; users' rows
+	 * by time, for user budgets.  Active alerts were sent when they fired.
+	 */
+	"ALTER TABLE alerts ADD COLUMN notified_ms INTEGER;"
+	"UPDATE alerts SET notified_ms = updated_ms"
+	"  WHERE state IN ('firing', 'escalated');"
+	"CREATE TABLE silences ("
+	"  id         INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  rule       TEXT NOT NULL,"
+	"  scope      TEXT NOT NULL DEFAULT '',"
+	"  comment    TEXT NOT NULL DEFAULT '',"
+	"  created_ms INTEGER NOT NULL,"
+	"  ends_ms    INTEGER NOT NULL);"
+	"CREATE INDEX silences_ends ON silences (ends_ms);"
+	"CREATE TABLE outbox_v5 ("
+	"  id         INTEGER PRIMARY KEY,"
+	"  alert_id   INTEGER REFERENCES alerts (id),"
+	"  event      TEXT NOT NULL,"
+	"  payload    TEXT NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  held       TEXT);"
+	"INSERT INTO outbox_v5 (id, alert_id, event, payload, created_ms)"
+	"  SELECT id, alert_id, event, payload, created_ms FROM outbox;"
+	"DROP TABLE outbox;"
+	"ALTER TABLE outbox_v5 RENAME TO outbox;"
+	"CREATE INDEX api_requests_user_ts ON api_requests (user_id, ts_ms)"
+	"  WHERE user_id IS NOT NULL;",
 };
 
 static const char *const sql[ST__MAX] = {

@@ -19,7 +19,7 @@
  * why it stopped).  Nothing the caller must free is left behind on
  * failure.
  */
-#define DB_SCHEMA_VERSION	4
+#define DB_SCHEMA_VERSION	5
 
 enum db_rc {
 	DB_OK = 0,
@@ -200,6 +200,10 @@ enum db_rc	 db_raw_totals_each(struct db *db, int64_t from_ms,
 		    int64_t to_ms, int (*fn)(const struct db_stats *, void *),
 		    void *arg);
 
+/* The cost of user's raw rows with from_ms <= ts_ms < to_ms: *cost_nusd. */
+enum db_rc	 db_user_cost(struct db *db, const char *user, int64_t from_ms,
+		    int64_t to_ms, int64_t *cost_nusd);
+
 /*
  * Call fn for every model that has unpriced requests on day, in name
  * order, with their count over every source ("" for no model).
@@ -233,32 +237,53 @@ enum db_rc	 db_alerts_each(struct db *db, const char *day,
 		    int (*fn)(const struct alert *, void *), void *arg);
 
 /*
- * Queue an event of an alert with its JSON payload for each of the n
- * notifier keys, due at now_ms.
+ * Record an event with its JSON payload: of the alert alert_id, or of
+ * none (0, a digest).  When held is NULL (it was not held back: "silenced",
+ * "old", ...) it is queued for each of the n notifier keys, due at now_ms.
  */
 enum db_rc	 db_outbox_add(struct db *db, int64_t alert_id,
 		    const char *event, const char *payload, int64_t now_ms,
-		    char *const *notifiers, size_t n);
+		    const char *held, char *const *notifiers, size_t n);
 
 struct db_delivery {
 	int64_t	 outbox_id;
-	char	*notifier;	/* malloc'd */
+	char	*event;		/* malloc'd: fire, escalate, ..., digest */
 	char	*payload;	/* malloc'd */
 	int	 attempts;
 };
 
 /*
- * The deliveries due at now_ms, at most max, oldest first, into a malloc'd
- * array (*out, *n) that the caller frees with db_deliveries_free().
+ * The deliveries to notifier due at now_ms, at most max, oldest first,
+ * into a malloc'd array (*out, *n) that the caller frees with
+ * db_deliveries_free().
  */
-enum db_rc	 db_deliveries_due(struct db *db, int64_t now_ms, size_t max,
-		    struct db_delivery **out, size_t *n);
+enum db_rc	 db_deliveries_due(struct db *db, const char *notifier,
+		    int64_t now_ms, size_t max, struct db_delivery **out,
+		    size_t *n);
 void		 db_deliveries_free(struct db_delivery *d, size_t n);
+
+/* How many deliveries to notifier are not done yet: *n. */
+enum db_rc	 db_deliveries_waiting(struct db *db, const char *notifier,
+		    int64_t *n);
 
 /* Record a delivery: done, or failed and due again at next_ms. */
 enum db_rc	 db_delivery_done(struct db *db, int64_t outbox_id,
 		    const char *notifier, int64_t now_ms);
 enum db_rc	 db_delivery_failed(struct db *db, int64_t outbox_id,
 		    const char *notifier, int64_t next_ms, const char *error);
+
+/* Store a new silence (sets s->id). */
+enum db_rc	 db_silence_add(struct db *db, struct silence *s);
+
+/*
+ * The silences that have not ended at now_ms, by id, into a malloc'd
+ * array (*out, *n) the caller frees.
+ */
+enum db_rc	 db_silences(struct db *db, int64_t now_ms,
+		    struct silence **out, size_t *n);
+
+/* End silence id at now_ms; *found says whether it was in force. */
+enum db_rc	 db_silence_lift(struct db *db, int64_t id, int64_t now_ms,
+		    int *found);
 
 #endif

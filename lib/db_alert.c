@@ -3,21 +3,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "db_int.h"
 #include "utf8.h"
 
 /* What alert_read() reads, in its order. */
 #define ALERT_COLUMNS \
 	"id, rule, scope, day, severity, state, value, threshold, message," \
-	" fired_ms, updated_ms, resolved_ms"
+	" fired_ms, updated_ms, resolved_ms, notified_ms"
 
 static const char *const sql[ST__MAX] = {
 	[ST_ALERT_INSERT] = "INSERT INTO alerts (rule, scope, day, severity,"
 	    " state, value, threshold, message, fired_ms, updated_ms,"
-	    " resolved_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    " resolved_ms, notified_ms)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[ST_ALERT_UPDATE] = "UPDATE alerts SET severity = ?4, state = ?5,"
 	    " value = ?6, threshold = ?7, message = ?8, fired_ms = ?9,"
-	    " updated_ms = ?10, resolved_ms = ?11 WHERE id = ?12",
+	    " updated_ms = ?10, resolved_ms = ?11, notified_ms = ?12"
+	    " WHERE id = ?13",
 	[ST_ALERTS_LIST] = "SELECT " ALERT_COLUMNS " FROM alerts"
 	    " ORDER BY updated_ms DESC, id DESC",
 	[ST_ALERTS_DAY] = "SELECT " ALERT_COLUMNS " FROM alerts WHERE day = ?"
@@ -28,20 +31,28 @@ static const char *const sql[ST__MAX] = {
 	    " resolved_ms = ?2 WHERE day < ?1"
 	    " AND state IN ('firing', 'escalated')",
 	[ST_OUTBOX] = "INSERT INTO outbox (alert_id, event, payload,"
-	    " created_ms) VALUES (?, ?, ?, ?)",
+	    " created_ms, held) VALUES (?, ?, ?, ?, ?)",
 	/* Two notifiers with one key are one delivery. */
 	[ST_DELIVERY_ADD] = "INSERT INTO deliveries (outbox_id, notifier,"
 	    " next_ms) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-	[ST_DUE] = "SELECT d.outbox_id, d.notifier, d.attempts, o.payload"
+	[ST_DUE] = "SELECT d.outbox_id, o.event, d.attempts, o.payload"
 	    " FROM deliveries d JOIN outbox o ON o.id = d.outbox_id"
-	    " WHERE d.delivered_ms IS NULL AND d.next_ms <= ?"
-	    " ORDER BY d.next_ms, d.outbox_id LIMIT ?",
+	    " WHERE d.delivered_ms IS NULL AND d.next_ms <= ?2"
+	    " AND d.notifier = ?1 ORDER BY d.outbox_id LIMIT ?3",
+	[ST_WAITING] = "SELECT count(*) FROM deliveries"
+	    " WHERE delivered_ms IS NULL AND notifier = ?",
 	[ST_DELIVERED] = "UPDATE deliveries SET delivered_ms = ?3,"
 	    " attempts = attempts + 1, last_error = NULL"
 	    " WHERE outbox_id = ?1 AND notifier = ?2",
 	[ST_FAILED] = "UPDATE deliveries SET attempts = attempts + 1,"
 	    " next_ms = ?3, last_error = ?4"
 	    " WHERE outbox_id = ?1 AND notifier = ?2",
+	[ST_SILENCE_ADD] = "INSERT INTO silences (rule, scope, comment,"
+	    " created_ms, ends_ms) VALUES (?, ?, ?, ?, ?)",
+	[ST_SILENCES] = "SELECT id, rule, scope, comment, created_ms, ends_ms"
+	    " FROM silences WHERE ends_ms > ? ORDER BY id",
+	[ST_SILENCE_LIFT] = "UPDATE silences SET ends_ms = ?2"
+	    " WHERE id = ?1 AND ends_ms > ?2",
 };
 
 static sqlite3_stmt *
@@ -71,6 +82,7 @@ alert_read(sqlite3_stmt *st, struct alert *a)
 	a->fired_ms = sqlite3_column_int64(st, 9);
 	a->updated_ms = sqlite3_column_int64(st, 10);
 	a->resolved_ms = db_col_opt(st, 11);
+	a->notified_ms = db_col_opt(st, 12);
 	if (alert_rule_parse((const char *)sqlite3_column_text(st, 1),
 	    &a->rule) || alert_severity_parse((const char *)
 	    sqlite3_column_text(st, 4), &a->severity) || alert_state_parse(
@@ -97,7 +109,7 @@ db_alert_put(struct db *db, struct alert *a)
 		sqlite3_bind_text(st, 2, a->scope, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, a->day, -1, SQLITE_STATIC);
 	} else
-		sqlite3_bind_int64(st, 12, a->id);
+		sqlite3_bind_int64(st, 13, a->id);
 	sqlite3_bind_text(st, 4, alert_severity_name(a->severity), -1,
 	    SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, alert_state_name(a->state), -1,
@@ -108,6 +120,7 @@ db_alert_put(struct db *db, struct alert *a)
 	sqlite3_bind_int64(st, 9, a->fired_ms);
 	sqlite3_bind_int64(st, 10, a->updated_ms);
 	db_bind_opt(st, 11, a->resolved_ms);
+	db_bind_opt(st, 12, a->notified_ms);
 	if ((rc = db_done(st)) == DB_OK && a->id == 0)
 		a->id = sqlite3_last_insert_rowid(db->h);
 	return rc;
@@ -188,7 +201,8 @@ db_alerts_close(struct db *db, const char *day, int64_t now_ms, long *n)
 
 enum db_rc
 db_outbox_add(struct db *db, int64_t alert_id, const char *event,
-    const char *payload, int64_t now_ms, char *const *notifiers, size_t n)
+    const char *payload, int64_t now_ms, const char *held,
+    char *const *notifiers, size_t n)
 {
 	sqlite3_stmt	*st = stmt(db, ST_OUTBOX);
 	enum db_rc	 rc;
@@ -197,14 +211,15 @@ db_outbox_add(struct db *db, int64_t alert_id, const char *event,
 
 	if (st == NULL)
 		return DB_ERR;
-	sqlite3_bind_int64(st, 1, alert_id);
+	db_bind_opt(st, 1, alert_id > 0 ? alert_id : -1);
 	sqlite3_bind_text(st, 2, event, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, payload, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, now_ms);
+	db_bind_text(st, 5, held);
 	if ((rc = db_done(st)) != DB_OK)
 		return rc;
 	id = sqlite3_last_insert_rowid(db->h);
-	for (i = 0; i < n; i++) {
+	for (i = 0; held == NULL && i < n; i++) {
 		if ((st = stmt(db, ST_DELIVERY_ADD)) == NULL)
 			return DB_ERR;
 		sqlite3_bind_int64(st, 1, id);
@@ -222,19 +237,19 @@ db_deliveries_free(struct db_delivery *d, size_t n)
 	size_t	 i;
 
 	for (i = 0; i < n; i++) {
-		free(d[i].notifier);
+		free(d[i].event);
 		free(d[i].payload);
 	}
 	free(d);
 }
 
 enum db_rc
-db_deliveries_due(struct db *db, int64_t now_ms, size_t max,
-    struct db_delivery **out, size_t *n)
+db_deliveries_due(struct db *db, const char *notifier, int64_t now_ms,
+    size_t max, struct db_delivery **out, size_t *n)
 {
 	sqlite3_stmt		*st = stmt(db, ST_DUE);
 	struct db_delivery	*d;
-	const unsigned char	*key, *payload;
+	const unsigned char	*event, *payload;
 	int			 rc = SQLITE_DONE;
 
 	*out = NULL;
@@ -243,15 +258,16 @@ db_deliveries_due(struct db *db, int64_t now_ms, size_t max,
 		return DB_ERR;
 	if ((d = calloc(max ? max : 1, sizeof(*d))) == NULL)
 		return DB_UNAVAIL;
-	sqlite3_bind_int64(st, 1, now_ms);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	sqlite3_bind_text(st, 1, notifier, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now_ms);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
 	while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		key = sqlite3_column_text(st, 1);
+		event = sqlite3_column_text(st, 1);
 		payload = sqlite3_column_text(st, 3);
 		d[*n].outbox_id = sqlite3_column_int64(st, 0);
 		d[*n].attempts = sqlite3_column_int(st, 2);
-		if (key == NULL || payload == NULL ||
-		    (d[*n].notifier = strdup((const char *)key)) == NULL ||
+		if (event == NULL || payload == NULL ||
+		    (d[*n].event = strdup((const char *)event)) == NULL ||
 		    (d[*n].payload = strdup((const char *)payload)) == NULL) {
 			(*n)++;
 			rc = SQLITE_NOMEM;
@@ -267,6 +283,22 @@ db_deliveries_due(struct db *db, int64_t now_ms, size_t max,
 	}
 	*out = d;
 	return DB_OK;
+}
+
+enum db_rc
+db_deliveries_waiting(struct db *db, const char *notifier, int64_t *n)
+{
+	sqlite3_stmt	*st = stmt(db, ST_WAITING);
+	int		 rc;
+
+	*n = 0;
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_text(st, 1, notifier, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return db_classify(rc);
 }
 
 enum db_rc
@@ -296,4 +328,79 @@ db_delivery_failed(struct db *db, int64_t outbox_id, const char *notifier,
 	sqlite3_bind_int64(st, 3, next_ms);
 	sqlite3_bind_text(st, 4, error, -1, SQLITE_STATIC);
 	return db_done(st);
+}
+
+enum db_rc
+db_silence_add(struct db *db, struct silence *s)
+{
+	sqlite3_stmt	*st = stmt(db, ST_SILENCE_ADD);
+	enum db_rc	 rc;
+
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_text(st, 1, s->rule, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, s->scope, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, s->comment, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, s->created_ms);
+	sqlite3_bind_int64(st, 5, s->ends_ms);
+	if ((rc = db_done(st)) == DB_OK)
+		s->id = sqlite3_last_insert_rowid(db->h);
+	return rc;
+}
+
+enum db_rc
+db_silences(struct db *db, int64_t now_ms, struct silence **out, size_t *n)
+{
+	sqlite3_stmt	*st = stmt(db, ST_SILENCES);
+	struct silence	*v = NULL, *s;
+	size_t		 cap = 0;
+	int		 rc;
+
+	*out = NULL;
+	*n = 0;
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, now_ms);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (grow(&v, &cap, *n + 1, sizeof(*v))) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		s = &v[(*n)++];
+		memset(s, 0, sizeof(*s));
+		s->id = sqlite3_column_int64(st, 0);
+		s->created_ms = sqlite3_column_int64(st, 4);
+		s->ends_ms = sqlite3_column_int64(st, 5);
+		/* Text that does not fit was not written by apimon. */
+		if (copy_col(s->rule, sizeof(s->rule), st, 1) ||
+		    copy_col(s->scope, sizeof(s->scope), st, 2) ||
+		    copy_col(s->comment, sizeof(s->comment), st, 3)) {
+			rc = SQLITE_CORRUPT;
+			break;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		*n = 0;
+		return db_classify(rc);
+	}
+	*out = v;
+	return DB_OK;
+}
+
+enum db_rc
+db_silence_lift(struct db *db, int64_t id, int64_t now_ms, int *found)
+{
+	sqlite3_stmt	*st = stmt(db, ST_SILENCE_LIFT);
+	enum db_rc	 rc;
+
+	*found = 0;
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now_ms);
+	if ((rc = db_done(st)) == DB_OK)
+		*found = sqlite3_changes(db->h) > 0;
+	return rc;
 }

@@ -20,6 +20,8 @@ static const char *const sql[ST__MAX] = {
 	    " SUM(status <> 'success'), SUM(latency_us), SUM(tokens),"
 	    " SUM(cost_nusd) FROM api_requests WHERE ts_ms >= ? AND ts_ms < ?"
 	    " GROUP BY source ORDER BY source",
+	[ST_USER_COST] = "SELECT coalesce(SUM(cost_nusd), 0) FROM api_requests"
+	    " WHERE user_id = ? AND ts_ms >= ? AND ts_ms < ?",
 	[ST_UNPRICED] = "SELECT model, SUM(unpriced) FROM daily_stats"
 	    " WHERE day = ? AND unpriced > 0 GROUP BY model ORDER BY model",
 };
@@ -170,4 +172,23 @@ db_raw_totals_each(struct db *db, int64_t from_ms, int64_t to_ms,
 	sqlite3_bind_int64(st, 1, from_ms);
 	sqlite3_bind_int64(st, 2, to_ms);
 	return db_walk(st, raw_totals_read, &w);
+}
+
+enum db_rc
+db_user_cost(struct db *db, const char *user, int64_t from_ms, int64_t to_ms,
+    int64_t *cost_nusd)
+{
+	sqlite3_stmt	*st = db_stmt(db, ST_USER_COST, sql[ST_USER_COST]);
+	int		 rc;
+
+	*cost_nusd = 0;
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, from_ms);
+	sqlite3_bind_int64(st, 3, to_ms);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*cost_nusd = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return db_classify(rc);
 }

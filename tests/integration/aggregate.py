@@ -67,8 +67,8 @@ PRICES = {"gpt-4o-mini": {"input_per_mtok": 0.15, "output_per_mtok": 0.60}}
 
 SUMMARY_RE = re.compile(
     r"^apimon-aggregate: (\d+) rows rolled up over (\d+) days; alerts (\d+) "
-    r"fired, (\d+) escalated, (\d+) resolved, (\d+) closed; (\d+) old rows "
-    r"deleted; "
+    r"fired, (\d+) escalated, (\d+) resolved, (\d+) closed, (\d+) repeated, "
+    r"(\d+) held back; (\d+) old rows deleted; (\d+) digests; "
     r"notifications (\d+) delivered, (\d+) failed$")
 
 
@@ -374,7 +374,8 @@ class Env:
         m = SUMMARY_RE.match(lines[0])
         check(m is not None, f"summary line {lines[0]!r}")
         keys = ("rows", "days", "fired", "escalated", "resolved", "closed",
-                "purged", "delivered", "failed")
+                "repeated", "held", "purged", "digests", "delivered",
+                "failed")
         return dict(zip(keys, map(int, m.groups())))
 
     def start_aggregate(self, conf, now):
@@ -755,11 +756,18 @@ def capture_notifier(env, fail_flag=None):
             fnv_key("command", "sh", " ".join(argv)))
 
 
-def captured(cap):
+def messages(cap):
+    """What the command notifier got: one JSON document a message."""
     if not cap.exists():
         return []
     return [json.loads(line) for line in cap.read_text().splitlines()
             if line.strip()]
+
+
+def captured(cap):
+    """The alert events of every message the command notifier got, in
+    order."""
+    return [e for m in messages(cap) for e in m.get("events", [])]
 
 
 def alerts_of(db):
@@ -790,7 +798,7 @@ def deliveries_of(db):
 
 def check_payload(p, **want):
     keys = {"event", "rule", "scope", "day", "severity", "state", "value",
-            "threshold", "message", "time"}
+            "threshold", "message", "time", "fired"}
     eq(set(p), keys, "payload keys")
     for k, v in want.items():
         if isinstance(v, float):
@@ -1178,8 +1186,20 @@ def test_second_run_with_nothing_new_writes_no_row():
     for _ in range(10):
         if env.aggregate(conf, now=now)["delivered"] == 0:
             break
-    eq(len(captured(cap)), len(outbox_of(db)),
-       "notifications delivered vs outbox rows")
+    sent = query(db, "SELECT count(*) FROM outbox WHERE held IS NULL")[0][0]
+    eq(len(captured(cap)), sent, "notifications delivered vs outbox rows")
+    # Days over more than notify_max_age_hours (48) before now are history:
+    # recorded, not sent.
+    held = query(db, "SELECT DISTINCT o.held, a.day FROM outbox o JOIN"
+                 " alerts a ON a.id = o.alert_id WHERE o.held IS NOT NULL")
+    check(held and all(h == "old" and d < "2026-11-03" for h, d in held),
+          f"events held back: {held}")
+    check(sent > 0 and all(json.loads(p)["day"] >= "2026-11-03"
+                           for p in [e["payload"] for e in outbox_of(db)
+                                     if e["id"] in {r[0] for r in query(
+                                         db, "SELECT id FROM outbox WHERE"
+                                         " held IS NULL")}]),
+          "only the last two days' events are sent")
     install_audit(db)
     tables = {t: dump(db, t) for t in AUDITED}
     n_cap = len(captured(cap))
@@ -1626,6 +1646,7 @@ def test_schema_3_rollups_move_to_local_hours_and_exact_latency_buckets():
     want = rollup_dump(db)
     # Back to schema 3: UTC hour keys, no bucket columns, one old row.
     con = connect(db)
+    make_schema_4(con)
     con.executescript("""
         DELETE FROM hourly_stats;
         INSERT INTO hourly_stats SELECT '2020-01-01T05', source, model,
@@ -1640,7 +1661,7 @@ def test_schema_3_rollups_move_to_local_hours_and_exact_latency_buckets():
     con.commit()
     con.close()
     env.aggregate(conf, now=DAY + "T23:01:00Z")
-    eq(query(db, "PRAGMA user_version"), [(4,)], "schema version")
+    eq(query(db, "PRAGMA user_version"), [(5,)], "schema version")
     eq(meta(db, "rebuild_pending"), 0, "the rebuild was done")
     got = rollup_dump(db)
     old = [r for r in got["hourly_stats"] if r[0] == "2020-01-01T05:00"]
@@ -1752,9 +1773,13 @@ def test_two_telegram_bots_for_one_chat_do_not_break_the_run():
         check(rc == 0, f"exit status {rc} (expected 0, or 2 for a refused "
               f"config); stderr: {err.strip()}; alerts stored: "
               f"{len(alerts_of(db))}")
+        # One message a notifier, with both alerts ("all", "source:web").
         eq(sorted(r["path"] for r in rcv.taken()),
-           ["/a/bot1:first/sendMessage"] * 2 +
-           ["/b/bot2:second/sendMessage"] * 2, "requests")
+           ["/a/bot1:first/sendMessage", "/b/bot2:second/sendMessage"],
+           "requests")
+        for r in rcv.taken():
+            eq(json.loads(r["body"])["text"].count("\n"), 1,
+               "lines of " + r["path"])
     finally:
         rcv.stop()
 
@@ -1829,29 +1854,27 @@ def test_notifications_reach_every_channel_with_its_payload():
                         "/tg/bot12345:TEST-token/sendMessage"],
            "paths the receiver got")
         for path, rs in by.items():
-            eq(len(rs), 2, f"requests to {path}")
+            eq(len(rs), 1, f"requests to {path} (one message a run)")
             for r in rs:
                 check((r["ctype"] or "").startswith("application/json"),
                       f"Content-Type of {path}: {r['ctype']}")
-        eq(sorted(r["body"].decode() for r in by["/hook"]), sorted(payloads),
-           "webhook bodies vs the outbox payloads")
-        texts = sorted(chat(p) for p in pl)
+        eq(json.loads(by["/hook"][0]["body"]), {"events": pl},
+           "webhook body: the run's events")
+        texts = [chat(p) for p in pl]
         eq(texts[0], "[CRITICAL] apimon: `daily cost $12.00 is over the $10.00"
            f" limit` (`all`, {DAY})", "chat text")
-        eq(sorted(json.loads(r["body"])["text"] for r in by["/slack"]), texts,
-           "slack texts")
-        eq([set(json.loads(r["body"])) for r in by["/slack"]], [{"text"}] * 2,
-           "slack keys")
-        eq(sorted(json.loads(r["body"])["content"] for r in by["/discord"]),
-           sorted(chat(p, "discord") for p in pl), "discord contents")
-        eq([json.loads(r["body"])["allowed_mentions"] for r in by["/discord"]],
-           [{"parse": []}] * 2, "discord allowed_mentions")
-        tg = [json.loads(r["body"])
-              for r in by["/tg/bot12345:TEST-token/sendMessage"]]
-        eq(sorted((t["chat_id"], t["parse_mode"], t["text"]) for t in tg),
-           sorted(("-100777", "HTML", chat(p, "telegram")) for p in pl),
+        slack0 = json.loads(by["/slack"][0]["body"])
+        eq(slack0, {"text": "\n".join(texts)}, "slack: a line an event")
+        d0 = json.loads(by["/discord"][0]["body"])
+        eq(d0["content"], "\n".join(chat(p, "discord") for p in pl),
+           "discord content")
+        eq(d0["allowed_mentions"], {"parse": []}, "discord allowed_mentions")
+        tg = json.loads(by["/tg/bot12345:TEST-token/sendMessage"][0]["body"])
+        eq((tg["chat_id"], tg["parse_mode"], tg["text"]),
+           ("-100777", "HTML", "\n".join(chat(p, "telegram") for p in pl)),
            "telegram chat_id, parse_mode and text")
         eq(captured(cap), pl, "command payloads")
+        eq(len(messages(cap)), 1, "command runs")
         dl = deliveries_of(db)
         eq(sorted((d["outbox_id"], d["notifier"]) for d in dl),
            sorted((o["id"], k) for o in ob for k in keys),
@@ -1869,12 +1892,12 @@ def test_notifications_reach_every_channel_with_its_payload():
         eq((s["resolved"], s["delivered"]), (2, 10), "3 of 45 resolves")
         slack = [json.loads(r["body"])["text"] for r in rcv.taken()
                  if r["path"] == "/slack"]
-        eq(len(slack), 6, "slack messages in all")
-        check(slack[2].startswith("[WARNING] apimon: `error rate 12.0% (3 of 25 "
+        eq(len(slack), 3, "slack messages in all")
+        check(slack[1].startswith("[WARNING] apimon: `error rate 12.0% (3 of 25 "
                                   "requests) is over 10.0%` ("),
-              f"warning text {slack[2]!r}")
-        check(slack[4].startswith("[RESOLVED] apimon: `error rate 12.0% (3 of "
-                                  "25"), f"resolved text {slack[4]!r}")
+              f"warning text {slack[1]!r}")
+        check(slack[2].startswith("[RESOLVED] apimon: `error rate 12.0% (3 of "
+                                  "25"), f"resolved text {slack[2]!r}")
         n = len(rcv.taken())
         s = env.aggregate(conf, now=DAY + "T13:00:00Z")
         eq(s["delivered"], 0, "delivered by a later run")
@@ -1909,16 +1932,17 @@ def test_receiver_down_keeps_it_queued_then_delivers_exactly_once():
         eq(len(rcv.taken()), 0, "requests before next_ms")
         s = env.aggregate(conf, now=t0 + 61000)
         eq((s["delivered"], s["failed"]), (2, 0), "a run after next_ms")
-        got = sorted(r["body"].decode() for r in rcv.taken())
-        eq(got, sorted(o["payload"] for o in outbox_of(db)),
-           "bodies delivered after the retry")
+        got = [json.loads(r["body"]) for r in rcv.taken()]
+        eq(got, [{"events": [json.loads(o["payload"])
+                             for o in outbox_of(db)]}],
+           "bodies delivered after the retry (one message, both events)")
         for d in deliveries_of(db):
             eq((d["attempts"], d["delivered_ms"], d["last_error"]),
                (2, t0 + 61000, None), "delivery after the retry")
         for k in range(3):
             s = env.aggregate(conf, now=t0 + 3600_000 * (k + 1))
             eq(s["delivered"], 0, "delivered by later runs")
-        eq(len(rcv.taken()), 2, "requests in all (exactly once each)")
+        eq(len(rcv.taken()), 1, "requests in all (exactly once)")
     finally:
         rcv.stop()
 
@@ -1961,10 +1985,10 @@ def test_http_500_backs_off_doubling_and_only_the_failed_channel_retries():
             s = env.aggregate(conf, now=t1 + 3600_000 * (k + 1))
             eq((s["delivered"], s["failed"]), (0, 0), "later runs")
         req = rcv.taken()
-        eq(sum(r["path"] == "/ok" for r in req), 2, "requests to /ok")
-        eq(sum(r["path"] == "/bad" for r in req), 6,
-           "requests to /bad (2 events x 3 attempts)")
-        eq(sum(r["path"] == "/bad" and r["status"] == 200 for r in req), 2,
+        eq(sum(r["path"] == "/ok" for r in req), 1, "requests to /ok")
+        eq(sum(r["path"] == "/bad" for r in req), 3,
+           "requests to /bad (one message of 2 events x 3 attempts)")
+        eq(sum(r["path"] == "/bad" and r["status"] == 200 for r in req), 1,
            "successful requests to /bad")
         check(all(d["delivered_ms"] for d in deliveries_of(db)),
               "undelivered deliveries left")
@@ -2285,16 +2309,17 @@ def test_recording_a_delivery_that_fails_is_an_error_and_it_is_sent_again():
     rc, out, err = env.run("apimon-aggregate", ["--config", conf, "--now",
                                                  DAY + "T12:00:00Z"])
     eq(rc, 1, f"exit status when a delivery cannot be recorded ({err.strip()})")
-    check("recording delivery" in err and "injected bookkeeping failure" in err,
-          f"message {err!r}")
-    eq(len(captured(cap)), 1, "sent once, then the run stopped")
+    check("recording deliveries" in err and "injected bookkeeping failure" in
+          err, f"message {err!r}")
+    eq(len(messages(cap)), 1, "sent once, then the run stopped")
     con = connect(db)
     con.execute("DROP TRIGGER zz_fail")
     con.commit()
     con.close()
     s = env.aggregate(conf, now=DAY + "T12:01:00Z")
     eq(s["delivered"], 2, "both events (all, source:web) by the next run")
-    eq(len(captured(cap)), 3, "the unrecorded one was sent again")
+    eq(len(messages(cap)), 2, "the unrecorded message was sent again")
+    eq(captured(cap)[2:], captured(cap)[:2], "with the same events")
     check(all(d["delivered_ms"] is not None for d in deliveries_of(db)),
           f"deliveries {deliveries_of(db)}")
 
@@ -2333,8 +2358,10 @@ def test_chat_texts_from_hostile_model_names_mention_and_link_nobody():
                 if r["path"].startswith(path):
                     bodies[kind].append(json.loads(r["body"]))
         for kind, got in bodies.items():
-            eq(len(got), 3, f"{kind} messages")
+            eq(len(got), 1, f"{kind} messages (one with the three alerts)")
             for b in got:
+                eq((b["content" if kind == "discord" else "text"]).count(
+                    "\n"), 2, f"{kind}: a line an alert")
                 text = b["content" if kind == "discord" else "text"]
                 out, inside = outside_code(text, kind)
                 for bad in ("@", "://", "<!", "<@", "](", "<http"):
@@ -2344,8 +2371,8 @@ def test_chat_texts_from_hostile_model_names_mention_and_link_nobody():
                          for x in inside]
                 names = [m if kind == "telegram" else m.replace("`", "\u02cb")
                          for m in HOSTILE_MODELS]
-                check(any(m in x for x in shown for m in names),
-                      f"{kind}: the model name is shown whole: {text!r}")
+                check(all(any(m in x for x in shown) for m in names),
+                      f"{kind}: the model names are shown whole: {text!r}")
                 if kind == "slack":
                     check("<" not in text and ">" not in text,
                           f"slack: raw < or > in {text!r}")
@@ -2422,9 +2449,31 @@ def test_no_secret_in_logs_database_pages_or_payloads():
         rcv.stop()
 
 
+def make_schema_4(con):
+    """Turn a database of this apimon back into schema 4 (before silences,
+    repeats and digests)."""
+    con.executescript("""
+        DROP INDEX api_requests_user_ts;
+        DROP TABLE silences;
+        ALTER TABLE alerts DROP COLUMN notified_ms;
+        CREATE TABLE outbox_4 (
+          id         INTEGER PRIMARY KEY,
+          alert_id   INTEGER NOT NULL REFERENCES alerts (id),
+          event      TEXT NOT NULL,
+          payload    TEXT NOT NULL,
+          created_ms INTEGER NOT NULL);
+        INSERT INTO outbox_4 SELECT id, alert_id, event, payload, created_ms
+          FROM outbox;
+        DROP TABLE outbox;
+        ALTER TABLE outbox_4 RENAME TO outbox;
+        PRAGMA user_version = 4;""")
+    con.commit()
+
+
 def make_schema_2(con):
     """Turn a database of this apimon back into schema 2 (before the notifier
     keys and the latency bucket columns)."""
+    make_schema_4(con)
     for t in ("hourly_stats", "daily_stats"):
         for c in ("lat_0_1s", "lat_1_2s", "lat_2_3s", "lat_3_5s", "lat_5s_up"):
             con.execute(f"ALTER TABLE {t} DROP COLUMN {c}")
@@ -2467,7 +2516,7 @@ def test_legacy_notifier_keys_are_rewritten_and_still_delivered():
            ["[CRITICAL] apimon: `legacy` (`all`, 2026-11-01)"], "what slack got")
         eq([d["notifier"] for d in deliveries_of(db)],
            [fnv_key("slack", f"127.0.0.1:{rcv.port}", url)], "the new key")
-        eq(query(db, "PRAGMA user_version"), [(4,)], "schema version")
+        eq(query(db, "PRAGMA user_version"), [(5,)], "schema version")
     finally:
         rcv.stop()
 

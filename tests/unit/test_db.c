@@ -115,13 +115,13 @@ Test(db, open_creates_the_current_schema)
 {
 	struct db	*db = open_db();
 
-	cr_assert_eq(DB_SCHEMA_VERSION, 4);
+	cr_assert_eq(DB_SCHEMA_VERSION, 5);
 	need_sqlite3_cli();
-	cr_assert_str_eq(cli("PRAGMA user_version"), "4");
+	cr_assert_str_eq(cli("PRAGMA user_version"), "5");
 	cr_assert_str_eq(cli("SELECT count(*) FROM sqlite_master WHERE "
 	    "type = 'table' AND name IN ('api_requests', 'meta', "
 	    "'hourly_stats', 'daily_stats', 'alerts', 'outbox', "
-	    "'deliveries')"), "7");
+	    "'deliveries', 'silences')"), "8");
 	db_close(db);
 }
 
