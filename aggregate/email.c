@@ -59,8 +59,11 @@ header_text(struct buf *b, const char *s)
 		return;
 	}
 	while (off < len) {
-		/* 45 bytes make 60 base64 characters: a word under 76. */
-		n = utf8_fit(s + off, len - off, 45);
+		/*
+		 * 39 bytes make 52 base64 characters: a word of 64, and a
+		 * line under 78 even after "Subject: ".
+		 */
+		n = utf8_fit(s + off, len - off, 39);
 		if (n == 0)
 			n = 1;	/* not UTF-8: still never one endless word */
 		buf_puts(b, off ? "\r\n =?UTF-8?B?" : "=?UTF-8?B?");
@@ -157,6 +160,8 @@ email_send(const struct conf_notify *n, const char *subject,
 	/* smtp:// with starttls: refuse to send anything in the clear. */
 	if (n->starttls && strncmp(n->url, "smtp://", 7) == 0)
 		curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+	if (n->ca_file != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, n->ca_file);
 	if (n->username != NULL) {
 		curl_easy_setopt(c, CURLOPT_USERNAME, n->username);
 		curl_easy_setopt(c, CURLOPT_PASSWORD, n->password);

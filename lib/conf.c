@@ -365,7 +365,7 @@ parse_notify_one(struct ctx *x, struct conf_notify *n, const cJSON *o,
 {
 	static const char *const keys[] = { "type", "argv", "url",
 	    "bot_token", "chat_id", "username", "password", "from", "to",
-	    "starttls", "digest", NULL };
+	    "starttls", "ca_file", "digest", NULL };
 	const cJSON	*argv, *it;
 	size_t		 i = 0;
 
@@ -377,6 +377,7 @@ parse_notify_one(struct ctx *x, struct conf_notify *n, const cJSON *o,
 	    get_string(x, o, p, "username", 1, &n->username) ||
 	    get_string(x, o, p, "password", 0, &n->password) ||
 	    get_string(x, o, p, "from", 1, &n->from) ||
+	    get_string(x, o, p, "ca_file", 1, &n->ca_file) ||
 	    get_bool(x, o, p, "starttls", &n->starttls) ||
 	    get_bool(x, o, p, "digest", &n->digest))
 		return -1;
@@ -709,6 +710,7 @@ conf_free(struct conf *c)
 		free(c->notify[i].username);
 		free(c->notify[i].password);
 		free(c->notify[i].from);
+		free(c->notify[i].ca_file);
 		for (a = c->notify[i].to; a != NULL && *a != NULL; a++)
 			free(*a);
 		free(c->notify[i].to);
@@ -796,7 +798,8 @@ key_of(const char *type, const char *identity)
 			w += 3;
 		else
 			w = identity;
-		end = w + strcspn(w, "/?#");
+		/* An e-mail's identity goes on with its recipients. */
+		end = w + strcspn(w, "/?# ");
 		if ((at = memchr(w, '@', (size_t)(end - w))) != NULL)
 			w = at + 1;
 		buf_add(&b, w, (size_t)(end - w));

@@ -32,6 +32,7 @@ struct conf_notify {
 	char	*from;		/* email */
 	char   **to;		/* email: NULL-terminated */
 	int	 starttls;	/* email over smtp://: require STARTTLS */
+	char	*ca_file;	/* email: CA certificates to trust, or NULL */
 	int	 digest;	/* also gets the daily digest */
 };
 

@@ -70,7 +70,10 @@ keep_alert(const struct alert *a, void *arg)
 		r->bad = "out of memory";
 		return 1;
 	}
-	r->alerts[r->nalerts++] = *a;
+	r->alerts[r->nalerts] = *a;
+	/* A silenced alert shows, marked with when the silence ends. */
+	r->alerts[r->nalerts++].silenced_ms = ALERT_ACTIVE(a) ?
+	    alert_silenced(a, r->silences, r->nsilences, r->now_ms) : -1;
 	return 0;
 }
 
@@ -86,7 +89,9 @@ load(struct render *r)
 	tz_day(r->now_ms, tomorrow);
 	ts_day_str(ts_day_num(tomorrow) + 1, tomorrow);
 	if ((rc = db_stats_each(r->db, DB_DAILY, "0000", tomorrow, keep_row,
-	    r)) != DB_OK || (rc = db_alerts_each(r->db, NULL, keep_alert, r)) !=
+	    r)) != DB_OK || (rc = db_silences(r->db, r->now_ms, &r->silences,
+	    &r->nsilences)) != DB_OK ||
+	    (rc = db_alerts_each(r->db, NULL, keep_alert, r)) !=
 	    DB_OK || (rc = db_meta_get(r->db, "data_ms", &v)) != DB_OK ||
 	    (rc = db_last_aggregate(r->db, &run)) != DB_OK) {
 		log_errx("%s: %s", r->conf->database, rc == DB_ABORT ?
@@ -213,6 +218,7 @@ out:
 	}
 	free(r.rows);
 	free(r.alerts);
+	free(r.silences);
 	buf_free(&tdir);
 	msg_free(r.msg);
 	free(r.i18n);

@@ -104,7 +104,7 @@ alert_row(struct tpl *t, const struct alert *a)
 {
 	static const char *const keys[][2] = { { "FIRED", "FIRED_ISO" },
 	    { "UPDATED", "UPDATED_ISO" }, { "RESOLVED", "RESOLVED_ISO" } };
-	struct tpl	*row = tpl_section(t, "ALERT");
+	struct tpl	*row = tpl_section(t, "ALERT"), *sil;
 	char		 buf[TS_RFC3339_LEN];
 	int64_t		 ms[3] = { a->fired_ms, a->updated_ms, a->resolved_ms };
 	int		 i;
@@ -128,6 +128,12 @@ alert_row(struct tpl *t, const struct alert *a)
 	}
 	if (a->resolved_ms >= 0)
 		tpl_show(row, "HAS_RESOLVED");
+	if (a->silenced_ms > 0 && (sil = tpl_section(row, "SILENCED")) != NULL) {
+		ts_format_rfc3339(a->silenced_ms, buf);
+		tpl_set(sil, "SILENCED_ISO", buf);
+		format_local_time(a->silenced_ms, buf, sizeof(buf));
+		tpl_set(sil, "SILENCED_UNTIL", buf);
+	}
 }
 
 /*

@@ -66,6 +66,8 @@ struct render {
 	size_t			 nrows, caprows;
 	struct alert		*alerts;	/* newest first */
 	size_t			 nalerts, capalerts;
+	struct silence		*silences;	/* in force at now_ms */
+	size_t			 nsilences;
 	char			 latest[64];	/* latest daily report, or "" */
 	const char		*bad;		/* why a db walk was stopped */
 	struct staged		*staged;	/* out.c: waiting for commit */

@@ -20,7 +20,7 @@
 <div class="scroll panel"><table class="data" id="alert-history">
 <thead><tr><th>Day</th><th>Rule</th><th>Scope</th><th>Severity</th><th>State</th><th>Message</th><th>Fired</th><th>Updated</th><th>Resolved</th></tr></thead>
 <tbody>
-{{#ALERT}}<tr class="alert {{SEVERITY}} {{STATE}}"><td>{{DAY}}</td><td>{{RULE}}</td><td>{{SCOPE}}</td><td>{{SEVERITY}}</td><td>{{STATE}}</td><td>{{MESSAGE}}</td><td><time datetime="{{FIRED_ISO}}">{{FIRED}}</time></td><td><time datetime="{{UPDATED_ISO}}">{{UPDATED}}</time></td><td>{{#HAS_RESOLVED}}<time datetime="{{RESOLVED_ISO}}">{{RESOLVED}}</time>{{/HAS_RESOLVED}}</td></tr>
+{{#ALERT}}<tr class="alert {{SEVERITY}} {{STATE}}"><td>{{DAY}}</td><td>{{RULE}}</td><td>{{SCOPE}}</td><td>{{SEVERITY}}</td><td>{{STATE}}{{#SILENCED}} <span class="silenced">silenced until <time datetime="{{SILENCED_ISO}}">{{SILENCED_UNTIL}}</time></span>{{/SILENCED}}</td><td>{{MESSAGE}}</td><td><time datetime="{{FIRED_ISO}}">{{FIRED}}</time></td><td><time datetime="{{UPDATED_ISO}}">{{UPDATED}}</time></td><td>{{#HAS_RESOLVED}}<time datetime="{{RESOLVED_ISO}}">{{RESOLVED}}</time>{{/HAS_RESOLVED}}</td></tr>
 {{/ALERT}}</tbody></table></div>
 </main>
 </body>

@@ -48,6 +48,9 @@ suite js node tests/js/run.mjs
 suite integration python3 tests/integration/run.py --bin build/san/bin
 # Rollups, alerts, notifications, retention against a real SQLite file.
 suite aggregate python3 tests/integration/aggregate.py --bin build/san/bin
+# E-mail (a real SMTP server), grouping, repeats, silences, budgets,
+# anomalies, no-data, the digest.
+suite alerting python3 tests/integration/alerting.py --bin build/san/bin
 # The rendered site: report numbers against the raw rows, atomic writes.
 suite render python3 tests/integration/render.py --bin build/san/bin
 # A fresh directory end to end, make install, the Python client.

@@ -12,7 +12,7 @@ case $mode in
 build) ;;
 test)
 	pkgs="$pkgs libcriterion-dev clang libclang-rt-14-dev python3 mandoc
-chromium time wrk strace" ;;
+chromium time wrk strace python3-aiosmtpd openssl" ;;
 *)
 	echo "usage: tools/deps.sh [build|test]" >&2
 	exit 2 ;;

@@ -304,7 +304,8 @@ class Env:
     # ---- programs -----------------------------------------------------------
 
     def run(self, prog, args, input=None, timeout=180):
-        argv = [str(BIN / prog)] + [str(a) for a in args]
+        argv = [str(BIN / prog)] + [a if isinstance(a, bytes) else str(a)
+                                    for a in args]
         t0 = time.monotonic()
         p = subprocess.Popen(argv, stdin=subprocess.PIPE if input is not None
                              else subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -322,7 +323,8 @@ class Env:
         dt = time.monotonic() - t0
         o, e = out.decode(errors="replace"), err.decode(errors="replace")
         with self.lock:
-            self.log.write(f"$ {' '.join(argv)}\n# exit {p.returncode} in "
+            self.log.write(f"$ {' '.join(map(str, argv))}\n# exit "
+                           f"{p.returncode} in "
                            f"{dt:.2f} s\n")
             if prog != "apimon-simulate":
                 self.log.write(o[-4000:])
@@ -2625,9 +2627,11 @@ def cleanup():
         reap(p, 5)
 
 
-def main():
+def main(suite="aggregate", doc=__doc__):
+    """Run the registered TESTS; suite names the last line (other suites
+    register their tests here and share the harness)."""
     global BIN
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
     ap.add_argument("--bin", default="build/san/bin")
     ap.add_argument("-k", action="append", default=[], metavar="PATTERN")
     args = ap.parse_args()
@@ -2638,8 +2642,8 @@ def main():
     for prog in ("apimon-ingest", "apimon-aggregate", "apimon-simulate",
                  "apimon-render"):
         if not os.access(BIN / prog, os.X_OK):
-            print(f"aggregate.py: {BIN / prog} is missing; run make san")
-            print("aggregate: 0 passed, 1 failed")
+            print(f"{suite}.py: {BIN / prog} is missing; run make san")
+            print(f"{suite}: 0 passed, 1 failed")
             return 1
     # Others may rebuild --bin while this runs: use a private copy.
     private = OUT / "_bin"
@@ -2687,7 +2691,7 @@ def main():
     print(f"# {time.monotonic() - t_all:.1f} s in all; output in {OUT}")
     if failures:
         print("# failed: " + ", ".join(failures))
-    print(f"aggregate: {passed} passed, {failed} failed")
+    print(f"{suite}: {passed} passed, {failed} failed")
     return 1 if failed or not passed else 0
 
 
