@@ -171,6 +171,19 @@ chat_code(struct buf *b, enum chat c, const char *s)
 	buf_puts(b, c == CHAT_TELEGRAM ? "</code>" : "`");
 }
 
+/* Text of the config (a link): & < > escaped where they are markup. */
+static void
+chat_escape(struct buf *b, enum chat c, const char *s)
+{
+	if (c == CHAT_PLAIN || c == CHAT_DISCORD) {
+		buf_puts(b, s);
+		return;
+	}
+	for (; *s != '\0'; s++)
+		buf_puts(b, *s == '&' ? "&amp;" : *s == '<' ? "&lt;" :
+		    *s == '>' ? "&gt;" : (char[2]){ *s, '\0' });
+}
+
 static const char *
 str(const cJSON *o, const char *key)
 {
@@ -337,7 +350,7 @@ digest_text(const cJSON *p, enum chat c, struct buf *b)
 	if (*url != '\0') {
 		buf_puts(b, "\nReport: ");
 		/* The config's URL, not a request's: a link people can open. */
-		buf_puts(b, url);
+		chat_escape(b, c, url);
 	}
 }
 

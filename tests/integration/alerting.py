@@ -835,6 +835,24 @@ def test_importing_a_month_of_history_pages_only_for_the_last_two_days():
        "notify_max_age_hours 0: today only")
 
 
+@test
+def test_the_config_example_in_the_docs_is_valid():
+    """docs/config.md's complete example (e-mail, digest, budgets) is a
+    config the programs take."""
+    env = A.Env("test_the_config_example_in_the_docs_is_valid")
+    text = (A.ROOT / "docs" / "config.md").read_text()
+    block = text.split("A complete example:", 1)[1].split("```json", 1)[1]
+    c = json.loads(block.split("```", 1)[0])
+    c["database"] = str(env.dir / "apimon.db")
+    c["site_dir"] = str(env.dir / "site")
+    conf = env.dir / "example.json"
+    conf.write_text(json.dumps(c))
+    env.ingest(str(conf), records=[rec(T, cost=0.01)])
+    rc, out, err = env.run("apimon-aggregate", ["--config", conf,
+                                                "--silences"])
+    eq((rc, err), (0, ""), "apimon-aggregate --silences with the example")
+
+
 if __name__ == "__main__":
     try:
         sys.exit(A.main("alerting", __doc__))
