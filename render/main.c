@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "fmt.h"
 #include "log.h"
 #include "render.h"
 #include "ts.h"
@@ -176,6 +177,7 @@ main(int argc, char *argv[])
 		log_errx("%s", err);
 		goto out;
 	}
+	fmt_use_msg(r.msg);
 	if (i18n_script(&r) != 0) {
 		log_errx("out of memory");
 		goto out;
