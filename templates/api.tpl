@@ -54,7 +54,7 @@
 <tr><td>404</td><td>{{L_api_when_404}}</td><td><code>{"error":"not found"}</code></td></tr>
 <tr><td>405</td><td>{{>R_api_when_405}}</td><td><code>{"error":"method not allowed"}</code></td></tr>
 <tr><td>413</td><td>{{L_api_when_413}}</td><td><code>{"error":"…"}</code></td></tr>
-<tr><td>415</td><td>{{L_api_when_415}}</td><td><code>{"error":"…"}</code></td></tr>
+<tr><td>415</td><td>{{>R_api_when_415}}</td><td><code>{"error":"…"}</code></td></tr>
 <tr><td>503</td><td>{{>R_api_when_503}}</td><td><code>{"error":"…"}</code></td></tr>
 </tbody></table></div>
 </section>

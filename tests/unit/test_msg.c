@@ -493,19 +493,24 @@ Test(msg, bad_json_is_an_error_naming_its_file)
 
 Test(msg, wrong_types_are_errors_naming_the_key)
 {
-	char	*dir = make_share("en", base, "xx", "{\"ui\": \"text\"}");
+	static const struct {
+		const char	*en, *xx, *want;
+	} cases[] = {
+		{ base, "{\"ui\": \"text\"}", "xx.json: \"ui\": must be an object" },
+		{ base, "{\"ui\": {\"hello\": 5}}",
+		    "xx.json: \"ui.hello\": must be a text or a list" },
+		{ base, "{\"ui\": {\"hello\": null}}",
+		    "xx.json: \"ui.hello\": must be a text or a list" },
+		{ "{\"list\": {\"day\": {\"a\": \"b\"}}}", NULL,
+		    "en.json: \"list.day\": must be a text or a list" },
+	};
+	size_t	 i;
+	char	*dir;
 
-	load_fails(dir, "xx", "xx.json: \"ui\": must be an object");
-	remove_share(dir);
-	dir = make_share("en", base, "xx", "{\"ui\": {\"hello\": 5}}");
-	load_fails(dir, "xx", "xx.json: \"ui.hello\": must be a text or a list");
-	remove_share(dir);
-	dir = make_share("en", base, "xx", "{\"ui\": {\"hello\": null}}");
-	load_fails(dir, "xx", "xx.json: \"ui.hello\": must be a text or a list");
-	remove_share(dir);
-	dir = make_share("en", "{\"list\": {\"day\": {\"a\": \"b\"}}}", NULL,
-	    NULL);
-	load_fails(dir, "en", "en.json: \"list.day\": must be a text or a "
-	    "list");
-	remove_share(dir);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		dir = make_share("en", cases[i].en, cases[i].xx ? "xx" : NULL,
+		    cases[i].xx);
+		load_fails(dir, cases[i].xx ? "xx" : "en", cases[i].want);
+		remove_share(dir);
+	}
 }

@@ -451,37 +451,49 @@ free_catalogues(void)
 	msg_free(zh);
 }
 
+/* The text of the period of day (of: day_of, iso_week, month_of) in m. */
+static void
+text_is(const struct msg *m, int (*of)(const char *, struct period *),
+    const char *day, const char *want)
+{
+	struct period	 p;
+	char		 buf[128];
+
+	cr_assert_eq(of(day, &p), 0, "%s", day);
+	cr_assert_eq(period_text(m, &p, buf, sizeof(buf)), 0, "%s", day);
+	cr_assert_str_eq(buf, want);
+	cr_assert_eq(period_text(m, &p, buf, strlen(want)), -1, "%s: one byte "
+	    "short is an error", day);
+}
+
 Test(period, text_of_a_day_a_week_and_a_month, .init = load_catalogues,
     .fini = free_catalogues)
 {
-	struct period	 p;
-	char		 buf[64];
-
-	cr_assert_eq(day_of("2026-11-30", &p), 0);
-	cr_assert_eq(period_text(en, &p, buf, sizeof(buf)), 0);
-	cr_assert_str_eq(buf, "Mon 30 Nov 2026");
-	cr_assert_eq(iso_week("2026-11-26", &p), 0);
-	cr_assert_eq(period_text(en, &p, buf, sizeof(buf)), 0);
-	cr_assert_str_eq(buf, "Mon 23 Nov – Sun 29 Nov 2026");
-	cr_assert_eq(month_of("2026-02-14", &p), 0);
-	cr_assert_eq(period_text(en, &p, buf, sizeof(buf)), 0);
-	cr_assert_str_eq(buf, "February 2026");
-	cr_assert_eq(period_text(en, &p, buf, 5), -1, "too short: an error");
+	text_is(en, day_of, "2026-11-30", "Mon 30 Nov 2026");
+	text_is(en, iso_week, "2026-11-26", "Mon 23 Nov – Sun 29 Nov 2026");
+	text_is(en, month_of, "2026-02-14", "February 2026");
 }
 
 Test(period, a_week_across_new_year_names_both_years, .init = load_catalogues,
     .fini = free_catalogues)
 {
 	struct period	 p;
-	char		 buf[64];
 
 	cr_assert_eq(iso_week("2026-12-31", &p), 0);
 	cr_assert_str_eq(p.label, "2026-W53");
-	cr_assert_eq(period_text(en, &p, buf, sizeof(buf)), 0);
-	cr_assert_str_eq(buf, "Mon 28 Dec 2026 – Sun 3 Jan 2027");
-	cr_assert_eq(day_of("1999-12-31", &p), 0);
-	cr_assert_eq(period_text(en, &p, buf, sizeof(buf)), 0);
-	cr_assert_str_eq(buf, "Fri 31 Dec 1999");
+	text_is(en, iso_week, "2026-12-31", "Mon 28 Dec 2026 – Sun 3 Jan 2027");
+	text_is(en, day_of, "1999-12-31", "Fri 31 Dec 1999");
+}
+
+Test(period, zh_tw_reads_year_month_day_and_weekday, .init = load_catalogues,
+    .fini = free_catalogues)
+{
+	text_is(zh, day_of, "2026-11-30", "2026年11月30日 星期一");
+	text_is(zh, iso_week, "2026-11-26",
+	    "2026年11月23日 星期一 – 11月29日 星期日");
+	text_is(zh, iso_week, "2026-12-31",
+	    "2026年12月28日 星期一 – 2027年1月3日 星期日");
+	text_is(zh, month_of, "2026-02-14", "2026年2月");
 }
 
 Test(period, local_time_in_the_configured_zone, .init = load_catalogues,
@@ -497,27 +509,6 @@ Test(period, local_time_in_the_configured_zone, .init = load_catalogues,
 	cr_assert_eq(format_local_time(en, 1796032790000LL, buf, sizeof(buf)), 0);
 	cr_assert_str_eq(buf, "2026-11-30 04:59:50");
 	cr_assert_eq(format_local_time(en, 1796032790000LL, buf, 8), -1);
-}
-
-Test(period, zh_tw_reads_year_month_day_and_weekday, .init = load_catalogues,
-    .fini = free_catalogues)
-{
-	struct period	 p;
-	char		 buf[128];
-
-	cr_assert_eq(day_of("2026-11-30", &p), 0);
-	cr_assert_eq(period_text(zh, &p, buf, sizeof(buf)), 0);
-	cr_assert_str_eq(buf, "2026年11月30日 星期一");
-	cr_assert_eq(iso_week("2026-11-26", &p), 0);
-	cr_assert_eq(period_text(zh, &p, buf, sizeof(buf)), 0);
-	cr_assert_str_eq(buf, "2026年11月23日 星期一 – 11月29日 星期日");
-	cr_assert_eq(iso_week("2026-12-31", &p), 0);
-	cr_assert_eq(period_text(zh, &p, buf, sizeof(buf)), 0);
-	cr_assert_str_eq(buf, "2026年12月28日 星期一 – 2027年1月3日 星期日");
-	cr_assert_eq(month_of("2026-02-14", &p), 0);
-	cr_assert_eq(period_text(zh, &p, buf, sizeof(buf)), 0);
-	cr_assert_str_eq(buf, "2026年2月");
-	cr_assert_eq(period_text(zh, &p, buf, 8), -1, "too short: an error");
 }
 
 Test(period, zh_tw_local_time, .init = load_catalogues,
