@@ -1839,6 +1839,20 @@ def test_zh_tw_source_display_names_and_words_of_alerts():
 
 
 @test
+def test_a_locale_without_its_catalogue_is_a_config_error():
+    """Issue 10: "locale": "xx-YY" without locales/xx-YY.json makes
+    apimon-render exit 2, like any config error, naming the file; no site
+    is written."""
+    s = Site("no-locale", conf={"locale": "xx-YY"})
+    rc, out, err = s.run("apimon-render", ["--config", s.conf, "--now", NOW])
+    eq(rc, 2, f"exit status ({err.strip()!r})")
+    eq(out, "", "stdout")
+    check(re.search(r"apimon-render: \S*/locales/xx-YY\.json: cannot read",
+                    err), f"stderr {err!r}")
+    check(not s.site.exists(), "no site folder")
+
+
+@test
 def test_request_data_takes_its_direction_from_its_own_text():
     """Issue 10: commands, users and models in any script display as
     they are written: their cells in the server-rendered tables have
