@@ -101,7 +101,11 @@ alert_scope_text(const struct msg *m, const char *scope, struct buf *b)
 		msg_fmt(m, b, "msg", "scope_source", "name", name, NULL);
 		break;
 	case SCOPE_MODEL:
-		msg_fmt(m, b, "msg", "scope_model", "name", name, NULL);
+		/* Requests that name no model have a scope of their own. */
+		if (name[0] == '\0')
+			buf_puts(b, msg_get(m, "msg", "scope_no_model"));
+		else
+			msg_fmt(m, b, "msg", "scope_model", "name", name, NULL);
 		break;
 	case SCOPE_MORE:
 		buf_puts(b, strcmp(name, "source") == 0 ?

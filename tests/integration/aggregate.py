@@ -2374,7 +2374,8 @@ ZH_TAGS = {"critical": "嚴重", "warning": "警告", "resolve": "已解除"}
 def zh_scope(scope):
     """A scope as a zh-TW chat line names it."""
     kind, _, name = scope.partition(":")
-    fixed = {"all": "全部", "more:source": "其他來源", "more:model": "其他模型"}
+    fixed = {"all": "全部", "more:source": "其他來源", "more:model": "其他模型",
+             "model:": "無模型"}
     if scope in fixed:
         return fixed[scope]
     return {"source": f"來源 {name}", "model": f"模型 {name}"}[kind]

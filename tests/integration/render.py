@@ -1833,8 +1833,8 @@ def test_zh_tw_source_display_names_and_words_of_alerts():
     for sev, state, cells in rows:
         td = re.findall(r"<td[^>]*>(.*?)</td>", cells)
         eq((td[3], td[4]), (words[sev], words[state]), "severity and state")
-        check(td[2] == "全部" or re.match(r"(來源|模型) |其他(來源|模型)$",
-                                         td[2]), f"scope {td[2]!r}")
+        check(re.match(r"(來源|模型) |(全部|其他來源|其他模型|無模型)$", td[2]),
+              f"scope {td[2]!r}")
     check(any(c for *_, c in rows if "其他來源" in c), "a folded scope")
 
 

@@ -242,3 +242,28 @@ Test(rules, counts_and_amounts_are_grouped_by_thousands)
 	cr_assert_str_eq(v.message, "daily cost $1,234.50 is over the $10.00 "
 	    "limit");
 }
+
+/* How a scope reads on pages and in chats; the stored name is unchanged. */
+Test(rules, scopes_read_as_words_of_the_locale)
+{
+	static const char *const want[][3] = {
+		{ "all", "all", "全部" },
+		{ "source:web", "source:web", "來源 web" },
+		{ "model:gpt-4o", "model:gpt-4o", "模型 gpt-4o" },
+		{ "model:", "model:", "無模型" },
+		{ "more:source", "more:source", "其他來源" },
+		{ "more:model", "more:model", "其他模型" },
+		{ "more:other", "more:other", "more:other" },
+	};
+	struct buf	 b = { 0 };
+	size_t		 i;
+	int		 k;
+
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		for (k = 0; k < 2; k++) {
+			b.len = 0;
+			alert_scope_text(k ? zh : en, want[i][0], &b);
+			cr_assert_str_eq(b.p, want[i][k + 1], "%s", want[i][0]);
+		}
+	buf_free(&b);
+}
