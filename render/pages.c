@@ -1,4 +1,4 @@
-/* pages.c — alert history, the API reference, assets; page(). */
+/* pages.c — page() and the words of a page; alert history, API reference, assets. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
