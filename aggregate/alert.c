@@ -1,4 +1,5 @@
 /* alert.c — alert rules per day and scope, with Alertmanager-like states. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,9 +8,9 @@
 
 #include "agg.h"
 #include "buf.h"
+#include "fmt.h"
 #include "hist.h"
 #include "log.h"
-#include "money.h"
 #include "ts.h"
 #include "tz.h"
 #include "utf8.h"
@@ -50,37 +51,59 @@ kind_index(enum scope_kind k)
 	return k == SCOPE_MODEL ? 1 : 0;
 }
 
+/*
+ * The text of msg.key with its {name}s filled (name, value pairs, then
+ * NULL) as v's message, cut between characters if it is too long.
+ */
 static void
-rule_cost(const struct conf *c, const struct scope *s, struct verdict *v)
+say(const struct msg *m, struct verdict *v, const char *key, ...)
+{
+	struct buf	 b = { 0 };
+	va_list		 ap;
+
+	va_start(ap, key);
+	msg_vfmt(m, &b, "msg", key, ap);
+	va_end(ap);
+	/* Out of memory: the message says which text it lacks. */
+	utf8_snprintf(v->message, sizeof(v->message), "%s",
+	    b.failed ? key : b.p);
+	buf_free(&b);
+}
+
+static void
+rule_cost(const struct conf *c, const struct msg *m, const struct scope *s,
+    struct verdict *v)
 {
 	double	 limit = (double)c->alerts.daily_cost_nusd / 1e9;
-	char	 a[32], b[32];
+	char	 cost[FMT_LEN], max[FMT_LEN], share[FMT_LEN];
 
 	v->value = (double)s->cost_nusd / 1e9;
 	v->threshold = limit;
 	if (limit <= 0)
 		return;
-	money_format(s->cost_nusd, 2, a, sizeof(a));
-	money_format(c->alerts.daily_cost_nusd, 2, b, sizeof(b));
+	fmt_money(s->cost_nusd, 2, cost, sizeof(cost));
+	fmt_money(c->alerts.daily_cost_nusd, 2, max, sizeof(max));
 	if (v->value >= limit) {
 		v->firing = 1;
 		v->severity = ALERT_CRITICAL;
-		snprintf(v->message, sizeof(v->message),
-		    "daily cost $%s is over the $%s limit", a, b);
+		say(m, v, "alert_cost_critical", "cost", cost, "limit", max,
+		    NULL);
 	} else if (c->alerts.warn_ratio > 0 &&
 	    v->value >= c->alerts.warn_ratio * limit) {
 		v->firing = 1;
 		v->severity = ALERT_WARNING;
-		snprintf(v->message, sizeof(v->message),
-		    "daily cost $%s reached %.0f%% of the $%s limit", a,
-		    c->alerts.warn_ratio * 100, b);
+		fmt_pct(c->alerts.warn_ratio * 100, 0, share, sizeof(share));
+		say(m, v, "alert_cost_warning", "cost", cost, "share", share,
+		    "limit", max, NULL);
 	}
 }
 
 static void
-rule_errors(const struct conf *c, const struct scope *s, struct verdict *v)
+rule_errors(const struct conf *c, const struct msg *m, const struct scope *s,
+    struct verdict *v)
 {
 	double	 limit = c->alerts.error_rate;
+	char	 rate[FMT_LEN], max[FMT_LEN], fail[FMT_LEN], req[FMT_LEN];
 
 	v->value = s->requests ? (double)s->failures / (double)s->requests : 0;
 	v->threshold = limit;
@@ -89,16 +112,20 @@ rule_errors(const struct conf *c, const struct scope *s, struct verdict *v)
 		return;
 	v->firing = 1;
 	v->severity = v->value > 2 * limit ? ALERT_CRITICAL : ALERT_WARNING;
-	snprintf(v->message, sizeof(v->message),
-	    "error rate %.1f%% (%lld of %lld requests) is over %.1f%%",
-	    v->value * 100, (long long)s->failures, (long long)s->requests,
-	    limit * 100);
+	fmt_pct(v->value * 100, 1, rate, sizeof(rate));
+	fmt_pct(limit * 100, 1, max, sizeof(max));
+	fmt_int(s->failures, fail, sizeof(fail));
+	fmt_int(s->requests, req, sizeof(req));
+	say(m, v, "alert_error_rate", "rate", rate, "failures", fail,
+	    "requests", req, "limit", max, NULL);
 }
 
 static void
-rule_latency(const struct conf *c, const struct scope *s, struct verdict *v)
+rule_latency(const struct conf *c, const struct msg *m,
+    const struct scope *s, struct verdict *v)
 {
 	double	 limit = c->alerts.latency_p95_s;
+	char	 p95[FMT_LEN], max[FMT_LEN];
 
 	v->value = (double)hist_quantile(&s->hist, 0.95) / 1e6;
 	v->threshold = limit;
@@ -106,15 +133,17 @@ rule_latency(const struct conf *c, const struct scope *s, struct verdict *v)
 		return;
 	v->firing = 1;
 	v->severity = ALERT_WARNING;
-	snprintf(v->message, sizeof(v->message),
-	    "p95 latency %.2f s is over %.2f s", v->value, limit);
+	fmt_num(v->value, 2, "", p95, sizeof(p95));
+	fmt_num(limit, 2, "", max, sizeof(max));
+	say(m, v, "alert_latency_p95", "p95", p95, "limit", max, NULL);
 }
 
 /* Requests that reported tokens but got no cost: say which case it is. */
 static void
-rule_unpriced(const struct conf *c, const struct scope *s, struct verdict *v)
+rule_unpriced(const struct conf *c, const struct msg *m,
+    const struct scope *s, struct verdict *v)
 {
-	long long	 n = (long long)s->unpriced;
+	char	 n[FMT_LEN];
 
 	v->value = (double)s->unpriced;
 	v->threshold = 0;
@@ -122,30 +151,25 @@ rule_unpriced(const struct conf *c, const struct scope *s, struct verdict *v)
 		return;
 	v->firing = 1;
 	v->severity = ALERT_WARNING;
+	fmt_int(s->unpriced, n, sizeof(n));
 	if (s->name[0] == '\0')
-		utf8_snprintf(v->message, sizeof(v->message), "%lld requests "
-		    "with tokens name no model and report no cost", n);
-	else if (conf_price(c, s->name) != NULL)
-		utf8_snprintf(v->message, sizeof(v->message), "%lld requests "
-		    "for model \"%s\" have tokens but no cost: they give no "
-		    "input_tokens or output_tokens to apply its price to", n,
-		    s->name);
+		say(m, v, "alert_unpriced_no_model", "n", n, NULL);
 	else
-		utf8_snprintf(v->message, sizeof(v->message), "%lld requests "
-		    "for model \"%s\" have tokens but no reported cost, and "
-		    "the config has no price for it", n, s->name);
+		say(m, v, conf_price(c, s->name) != NULL ?
+		    "alert_unpriced_no_tokens" : "alert_unpriced_no_price",
+		    "n", n, "model", s->name, NULL);
 }
 
 void
-rule_judge(const struct conf *c, enum alert_rule r, const struct scope *s,
-    struct verdict *v)
+rule_judge(const struct conf *c, const struct msg *m, enum alert_rule r,
+    const struct scope *s, struct verdict *v)
 {
 	static void (*const rules[ALERT__RULES])(const struct conf *,
-	    const struct scope *, struct verdict *) = { rule_cost, rule_errors,
-	    rule_latency, rule_unpriced };
+	    const struct msg *, const struct scope *, struct verdict *) = {
+	    rule_cost, rule_errors, rule_latency, rule_unpriced };
 
 	memset(v, 0, sizeof(*v));
-	rules[r](c, s, v);
+	rules[r](c, m, s, v);
 }
 
 static char *
@@ -271,6 +295,7 @@ judge_scope(struct judge *j, enum alert_rule rule, const struct scope *s,
 	struct agg	*a = j->a;
 	struct fold	*f;
 	struct alert	 al;
+	struct buf	 name = { 0 };
 	char		 scope[ALERT_SCOPE_MAX];
 	long		 i;
 	int		 k = kind_index(s->kind);
@@ -314,8 +339,18 @@ judge_scope(struct judge *j, enum alert_rule rule, const struct scope *s,
 		f->severity = v->severity;
 	if (f->n <= FOLD_NAMES) {
 		len = strlen(f->names);
-		utf8_snprintf(f->names + len, sizeof(f->names) - len, "%s\"%s\"",
-		    len ? ", " : "", s->name[0] ? s->name : "(none)");
+		if (len > 0)
+			buf_puts(&name, msg_get(a->msg, "msg", "fold_sep"));
+		msg_fmt(a->msg, &name, "msg", "fold_name", "name",
+		    s->name[0] ? s->name : msg_get(a->msg, "msg", "fold_none"),
+		    NULL);
+		if (name.failed) {
+			log_errx("out of memory");
+			j->failed = 1;
+		} else
+			utf8_snprintf(f->names + len, sizeof(f->names) - len,
+			    "%s", name.p);
+		buf_free(&name);
 	}
 }
 
@@ -327,7 +362,7 @@ judge_totals(struct judge *j, const struct scope *s)
 	int		 r;
 
 	for (r = 0; r < ALERT_UNPRICED_MODEL; r++) {
-		rule_judge(j->a->conf, (enum alert_rule)r, s, &v);
+		rule_judge(j->a->conf, j->a->msg, (enum alert_rule)r, s, &v);
 		judge_scope(j, (enum alert_rule)r, s, &v);
 	}
 }
@@ -385,7 +420,7 @@ take_unpriced(const char *model, int64_t n, void *arg)
 	s.kind = SCOPE_MODEL;
 	s.name = model;
 	s.unpriced = n;
-	rule_judge(j->a->conf, ALERT_UNPRICED_MODEL, &s, &v);
+	rule_judge(j->a->conf, j->a->msg, ALERT_UNPRICED_MODEL, &s, &v);
 	judge_scope(j, ALERT_UNPRICED_MODEL, &s, &v);
 	return j->failed;
 }
@@ -406,16 +441,37 @@ keep(const struct alert *al, void *arg)
 	return 0;
 }
 
+/* The fold alert of rule r and kind k (sources 0, models 1) into v. */
+static void
+fold_verdict(struct judge *j, int r, int k, struct verdict *v)
+{
+	const struct fold	*f = &j->fold[r][k];
+	struct buf		 names = { 0 };
+	char			 key[64], n[FMT_LEN];
+
+	memset(v, 0, sizeof(*v));
+	v->value = (double)f->n;
+	if (f->n == 0)
+		return;
+	v->firing = 1;
+	v->severity = f->severity;
+	buf_puts(&names, f->names);
+	if (f->n > FOLD_NAMES)
+		buf_puts(&names, msg_get(j->a->msg, "msg", "fold_etc"));
+	fmt_int(f->n, n, sizeof(n));
+	snprintf(key, sizeof(key), "fold_%s_%s",
+	    alert_rule_name((enum alert_rule)r), k ? "model" : "source");
+	say(j->a->msg, v, key, "n", n, "names", names.failed ? "" : names.p,
+	    NULL);
+	buf_free(&names);
+}
+
 /* The fold alerts, and the day's alerts no scope answered for. */
 static void
 judge_rest(struct judge *j)
 {
-	static const char *const what[ALERT__RULES] = { " over the daily "
-	    "cost limit", " over the error rate limit", " over the p95 latency "
-	    "limit", "" };
 	struct verdict	 v;
 	struct scope	 s;
-	struct fold	*f;
 	size_t		 i;
 	int		 r, k;
 
@@ -423,18 +479,7 @@ judge_rest(struct judge *j)
 	s.kind = SCOPE_MORE;
 	for (r = 0; r < ALERT__RULES; r++)
 		for (k = 0; k < 2; k++) {
-			f = &j->fold[r][k];
-			memset(&v, 0, sizeof(v));
-			v.value = (double)f->n;
-			if (f->n > 0) {
-				v.firing = 1;
-				v.severity = f->severity;
-				utf8_snprintf(v.message, sizeof(v.message),
-				    "%ld more %s%s%s: %s%s", f->n,
-				    r == ALERT_UNPRICED_MODEL ? "unpriced " : "",
-				    k ? "models" : "sources", what[r],
-				    f->names, f->n > FOLD_NAMES ? ", …" : "");
-			}
+			fold_verdict(j, r, k, &v);
 			s.name = k ? "model" : "source";
 			judge_scope(j, (enum alert_rule)r, &s, &v);
 		}

@@ -1,5 +1,6 @@
 /* main.c — apimon-aggregate: the job cron runs every minute. */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include "agg.h"
 #include "cli.h"
+#include "fmt.h"
 #include "log.h"
 
 #define VERSION	"0.1.0"
@@ -52,8 +54,9 @@ main(int argc, char *argv[])
 	};
 	struct conf	 conf;
 	struct agg	 a;
-	const char	*cfile = NULL, *now = NULL;
-	char		 err[512];
+	const char	*cfile = NULL, *now = NULL, *share;
+	struct msg	*m = NULL;
+	char		 err[PATH_MAX + 256], *own;	/* err names a path */
 	int		 ch, rc = 1, rebuild = 0;
 	size_t		 i;
 
@@ -80,6 +83,21 @@ main(int argc, char *argv[])
 	if (cli_setup(cfile, now, &conf, &a.now_ms) != 0)
 		return 2;
 	a.conf = &conf;
+	/* Alerts and notifications speak the config's locale. */
+	if ((share = cli_share_dir(&conf, &own)) == NULL) {
+		log_errx("out of memory");
+		conf_free(&conf);
+		return 1;
+	}
+	if (msg_load(&m, share, conf.locale, err, sizeof(err)) != 0) {
+		log_errx("%s", err);
+		free(own);
+		conf_free(&conf);
+		return 2;
+	}
+	free(own);
+	a.msg = m;
+	fmt_use_msg(m);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (conf.nnotify > 0 &&
 	    (a.notifiers = calloc(conf.nnotify, sizeof(char *))) == NULL)
@@ -107,6 +125,7 @@ out:
 	for (i = 0; i < a.ndays; i++)
 		free(a.days[i]);
 	free(a.days);
+	msg_free(m);
 	conf_free(&conf);
 	curl_global_cleanup();
 	return rc;

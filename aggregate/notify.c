@@ -165,12 +165,13 @@ chat_code(struct buf *b, enum chat c, const char *s)
 }
 
 /*
- * The one line a person reads in a chat, "[CRITICAL] apimon: MESSAGE
- * (SCOPE, DAY)", into b; the message is cut on a character boundary
- * when the line would be too long for the service.
+ * The one line a person reads in a chat, in the catalogue m's words
+ * (msg.chat_line): "[CRITICAL] apimon: MESSAGE (SCOPE, DAY)", into b;
+ * the message is cut on a character boundary when the line would be too
+ * long for the service.
  */
 static void
-chat_text(const cJSON *p, enum chat c, struct buf *b)
+chat_text(const struct msg *m, const cJSON *p, enum chat c, struct buf *b)
 {
 	const char	*ev = cJSON_GetStringValue(cJSON_GetObjectItem(p, "event"));
 	const char	*sev = cJSON_GetStringValue(cJSON_GetObjectItem(p,
@@ -180,27 +181,36 @@ chat_text(const cJSON *p, enum chat c, struct buf *b)
 	const char	*scope = cJSON_GetStringValue(cJSON_GetObjectItem(p,
 	    "scope"));
 	const char	*day = cJSON_GetStringValue(cJSON_GetObjectItem(p, "day"));
+	struct buf	 text = { 0 }, where = { 0 }, shown = { 0 };
 	char		*cut = NULL;
-	long		 n;
 
 	msg = msg ? msg : "";
-	if ((n = utf8_len(msg, strlen(msg))) > CHAT_MAX_CHARS / 2 &&
+	if (utf8_len(msg, strlen(msg)) > CHAT_MAX_CHARS / 2 &&
 	    (cut = strndup(msg, utf8_prefix(msg, strlen(msg),
 	    CHAT_MAX_CHARS / 2))) != NULL)
 		msg = cut;
-	buf_printf(b, "[%s] apimon: ", ev && strcmp(ev, "resolve") == 0 ?
-	    "RESOLVED" : sev && strcmp(sev, "critical") == 0 ? "CRITICAL" :
-	    "WARNING");
-	chat_code(b, c, msg);
-	buf_puts(b, cut != NULL ? "… (" : " (");
-	chat_code(b, c, scope ? scope : "");
-	buf_printf(b, ", %s)", day ? day : "");
+	chat_code(&text, c, msg);
+	if (cut != NULL)
+		buf_puts(&text, "\xe2\x80\xa6");	/* U+2026 */
+	alert_scope_text(m, scope ? scope : "", &shown);
+	chat_code(&where, c, shown.failed ? "" : shown.p);
+	if (text.failed || where.failed || shown.failed)
+		b->failed = 1;
+	else
+		msg_fmt(m, b, "msg", "chat_line", "tag", msg_get(m, "msg",
+		    ev && strcmp(ev, "resolve") == 0 ? "tag_resolved" :
+		    sev && strcmp(sev, "critical") == 0 ? "tag_critical" :
+		    "tag_warning"), "message", text.p, "scope", where.p, "day",
+		    day ? day : "", NULL);
+	buf_free(&text);
+	buf_free(&where);
+	buf_free(&shown);
 	free(cut);
 }
 
 static int
-send_http(const struct conf_notify *n, const char *payload, char *err,
-    size_t errlen)
+send_http(const struct msg *m, const struct conf_notify *n,
+    const char *payload, char *err, size_t errlen)
 {
 	cJSON		*p = NULL, *o = NULL, *am;
 	struct buf	 text = { NULL, 0, 0, 0 }, url = { NULL, 0, 0, 0 };
@@ -216,7 +226,7 @@ send_http(const struct conf_notify *n, const char *payload, char *err,
 		snprintf(err, errlen, "bad payload");
 		goto out;
 	}
-	chat_text(p, c, &text);
+	chat_text(m, p, c, &text);
 	if (c == CHAT_TELEGRAM)
 		/* url, when set, replaces the Bot API's address. */
 		buf_printf(&url, "%s/bot%s/sendMessage", n->url ? n->url :
@@ -285,7 +295,7 @@ notify_run(struct agg *a)
 		err[0] = '\0';
 		ok = (strcmp(n->type, "command") == 0 ?
 		    send_command(n, d[i].payload, err, sizeof(err)) :
-		    send_http(n, d[i].payload, err, sizeof(err))) == 0;
+		    send_http(a->msg, n, d[i].payload, err, sizeof(err))) == 0;
 		if (ok) {
 			a->n.delivered++;
 			if (db_delivery_done(a->db, d[i].outbox_id,
