@@ -21,14 +21,14 @@ SAN       = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 LIB_SRC   = lib/conf.c lib/db.c lib/db_rollup.c lib/db_read.c lib/db_alert.c \
             lib/rec.c lib/body.c lib/ts.c lib/money.c lib/utf8.c lib/log.c \
             lib/json.c lib/hist.c lib/tz.c lib/cli.c lib/alert.c lib/buf.c \
-            lib/msg.c lib/budget.c
+            lib/msg.c lib/fmt.c lib/budget.c
 INGEST_SRC = ingest/main.c ingest/http.c ingest/batch.c ingest/import.c
 AGG_SRC   = aggregate/main.c aggregate/rollup.c aggregate/alert.c \
             aggregate/notify.c aggregate/email.c aggregate/digest.c \
             aggregate/silence.c
 RENDER_SRC = render/main.c render/out.c render/esc.c render/totals.c \
             render/report.c render/dashboard.c render/pages.c \
-            render/jtree.c render/fmt.c
+            render/jtree.c
 SIM_SRC   = tools/simulate.c
 CRON_SRC  = cron/main.c cron/lock.c cron/step.c
 UNIT_SRC  = $(wildcard tests/unit/*.c)

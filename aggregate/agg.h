@@ -16,6 +16,7 @@
 #include "conf.h"
 #include "db.h"
 #include "hist.h"
+#include "msg.h"
 
 #define AGG_BUSY_MS	30000	/* wait this long for ingest's short locks */
 #define AGG_CHUNK	20000	/* rows per rollup transaction */
@@ -28,6 +29,7 @@ struct agg_counts {
 
 struct agg {
 	const struct conf	*conf;
+	const struct msg	*msg;		/* the words of alerts, chats */
 	struct db		*db;
 	int64_t			 now_ms;
 	char		       **days;		/* touched, malloc'd */
@@ -68,9 +70,12 @@ struct verdict {
 	char			 message[ALERT_MESSAGE_MAX];
 };
 
-/* Judge scope s by rule r under the thresholds of c into *v. */
-void	 rule_judge(const struct conf *c, enum alert_rule r,
-	    const struct scope *s, struct verdict *v);
+/*
+ * Judge scope s by rule r under the thresholds of c into *v, its message
+ * in the words of the catalogue m.
+ */
+void	 rule_judge(const struct conf *c, const struct msg *m,
+	    enum alert_rule r, const struct scope *s, struct verdict *v);
 
 /* Judge today and every touched day; queue each change in the outbox. */
 int	 alerts_run(struct agg *a);

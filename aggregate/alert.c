@@ -1,4 +1,5 @@
 /* alert.c — alert rules per day and scope, with Alertmanager-like states. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,9 +10,9 @@
 #include "agg.h"
 #include "budget.h"
 #include "buf.h"
+#include "fmt.h"
 #include "hist.h"
 #include "log.h"
-#include "money.h"
 #include "ts.h"
 #include "tz.h"
 #include "utf8.h"
@@ -55,37 +56,59 @@ kind_index(enum scope_kind k)
 	return k == SCOPE_MODEL ? 1 : 0;
 }
 
+/*
+ * The text of msg.key with its {name}s filled (name, value pairs, then
+ * NULL) as v's message, cut between characters if it is too long.
+ */
 static void
-rule_cost(const struct conf *c, const struct scope *s, struct verdict *v)
+say(const struct msg *m, struct verdict *v, const char *key, ...)
+{
+	struct buf	 b = { 0 };
+	va_list		 ap;
+
+	va_start(ap, key);
+	msg_vfmt(m, &b, "msg", key, ap);
+	va_end(ap);
+	/* Out of memory: the message says which text it lacks. */
+	utf8_snprintf(v->message, sizeof(v->message), "%s",
+	    b.failed ? key : b.p);
+	buf_free(&b);
+}
+
+static void
+rule_cost(const struct conf *c, const struct msg *m, const struct scope *s,
+    struct verdict *v)
 {
 	double	 limit = (double)c->alerts.daily_cost_nusd / 1e9;
-	char	 a[32], b[32];
+	char	 cost[FMT_LEN], max[FMT_LEN], share[FMT_LEN];
 
 	v->value = (double)s->cost_nusd / 1e9;
 	v->threshold = limit;
 	if (limit <= 0)
 		return;
-	money_format(s->cost_nusd, 2, a, sizeof(a));
-	money_format(c->alerts.daily_cost_nusd, 2, b, sizeof(b));
+	fmt_money(s->cost_nusd, 2, cost, sizeof(cost));
+	fmt_money(c->alerts.daily_cost_nusd, 2, max, sizeof(max));
 	if (v->value >= limit) {
 		v->firing = 1;
 		v->severity = ALERT_CRITICAL;
-		snprintf(v->message, sizeof(v->message),
-		    "daily cost $%s is over the $%s limit", a, b);
+		say(m, v, "alert_cost_critical", "cost", cost, "limit", max,
+		    NULL);
 	} else if (c->alerts.warn_ratio > 0 &&
 	    v->value >= c->alerts.warn_ratio * limit) {
 		v->firing = 1;
 		v->severity = ALERT_WARNING;
-		snprintf(v->message, sizeof(v->message),
-		    "daily cost $%s reached %.0f%% of the $%s limit", a,
-		    c->alerts.warn_ratio * 100, b);
+		fmt_pct(c->alerts.warn_ratio * 100, 0, share, sizeof(share));
+		say(m, v, "alert_cost_warning", "cost", cost, "share", share,
+		    "limit", max, NULL);
 	}
 }
 
 static void
-rule_errors(const struct conf *c, const struct scope *s, struct verdict *v)
+rule_errors(const struct conf *c, const struct msg *m, const struct scope *s,
+    struct verdict *v)
 {
 	double	 limit = c->alerts.error_rate;
+	char	 rate[FMT_LEN], max[FMT_LEN], fail[FMT_LEN], req[FMT_LEN];
 
 	v->value = s->requests ? (double)s->failures / (double)s->requests : 0;
 	v->threshold = limit;
@@ -94,16 +117,20 @@ rule_errors(const struct conf *c, const struct scope *s, struct verdict *v)
 		return;
 	v->firing = 1;
 	v->severity = v->value > 2 * limit ? ALERT_CRITICAL : ALERT_WARNING;
-	snprintf(v->message, sizeof(v->message),
-	    "error rate %.1f%% (%lld of %lld requests) is over %.1f%%",
-	    v->value * 100, (long long)s->failures, (long long)s->requests,
-	    limit * 100);
+	fmt_pct(v->value * 100, 1, rate, sizeof(rate));
+	fmt_pct(limit * 100, 1, max, sizeof(max));
+	fmt_int(s->failures, fail, sizeof(fail));
+	fmt_int(s->requests, req, sizeof(req));
+	say(m, v, "alert_error_rate", "rate", rate, "failures", fail,
+	    "requests", req, "limit", max, NULL);
 }
 
 static void
-rule_latency(const struct conf *c, const struct scope *s, struct verdict *v)
+rule_latency(const struct conf *c, const struct msg *m,
+    const struct scope *s, struct verdict *v)
 {
 	double	 limit = c->alerts.latency_p95_s;
+	char	 p95[FMT_LEN], max[FMT_LEN];
 
 	v->value = (double)hist_quantile(&s->hist, 0.95) / 1e6;
 	v->threshold = limit;
@@ -111,15 +138,17 @@ rule_latency(const struct conf *c, const struct scope *s, struct verdict *v)
 		return;
 	v->firing = 1;
 	v->severity = ALERT_WARNING;
-	snprintf(v->message, sizeof(v->message),
-	    "p95 latency %.2f s is over %.2f s", v->value, limit);
+	fmt_num(v->value, 2, "", p95, sizeof(p95));
+	fmt_num(limit, 2, "", max, sizeof(max));
+	say(m, v, "alert_latency_p95", "p95", p95, "limit", max, NULL);
 }
 
 /* Requests that reported tokens but got no cost: say which case it is. */
 static void
-rule_unpriced(const struct conf *c, const struct scope *s, struct verdict *v)
+rule_unpriced(const struct conf *c, const struct msg *m,
+    const struct scope *s, struct verdict *v)
 {
-	long long	 n = (long long)s->unpriced;
+	char	 n[FMT_LEN];
 
 	v->value = (double)s->unpriced;
 	v->threshold = 0;
@@ -127,30 +156,25 @@ rule_unpriced(const struct conf *c, const struct scope *s, struct verdict *v)
 		return;
 	v->firing = 1;
 	v->severity = ALERT_WARNING;
+	fmt_int(s->unpriced, n, sizeof(n));
 	if (s->name[0] == '\0')
-		utf8_snprintf(v->message, sizeof(v->message), "%lld requests "
-		    "with tokens name no model and report no cost", n);
-	else if (conf_price(c, s->name) != NULL)
-		utf8_snprintf(v->message, sizeof(v->message), "%lld requests "
-		    "for model \"%s\" have tokens but no cost: they give no "
-		    "input_tokens or output_tokens to apply its price to", n,
-		    s->name);
+		say(m, v, "alert_unpriced_no_model", "n", n, NULL);
 	else
-		utf8_snprintf(v->message, sizeof(v->message), "%lld requests "
-		    "for model \"%s\" have tokens but no reported cost, and "
-		    "the config has no price for it", n, s->name);
+		say(m, v, conf_price(c, s->name) != NULL ?
+		    "alert_unpriced_no_tokens" : "alert_unpriced_no_price",
+		    "n", n, "model", s->name, NULL);
 }
 
 void
-rule_judge(const struct conf *c, enum alert_rule r, const struct scope *s,
-    struct verdict *v)
+rule_judge(const struct conf *c, const struct msg *m, enum alert_rule r,
+    const struct scope *s, struct verdict *v)
 {
 	static void (*const rules[ALERT__RULES])(const struct conf *,
-	    const struct scope *, struct verdict *) = { rule_cost, rule_errors,
-	    rule_latency, rule_unpriced };
+	    const struct msg *, const struct scope *, struct verdict *) = {
+	    rule_cost, rule_errors, rule_latency, rule_unpriced };
 
 	memset(v, 0, sizeof(*v));
-	rules[r](c, s, v);
+	rules[r](c, m, s, v);
 }
 
 static char *
@@ -335,6 +359,7 @@ judge_scope(struct judge *j, enum alert_rule rule, const struct scope *s,
 	struct agg	*a = j->a;
 	struct fold	*f;
 	struct alert	 al;
+	struct buf	 name = { 0 };
 	char		 scope[ALERT_SCOPE_MAX];
 	long		 i;
 	int		 k = kind_index(s->kind);
@@ -380,8 +405,18 @@ judge_scope(struct judge *j, enum alert_rule rule, const struct scope *s,
 		f->severity = v->severity;
 	if (f->n <= FOLD_NAMES) {
 		len = strlen(f->names);
-		utf8_snprintf(f->names + len, sizeof(f->names) - len, "%s\"%s\"",
-		    len ? ", " : "", s->name[0] ? s->name : "(none)");
+		if (len > 0)
+			buf_puts(&name, msg_get(a->msg, "msg", "fold_sep"));
+		msg_fmt(a->msg, &name, "msg", "fold_name", "name",
+		    s->name[0] ? s->name : msg_get(a->msg, "msg", "fold_none"),
+		    NULL);
+		if (name.failed) {
+			log_errx("out of memory");
+			j->failed = 1;
+		} else
+			utf8_snprintf(f->names + len, sizeof(f->names) - len,
+			    "%s", name.p);
+		buf_free(&name);
 	}
 }
 
@@ -393,7 +428,7 @@ judge_totals(struct judge *j, const struct scope *s)
 	int		 r;
 
 	for (r = 0; r < ALERT_UNPRICED_MODEL; r++) {
-		rule_judge(j->a->conf, (enum alert_rule)r, s, &v);
+		rule_judge(j->a->conf, j->a->msg, (enum alert_rule)r, s, &v);
 		judge_scope(j, (enum alert_rule)r, s, &v);
 	}
 }
@@ -451,7 +486,7 @@ take_unpriced(const char *model, int64_t n, void *arg)
 	s.kind = SCOPE_MODEL;
 	s.name = model;
 	s.unpriced = n;
-	rule_judge(j->a->conf, ALERT_UNPRICED_MODEL, &s, &v);
+	rule_judge(j->a->conf, j->a->msg, ALERT_UNPRICED_MODEL, &s, &v);
 	judge_scope(j, ALERT_UNPRICED_MODEL, &s, &v);
 	return j->failed;
 }
@@ -472,6 +507,31 @@ keep(const struct alert *al, void *arg)
 	return 0;
 }
 
+/* The fold alert of rule r and kind k (sources 0, models 1) into v. */
+static void
+fold_verdict(struct judge *j, int r, int k, struct verdict *v)
+{
+	const struct fold	*f = &j->fold[r][k];
+	struct buf		 names = { 0 };
+	char			 key[64], n[FMT_LEN];
+
+	memset(v, 0, sizeof(*v));
+	v->value = (double)f->n;
+	if (f->n == 0)
+		return;
+	v->firing = 1;
+	v->severity = f->severity;
+	buf_puts(&names, f->names);
+	if (f->n > FOLD_NAMES)
+		buf_puts(&names, msg_get(j->a->msg, "msg", "fold_etc"));
+	fmt_int(f->n, n, sizeof(n));
+	snprintf(key, sizeof(key), "fold_%s_%s",
+	    alert_rule_name((enum alert_rule)r), k ? "model" : "source");
+	say(j->a->msg, v, key, "n", n, "names", names.failed ? "" : names.p,
+	    NULL);
+	buf_free(&names);
+}
+
 /* The rules judged on the hour under way: today's alerts only. */
 static int
 today_rule(enum alert_rule r)
@@ -488,29 +548,32 @@ budget_scope(const struct conf_budget *b, struct scope *s)
 	s->kind = alert_scope_kind(b->scope, &s->name);
 }
 
-/* Cost against a limit: critical at it, warning at alerts.warn_ratio. */
+/*
+ * Cost against a budget: critical at it, warning at alerts.warn_ratio;
+ * key is the start of the texts' keys ("alert_budget_day").
+ */
 static void
-rule_limit(const struct conf *c, const char *what, int64_t spent,
-    int64_t limit, struct verdict *v)
+rule_limit(const struct conf *c, const struct msg *m, const char *key,
+    int64_t spent, int64_t limit, struct verdict *v)
 {
-	char	 a[32], b[32];
+	char	 cost[FMT_LEN], max[FMT_LEN], share[FMT_LEN], k[64];
 
 	v->value = (double)spent / 1e9;
 	v->threshold = (double)limit / 1e9;
-	money_format(spent, 2, a, sizeof(a));
-	money_format(limit, 2, b, sizeof(b));
+	fmt_money(spent, 2, cost, sizeof(cost));
+	fmt_money(limit, 2, max, sizeof(max));
+	fmt_pct(c->alerts.warn_ratio * 100, 0, share, sizeof(share));
 	if (spent >= limit) {
 		v->firing = 1;
 		v->severity = ALERT_CRITICAL;
-		snprintf(v->message, sizeof(v->message),
-		    "%s $%s is over the $%s budget", what, a, b);
+		snprintf(k, sizeof(k), "%s_critical", key);
+		say(m, v, k, "cost", cost, "limit", max, NULL);
 	} else if (c->alerts.warn_ratio > 0 &&
 	    (double)spent >= c->alerts.warn_ratio * (double)limit) {
 		v->firing = 1;
 		v->severity = ALERT_WARNING;
-		snprintf(v->message, sizeof(v->message),
-		    "%s $%s reached %.0f%% of the $%s budget", what, a,
-		    c->alerts.warn_ratio * 100, b);
+		snprintf(k, sizeof(k), "%s_warning", key);
+		say(m, v, k, "cost", cost, "share", share, "limit", max, NULL);
 	}
 }
 
@@ -541,7 +604,8 @@ judge_budgets(struct judge *j)
 			return;
 		}
 		memset(&v, 0, sizeof(v));
-		rule_limit(c, "daily cost", spent, b->daily_nusd, &v);
+		rule_limit(c, j->a->msg, "alert_budget_day", spent,
+		    b->daily_nusd, &v);
 		budget_scope(b, &s);
 		judge_scope(j, ALERT_BUDGET, &s, &v);
 	}
@@ -549,28 +613,32 @@ judge_budgets(struct judge *j)
 
 /* The month to date against a monthly budget, and where it is going. */
 static void
-rule_month(const struct conf *c, const struct budget_month *m,
-    struct verdict *v)
+rule_month(const struct conf *c, const struct msg *m,
+    const struct budget_month *bm, struct verdict *v)
 {
-	char	 a[32], b[32], f[32];
+	char		 cost[FMT_LEN], max[FMT_LEN], f[FMT_LEN], d[16];
+	struct buf	 date = { 0 };
+	struct tm	 tm;
+	time_t		 t;
 
 	memset(v, 0, sizeof(*v));
-	rule_limit(c, "month-to-date cost", m->spent_nusd, m->limit_nusd, v);
-	if (v->firing && v->severity == ALERT_CRITICAL)
+	rule_limit(c, m, "alert_budget_month", bm->spent_nusd, bm->limit_nusd,
+	    v);
+	if ((v->firing && v->severity == ALERT_CRITICAL) || bm->reach_ms <= 0)
 		return;
-	if (m->reach_ms <= 0)
-		return;
-	money_format(m->spent_nusd, 2, a, sizeof(a));
-	money_format(m->limit_nusd, 2, b, sizeof(b));
-	money_format(m->forecast_nusd, 2, f, sizeof(f));
+	fmt_money(bm->spent_nusd, 2, cost, sizeof(cost));
+	fmt_money(bm->limit_nusd, 2, max, sizeof(max));
+	fmt_money(bm->forecast_nusd, 2, f, sizeof(f));
+	t = (time_t)(bm->reach_ms / 1000);
+	localtime_r(&t, &tm);
+	snprintf(d, sizeof(d), "%d", tm.tm_mday);
+	msg_fmt(m, &date, "msg", "date_month_day", "month", msg_item(m, "list",
+	    "month", tm.tm_mon), "d", d, NULL);
 	v->firing = 1;
 	v->severity = ALERT_WARNING;
-	snprintf(v->message, sizeof(v->message), "monthly cost will reach "
-	    "$%s of the $%s budget by the month's end: $%s so far, at this "
-	    "rate the budget runs out on the %d%s", f, b, a, m->reach_mday,
-	    m->reach_mday % 10 == 1 && m->reach_mday != 11 ? "st" :
-	    m->reach_mday % 10 == 2 && m->reach_mday != 12 ? "nd" :
-	    m->reach_mday % 10 == 3 && m->reach_mday != 13 ? "rd" : "th");
+	say(m, v, "alert_budget_month_forecast", "forecast", f, "limit", max,
+	    "cost", cost, "date", date.failed ? "" : date.p, NULL);
+	buf_free(&date);
 }
 
 /*
@@ -727,11 +795,12 @@ read_hours(struct agg *a, const char *today, struct hours *h)
 
 /* The hour under way against the week's mean for it. */
 static void
-rule_anomaly(const struct conf *c, const struct hsum *x, struct verdict *v)
+rule_anomaly(const struct conf *c, const struct msg *m, const struct hsum *x,
+    struct verdict *v)
 {
-	double	 f = c->alerts.anomaly_factor, mr, mc, me, rr, rc, re, cr;
-	char	 a[32], b[32];
-	size_t	 len;
+	double		 f = c->alerts.anomaly_factor, mr, mc, me, rr, rc, re, cr;
+	char		 a[FMT_LEN], b[FMT_LEN], r[FMT_LEN];
+	struct buf	 what = { 0 };
 
 	memset(v, 0, sizeof(*v));
 	v->threshold = f;
@@ -749,36 +818,38 @@ rule_anomaly(const struct conf *c, const struct hsum *x, struct verdict *v)
 		return;
 	v->firing = 1;
 	v->severity = ALERT_WARNING;
-	snprintf(v->message, sizeof(v->message), "this hour is far above the "
-	    "same hour of the last 7 days:");
-	if (rr > f) {
-		len = strlen(v->message);
-		snprintf(v->message + len, sizeof(v->message) - len,
-		    " %lld requests, %.1f× the usual %.0f;", (long long)x->req,
-		    rr, mr);
-	}
+	if (rr > f)
+		msg_fmt(m, &what, "msg", "anomaly_requests", "n", fmt_int(x->req,
+		    a, sizeof(a)), "x", fmt_num(rr, 1, "", r, sizeof(r)),
+		    "mean", fmt_num(mr, 0, "", b, sizeof(b)), NULL);
 	if (rc > f) {
-		money_format(x->cost, 2, a, sizeof(a));
-		money_format((int64_t)mc, 2, b, sizeof(b));
-		len = strlen(v->message);
-		snprintf(v->message + len, sizeof(v->message) - len,
-		    " cost $%s, %.1f× the usual $%s;", a, rc, b);
+		if (what.len > 0)
+			buf_puts(&what, msg_get(m, "msg", "anomaly_sep"));
+		msg_fmt(m, &what, "msg", "anomaly_cost", "cost", fmt_money(
+		    x->cost, 2, a, sizeof(a)), "x", fmt_num(rc, 1, "", r,
+		    sizeof(r)), "mean", fmt_money((int64_t)mc, 2, b, sizeof(b)),
+		    NULL);
 	}
 	if (re > f) {
-		len = strlen(v->message);
-		snprintf(v->message + len, sizeof(v->message) - len,
-		    " error rate %.1f%%, %.1f× the usual %.1f%%;", cr * 100, re,
-		    me * 100);
+		if (what.len > 0)
+			buf_puts(&what, msg_get(m, "msg", "anomaly_sep"));
+		msg_fmt(m, &what, "msg", "anomaly_errors", "rate", fmt_pct(cr *
+		    100, 1, a, sizeof(a)), "x", fmt_num(re, 1, "", r,
+		    sizeof(r)), "mean", fmt_pct(me * 100, 1, b, sizeof(b)),
+		    NULL);
 	}
-	v->message[strlen(v->message) - 1] = '\0';
+	say(m, v, "alert_anomaly", "what", what.failed ? "" : what.p, NULL);
+	buf_free(&what);
 }
 
 /* No record lately where the week says there would be many. */
 static void
-rule_no_data(const struct conf *c, const struct hsum *x, struct verdict *v)
+rule_no_data(const struct conf *c, const struct msg *m, const struct hsum *x,
+    struct verdict *v)
 {
 	long	 w = c->alerts.no_data_minutes;
 	double	 mean = (double)x->wreq / WEEK_DAYS;
+	char	 a[FMT_LEN], b[FMT_LEN];
 
 	memset(v, 0, sizeof(*v));
 	v->value = (double)x->recent;
@@ -788,8 +859,8 @@ rule_no_data(const struct conf *c, const struct hsum *x, struct verdict *v)
 		return;
 	v->firing = 1;
 	v->severity = ALERT_WARNING;
-	snprintf(v->message, sizeof(v->message), "no record for %ld minutes; "
-	    "the last 7 days had %.0f an hour at this time", w, mean);
+	say(m, v, "alert_no_data", "minutes", fmt_int(w, a, sizeof(a)), "mean",
+	    fmt_num(mean, 0, "", b, sizeof(b)), NULL);
 }
 
 static void
@@ -812,7 +883,7 @@ judge_today(struct judge *j)
 			j->failed = 1;
 			return;
 		}
-		rule_month(c, &m, &v);
+		rule_month(c, a->msg, &m, &v);
 		budget_scope(b, &s);
 		judge_scope(j, ALERT_MONTHLY_BUDGET, &s, &v);
 	}
@@ -832,9 +903,9 @@ judge_today(struct judge *j)
 		memset(&s, 0, sizeof(s));
 		s.kind = i == 0 ? SCOPE_ALL : SCOPE_SOURCE;
 		s.name = i == 0 ? "all" : h.v[i].source;
-		rule_anomaly(c, &h.v[i], &v);
+		rule_anomaly(c, a->msg, &h.v[i], &v);
 		judge_scope(j, ALERT_ANOMALY, &s, &v);
-		rule_no_data(c, &h.v[i], &v);
+		rule_no_data(c, a->msg, &h.v[i], &v);
 		judge_scope(j, ALERT_NO_DATA, &s, &v);
 	}
 	for (i = 1; i < h.n; i++)
@@ -846,13 +917,8 @@ judge_today(struct judge *j)
 static void
 judge_rest(struct judge *j)
 {
-	static const char *const what[ALERT__RULES] = { " over the daily "
-	    "cost limit", " over the error rate limit", " over the p95 latency "
-	    "limit", "", "", "", " far above their usual traffic this hour",
-	    " with no record while the week had traffic at this hour" };
 	struct verdict	 v;
 	struct scope	 s;
-	struct fold	*f;
 	size_t		 i;
 	int		 r, k;
 
@@ -860,18 +926,7 @@ judge_rest(struct judge *j)
 	s.kind = SCOPE_MORE;
 	for (r = 0; r < ALERT__RULES; r++)
 		for (k = 0; k < 2; k++) {
-			f = &j->fold[r][k];
-			memset(&v, 0, sizeof(v));
-			v.value = (double)f->n;
-			if (f->n > 0) {
-				v.firing = 1;
-				v.severity = f->severity;
-				utf8_snprintf(v.message, sizeof(v.message),
-				    "%ld more %s%s%s: %s%s", f->n,
-				    r == ALERT_UNPRICED_MODEL ? "unpriced " : "",
-				    k ? "models" : "sources", what[r],
-				    f->names, f->n > FOLD_NAMES ? ", …" : "");
-			}
+			fold_verdict(j, r, k, &v);
 			s.name = k ? "model" : "source";
 			judge_scope(j, (enum alert_rule)r, &s, &v);
 		}

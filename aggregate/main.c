@@ -1,5 +1,6 @@
 /* main.c — apimon-aggregate: the job cron runs every minute. */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include "agg.h"
 #include "cli.h"
+#include "fmt.h"
 #include "log.h"
 
 #define VERSION	"0.1.0"
@@ -65,9 +67,10 @@ main(int argc, char *argv[])
 	};
 	struct conf	 conf;
 	struct agg	 a;
-	const char	*cfile = NULL, *now = NULL, *silence = NULL;
+	const char	*cfile = NULL, *now = NULL, *share, *silence = NULL;
 	const char	*dur = NULL, *comment = NULL, *unsilence = NULL;
-	char		 err[512];
+	struct msg	*m = NULL;
+	char		 err[PATH_MAX + 256], *own;	/* err names a path */
 	int		 ch, rc = 1, rebuild = 0, list = 0;
 	size_t		 i;
 
@@ -113,6 +116,21 @@ main(int argc, char *argv[])
 	if (cli_setup(cfile, now, &conf, &a.now_ms) != 0)
 		return 2;
 	a.conf = &conf;
+	/* Alerts and notifications speak the config's locale. */
+	if ((share = cli_share_dir(&conf, &own)) == NULL) {
+		log_errx("out of memory");
+		conf_free(&conf);
+		return 1;
+	}
+	if (msg_load(&m, share, conf.locale, err, sizeof(err)) != 0) {
+		log_errx("%s", err);
+		free(own);
+		conf_free(&conf);
+		return 2;
+	}
+	free(own);
+	a.msg = m;
+	fmt_use_msg(m);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (conf.nnotify > 0 &&
 	    (a.notifiers = calloc(conf.nnotify, sizeof(char *))) == NULL)
@@ -147,6 +165,7 @@ out:
 		free(a.days[i]);
 	free(a.days);
 	free(a.silences);
+	msg_free(m);
 	conf_free(&conf);
 	curl_global_cleanup();
 	return rc;

@@ -1,4 +1,4 @@
-/* notify.c — deliver queued alert events: command, webhook, chat services. */
+/* notify.c — deliver queued events: command, webhook, chat services, e-mail. */
 #include <errno.h>
 #include <poll.h>
 #include <stdint.h>
@@ -15,6 +15,7 @@
 
 #include "agg.h"
 #include "buf.h"
+#include "fmt.h"
 #include "json.h"
 #include "log.h"
 #include "utf8.h"
@@ -200,39 +201,47 @@ num(const cJSON *o, const char *key)
 	return cJSON_IsNumber(v) ? v->valuedouble : 0;
 }
 
-/* What a person is told an event is: [CRITICAL], [RESOLVED], ... */
+/* The catalogue's tag of an event: [CRITICAL], [RESOLVED], ... */
 static const char *
-tag(const cJSON *p)
+tag(const struct msg *m, const cJSON *p)
 {
 	const char	*ev = str(p, "event");
 	int		 crit = strcmp(str(p, "severity"), "critical") == 0;
 
-	if (strcmp(ev, "resolve") == 0)
-		return "RESOLVED";
-	if (strcmp(ev, "repeat") == 0)
-		return "STILL CRITICAL";
-	return crit ? "CRITICAL" : "WARNING";
+	return msg_get(m, "msg", strcmp(ev, "resolve") == 0 ? "tag_resolved" :
+	    strcmp(ev, "repeat") == 0 ? "tag_repeat" : crit ? "tag_critical" :
+	    "tag_warning");
 }
 
 /*
- * The line a person reads of one event, "[CRITICAL] apimon: MESSAGE
- * (SCOPE, DAY)", into b; the message is cut on a character boundary past
- * max characters.
+ * The line a person reads of one event, in the catalogue m's words
+ * (msg.chat_line): "[CRITICAL] apimon: MESSAGE (SCOPE, DAY)", into b;
+ * the message is cut on a character boundary past max characters.
  */
 static void
-event_line(const cJSON *p, enum chat c, size_t max, struct buf *b)
+event_line(const struct msg *m, const cJSON *p, enum chat c, size_t max,
+    struct buf *b)
 {
 	const char	*msg = str(p, "message");
+	struct buf	 text = { 0 }, where = { 0 }, shown = { 0 };
 	char		*cut = NULL;
 
 	if ((size_t)utf8_len(msg, strlen(msg)) > max &&
 	    (cut = strndup(msg, utf8_prefix(msg, strlen(msg), max))) != NULL)
 		msg = cut;
-	buf_printf(b, "[%s] apimon: ", tag(p));
-	chat_code(b, c, msg);
-	buf_puts(b, cut != NULL ? "… (" : " (");
-	chat_code(b, c, str(p, "scope"));
-	buf_printf(b, ", %s)", str(p, "day"));
+	chat_code(&text, c, msg);
+	if (cut != NULL)
+		buf_puts(&text, "\xe2\x80\xa6");	/* U+2026 */
+	alert_scope_text(m, str(p, "scope"), &shown);
+	chat_code(&where, c, shown.failed ? "" : shown.p);
+	if (text.failed || where.failed || shown.failed)
+		b->failed = 1;
+	else
+		msg_fmt(m, b, "msg", "chat_line", "tag", tag(m, p), "message",
+		    text.p, "scope", where.p, "day", str(p, "day"), NULL);
+	buf_free(&text);
+	buf_free(&where);
+	buf_free(&shown);
 	free(cut);
 }
 
@@ -261,23 +270,29 @@ rank(const cJSON *p)
 	return strcmp(str(p, "severity"), "critical") == 0 ? 0 : 1;
 }
 
-/* "and 12 more" after the lines shown of n. */
+/* "… and 12 more" after the lines shown of n. */
 static void
-more(struct buf *b, size_t shown, size_t n)
+more(const struct msg *m, struct buf *b, size_t shown, size_t n)
 {
-	if (shown < n)
-		buf_printf(b, "\n… and %zu more", n - shown);
+	char	 k[FMT_LEN];
+
+	if (shown >= n)
+		return;
+	buf_puts(b, "\n");
+	msg_fmt(m, b, "msg", "chat_more", "n", fmt_int((int64_t)(n - shown), k,
+	    sizeof(k)), NULL);
 }
 
 /* Chat text of the events: as many lines as the service takes. */
 static void
-chat_events(const struct event *e, size_t n, enum chat c, struct buf *b)
+chat_events(const struct msg *m, const struct event *e, size_t n,
+    enum chat c, struct buf *b)
 {
 	struct buf	 line = { 0 };
 	size_t		 i, chars = 0, k;
 
 	for (i = 0; i < n; i++) {
-		event_line(e[i].p, c, CHAT_MAX_CHARS / 2, &line);
+		event_line(m, e[i].p, c, CHAT_MAX_CHARS / 2, &line);
 		if (line.failed)
 			break;
 		k = (size_t)utf8_len(line.p, line.len) + 1;
@@ -289,68 +304,87 @@ chat_events(const struct event *e, size_t n, enum chat c, struct buf *b)
 		chars += k;
 		line.len = 0;
 	}
-	more(b, i, n);
+	more(m, b, i, n);
 	buf_free(&line);
 }
 
-/* The money of a digest field: "$12.40". */
-static void
-usd(struct buf *b, double v)
+/* A number of the digest as the locale writes it. */
+static const char *
+dnum(const cJSON *o, const char *key, int money, char *buf, size_t size)
 {
-	buf_printf(b, "$%.2f", v);
+	double	 v = num(o, key);
+
+	return money ? fmt_money((int64_t)(v * 1e9 + (v < 0 ? -0.5 : 0.5)), 2,
+	    buf, size) : fmt_int((int64_t)v, buf, size);
 }
 
 /* The digest as lines of text; what came from requests in code spans. */
 static void
-digest_text(const cJSON *p, enum chat c, struct buf *b)
+digest_text(const struct msg *m, const cJSON *p, enum chat c, struct buf *b)
 {
-	const cJSON	*m = cJSON_GetObjectItem(p, "month");
+	const cJSON	*mo = cJSON_GetObjectItem(p, "month");
 	const cJSON	*t = cJSON_GetObjectItem(p, "top_model");
 	const cJSON	*al = cJSON_GetObjectItem(p, "alerts");
 	const cJSON	*it;
 	const char	*url = str(p, "url");
+	struct buf	 x = { 0 }, y = { 0 }, z = { 0 };
+	char		 v1[FMT_LEN], v2[FMT_LEN], v3[FMT_LEN], v4[FMT_LEN];
 
-	buf_printf(b, "apimon daily digest for %s\n", str(p, "day"));
-	buf_printf(b, "Requests: %.0f, %.1f%% successful\nCost: ",
-	    num(p, "requests"), num(p, "success_rate") * 100);
-	usd(b, num(p, "cost_usd"));
-	if (cJSON_GetObjectItem(p, "daily_budget_usd") != NULL) {
-		buf_puts(b, " of the ");
-		usd(b, num(p, "daily_budget_usd"));
-		buf_puts(b, " daily budget");
-	}
-	if (m != NULL) {
-		buf_printf(b, "\nMonth %s so far: ", str(m, "month"));
-		usd(b, num(m, "spent_usd"));
-		buf_puts(b, " of ");
-		usd(b, num(m, "budget_usd"));
-		buf_puts(b, ", on course for ");
-		usd(b, num(m, "forecast_usd"));
-		if (num(m, "reach_day") > 0)
-			buf_printf(b, " (the budget runs out on day %.0f)",
-			    num(m, "reach_day"));
+	msg_fmt(m, b, "msg", "digest_title", "day", str(p, "day"), NULL);
+	buf_puts(b, "\n");
+	msg_fmt(m, b, "msg", "digest_requests", "requests",
+	    dnum(p, "requests", 0, v1, sizeof(v1)), "rate",
+	    fmt_pct(num(p, "success_rate") * 100, 1, v2, sizeof(v2)), NULL);
+	buf_puts(b, "\n");
+	if (cJSON_GetObjectItem(p, "daily_budget_usd") != NULL)
+		msg_fmt(m, b, "msg", "digest_cost_budget", "cost",
+		    dnum(p, "cost_usd", 1, v1, sizeof(v1)), "budget",
+		    dnum(p, "daily_budget_usd", 1, v2, sizeof(v2)), NULL);
+	else
+		msg_fmt(m, b, "msg", "digest_cost", "cost",
+		    dnum(p, "cost_usd", 1, v1, sizeof(v1)), NULL);
+	if (mo != NULL) {
+		buf_puts(b, "\n");
+		msg_fmt(m, b, "msg", num(mo, "reach_day") > 0 ?
+		    "digest_month_reach" : "digest_month", "month",
+		    str(mo, "month"), "spent", dnum(mo, "spent_usd", 1, v1,
+		    sizeof(v1)), "budget", dnum(mo, "budget_usd", 1, v2,
+		    sizeof(v2)), "forecast", dnum(mo, "forecast_usd", 1, v3,
+		    sizeof(v3)), "day", dnum(mo, "reach_day", 0, v4,
+		    sizeof(v4)), NULL);
 	}
 	if (t != NULL) {
-		buf_puts(b, "\nTop model: ");
-		chat_code(b, c, str(t, "model"));
-		buf_puts(b, ", ");
-		usd(b, num(t, "cost_usd"));
-		buf_printf(b, " for %.0f requests", num(t, "requests"));
+		chat_code(&x, c, str(t, "model"));
+		buf_puts(b, "\n");
+		msg_fmt(m, b, "msg", "digest_top_model", "model", x.failed ? "" :
+		    x.p, "cost", dnum(t, "cost_usd", 1, v1, sizeof(v1)),
+		    "requests", dnum(t, "requests", 0, v2, sizeof(v2)), NULL);
+		buf_free(&x);
 	}
-	buf_printf(b, "\nAlerts: %.0f critical, %.0f warnings; %.0f open now",
-	    num(al, "critical"), num(al, "warning"), num(al, "open_now"));
+	buf_puts(b, "\n");
+	msg_fmt(m, b, "msg", "digest_alerts", "critical", dnum(al, "critical",
+	    0, v1, sizeof(v1)), "warning", dnum(al, "warning", 0, v2,
+	    sizeof(v2)), "open", dnum(al, "open_now", 0, v3, sizeof(v3)), NULL);
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(al, "list")) {
-		buf_printf(b, "\n- [%s] ", strcmp(str(it, "severity"),
-		    "critical") == 0 ? "CRITICAL" : "WARNING");
-		chat_code(b, c, str(it, "message"));
-		buf_puts(b, " (");
-		chat_code(b, c, str(it, "scope"));
-		buf_puts(b, ")");
+		alert_scope_text(m, str(it, "scope"), &y);
+		chat_code(&x, c, str(it, "message"));
+		chat_code(&z, c, y.failed ? "" : y.p);
+		buf_puts(b, "\n");
+		msg_fmt(m, b, "msg", "digest_alert", "tag", msg_get(m, "msg",
+		    strcmp(str(it, "severity"), "critical") == 0 ?
+		    "tag_critical" : "tag_warning"), "message", x.failed ? "" :
+		    x.p, "scope", z.failed ? "" : z.p, NULL);
+		buf_free(&x);
+		buf_free(&y);
+		buf_free(&z);
 	}
 	if (*url != '\0') {
-		buf_puts(b, "\nReport: ");
 		/* The config's URL, not a request's: a link people can open. */
-		chat_escape(b, c, url);
+		chat_escape(&x, c, url);
+		buf_puts(b, "\n");
+		msg_fmt(m, b, "msg", "digest_report", "url", x.failed ? "" : x.p,
+		    NULL);
+		buf_free(&x);
 	}
 }
 
@@ -439,10 +473,11 @@ static int
 send_events(struct agg *a, const struct conf_notify *nt, struct event *e,
     size_t n, char *err, size_t errlen)
 {
-	struct buf	 text = { 0 }, subj = { 0 };
+	struct buf	 text = { 0 }, subj = { 0 }, line = { 0 };
 	cJSON		*o, *arr;
 	size_t		 i;
 	enum chat	 c = style(nt);
+	char		 k[FMT_LEN];
 	int		 rc = -1;
 
 	if (strcmp(nt->type, "command") == 0 ||
@@ -460,7 +495,7 @@ send_events(struct agg *a, const struct conf_notify *nt, struct event *e,
 		return rc;
 	}
 	if (c != CHAT_PLAIN) {
-		chat_events(e, n, c, &text);
+		chat_events(a->msg, e, n, c, &text);
 		if (text.failed)
 			snprintf(err, errlen, "out of memory");
 		else
@@ -469,21 +504,26 @@ send_events(struct agg *a, const struct conf_notify *nt, struct event *e,
 		return rc;
 	}
 	/* E-mail: the first event is the subject; the body lists them all. */
-	event_line(e[0].p, CHAT_PLAIN, SUBJECT_CHARS, &subj);
+	event_line(a->msg, e[0].p, CHAT_PLAIN, SUBJECT_CHARS, &line);
 	if (n > 1)
-		buf_printf(&subj, " and %zu more", n - 1);
+		msg_fmt(a->msg, &subj, "msg", "mail_subject_more", "subject",
+		    line.failed ? "" : line.p, "n", fmt_int((int64_t)n - 1, k,
+		    sizeof(k)), NULL);
+	else
+		buf_puts(&subj, line.failed ? "" : line.p);
 	for (i = 0; i < n && i < EMAIL_LINES; i++) {
-		event_line(e[i].p, CHAT_PLAIN, SIZE_MAX, &text);
+		event_line(a->msg, e[i].p, CHAT_PLAIN, SIZE_MAX, &text);
 		buf_puts(&text, "\n");
 	}
-	more(&text, i, n);
+	more(a->msg, &text, i, n);
 	site_link(a->conf, "alerts.html", &text);
-	if (text.failed || subj.failed)
+	if (text.failed || subj.failed || line.failed)
 		snprintf(err, errlen, "out of memory");
 	else
 		rc = email_send(nt, subj.p, text.p, a->now_ms, err, errlen);
 	buf_free(&text);
 	buf_free(&subj);
+	buf_free(&line);
 	return rc;
 }
 
@@ -496,7 +536,6 @@ send_digest(struct agg *a, const struct conf_notify *nt, cJSON *p,
 	cJSON		*o;
 	int		 rc = -1;
 
-	(void)a;
 	if (strcmp(nt->type, "command") == 0 ||
 	    strcmp(nt->type, "webhook") == 0) {
 		if ((o = cJSON_CreateObject()) == NULL) {
@@ -508,8 +547,9 @@ send_digest(struct agg *a, const struct conf_notify *nt, cJSON *p,
 		cJSON_Delete(o);
 		return rc;
 	}
-	digest_text(p, c, &text);
-	buf_printf(&subj, "apimon daily digest for %s", str(p, "day"));
+	digest_text(a->msg, p, c, &text);
+	msg_fmt(a->msg, &subj, "msg", "digest_title", "day", str(p, "day"),
+	    NULL);
 	if (text.failed || subj.failed)
 		snprintf(err, errlen, "out of memory");
 	else if (c == CHAT_PLAIN)

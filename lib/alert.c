@@ -93,6 +93,34 @@ alert_scope_kind(const char *scope, const char **name)
 	return SCOPE_ALL;
 }
 
+void
+alert_scope_text(const struct msg *m, const char *scope, struct buf *b)
+{
+	const char	*name;
+
+	switch (alert_scope_kind(scope, &name)) {
+	case SCOPE_SOURCE:
+		msg_fmt(m, b, "msg", "scope_source", "name", name, NULL);
+		break;
+	case SCOPE_MODEL:
+		/* Requests that name no model have a scope of their own. */
+		if (name[0] == '\0')
+			buf_puts(b, msg_get(m, "msg", "scope_no_model"));
+		else
+			msg_fmt(m, b, "msg", "scope_model", "name", name, NULL);
+		break;
+	case SCOPE_MORE:
+		buf_puts(b, strcmp(name, "source") == 0 ?
+		    msg_get(m, "msg", "scope_more_source") :
+		    strcmp(name, "model") == 0 ?
+		    msg_get(m, "msg", "scope_more_model") : scope);
+		break;
+	default:
+		buf_puts(b, strcmp(scope, "all") == 0 ?
+		    msg_get(m, "msg", "scope_all") : scope);
+	}
+}
+
 cJSON *
 alert_json(const struct alert *a)
 {

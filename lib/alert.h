@@ -13,6 +13,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "buf.h"
+#include "msg.h"
 #include "rec.h"
 
 enum alert_rule {
@@ -99,6 +101,15 @@ int		 alert_state_parse(const char *name, enum alert_state *s);
 
 /* The kind of a scope string, and where its name starts in it. */
 enum scope_kind	 alert_scope_kind(const char *scope, const char **name);
+
+/*
+ * The scope as a person reads it in the catalogue m's words (msg.scope_*),
+ * appended to b: "all", "source:web", "model:gpt-4o"; zh-TW "全部",
+ * "來源 web".  A scope of a kind apimon does not know stays as it is.
+ * A failure is recorded in b.
+ */
+void		 alert_scope_text(const struct msg *m, const char *scope,
+		    struct buf *b);
 
 /*
  * An alert as apimon shows it everywhere (notification payloads, report

@@ -149,8 +149,8 @@ msg_item(const struct msg *m, const char *section, const char *key, int i)
 }
 
 void
-msg_fmt(const struct msg *m, struct buf *b, const char *section,
-    const char *key, ...)
+msg_vfmt(const struct msg *m, struct buf *b, const char *section,
+    const char *key, va_list args)
 {
 	const char	*t = msg_get(m, section, key), *open, *close, *name, *val;
 	va_list		 ap;
@@ -160,7 +160,7 @@ msg_fmt(const struct msg *m, struct buf *b, const char *section,
 	    (close = strchr(open, '}')) != NULL) {
 		buf_add(b, t, (size_t)(open - t));
 		n = (size_t)(close - open - 1);
-		va_start(ap, key);
+		va_copy(ap, args);
 		while ((name = va_arg(ap, const char *)) != NULL) {
 			val = va_arg(ap, const char *);
 			if (strlen(name) == n && strncmp(name, open + 1, n) == 0)
@@ -174,6 +174,17 @@ msg_fmt(const struct msg *m, struct buf *b, const char *section,
 		t = close + 1;
 	}
 	buf_puts(b, t);
+}
+
+void
+msg_fmt(const struct msg *m, struct buf *b, const char *section,
+    const char *key, ...)
+{
+	va_list		 ap;
+
+	va_start(ap, key);
+	msg_vfmt(m, b, section, key, ap);
+	va_end(ap);
 }
 
 void

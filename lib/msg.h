@@ -2,6 +2,7 @@
 #ifndef APIMON_MSG_H
 #define APIMON_MSG_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #include "buf.h"
@@ -43,6 +44,13 @@ const char	*msg_item(const struct msg *m, const char *section,
  */
 void		 msg_fmt(const struct msg *m, struct buf *b,
 		    const char *section, const char *key, ...);
+
+/*
+ * msg_fmt() with the name, value pairs in args, which is copied: the
+ * caller still ends it.
+ */
+void		 msg_vfmt(const struct msg *m, struct buf *b,
+		    const char *section, const char *key, va_list args);
 
 /* Call fn for every key of section (base keys first, then overrides). */
 void		 msg_each(const struct msg *m, const char *section,

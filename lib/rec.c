@@ -17,9 +17,13 @@
 enum slot { S_ID, S_SOURCE, S_USER, S_COMMAND, S_MODEL, S_PROVIDER, S_ERROR,
 	S_METADATA, S__MAX };
 
+/* What a cut string ends with: U+2026, so that a reader sees the cut. */
+#define ELLIPSIS	"\xe2\x80\xa6"
+
 struct strs {
 	const char	*p[S__MAX];
 	size_t		 len[S__MAX];
+	int		 cut[S__MAX];	/* ends with ELLIPSIS once packed */
 	char		*meta;		/* printed metadata, freed after packing */
 };
 
@@ -65,7 +69,8 @@ field(const cJSON *obj, const char *name)
 
 /*
  * Take a string field of at most max characters into s->p[slot]; with cut
- * set, a longer string is cut to max characters instead of rejected.
+ * set, a longer string is cut instead of rejected: to max - 1 characters
+ * and an ellipsis, max characters in all.
  */
 static int
 get_str(const cJSON *obj, const char *name, int required, size_t max,
@@ -91,7 +96,8 @@ get_str(const cJSON *obj, const char *name, int required, size_t max,
 			    "must be at most %zu characters", max);
 			return bad(e, name, msg);
 		}
-		len = utf8_prefix(v->valuestring, len, max);
+		len = utf8_prefix(v->valuestring, len, max - 1);
+		s->cut[slot] = 1;
 	}
 	s->p[slot] = v->valuestring;
 	s->len[slot] = len;
@@ -226,25 +232,30 @@ pack(struct rec *r, const struct strs *s, struct rec_err *e)
 	const char	**dst[S__MAX] = { &r->request_id, &r->source,
 	    &r->user_id, &r->command, &r->model, &r->provider, &r->error,
 	    &r->metadata };
-	size_t		 total = 0, off = 0, k;
+	size_t		 total = 0, off = 0, k, len;
 	int		 i;
 
 	for (i = 0; i < S__MAX; i++)
 		if (s->p[i] != NULL)
-			total += s->len[i] + 1;
+			total += s->len[i] + (s->cut[i] ? strlen(ELLIPSIS) : 0) + 1;
 	if ((r->buf = malloc(total)) == NULL)
 		return bad(e, "", "out of memory");
 	for (i = 0; i < S__MAX; i++) {
 		if (s->p[i] == NULL)
 			continue;
 		memcpy(r->buf + off, s->p[i], s->len[i]);
-		r->buf[off + s->len[i]] = '\0';
+		len = s->len[i];
+		if (s->cut[i]) {
+			memcpy(r->buf + off + len, ELLIPSIS, strlen(ELLIPSIS));
+			len += strlen(ELLIPSIS);
+		}
+		r->buf[off + len] = '\0';
 		*dst[i] = r->buf + off;
 		/* "Telegram" and "telegram" are one source. */
-		for (k = 0; i == S_SOURCE && k < s->len[i]; k++)
+		for (k = 0; i == S_SOURCE && k < len; k++)
 			r->buf[off + k] = (char)tolower(
 			    (unsigned char)r->buf[off + k]);
-		off += s->len[i] + 1;
+		off += len + 1;
 	}
 	return 0;
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "log.h"
 #include "render.h"
 #include "ts.h"
@@ -446,19 +447,25 @@ fail:
 static int
 fill_page(struct dash *d, struct tpl *t, const cJSON *o, const char *esc)
 {
-	static const char *const rkeys[] = { "TIME", "time", "SOURCE",
-	    "source", "USER", "user_id", "COMMAND", "command", "MODEL",
-	    "model", "STATUS", "status", NULL };
+	static const char *const rkeys[] = { "TIME", "time", "USER",
+	    "user_id", "COMMAND", "command", "MODEL", "model", "STATUS",
+	    "status", NULL };
 	static const char *const akeys[] = { "SEVERITY", "severity",
-	    "MESSAGE", "message", "SCOPE", "scope", "DAY", "day", NULL };
+	    "MESSAGE", "message", "DAY", "day", NULL };
+	struct render	*r = d->r;
 	const cJSON	*it;
 	struct tpl	*row;
+	char		 buf[FMT_LEN], key[64];
+	int64_t		 ms;
 	int		 n = 0;
 
 	tpl_set(t, "TITLE", "apimon");
 	tpl_set(t, "UPDATED_AT", cJSON_GetStringValue(
 	    cJSON_GetObjectItem(o, "generated")));
-	tpl_set(t, "TIMEZONE", d->r->conf->timezone);
+	if (format_local_time(r->msg, r->data_ms, buf, sizeof(buf)) != 0)
+		return -1;
+	tpl_set(t, "UPDATED_TEXT", buf);
+	tpl_set(t, "TIMEZONE", r->conf->timezone);
 	tpl_set(t, "DATA_JSON", esc);
 	cJSON_ArrayForEach(it, d->recent) {
 		if (n++ == RECENT_ROWS)
@@ -466,8 +473,21 @@ fill_page(struct dash *d, struct tpl *t, const cJSON *o, const char *esc)
 		if ((row = tpl_section(t, "RECENT")) == NULL)
 			return -1;
 		tpl_from_json(row, it, rkeys);
-		tpl_set_int(row, "TOKENS", (long)cJSON_GetNumberValue(
-		    cJSON_GetObjectItem(it, "tokens")));
+		if (ts_parse_rfc3339(cJSON_GetStringValue(cJSON_GetObjectItem(it,
+		    "time")), &ms) != 0 ||
+		    format_local_time(r->msg, ms, buf, sizeof(buf)) != 0)
+			return -1;
+		tpl_set(row, "TIME_TEXT", buf);
+		tpl_set(row, "SOURCE", source_name(r, cJSON_GetStringValue(
+		    cJSON_GetObjectItem(it, "source"))));
+		if (fixed_printf(key, sizeof(key), "status_%s",
+		    cJSON_GetStringValue(cJSON_GetObjectItem(it, "status"))))
+			return -1;
+		tpl_set(row, "STATUS_TEXT", msg_get(r->msg, "ui", key));
+		if (fmt_int((int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(it,
+		    "tokens")), buf, sizeof(buf)) == NULL)
+			return -1;
+		tpl_set(row, "TOKENS", buf);
 		if (page_set_num(row, "LATENCY", cJSON_GetNumberValue(
 		    cJSON_GetObjectItem(it, "latency_s")), 3, "") ||
 		    page_set_num(row, "COST", cJSON_GetNumberValue(
@@ -478,13 +498,17 @@ fill_page(struct dash *d, struct tpl *t, const cJSON *o, const char *esc)
 		if ((row = tpl_section(t, "ALERT")) == NULL)
 			return -1;
 		tpl_from_json(row, it, akeys);
+		alert_words(r, row, NULL, cJSON_GetStringValue(
+		    cJSON_GetObjectItem(it, "severity")), cJSON_GetStringValue(
+		    cJSON_GetObjectItem(it, "state")), cJSON_GetStringValue(
+		    cJSON_GetObjectItem(it, "scope")));
 	}
-	if (d->r->latest[0] != '\0') {
+	if (r->latest[0] != '\0') {
 		tpl_show(t, "HAS_REPORT");
-		tpl_set(t, "LATEST_REPORT", d->r->latest);
+		tpl_set(t, "LATEST_REPORT", r->latest);
 	}
 	/* Without any data the page explains how to send the first record. */
-	if (d->nsrc > 0 || d->r->nrows > 0)
+	if (d->nsrc > 0 || r->nrows > 0)
 		tpl_show(t, "HAS_DATA");
 	return tpl_failed(t) ? -1 : 0;
 }

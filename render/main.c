@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "fmt.h"
 #include "log.h"
 #include "render.h"
 #include "ts.h"
@@ -177,10 +178,13 @@ main(int argc, char *argv[])
 		log_errx("%s: cannot use as the template folder", tdir.p);
 		goto out;
 	}
+	/* A locale without its catalogue is a config error. */
 	if (msg_load(&r.msg, r.share, conf.locale, err, sizeof(err)) != 0) {
 		log_errx("%s", err);
+		rc = 2;
 		goto out;
 	}
+	fmt_use_msg(r.msg);
 	if (i18n_script(&r) != 0) {
 		log_errx("out of memory");
 		goto out;

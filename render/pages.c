@@ -1,9 +1,11 @@
-/* pages.c — alert history, the API reference, assets; page(). */
+/* pages.c — page() and the words of a page; alert history, API reference, assets. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "log.h"
 #include "render.h"
 #include "ts.h"
@@ -41,6 +43,43 @@ nav(struct tpl *t, const char *rel)
 			tpl_show(n, at[i].section);
 }
 
+/*
+ * A catalogue text with `code` in it, as the include R_key (rich.tpl):
+ * one PART per piece between backticks, every other one CODE.  A
+ * failure is recorded in t.
+ */
+static void
+set_rich(struct tpl *t, const char *name, const char *text)
+{
+	struct tpl	*inc = tpl_include(t, name, "rich.tpl"), *part;
+	struct buf	 piece = { 0 };
+	const char	*tick;
+	size_t		 n;
+	int		 code = 0;
+
+	for (;; code = !code) {
+		n = (tick = strchr(text, '`')) != NULL ? (size_t)(tick - text) :
+		    strlen(text);
+		if (n > 0) {
+			piece.len = 0;
+			buf_add(&piece, text, n);
+			part = tpl_section(inc, "PART");
+			if (piece.failed)
+				tpl_set(part, NULL, NULL);  /* marks t failed */
+			else if (code) {
+				tpl_show(part, "CODE");
+				tpl_set(part, "C", piece.p);
+			} else
+				tpl_set(part, "TEXT", piece.p);
+		}
+		if (tick == NULL)
+			break;
+		text = tick + 1;
+	}
+	buf_free(&piece);
+}
+
+/* One word of the page: L_key everywhere in it, R_key for `code`. */
 static void
 set_word(const char *key, const char *text, void *arg)
 {
@@ -48,8 +87,11 @@ set_word(const char *key, const char *text, void *arg)
 	char		 name[96];
 
 	/* A key too long for a marker name fails the page in tpl_set(). */
-	tpl_set(t, fixed_printf(name, sizeof(name), "L_%s", key) == 0 ?
+	tpl_set_global(t, fixed_printf(name, sizeof(name), "L_%s", key) == 0 ?
 	    name : NULL, text);
+	if (strchr(text, '`') != NULL)
+		set_rich(t, fixed_printf(name, sizeof(name), "R_%s", key) == 0 ?
+		    name : NULL, text);
 }
 
 int
@@ -79,6 +121,46 @@ page(struct render *r, const char *file, struct tpl *t, const char *rel)
 }
 
 void
+tpl_msg(struct tpl *t, const char *var, const struct msg *m,
+    const char *key, ...)
+{
+	struct buf	 b = { 0 };
+	va_list		 ap;
+
+	va_start(ap, key);
+	msg_vfmt(m, &b, "ui", key, ap);
+	va_end(ap);
+	/* Out of memory: a NULL key marks t failed. */
+	tpl_set(t, b.failed ? NULL : var, b.p);
+	buf_free(&b);
+}
+
+/* The catalogue's ui text of prefix_name ("severity_warning"). */
+static const char *
+word(const struct render *r, const char *prefix, const char *name)
+{
+	char	 key[96];
+
+	return fixed_printf(key, sizeof(key), "%s_%s", prefix, name) == 0 ?
+	    msg_get(r->msg, "ui", key) : name;
+}
+
+void
+alert_words(const struct render *r, struct tpl *row, const char *rule,
+    const char *severity, const char *state, const char *scope)
+{
+	struct buf	 b = { 0 };
+
+	if (rule != NULL)
+		tpl_set(row, "RULE_TEXT", word(r, "rule", rule));
+	tpl_set(row, "SEVERITY_TEXT", word(r, "severity", severity));
+	tpl_set(row, "STATE_TEXT", word(r, "state", state));
+	alert_scope_text(r->msg, scope, &b);
+	tpl_set(row, b.failed ? NULL : "SCOPE_TEXT", b.p);
+	buf_free(&b);
+}
+
+void
 tpl_from_json(struct tpl *t, const cJSON *o, const char *const *pairs)
 {
 	for (; pairs[0] != NULL; pairs += 2)
@@ -90,9 +172,9 @@ int
 page_set_num(struct tpl *t, const char *key, double v, int decimals,
     const char *suffix)
 {
-	char	 buf[400];	/* room for %f of the largest double */
+	char	 buf[FMT_LEN];
 
-	if (fixed_printf(buf, sizeof(buf), "%.*f%s", decimals, v, suffix) != 0)
+	if (fmt_num(v, decimals, suffix, buf, sizeof(buf)) == NULL)
 		return -1;
 	tpl_set(t, key, buf);
 	return 0;
@@ -100,22 +182,23 @@ page_set_num(struct tpl *t, const char *key, double v, int decimals,
 
 /* One row of the history; a failure is recorded in t. */
 static void
-alert_row(struct tpl *t, const struct alert *a)
+alert_row(struct render *r, struct tpl *t, const struct alert *a)
 {
 	static const char *const keys[][2] = { { "FIRED", "FIRED_ISO" },
 	    { "UPDATED", "UPDATED_ISO" }, { "RESOLVED", "RESOLVED_ISO" } };
 	struct tpl	*row = tpl_section(t, "ALERT"), *sil;
-	char		 buf[TS_RFC3339_LEN];
+	char		 buf[128];
 	int64_t		 ms[3] = { a->fired_ms, a->updated_ms, a->resolved_ms };
 	int		 i;
 
 	if (row == NULL)
 		return;		/* recorded in t: page() fails */
 	tpl_set(row, "DAY", a->day);
-	tpl_set(row, "RULE", alert_rule_name(a->rule));
-	tpl_set(row, "SCOPE", a->scope);
 	tpl_set(row, "SEVERITY", alert_severity_name(a->severity));
 	tpl_set(row, "STATE", alert_state_name(a->state));
+	alert_words(r, row, alert_rule_name(a->rule),
+	    alert_severity_name(a->severity), alert_state_name(a->state),
+	    a->scope);
 	tpl_set(row, "MESSAGE", a->message);
 	/* Local times for people, the instant for machines. */
 	for (i = 0; i < 3; i++) {
@@ -123,16 +206,17 @@ alert_row(struct tpl *t, const struct alert *a)
 			continue;
 		ts_format_rfc3339(ms[i], buf);
 		tpl_set(row, keys[i][1], buf);
-		format_local_time(ms[i], buf, sizeof(buf));
-		tpl_set(row, keys[i][0], buf);
+		/* A time that does not fit loses its value: the page fails. */
+		tpl_set(row, format_local_time(r->msg, ms[i], buf,
+		    sizeof(buf)) == 0 ? keys[i][0] : NULL, buf);
 	}
 	if (a->resolved_ms >= 0)
 		tpl_show(row, "HAS_RESOLVED");
 	if (a->silenced_ms > 0 && (sil = tpl_section(row, "SILENCED")) != NULL) {
 		ts_format_rfc3339(a->silenced_ms, buf);
 		tpl_set(sil, "SILENCED_ISO", buf);
-		format_local_time(a->silenced_ms, buf, sizeof(buf));
-		tpl_set(sil, "SILENCED_UNTIL", buf);
+		tpl_set(sil, format_local_time(r->msg, a->silenced_ms, buf,
+		    sizeof(buf)) == 0 ? "SILENCED_UNTIL" : NULL, buf);
 	}
 }
 
@@ -145,7 +229,8 @@ int
 alerts_page_run(struct render *r)
 {
 	struct tpl	*t;
-	char		 older[96];
+	struct buf	 older = { 0 };
+	char		 n[3][24];
 	size_t		 i, shown = r->nalerts;
 	int		 rc;
 
@@ -157,21 +242,24 @@ alerts_page_run(struct render *r)
 		tpl_show(t, "NO_ALERTS");
 	if (shown > ALERTS_PAGE_MAX) {
 		shown = ALERTS_PAGE_MAX;
-		if (fixed_printf(older, sizeof(older), "%zu older alert%s",
-		    r->nalerts - shown, r->nalerts - shown == 1 ? " is" :
-		    "s are") != 0) {
-			log_errx("alerts.html: note too long");
-			tpl_free(t);
-			return -1;
-		}
+		snprintf(n[0], sizeof(n[0]), "%zu", r->nalerts - shown);
+		snprintf(n[1], sizeof(n[1]), "%zu", shown);
+		snprintf(n[2], sizeof(n[2]), "%zu", r->nalerts);
+		msg_fmt(r->msg, &older, "ui", r->nalerts - shown == 1 ?
+		    "alerts_older_one" : "alerts_older_many", "n", n[0], NULL);
 		tpl_show(t, "OLDER");
-		tpl_set_int(t, "SHOWN", (long)shown);
-		tpl_set_int(t, "TOTAL", (long)r->nalerts);
-		tpl_set(t, "OLDER_ALERTS", older);
+		if (older.failed)
+			tpl_set(t, NULL, NULL);	/* marks t failed */
+		else
+			tpl_msg(t, "OLDER_TEXT", r->msg, "alerts_older",
+			    "shown", n[1], "total", n[2], "older", older.p,
+			    NULL);
+		buf_free(&older);
 	}
 	for (i = 0; i < shown && !tpl_failed(t); i++)
-		alert_row(t, &r->alerts[i]);
-	tpl_set(t, "TIMEZONE", r->conf->timezone);
+		alert_row(r, t, &r->alerts[i]);
+	tpl_msg(t, "META", r->msg, "alerts_meta", "zone", r->conf->timezone,
+	    NULL);
 	rc = page(r, "alerts.tpl", t, "alerts.html");
 	tpl_free(t);
 	return rc;

@@ -157,10 +157,13 @@ struct period {
 };
 
 /*
- * The period as a person reads it, into size bytes: "Mon 30 Nov 2026",
- * "Mon 23 Nov – Sun 29 Nov 2026", "November 2026".  0, or -1 if short.
+ * The period as a person reads it in the catalogue m's words (ui.date_*
+ * and the names of list), into size bytes: "Mon 30 Nov 2026", "Mon 23
+ * Nov – Sun 29 Nov 2026", "November 2026"; zh-TW "2026年11月30日 星期一".
+ * 0, or -1 if short or out of memory.
  */
-int	 period_text(const struct period *p, char *buf, size_t size);
+int	 period_text(const struct msg *m, const struct period *p, char *buf,
+	    size_t size);
 
 /*
  * The name a person reads for source id: the config's "sources", else
@@ -168,8 +171,13 @@ int	 period_text(const struct period *p, char *buf, size_t size);
  */
 const char *source_name(const struct render *r, const char *id);
 
-/* A time in the configured zone, "2026-11-30 17:59:50"; 0, or -1. */
-int	 format_local_time(int64_t ms, char *buf, size_t size);
+/*
+ * A time in the configured zone as the catalogue m writes it
+ * (ui.time_local): "2026-11-30 17:59:50", zh-TW "2026/11/30 17:59:50".
+ * 0, or -1 if short or out of memory.
+ */
+int	 format_local_time(const struct msg *m, int64_t ms, char *buf,
+	    size_t size);
 
 int	 day_of(const char *day, struct period *p);
 int	 iso_week(const char *day, struct period *p);
@@ -183,12 +191,13 @@ struct group {
 
 /*
  * The CSV of a report, appended to b: a header line (key, then the
- * fields of totals_json()) and one line per group, CRLF-terminated,
+ * fields of totals_json(), in the catalogue m's words: ui.csv_NAME; the
+ * JSON names when m is NULL) and one line per group, CRLF-terminated,
  * every name escaped with esc_csv().  Returns 0, or -1 when out of
  * memory (no message).
  */
-int	 report_csv(struct buf *b, const char *key, const struct group *g,
-	    size_t n);
+int	 report_csv(struct buf *b, const struct msg *m, const char *key,
+	    const struct group *g, size_t n);
 
 /*
  * pages.c: set template keys from string members of o: pairs is a
@@ -197,7 +206,26 @@ int	 report_csv(struct buf *b, const char *key, const struct group *g,
 void	 tpl_from_json(struct tpl *t, const cJSON *o, const char *const *pairs);
 
 /*
- * Set {{KEY}} to v with decimals places, then suffix ("" for none).
+ * Set {{VAR}} to the catalogue's text ui.key with its {name}s filled:
+ * the variable arguments are name, value pairs, then NULL (msg_fmt()).
+ * A failure is recorded in t.
+ */
+void	 tpl_msg(struct tpl *t, const char *var, const struct msg *m,
+	    const char *key, ...);
+
+/*
+ * The words of an alert in the catalogue's language: RULE_TEXT (unless
+ * rule is NULL), SEVERITY_TEXT, STATE_TEXT and SCOPE_TEXT of row, from
+ * the names stored ("daily_cost", "warning", "firing", "source:web").
+ * A failure is recorded in row.
+ */
+void	 alert_words(const struct render *r, struct tpl *row,
+	    const char *rule, const char *severity, const char *state,
+	    const char *scope);
+
+/*
+ * Set {{KEY}} to v with decimals places, as the locale writes numbers,
+ * then suffix ("" for none).
  * Returns 0, or -1 (no message) when it cannot be formatted; a failure
  * of t itself is recorded in t.
  */

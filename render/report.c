@@ -137,7 +137,7 @@ cmp_cell(enum cmp_kind k, double v, char *buf)
 		return FMT_NONE;
 	switch (k) {
 	case CMP_RATE:
-		return fmt_num(v, 1, "%", buf, FMT_LEN);
+		return fmt_pct(v, 1, buf, FMT_LEN);
 	case CMP_SECONDS:
 		return fmt_num(v, 2, "", buf, FMT_LEN);
 	case CMP_NUSD:
@@ -202,10 +202,13 @@ cmp_row(struct tpl *t, const char *label, enum cmp_kind k, double cur,
 	    fmt_change_pct(cur, prev, buf, sizeof(buf))) ? -1 : 0;
 }
 
-/* The lines of a by-source or by-model table; 0 or -1 (no message). */
+/*
+ * The lines of a by-source or by-model table, sources by their display
+ * names; 0 or -1 (no message).
+ */
 static int
-group_rows(struct tpl *t, const char *section, const struct group *g,
-    size_t n)
+group_rows(struct render *r, struct tpl *t, const char *section,
+    const struct group *g, size_t n)
 {
 	struct tpl	*row;
 	char		 buf[FMT_LEN];
@@ -215,7 +218,9 @@ group_rows(struct tpl *t, const char *section, const struct group *g,
 		const struct totals *x = &g[i].t;
 		if ((row = tpl_section(t, section)) == NULL)
 			return -1;
-		tpl_set(row, "NAME", g[i].name[0] ? g[i].name : "(none)");
+		tpl_set(row, "NAME", g[i].name[0] == '\0' ?
+		    msg_get(r->msg, "ui", "none") : strcmp(section, "SOURCE") == 0 ?
+		    source_name(r, g[i].name) : g[i].name);
 		if (set_cell(row, "REQUESTS", fmt_int(x->requests, buf,
 		    sizeof(buf))) ||
 		    set_cell(row, "TOKENS", fmt_int(x->tokens, buf,
@@ -230,16 +235,24 @@ group_rows(struct tpl *t, const char *section, const struct group *g,
 	return 0;
 }
 
-/* One CSV line from the fields of o: their names, or their values. */
+/*
+ * One CSV line from the fields of o: their names in the catalogue m's
+ * words (ui.csv_NAME; the names themselves when m is NULL), or their
+ * values.
+ */
 static void
-csv_line(struct buf *b, const cJSON *o, int names)
+csv_line(struct buf *b, const struct msg *m, const cJSON *o, int names)
 {
 	const cJSON	*f;
+	char		 key[64];
 
 	for (f = o->child; f != NULL; f = f->next) {
 		if (f != o->child)
 			buf_add(b, ",", 1);
-		if (names)
+		if (names && m != NULL && fixed_printf(key, sizeof(key),
+		    "csv_%s", f->string) == 0)
+			esc_csv(b, msg_get(m, "ui", key));
+		else if (names)
 			esc_csv(b, f->string);
 		else if (cJSON_IsString(f))
 			esc_csv(b, f->valuestring);
@@ -250,7 +263,8 @@ csv_line(struct buf *b, const cJSON *o, int names)
 }
 
 int
-report_csv(struct buf *b, const char *key, const struct group *g, size_t n)
+report_csv(struct buf *b, const struct msg *m, const char *key,
+    const struct group *g, size_t n)
 {
 	static const struct totals zero;
 	cJSON	*o;
@@ -261,7 +275,7 @@ report_csv(struct buf *b, const char *key, const struct group *g, size_t n)
 		    i > 0 ? g[i - 1].name : "");
 		if (o == NULL)
 			return -1;
-		csv_line(b, o, i == 0);
+		csv_line(b, m, o, i == 0);
 		cJSON_Delete(o);
 	}
 	return b->failed ? -1 : 0;
@@ -411,11 +425,10 @@ alerts_json(struct render *r, const struct period *p)
 
 /* The alert list of the HTML; 0 or -1 (no message). */
 static int
-html_alerts(struct tpl *t, const cJSON *alerts)
+html_alerts(struct render *r, struct tpl *t, const cJSON *alerts)
 {
-	static const char *const keys[] = { "SEVERITY", "severity", "STATE",
-	    "state", "MESSAGE", "message", "SCOPE", "scope", "DAY", "day",
-	    NULL };
+	static const char *const keys[] = { "SEVERITY", "severity",
+	    "MESSAGE", "message", "DAY", "day", NULL };
 	const cJSON	*a;
 	struct tpl	*row;
 
@@ -425,6 +438,10 @@ html_alerts(struct tpl *t, const cJSON *alerts)
 		if ((row = tpl_section(t, "ALERT")) == NULL)
 			return -1;
 		tpl_from_json(row, a, keys);
+		alert_words(r, row, NULL, cJSON_GetStringValue(
+		    cJSON_GetObjectItem(a, "severity")), cJSON_GetStringValue(
+		    cJSON_GetObjectItem(a, "state")), cJSON_GetStringValue(
+		    cJSON_GetObjectItem(a, "scope")));
 	}
 	return tpl_failed(t) ? -1 : 0;
 }
@@ -484,19 +501,18 @@ static int
 report_html(struct tpl *tp, struct render *r, const struct period *p,
     const cJSON *o, const struct totals *tot, const struct totals *prev)
 {
-	char	 buf[64];
+	char	 buf[256];
 
-	if (fixed_printf(buf, sizeof(buf), "%c%s report %s",
-	    p->type[0] - 'a' + 'A', p->type + 1, p->label) != 0)
+	if (fixed_printf(buf, sizeof(buf), "report_title_%s", p->type) != 0)
 		return -1;
-	tpl_set(tp, "TITLE", buf);
+	tpl_msg(tp, "TITLE", r->msg, buf, "label", p->label, NULL);
 	tpl_set(tp, "TYPE", p->type);
 	tpl_set(tp, "LABEL", p->label);
 	tpl_set(tp, "START", cJSON_GetStringValue(cJSON_GetObjectItem(o,
 	    "start")));
 	tpl_set(tp, "END", cJSON_GetStringValue(cJSON_GetObjectItem(o, "end")));
 	tpl_set(tp, "TIMEZONE", r->conf->timezone);
-	if (period_text(p, buf, sizeof(buf)) != 0)
+	if (period_text(r->msg, p, buf, sizeof(buf)) != 0)
 		return -1;
 	tpl_set(tp, "PERIOD", buf);
 	if (neighbour(tp, "OLDER", p->older) || neighbour(tp, "NEWER",
@@ -508,19 +524,20 @@ report_html(struct tpl *tp, struct render *r, const struct period *p,
 	if (fixed_printf(buf, sizeof(buf), "%s.csv", p->label) != 0)
 		return -1;
 	tpl_set(tp, "CSV_URL", buf);
-	return cmp_row(tp, "Requests", CMP_COUNT, (double)tot->requests,
-	    (double)prev->requests) ||
-	    cmp_row(tp, "Success rate", CMP_RATE, rate(tot), rate(prev)) ||
-	    cmp_row(tp, "Failures", CMP_COUNT, (double)tot->failures,
-	    (double)prev->failures) ||
-	    cmp_row(tp, "Average latency (s)", CMP_SECONDS, avg_s(tot),
-	    avg_s(prev)) ||
-	    cmp_row(tp, "p95 latency (s)", CMP_SECONDS, p95_s(tot),
-	    p95_s(prev)) ||
-	    cmp_row(tp, "Tokens", CMP_COUNT, (double)tot->tokens,
-	    (double)prev->tokens) ||
-	    cmp_row(tp, "Cost (USD)", CMP_NUSD, (double)tot->cost_nusd,
-	    (double)prev->cost_nusd) ? -1 : 0;
+	return cmp_row(tp, msg_get(r->msg, "ui", "report_requests"), CMP_COUNT,
+	    (double)tot->requests, (double)prev->requests) ||
+	    cmp_row(tp, msg_get(r->msg, "ui", "report_success_rate"), CMP_RATE,
+	    rate(tot), rate(prev)) ||
+	    cmp_row(tp, msg_get(r->msg, "ui", "report_failures"), CMP_COUNT,
+	    (double)tot->failures, (double)prev->failures) ||
+	    cmp_row(tp, msg_get(r->msg, "ui", "report_avg_latency"),
+	    CMP_SECONDS, avg_s(tot), avg_s(prev)) ||
+	    cmp_row(tp, msg_get(r->msg, "ui", "report_p95_latency"),
+	    CMP_SECONDS, p95_s(tot), p95_s(prev)) ||
+	    cmp_row(tp, msg_get(r->msg, "ui", "report_tokens"), CMP_COUNT,
+	    (double)tot->tokens, (double)prev->tokens) ||
+	    cmp_row(tp, msg_get(r->msg, "ui", "report_cost"), CMP_NUSD,
+	    (double)tot->cost_nusd, (double)prev->cost_nusd) ? -1 : 0;
 }
 
 /* The path of a report file; 0 or -1 (no message). */
@@ -572,7 +589,7 @@ report(struct render *r, const struct period *p)
 		goto long_path;
 	if (out_write(r, path, json, strlen(json)))
 		goto out;
-	if (report_csv(&csv, "source", src.g, src.n))
+	if (report_csv(&csv, r->msg, "source", src.g, src.n))
 		goto oom;
 	if (report_path(path, sizeof(path), p, "csv"))
 		goto long_path;
@@ -589,9 +606,9 @@ report(struct render *r, const struct period *p)
 		goto oom;
 	tpl_set(tp, "SERIES_JSON", esc.p);
 	if (report_html(tp, r, p, o, &tot, &prev) ||
-	    group_rows(tp, "SOURCE", src.g, src.n) ||
-	    group_rows(tp, "MODEL", mod.g, mod.n) ||
-	    html_alerts(tp, cJSON_GetObjectItem(o, "alerts")))
+	    group_rows(r, tp, "SOURCE", src.g, src.n) ||
+	    group_rows(r, tp, "MODEL", mod.g, mod.n) ||
+	    html_alerts(r, tp, cJSON_GetObjectItem(o, "alerts")))
 		goto oom;
 	if (report_path(path, sizeof(path), p, "html"))
 		goto long_path;
@@ -699,7 +716,8 @@ reports_run(struct render *r)
 		}
 	if (r->nrows == 0)
 		tpl_show(idx, "EMPTY");
-	tpl_set(idx, "TIMEZONE", r->conf->timezone);
+	tpl_msg(idx, "META", r->msg, "reports_meta", "zone", r->conf->timezone,
+	    NULL);
 	rc = page(r, "reports.tpl", idx, "reports/index.html");
 	goto out;
 oom:

@@ -117,55 +117,91 @@ rows_from(const struct render *r, const char *day)
 	return lo;
 }
 
+/* Copy the text of b into buf (size bytes); 0, or -1 when it did not fit. */
+static int
+take_text(struct buf *b, char *buf, size_t size)
+{
+	int	 rc = b->failed || b->p == NULL ? -1 :
+		    fixed_printf(buf, size, "%s", b->p);
+
+	buf_free(b);
+	return rc;
+}
+
 int
-format_local_time(int64_t ms, char *buf, size_t size)
+format_local_time(const struct msg *m, int64_t ms, char *buf, size_t size)
 {
 	time_t		 t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
 	struct tm	 tm;
+	struct buf	 b = { 0 };
+	char		 y[16], mo[4], d[4], mm[4], dd[4], hms[16];
 
-	return localtime_r(&t, &tm) == NULL ||
-	    strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm) == 0 ? -1 : 0;
+	/* %-m and %-d: glibc's month and day without a leading zero. */
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(hms, sizeof(hms), "%H:%M:%S", &tm) == 0 ||
+	    strftime(y, sizeof(y), "%Y", &tm) == 0 ||
+	    strftime(mo, sizeof(mo), "%-m", &tm) == 0 ||
+	    strftime(d, sizeof(d), "%-d", &tm) == 0 ||
+	    strftime(mm, sizeof(mm), "%m", &tm) == 0 ||
+	    strftime(dd, sizeof(dd), "%d", &tm) == 0)
+		return -1;
+	msg_fmt(m, &b, "ui", "time_local", "y", y, "m", mo, "d", d, "mm", mm,
+	    "dd", dd, "time", hms, NULL);
+	return take_text(&b, buf, size);
 }
 
-/* "Mon 30 Nov", with the year when with_year; the zone plays no part. */
-static int
-day_text(const char *day, int with_year, char *buf, size_t size)
-{
-	static const char *const wd[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
-	    "Fri", "Sat" };
-	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May",
-	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	int64_t		 n = ts_day_num(day), y;
-	unsigned	 m, d;
+/*
+ * The parts of a day as the catalogue's date patterns name them: year,
+ * month name (list.month, or list.month_long with long_month), day of
+ * the month, weekday name; the zone plays no part.
+ */
+struct day_parts {
+	char		 y[24], d[4];
+	const char	*m, *wd;
+};
 
-	ts_civil_from_days(n, &y, &m, &d);
+static void
+day_parts(const struct msg *m, const char *day, int long_month,
+    struct day_parts *out)
+{
+	int64_t		 n = ts_day_num(day), y;
+	unsigned	 mo, d;
+
+	ts_civil_from_days(n, &y, &mo, &d);
+	snprintf(out->y, sizeof(out->y), "%lld", (long long)y);
+	snprintf(out->d, sizeof(out->d), "%u", d);
+	out->m = msg_item(m, "list", long_month ? "month_long" : "month",
+	    (int)mo - 1);
 	/* 1970-01-01 was a Thursday. */
-	return fixed_printf(buf, size, with_year ? "%s %u %s %lld" : "%s %u %s",
-	    wd[((n + 4) % 7 + 7) % 7], d, mon[m - 1], (long long)y);
+	out->wd = msg_item(m, "list", "weekday", (int)(((n + 4) % 7 + 7) % 7));
 }
 
 int
-period_text(const struct period *p, char *buf, size_t size)
+period_text(const struct msg *m, const struct period *p, char *buf,
+    size_t size)
 {
-	static const char *const months[] = { "January", "February", "March",
-	    "April", "May", "June", "July", "August", "September", "October",
-	    "November", "December" };
-	char		 a[32], b[32], last[TS_DAY_LEN];
-	int64_t		 y;
-	unsigned	 m, d;
+	struct day_parts a, b;
+	struct buf	 t = { 0 };
+	char		 last[TS_DAY_LEN];
 
-	if (strcmp(p->type, "daily") == 0)
-		return day_text(p->from, 1, buf, size);
-	if (strcmp(p->type, "monthly") == 0) {
-		ts_civil_from_days(ts_day_num(p->from), &y, &m, &d);
-		return fixed_printf(buf, size, "%s %lld", months[m - 1],
-		    (long long)y);
+	if (strcmp(p->type, "daily") == 0) {
+		day_parts(m, p->from, 0, &a);
+		msg_fmt(m, &t, "ui", "date_day", "y", a.y, "m", a.m, "d", a.d,
+		    "wd", a.wd, NULL);
+	} else if (strcmp(p->type, "monthly") == 0) {
+		day_parts(m, p->from, 1, &a);
+		msg_fmt(m, &t, "ui", "date_month", "y", a.y, "m", a.m, NULL);
+	} else {
+		ts_day_str(ts_day_num(p->to) - 1, last);
+		day_parts(m, p->from, 0, &a);
+		day_parts(m, last, 0, &b);
+		/* A week across New Year names both years. */
+		msg_fmt(m, &t, "ui", strcmp(a.y, b.y) == 0 ? "date_week" :
+		    "date_week_years", "y", b.y, "y1", a.y, "y2", b.y,
+		    "m1", a.m, "d1", a.d, "wd1", a.wd, "m2", b.m, "d2", b.d,
+		    "wd2", b.wd, NULL);
 	}
-	ts_day_str(ts_day_num(p->to) - 1, last);
-	/* A week across New Year names both years. */
-	return day_text(p->from, strncmp(p->from, last, 4) != 0, a,
-	    sizeof(a)) || day_text(last, 1, b, sizeof(b)) ||
-	    fixed_printf(buf, size, "%s – %s", a, b) ? -1 : 0;
+	return take_text(&t, buf, size);
 }
 
 const char *

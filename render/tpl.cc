@@ -102,6 +102,21 @@ tpl_set(struct tpl *t, const char *key, const char *value)
 }
 
 extern "C" void
+tpl_set_global(struct tpl *t, const char *key, const char *value)
+{
+	if (!usable(t) || key == nullptr) {
+		fail(t);
+		return;
+	}
+	try {
+		top(t)->d->SetTemplateGlobalValue(key,
+		    value != nullptr ? value : "");
+	} catch (...) {
+		fail(t);
+	}
+}
+
+extern "C" void
 tpl_set_int(struct tpl *t, const char *key, long value)
 {
 	if (!usable(t) || key == nullptr) {

@@ -43,6 +43,13 @@ void		 tpl_set(struct tpl *t, const char *key, const char *value);
 void		 tpl_set_int(struct tpl *t, const char *key, long value);
 
 /*
+ * Set {{KEY}} for t's top level and every section and include in it
+ * (the words of a page, which its navigation uses too); as tpl_set().
+ */
+void		 tpl_set_global(struct tpl *t, const char *key,
+		    const char *value);
+
+/*
  * Add one more repetition of {{#NAME}}...{{/NAME}} and return its values
  * (owned by t's top level); NULL when it failed or t had failed before.
  */

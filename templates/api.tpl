@@ -1,10 +1,14 @@
-{{%AUTOESCAPE context="HTML"}}<!doctype html>
-<html lang="en">
+{{%AUTOESCAPE context="HTML"}}{{!
+  api.tpl: docs/api.html, the ingest API reference.  Every word comes from
+  the catalogue (ui.api_*); R_ includes are texts with `code` in them
+  (see page() in render/pages.c).  Code stays code in every locale.
+}}<!doctype html>
+<html lang="{{LANG}}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'%3E%3Crect width='32' height='32' rx='8' fill='%234f46e5'/%3E%3Cpath d='M7 21l6-7 5 4 7-9' fill='none' stroke='%23fff' stroke-width='3' stroke-linecap='round' stroke-linejoin='round'/%3E%3C/svg%3E">
-<title>Ingest API · apimon</title>
+<title>{{L_api_title}} · apimon</title>
 <link rel="stylesheet" href="../assets/style.css">
 </head>
 <body class="page docs">
@@ -13,58 +17,55 @@
   {{>NAV}}
 </header>
 <main>
-<h1>Ingest API</h1>
-<p><code>POST /api/log-request</code> stores one record, a JSON array of records, or NDJSON
-(<code>Content-Type: application/x-ndjson</code>). Send <code>Authorization: Bearer TOKEN</code>
-when the server has <code>ingest.token</code> set. <code>GET /api/health</code> says whether the
-database takes writes. Every answer is JSON.</p>
+<h1>{{L_api_title}}</h1>
+<p>{{>R_api_intro}}</p>
 
 <section class="panel">
-<h2>Fields</h2>
+<h2>{{L_api_fields}}</h2>
 <div class="scroll"><table class="data stack" id="fields">
-<thead><tr><th>Field</th><th>Type</th><th>Required</th><th>Rules</th></tr></thead>
+<thead><tr><th>{{L_api_col_field}}</th><th>{{L_api_col_type}}</th><th>{{L_api_col_required}}</th><th>{{L_api_col_rules}}</th></tr></thead>
 <tbody>
-<tr><td><code>request_id</code></td><td>string</td><td>yes</td><td>1–128 characters; unique: a retried id is stored once and counted as a duplicate</td></tr>
-<tr><td><code>source</code></td><td>string</td><td>yes</td><td>1–32 characters of a–z, 0–9, _ and - (web, telegram, discord, wechat, …)</td></tr>
-<tr><td><code>status</code></td><td>string</td><td>yes</td><td><code>success</code>, <code>error</code>, <code>timeout</code> or <code>rate_limited</code></td></tr>
-<tr><td><code>execution_time</code></td><td>number</td><td>yes</td><td>seconds, 0–86400</td></tr>
-<tr><td><code>user_id</code></td><td>string</td><td>no</td><td>at most 128 characters</td></tr>
-<tr><td><code>command</code></td><td>string</td><td>no</td><td>cut to the configured length (200 characters by default), never inside a character</td></tr>
-<tr><td><code>tokens_used</code></td><td>integer</td><td>no</td><td>≥ 0; default input_tokens + output_tokens</td></tr>
-<tr><td><code>cost</code></td><td>number</td><td>no</td><td>USD ≥ 0; when absent and the model has a price, computed from the tokens</td></tr>
-<tr><td><code>timestamp</code></td><td>string or number</td><td>no</td><td>RFC 3339 or Unix seconds; default: time received; more than 5 minutes in the future is rejected</td></tr>
-<tr><td><code>model</code>, <code>provider</code></td><td>string</td><td>no</td><td>at most 64 characters</td></tr>
-<tr><td><code>input_tokens</code>, <code>output_tokens</code></td><td>integer</td><td>no</td><td>≥ 0</td></tr>
-<tr><td><code>time_to_first_token</code></td><td>number</td><td>no</td><td>seconds ≥ 0, for streaming calls</td></tr>
-<tr><td><code>error</code></td><td>string</td><td>no</td><td>at most 500 characters</td></tr>
-<tr><td><code>metadata</code></td><td>object</td><td>no</td><td>at most 4 KiB as JSON</td></tr>
+<tr><td><code>request_id</code></td><td>{{L_api_type_string}}</td><td>{{L_api_yes}}</td><td>{{L_api_rule_request_id}}</td></tr>
+<tr><td><code>source</code></td><td>{{L_api_type_string}}</td><td>{{L_api_yes}}</td><td>{{L_api_rule_source}}</td></tr>
+<tr><td><code>status</code></td><td>{{L_api_type_string}}</td><td>{{L_api_yes}}</td><td>{{>R_api_rule_status}}</td></tr>
+<tr><td><code>execution_time</code></td><td>{{L_api_type_number}}</td><td>{{L_api_yes}}</td><td>{{L_api_rule_execution_time}}</td></tr>
+<tr><td><code>user_id</code></td><td>{{L_api_type_string}}</td><td>{{L_api_no}}</td><td>{{L_api_rule_user_id}}</td></tr>
+<tr><td><code>command</code></td><td>{{L_api_type_string}}</td><td>{{L_api_no}}</td><td>{{>R_api_rule_command}}</td></tr>
+<tr><td><code>tokens_used</code></td><td>{{L_api_type_integer}}</td><td>{{L_api_no}}</td><td>{{>R_api_rule_tokens_used}}</td></tr>
+<tr><td><code>cost</code></td><td>{{L_api_type_number}}</td><td>{{L_api_no}}</td><td>{{L_api_rule_cost}}</td></tr>
+<tr><td><code>timestamp</code></td><td>{{L_api_type_string_or_number}}</td><td>{{L_api_no}}</td><td>{{L_api_rule_timestamp}}</td></tr>
+<tr><td><code>model</code>, <code>provider</code></td><td>{{L_api_type_string}}</td><td>{{L_api_no}}</td><td>{{L_api_rule_model}}</td></tr>
+<tr><td><code>input_tokens</code>, <code>output_tokens</code></td><td>{{L_api_type_integer}}</td><td>{{L_api_no}}</td><td>{{L_api_rule_input_tokens}}</td></tr>
+<tr><td><code>time_to_first_token</code></td><td>{{L_api_type_number}}</td><td>{{L_api_no}}</td><td>{{L_api_rule_time_to_first_token}}</td></tr>
+<tr><td><code>error</code></td><td>{{L_api_type_string}}</td><td>{{L_api_no}}</td><td>{{L_api_rule_error}}</td></tr>
+<tr><td><code>metadata</code></td><td>{{L_api_type_object}}</td><td>{{L_api_no}}</td><td>{{L_api_rule_metadata}}</td></tr>
 </tbody></table></div>
-<p>Strings must be valid UTF-8. <code>null</code> means absent. Unknown fields are ignored.</p>
+<p>{{>R_api_fields_note}}</p>
 </section>
 
 <section class="panel">
-<h2>Answers</h2>
+<h2>{{L_api_answers}}</h2>
 <div class="scroll"><table class="data stack" id="statuses">
-<thead><tr><th>Status</th><th>When</th><th>Body</th></tr></thead>
+<thead><tr><th>{{L_api_col_status}}</th><th>{{L_api_col_when}}</th><th>{{L_api_col_body}}</th></tr></thead>
 <tbody>
-<tr><td>200</td><td>stored (a batch answers 200 even when every item was rejected)</td><td><code>{"accepted":1,"duplicates":0,"rejected":[]}</code>; rejects: <code>{"index":0,"field":"cost","error":"…"}</code></td></tr>
-<tr><td>400</td><td>a single record failed validation, or the body is not JSON — nothing stored</td><td><code>{"error":"…","field":"cost"}</code></td></tr>
-<tr><td>401</td><td>token missing or wrong</td><td><code>{"error":"…"}</code></td></tr>
-<tr><td>404</td><td>unknown path</td><td><code>{"error":"not found"}</code></td></tr>
-<tr><td>405</td><td>wrong method (see <code>Allow</code>)</td><td><code>{"error":"method not allowed"}</code></td></tr>
-<tr><td>413</td><td>body or batch too large — nothing stored</td><td><code>{"error":"…"}</code></td></tr>
-<tr><td>415</td><td>Content-Type other than JSON or NDJSON</td><td><code>{"error":"…"}</code></td></tr>
-<tr><td>503</td><td>database busy, full or read-only — nothing stored; retry after <code>Retry-After</code> seconds</td><td><code>{"error":"…"}</code></td></tr>
+<tr><td>200</td><td>{{L_api_when_200}}</td><td><code>{"accepted":1,"duplicates":0,"rejected":[]}</code>{{L_api_rejects}} <code>{"index":0,"field":"cost","error":"…"}</code></td></tr>
+<tr><td>400</td><td>{{L_api_when_400}}</td><td><code>{"error":"…","field":"cost"}</code></td></tr>
+<tr><td>401</td><td>{{L_api_when_401}}</td><td><code>{"error":"…"}</code></td></tr>
+<tr><td>404</td><td>{{L_api_when_404}}</td><td><code>{"error":"not found"}</code></td></tr>
+<tr><td>405</td><td>{{>R_api_when_405}}</td><td><code>{"error":"method not allowed"}</code></td></tr>
+<tr><td>413</td><td>{{L_api_when_413}}</td><td><code>{"error":"…"}</code></td></tr>
+<tr><td>415</td><td>{{>R_api_when_415}}</td><td><code>{"error":"…"}</code></td></tr>
+<tr><td>503</td><td>{{>R_api_when_503}}</td><td><code>{"error":"…"}</code></td></tr>
 </tbody></table></div>
 </section>
 
 <section class="panel">
-<h2>Examples</h2>
+<h2>{{L_api_examples}}</h2>
 <h3>curl</h3>
 <pre><code>curl -s -H 'Content-Type: application/json' \
   -d '{"request_id":"r-1","source":"web","status":"success","execution_time":1.2,"model":"gpt-4o-mini","input_tokens":900,"output_tokens":300}' \
   http://localhost:8001/api/log-request</code></pre>
-<h3>Python (standard library)</h3>
+<h3>{{L_api_example_python}}</h3>
 <pre><code>import json, urllib.request, uuid
 
 def log_request(source, status, seconds, **fields):
@@ -76,8 +77,8 @@ def log_request(source, status, seconds, **fields):
     try:
         urllib.request.urlopen(req, timeout=2).read()
     except OSError:
-        pass  # monitoring must never break the caller</code></pre>
-<h3>JavaScript (Node 18+, browsers)</h3>
+        pass  # {{L_api_example_python_comment}}</code></pre>
+<h3>{{L_api_example_js}}</h3>
 <pre><code>await fetch("http://localhost:8001/api/log-request", {
   method: "POST",
   headers: { "Content-Type": "application/json" },
@@ -85,7 +86,7 @@ def log_request(source, status, seconds, **fields):
                          status: "success", execution_time: 1.2 }),
   signal: AbortSignal.timeout(2000),
 }).catch(() =&gt; {});</code></pre>
-<h3>Batch as NDJSON</h3>
+<h3>{{L_api_example_ndjson}}</h3>
 <pre><code>printf '%s\n' '{"request_id":"a","source":"web","status":"success","execution_time":0.4}' \
               '{"request_id":"b","source":"web","status":"error","execution_time":2.1}' |
   curl -s -H 'Content-Type: application/x-ndjson' --data-binary @- http://localhost:8001/api/log-request</code></pre>

@@ -25,37 +25,37 @@
   <div class="topbar-inner">
     <div class="brand">
       <h1><span class="logo" aria-hidden="true"></span>{{TITLE}}</h1>
-      <p class="updated-line">Updated <time id="updated" datetime="{{UPDATED_AT}}">{{UPDATED_AT}}</time> <span id="updated-ago" class="muted"></span></p>
+      <p class="updated-line">{{L_dash_updated}} <time id="updated" datetime="{{UPDATED_AT}}">{{UPDATED_TEXT}}</time> <span id="updated-ago" class="muted"></span></p>
     </div>
     <div class="header-links">
-      {{#HAS_REPORT}}<a id="latest-report" class="primary" href="{{LATEST_REPORT}}">Latest report</a>{{/HAS_REPORT}}
+      {{#HAS_REPORT}}<a id="latest-report" class="primary" href="{{LATEST_REPORT}}">{{L_dash_latest_report}}</a>{{/HAS_REPORT}}
       {{>NAV}}
     </div>
   </div>
 </header>
 
 <main class="dash">
-  <p id="stale" class="stale" role="alert" hidden><strong>Stale data.</strong> <span id="stale-text">The data has not been updated for longer than three cron intervals.</span></p>
+  <p id="stale" class="stale" role="alert" hidden><strong>{{L_dash_stale}}</strong> <span id="stale-text">{{L_dash_stale_text}}</span></p>
 
-  <section id="alerts" class="alert-strip" aria-label="Active alerts">{{#ALERT}}
-    <div class="alert {{SEVERITY}}"><span class="alert-sev">{{SEVERITY}}</span><span class="alert-msg">{{MESSAGE}}</span><span class="alert-meta"><span class="alert-scope">{{SCOPE}}</span> · <span class="alert-day">{{DAY}}</span></span></div>
+  <section id="alerts" class="alert-strip" aria-label="{{L_dash_active_alerts}}">{{#ALERT}}
+    <div class="alert {{SEVERITY}}"><span class="alert-sev">{{SEVERITY_TEXT}}</span><span class="alert-msg" dir="auto">{{MESSAGE}}</span><span class="alert-meta"><span class="alert-scope" dir="auto">{{SCOPE_TEXT}}</span> · <span class="alert-day">{{DAY}}</span></span></div>
   {{/ALERT}}</section>
 
   <div class="controls">
-    <div id="range" class="segmented" role="group" aria-label="Time range">
-      <button type="button" value="today" data-range="today" class="active" aria-pressed="true">Today</button>
-      <button type="button" value="7d" data-range="7d" aria-pressed="false">7 days</button>
-      <button type="button" value="30d" data-range="30d" aria-pressed="false">30 days</button>
+    <div id="range" class="segmented" role="group" aria-label="{{L_dash_range}}">
+      <button type="button" value="today" data-range="today" class="active" aria-pressed="true">{{L_dash_today}}</button>
+      <button type="button" value="7d" data-range="7d" aria-pressed="false">{{L_dash_7d}}</button>
+      <button type="button" value="30d" data-range="30d" aria-pressed="false">{{L_dash_30d}}</button>
     </div>
     <label class="select-wrap">
-      <span class="select-label">Source</span>
+      <span class="select-label">{{L_dash_source}}</span>
       <select id="source" name="source">
-        <option value="all" selected>All sources</option>
+        <option value="all" selected>{{L_dash_all_sources}}</option>
       </select>
     </label>
-    <span class="tz muted">Days in <span id="timezone">{{TIMEZONE}}</span></span>
+    <span class="tz muted">{{L_dash_tz_before}}<span id="timezone">{{TIMEZONE}}</span>{{L_dash_tz_after}}</span>
     <span class="refresh">
-      <button type="button" id="refresh" class="button" hidden>Refresh</button>
+      <button type="button" id="refresh" class="button" hidden>{{L_dash_refresh}}</button>
       <span id="refreshed" class="muted" role="status" aria-live="polite"></span>
     </span>
   </div>
@@ -67,92 +67,92 @@
     into #first-run-curl; without JavaScript SITE stands for it.
   }}
   <section id="first-run" class="panel first-run" aria-labelledby="first-run-title"{{#HAS_DATA}} hidden{{/HAS_DATA}}>
-    <h2 id="first-run-title">No requests yet: send the first one</h2>
-    <p>apimon shows what your services send to <code>POST /api/log-request</code>. Try it from a shell:</p>
+    <h2 id="first-run-title">{{L_dash_first_title}}</h2>
+    <p>{{>R_dash_first_intro}}</p>
     <pre><code id="first-run-curl">curl -s -H 'Content-Type: application/json' \
   -d '{"request_id":"hello-1","source":"web","status":"success","execution_time":1.2,"model":"gpt-4o-mini","input_tokens":900,"output_tokens":300}' \
   SITE/api/log-request</code></pre>
-    <p id="first-run-site" class="muted">SITE is the address of this site, such as <code>https://apimon.example.com</code>.</p>
-    <p>The answer is <code>{"accepted":1,"duplicates":0,"rejected":[]}</code>, and the request shows here after the next run of apimon (cron, every minute). Add <code>-H 'Authorization: Bearer TOKEN'</code> when the server has <code>ingest.token</code> set. <a id="first-run-api" href="docs/api.html">The API page</a> lists every field, batches and client examples in Python and JavaScript.</p>
+    <p id="first-run-site" class="muted">{{>R_dash_first_site}}</p>
+    <p>{{>R_dash_first_answer}} {{L_dash_first_api_before}}<a id="first-run-api" href="docs/api.html">{{L_dash_first_api_link}}</a>{{L_dash_first_api_after}}</p>
   </section>
 
-  <section class="cards" aria-label="Totals">
+  <section class="cards" aria-label="{{L_dash_totals}}">
     <article id="card-requests" class="card" data-metric="requests">
-      <h2 class="card-label">Requests</h2>
+      <h2 class="card-label">{{L_card_requests}}</h2>
       <p class="value">—</p>
       <p class="change">—</p>
     </article>
     <article id="card-success-rate" class="card" data-metric="success_rate">
-      <h2 class="card-label">Success rate</h2>
+      <h2 class="card-label">{{L_card_success_rate}}</h2>
       <p class="value">—</p>
       <p class="change">—</p>
     </article>
     <article id="card-avg-latency" class="card" data-metric="avg_latency">
-      <h2 class="card-label">Average latency</h2>
+      <h2 class="card-label">{{L_card_avg_latency}}</h2>
       <p class="value">—</p>
       <p class="change">—</p>
     </article>
     <article id="card-tokens" class="card" data-metric="tokens">
-      <h2 class="card-label">Tokens</h2>
+      <h2 class="card-label">{{L_card_tokens}}</h2>
       <p class="value">—</p>
       <p class="change">—</p>
     </article>
     <article id="card-cost" class="card" data-metric="cost">
-      <h2 class="card-label">Cost</h2>
+      <h2 class="card-label">{{L_card_cost}}</h2>
       <p class="value">—</p>
       <p class="change">—</p>
     </article>
     <article id="card-failures" class="card" data-metric="failures">
-      <h2 class="card-label">Failures</h2>
+      <h2 class="card-label">{{L_card_failures}}</h2>
       <p class="value">—</p>
       <p class="change">—</p>
     </article>
   </section>
 
-  <noscript><p class="noscript">The cards, charts and filters need JavaScript. The table below shows the most recent requests of every source.</p></noscript>
+  <noscript><p class="noscript">{{L_dash_noscript}}</p></noscript>
 
-  <section class="charts" aria-label="Charts">
+  <section class="charts" aria-label="{{L_dash_charts}}">
     <figure class="panel panel-wide">
-      <figcaption><h2>Requests per hour</h2><span id="hourly-note" class="muted"></span></figcaption>
-      <div class="chart-box"><canvas id="chart-hourly" role="img" aria-label="Requests per hour"></canvas><p class="chart-empty" hidden>No requests in this range</p></div>
+      <figcaption><h2>{{L_chart_hourly}}</h2><span id="hourly-note" class="muted"></span></figcaption>
+      <div class="chart-box"><canvas id="chart-hourly" role="img" aria-label="{{L_chart_hourly}}"></canvas><p class="chart-empty" hidden>{{L_chart_no_requests}}</p></div>
     </figure>
     <figure class="panel">
-      <figcaption><h2>Cost per day</h2><span id="cost-note" class="muted"></span></figcaption>
-      <div class="chart-box"><canvas id="chart-cost" role="img" aria-label="Cost per day in US dollars"></canvas><p class="chart-empty" hidden>No cost in this range</p></div>
+      <figcaption><h2>{{L_chart_cost}}</h2><span id="cost-note" class="muted"></span></figcaption>
+      <div class="chart-box"><canvas id="chart-cost" role="img" aria-label="{{L_chart_cost_label}}"></canvas><p class="chart-empty" hidden>{{L_chart_no_cost}}</p></div>
     </figure>
     <figure class="panel">
-      <figcaption><h2>Share by source</h2><span class="muted">requests</span></figcaption>
-      <div class="chart-box"><canvas id="chart-sources" role="img" aria-label="Requests by source"></canvas><p class="chart-empty" hidden>No requests in this range</p></div>
+      <figcaption><h2>{{L_chart_sources}}</h2><span class="muted">{{L_chart_sources_unit}}</span></figcaption>
+      <div class="chart-box"><canvas id="chart-sources" role="img" aria-label="{{L_chart_sources_label}}"></canvas><p class="chart-empty" hidden>{{L_chart_no_requests}}</p></div>
     </figure>
     <figure class="panel">
-      <figcaption><h2>Latency</h2><span class="muted">requests per bucket</span></figcaption>
-      <div class="chart-box"><canvas id="chart-latency" role="img" aria-label="Latency histogram"></canvas><p class="chart-empty" hidden>No requests in this range</p></div>
+      <figcaption><h2>{{L_chart_latency}}</h2><span class="muted">{{L_chart_latency_unit}}</span></figcaption>
+      <div class="chart-box"><canvas id="chart-latency" role="img" aria-label="{{L_chart_latency_label}}"></canvas><p class="chart-empty" hidden>{{L_chart_no_requests}}</p></div>
     </figure>
   </section>
 
   <section class="panel recent-panel" aria-labelledby="recent-title">
     <div class="panel-head">
-      <h2 id="recent-title">Recent requests</h2>
-      <span id="recent-note" class="muted">50 most recent · times in your local time</span>
+      <h2 id="recent-title">{{L_dash_recent}}</h2>
+      <span id="recent-note" class="muted">{{L_dash_recent_note}}</span>
     </div>
     <div class="table-wrap">
       <table id="recent">
         <thead>
           <tr>
-            <th scope="col">Time</th>
-            <th scope="col">Source</th>
-            <th scope="col">User</th>
-            <th scope="col">Command</th>
-            <th scope="col">Model</th>
-            <th scope="col">Status</th>
-            <th scope="col" class="num">Latency (s)</th>
-            <th scope="col" class="num">Tokens</th>
-            <th scope="col" class="num">Cost ($)</th>
+            <th scope="col">{{L_col_time}}</th>
+            <th scope="col">{{L_col_source}}</th>
+            <th scope="col">{{L_col_user}}</th>
+            <th scope="col">{{L_col_command}}</th>
+            <th scope="col">{{L_col_model}}</th>
+            <th scope="col">{{L_col_status}}</th>
+            <th scope="col" class="num">{{L_col_latency_s}}</th>
+            <th scope="col" class="num">{{L_col_tokens}}</th>
+            <th scope="col" class="num">{{L_col_cost_dollar}}</th>
           </tr>
         </thead>
         <tbody>
 {{#RECENT}}
-          <tr><td class="time"><time datetime="{{TIME}}">{{TIME}}</time></td><td class="source">{{SOURCE}}</td><td class="user">{{USER}}</td><td class="command">{{COMMAND}}</td><td class="model">{{MODEL}}</td><td><span class="status {{STATUS}}">{{STATUS}}</span></td><td class="num">{{LATENCY}}</td><td class="num">{{TOKENS}}</td><td class="num">{{COST}}</td></tr>
+          <tr><td class="time"><time datetime="{{TIME}}">{{TIME_TEXT}}</time></td><td class="source">{{SOURCE}}</td><td class="user" dir="auto">{{USER}}</td><td class="command" dir="auto">{{COMMAND}}</td><td class="model" dir="auto">{{MODEL}}</td><td><span class="status {{STATUS}}">{{STATUS_TEXT}}</span></td><td class="num">{{LATENCY}}</td><td class="num">{{TOKENS}}</td><td class="num">{{COST}}</td></tr>
 {{/RECENT}}
         </tbody>
       </table>
@@ -161,7 +161,7 @@
 </main>
 
 <footer class="footer">
-  <p>apimon · refreshes every 60 s without reloading · <a href="data/dashboard.json">data/dashboard.json</a></p>
+  <p>apimon · {{L_dash_footer}} · <a href="data/dashboard.json">data/dashboard.json</a></p>
 </footer>
 
 {{!

@@ -14,48 +14,48 @@
 </header>
 <main>
 <h1>{{TITLE}}</h1>
-<p class="meta"><time id="period" datetime="{{START}}">{{PERIOD}}</time>, {{TIMEZONE}} ·
+<p class="meta"><time id="period" datetime="{{START}}">{{PERIOD}}</time>{{L_comma}}{{TIMEZONE}} ·
   <a href="{{JSON_URL}}">JSON</a> · <a href="{{CSV_URL}}">CSV</a></p>
-<nav class="pager" aria-label="Other reports">{{#OLDER}}<a id="older-report" rel="prev" href="{{URL}}">← {{LABEL}}</a>{{/OLDER}} {{#NEWER}}<a id="newer-report" rel="next" href="{{URL}}">{{LABEL}} →</a>{{/NEWER}}</nav>
+<nav class="pager" aria-label="{{L_report_pager}}">{{#OLDER}}<a id="older-report" rel="prev" href="{{URL}}">← {{LABEL}}</a>{{/OLDER}} {{#NEWER}}<a id="newer-report" rel="next" href="{{URL}}">{{LABEL}} →</a>{{/NEWER}}</nav>
 
 <section class="panel">
-<h2>Totals</h2>
+<h2>{{L_report_totals}}</h2>
 <div class="scroll"><table class="data" id="totals">
-<thead><tr><th></th><th class="num">This period</th><th class="num">Previous</th><th class="num">Change</th></tr></thead>
+<thead><tr><th></th><th class="num">{{L_report_this_period}}</th><th class="num">{{L_report_previous}}</th><th class="num">{{L_report_change}}</th></tr></thead>
 <tbody>
 {{#CMP}}<tr><th>{{LABEL}}</th><td class="num">{{CUR}}</td><td class="num">{{PREV}}</td><td class="num">{{CHANGE}}</td></tr>
 {{/CMP}}</tbody></table></div>
 </section>
 
 <section class="panel">
-<h2>Requests</h2>
-<div class="chart-box"><canvas id="chart-series" aria-label="Requests over the period"></canvas></div>
+<h2>{{L_report_chart}}</h2>
+<div class="chart-box"><canvas id="chart-series" aria-label="{{L_report_chart_label}}"></canvas></div>
 </section>
 
 <section class="panel">
-<h2>By source</h2>
+<h2>{{L_report_by_source}}</h2>
 <div class="scroll"><table class="data" id="by-source">
-<thead><tr><th>Source</th><th class="num">Requests</th><th class="num">Success</th><th class="num">Avg (s)</th><th class="num">p95 (s)</th><th class="num">Tokens</th><th class="num">Cost (USD)</th></tr></thead>
+<thead><tr><th>{{L_col_source}}</th><th class="num">{{L_col_requests}}</th><th class="num">{{L_col_success}}</th><th class="num">{{L_col_avg_s}}</th><th class="num">{{L_col_p95_s}}</th><th class="num">{{L_col_tokens}}</th><th class="num">{{L_col_cost_usd}}</th></tr></thead>
 <tbody>
-{{#SOURCE}}<tr><td>{{NAME}}</td><td class="num">{{REQUESTS}}</td><td class="num">{{SUCCESS}}</td><td class="num">{{AVG}}</td><td class="num">{{P95}}</td><td class="num">{{TOKENS}}</td><td class="num">{{COST}}</td></tr>
+{{#SOURCE}}<tr><td dir="auto">{{NAME}}</td><td class="num">{{REQUESTS}}</td><td class="num">{{SUCCESS}}</td><td class="num">{{AVG}}</td><td class="num">{{P95}}</td><td class="num">{{TOKENS}}</td><td class="num">{{COST}}</td></tr>
 {{/SOURCE}}</tbody></table></div>
 </section>
 
 <section class="panel">
-<h2>By model</h2>
+<h2>{{L_report_by_model}}</h2>
 <div class="scroll"><table class="data" id="by-model">
-<thead><tr><th>Model</th><th class="num">Requests</th><th class="num">Success</th><th class="num">Avg (s)</th><th class="num">p95 (s)</th><th class="num">Tokens</th><th class="num">Cost (USD)</th></tr></thead>
+<thead><tr><th>{{L_col_model}}</th><th class="num">{{L_col_requests}}</th><th class="num">{{L_col_success}}</th><th class="num">{{L_col_avg_s}}</th><th class="num">{{L_col_p95_s}}</th><th class="num">{{L_col_tokens}}</th><th class="num">{{L_col_cost_usd}}</th></tr></thead>
 <tbody>
-{{#MODEL}}<tr><td>{{NAME}}</td><td class="num">{{REQUESTS}}</td><td class="num">{{SUCCESS}}</td><td class="num">{{AVG}}</td><td class="num">{{P95}}</td><td class="num">{{TOKENS}}</td><td class="num">{{COST}}</td></tr>
+{{#MODEL}}<tr><td dir="auto">{{NAME}}</td><td class="num">{{REQUESTS}}</td><td class="num">{{SUCCESS}}</td><td class="num">{{AVG}}</td><td class="num">{{P95}}</td><td class="num">{{TOKENS}}</td><td class="num">{{COST}}</td></tr>
 {{/MODEL}}</tbody></table></div>
-<p class="muted note" id="p95-note">p95 latencies come from a histogram: each is within 2 % of the exact value.</p>
+<p class="muted note" id="p95-note">{{L_report_p95_note}}</p>
 </section>
 
 <section class="panel">
-<h2>Alerts</h2>
-{{#NO_ALERTS}}<p>No alerts in this period.</p>{{/NO_ALERTS}}
+<h2>{{L_report_alerts}}</h2>
+{{#NO_ALERTS}}<p>{{L_report_no_alerts}}</p>{{/NO_ALERTS}}
 <ul class="alert-list">
-{{#ALERT}}<li class="alert {{SEVERITY}}"><strong>{{SEVERITY}}</strong> {{MESSAGE}} <span class="muted">({{SCOPE}}, {{DAY}}, {{STATE}})</span></li>
+{{#ALERT}}<li class="alert {{SEVERITY}}"><strong>{{SEVERITY_TEXT}}</strong> <bdi>{{MESSAGE}}</bdi> <span class="muted">(<bdi>{{SCOPE_TEXT}}</bdi>{{L_comma}}{{DAY}}{{L_comma}}{{STATE_TEXT}})</span></li>
 {{/ALERT}}</ul>
 </section>
 </main>

@@ -44,6 +44,8 @@ import traceback
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import catalogue
+
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "tests" / "out" / "aggregate"
 BIN = None                      # Path, set by main()
@@ -282,7 +284,8 @@ class Env:
     # ---- configs -----------------------------------------------------------
 
     def config(self, name="apimon.json", db="apimon.db", timezone="UTC",
-               alerts=None, notify=None, raw_days=3650, prices=PRICES):
+               alerts=None, notify=None, raw_days=3650, prices=PRICES,
+               locale=None):
         c = {"database": str(self.dir / db), "timezone": timezone,
              "alerts": {"daily_cost_usd": 0, "warn_ratio": 0.8,
                         "error_rate": 0, "min_requests": 20,
@@ -293,6 +296,8 @@ class Env:
             c["alerts"].update(alerts)
         if notify is not None:
             c["notify"] = notify
+        if locale is not None:
+            c["locale"] = locale
         path = self.dir / name
         path.write_text(json.dumps(c, indent=2))
         return str(path)
@@ -810,20 +815,23 @@ def check_payload(p, **want):
             eq(p[k], v, f"payload {k} of {p}")
 
 
+def chat_code(s, kind):
+    """What came from a request, in a code span escaped for the service
+    (Slack & < >, Telegram HTML)."""
+    if kind != "discord":
+        s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if kind == "telegram":
+        return f"<code>{s}</code>"
+    return "`" + s.replace("`", "\u02cb") + "`"
+
+
 def chat(p, kind="slack"):
     """The line a chat service gets: what came from a request sits in a
-    code span, escaped for the service (Slack & < >, Telegram HTML)."""
+    code span."""
     tag = ("RESOLVED" if p["event"] == "resolve" else
            "CRITICAL" if p["severity"] == "critical" else "WARNING")
-
-    def code(s):
-        if kind != "discord":
-            s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        if kind == "telegram":
-            return f"<code>{s}</code>"
-        return "`" + s.replace("`", "\u02cb") + "`"
-
-    return f"[{tag}] apimon: {code(p['message'])} ({code(p['scope'])}, {p['day']})"
+    return (f"[{tag}] apimon: {chat_code(p['message'], kind)} "
+            f"({chat_code(p['scope'], kind)}, {p['day']})")
 
 
 def fnv_key(kind, where, identity):
@@ -2387,6 +2395,150 @@ def test_chat_texts_from_hostile_model_names_mention_and_link_nobody():
                        "discord allowed_mentions")
     finally:
         rcv.stop()
+
+
+ZH_TAGS = {"critical": "嚴重", "warning": "警告", "resolve": "已解除"}
+
+
+def zh_scope(scope):
+    """A scope as a zh-TW chat line names it."""
+    kind, _, name = scope.partition(":")
+    fixed = {"all": "全部", "more:source": "其他來源", "more:model": "其他模型",
+             "model:": "無模型"}
+    if scope in fixed:
+        return fixed[scope]
+    return {"source": f"來源 {name}", "model": f"模型 {name}"}[kind]
+
+
+def chat_zh(p, kind="slack"):
+    """The line a chat service gets in zh-TW (chat() in Chinese)."""
+    tag = ZH_TAGS["resolve" if p["event"] == "resolve" else p["severity"]]
+    return (f"[{tag}] apimon：{chat_code(p['message'], kind)}"
+            f"（{chat_code(zh_scope(p['scope']), kind)}，{p['day']}）")
+
+
+@test
+def test_zh_tw_alert_messages_and_every_notifier_speak_chinese():
+    """Issue 10: with "locale": "zh-TW" every alert message (cost, error
+    rate, p95, the three unpriced cases, the "N more" folds) and the text
+    of every notifier (Slack, Discord, Telegram; the message of the
+    webhook and command JSON, whose keys stay English) is Chinese: no
+    phrase of en.json's texts (msg, ui, list) that zh-TW words
+    differently, once the model names are taken out; cost in US$; every
+    byte valid UTF-8."""
+    name = "test_zh_tw_alert_messages_and_every_notifier_speak_chinese"
+    rcv = Receiver(logfile=OUT / name / "http.log")
+    try:
+        env, conf, db, cap, keys = http_env(
+            name, rcv, locale="zh-TW",
+            alerts={"daily_cost_usd": 10, "error_rate": 0.1,
+                    "min_requests": 20, "latency_p95_s": 1, "max_scopes": 3})
+        models = ["gpt-4o-mini", "mystery-7b", "u-1", "u-2", "u-3", "u-4"]
+        env.ingest(conf, records=[rec(T + k, cost=3, execution_time=4)
+                                  for k in range(4)] +
+                   [rec(T + 100 + k, status="error", cost=0)
+                    for k in range(4)] +
+                   [rec(T + 200 + k, cost=0) for k in range(18)] +
+                   [rec(T + 300, model="gpt-4o-mini", tokens_used=500),
+                    rec(T + 301, tokens_used=40),
+                    rec(T + 302, model="mystery-7b", input_tokens=3)] +
+                   [rec(T + 400 + k, model=m, tokens_used=9)
+                    for k, m in enumerate(models[2:])])
+        s = env.aggregate(conf, now=DAY + "T12:00:00Z")
+        eq(s["failed"], 0, "failed deliveries")
+        # more successes: the error rate resolves
+        env.ingest(conf, records=[rec(T + 500 + k, cost=0)
+                                  for k in range(40)])
+        s = env.aggregate(conf, now=DAY + "T12:10:00Z")
+        check(s["resolved"] >= 1 and s["failed"] == 0, f"run 2: {s}")
+        phrases = catalogue.english_phrases(("msg", "ui", "list"))
+        check(len(phrases) > 200, f"{len(phrases)} English phrases")
+        probs = []
+
+        def chinese(text, where):
+            # Models and days are data; field names of the ingest API are
+            # code, which the message names for the client to fix.
+            left = catalogue.without(text, models + [DAY, "input_tokens",
+                                                     "output_tokens"])
+            if not catalogue.CJK.search(left):
+                probs.append(f"{where}: no Chinese in {text!r}")
+            for p in catalogue.find_english(left, phrases):
+                probs.append(f"{where}: English {p!r} in {text!r}")
+            if "NT$" in text or re.search(r"(?<!US)\$", text):
+                probs.append(f"{where}: a dollar that is not US$: {text!r}")
+
+        con = sqlite3.connect(db)
+        con.text_factory = bytes
+        raw = con.execute("SELECT rule, scope, message FROM alerts").fetchall()
+        con.close()
+        msgs = {}
+        for rule, scope, m in raw:
+            msgs[(rule.decode(), scope.decode())] = m.decode("utf-8")
+            chinese(msgs[(rule.decode(), scope.decode())],
+                    f"alert {rule.decode()} {scope.decode()}")
+        eq(msgs[("daily_cost", "all")], "每日費用 US$12.00 已超過 US$10.00 的上限",
+           "the cost message")
+        eq(msgs[("error_rate", "all")],
+           "錯誤率 12.1%（33 個請求中有 4 個失敗）超過 10.0%",
+           "the error rate message")
+        check(msgs[("latency_p95", "all")].startswith("p95 響應時間 "),
+              f"the p95 message {msgs[('latency_p95', 'all')]!r}")
+        eq(msgs[("unpriced_model", "model:")],
+           "1 個有 Token 數的請求沒有指明模型，也沒有回報費用", "no model")
+        eq(msgs[("unpriced_model", "model:gpt-4o-mini")],
+           "模型「gpt-4o-mini」有 1 個請求有 Token 數但沒有費用：它們沒有提供 "
+           "input_tokens 或 output_tokens，無法套用該模型的價格", "no tokens")
+        eq(msgs[("unpriced_model", "model:mystery-7b")],
+           "模型「mystery-7b」有 1 個請求有 Token 數但沒有回報費用，設定檔中也沒"
+           "有這個模型的價格", "no price")
+        eq(msgs[("unpriced_model", "more:model")],
+           "另有 4 個未定價的模型：「u-1」、「u-2」、「u-3」等", "the fold")
+        # what every notifier got
+        pl = [json.loads(o["payload"]) for o in outbox_of(db)]
+        check({"fire", "resolve"} <= {p["event"] for p in pl},
+              f"events {sorted({p['event'] for p in pl})}")
+        paths = {"slack": "/slack", "discord": "/discord",
+                 "telegram": "/tg/", "webhook": "/hook"}
+        got = {k: [] for k in paths}
+        for r in rcv.taken():
+            body = r["body"].decode("utf-8")        # strict: valid UTF-8
+            for kind, path in paths.items():
+                if r["path"].startswith(path):
+                    got[kind].append(json.loads(body))
+        for kind in ("slack", "discord", "telegram"):
+            field = "content" if kind == "discord" else "text"
+            texts = sorted(b[field] for b in got[kind])
+            eq(texts, sorted(chat_zh(p, kind) for p in pl), f"{kind} texts")
+            for t in texts:
+                chinese(t, kind)
+        for kind, bodies in (("webhook", got["webhook"]),
+                             ("command", captured(cap))):
+            eq(sorted(json.dumps(b, sort_keys=True) for b in bodies),
+               sorted(json.dumps(p, sort_keys=True) for p in pl),
+               f"{kind} payloads")
+            for b in bodies:
+                check_payload(b)
+                chinese(b["message"], f"{kind} message")
+        check(cap.read_bytes().decode("utf-8"), "command payloads are UTF-8")
+        check(not probs, "\n    ".join(probs[:20]))
+    finally:
+        rcv.stop()
+
+
+@test
+def test_a_missing_locale_is_a_config_error_that_names_its_file():
+    """Issue 10: apimon-aggregate loads the catalogue of the config's
+    locale; a locale without a file is an error naming the file, exit 2
+    like any config error, and nothing is written."""
+    env = Env("test_a_missing_locale_is_a_config_error_that_names_its_file")
+    conf = env.config(locale="xx-YY")
+    rc, out, err = env.run("apimon-aggregate", ["--config", conf])
+    eq(rc, 2, "exit status")
+    eq(out, "", "stdout")
+    check(re.search(r"apimon-aggregate: \S*/locales/xx-YY\.json: cannot read",
+                    err), f"stderr {err!r}")
+    check(not Path(env.db_of(conf)).exists(), "no database")
+    env.close()
 
 
 @test

@@ -611,15 +611,15 @@ def test_monthly_budget_forecast_then_over():
     eq([(e["rule"], e["scope"], e["severity"]) for e in ev],
        [("monthly_budget", "all", "warning")], "events")
     eq(ev[0]["message"], "monthly cost will reach $312.00 of the $300.00 "
-       "budget by the month's end: $200.00 so far, at this rate the budget "
-       "runs out on the 29th", "message")
+       "budget by the month's end: $200.00 so far; at this rate the budget "
+       "runs out on Nov 29", "message")
     eq((ev[0]["value"], ev[0]["threshold"]), (200, 300), "value, threshold")
     env.ingest(conf, records=[rec(T + 1, cost=100)])
     env.aggregate(conf, now=at(DAY, "12:05"))
     ev = captured(cap)[1:]
     eq([(e["event"], e["severity"], e["message"]) for e in ev],
        [("escalate", "critical", "month-to-date cost $300.00 is over the "
-         "$300.00 budget")], "over the budget")
+         "$300.00 monthly budget")], "over the budget")
     # The next day's judgement is a new alert of the same month.
     env.aggregate(conf, now=at(day_of(1), "00:30"))
     ev = captured(cap)[2:]
@@ -787,7 +787,7 @@ def test_daily_digest_once_after_the_day_with_its_numbers_and_link():
     for want in ("Requests: 10, 90.0% successful",
                  "Cost: $4.00 of the $5.00 daily budget",
                  "Top model: gpt-4o, $3.00 for 2 requests",
-                 "Alerts: 2 critical, 1 warnings; 0 open now",
+                 "Alerts: critical 2, warning 1, open now 0",
                  f"Report: https://apimon.example.org/ops/reports/daily/{y}"
                  ".html"):
         check(want in body, f"{want!r} not in the digest:\n{body}")

@@ -483,7 +483,9 @@ def section_a(run):
         expect(user in users, f"user {user} not in the table#recent of / "
                f"({len(t.rows)} rows; users {users[:5]})")
         row = t.rows[users.index(user)]
-        expect(row.get("source", "").strip() == "web" and
+        # The source under its display name (en.json source.web), as the
+        # scripts show it too; the data keeps the id.
+        expect(row.get("source", "").strip() == "Web" and
                row.get("model", "").strip() == "gpt-4o-mini",
                f"table row for {user}: {row}")
         code, hdr, body = st.get("/data/dashboard.json")

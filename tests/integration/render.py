@@ -51,6 +51,8 @@ from fractions import Fraction
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import catalogue
+
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "tests" / "out" / "render"
 BIN = None                      # Path, set by main()
@@ -1621,7 +1623,7 @@ def test_alerts_page_shows_the_newest_2000_and_says_how_many_more():
     newest = s.query("SELECT message FROM alerts WHERE day <= ? ORDER BY "
                      "updated_ms DESC, id DESC LIMIT 2000",
                      (local_day(ms_of(NOW), ZONE),))
-    got = [re.findall(r"<td>([^<]*)</td>", r)[5] for r in rows]
+    got = [re.findall(r"<td[^>]*>([^<]*)</td>", r)[5] for r in rows]
     eq(got, [m["message"] for m in newest], "the rows are the newest 2000")
     m = re.search(r'<p id="older-alerts">(.*?)</p>', html, re.S)
     check(m is not None, "alerts.html has a note about the older alerts")
@@ -1631,6 +1633,249 @@ def test_alerts_page_shows_the_newest_2000_and_says_how_many_more():
           f"the note says how many are left out and where they are: {note!r}")
     for kind in ("daily", "weekly", "monthly"):
         check_reports(s, kind, local_day(ms_of(NOW), ZONE))
+
+
+# --------------------------------------------------------------------------
+# the site in Traditional Chinese (issue 10)
+# --------------------------------------------------------------------------
+
+ZH = {}
+
+# Commands in other scripts: right to left, Japanese, emoji.
+SCRIPTS = ("مرحبا، لخّص هذا النص", "שלום עולם", "今日の天気を教えて",
+           "總結一下今天的對話 🎉")
+
+
+def zh_site():
+    """35 days of traffic and the hand-made records in Asia/Taipei with
+    "locale": "zh-TW": aggregated (alert messages in Chinese) and
+    rendered.  A low max_scopes folds sources, a p95 limit fires too."""
+    if "site" not in ZH:
+        ZH["site"] = None
+        s = Site("zh-tw", conf={"locale": "zh-TW", "alerts": {
+            "latency_p95_s": 20, "max_scopes": 1}})
+        s.ingest(data=s.simulate(35, 300, 7, NOW))
+        s.ingest(hand_made())
+        s.ingest([{"request_id": f"script-{i}", "source": "wechat",
+                   "status": "success", "execution_time": 1.5,
+                   "timestamp": "2026-11-26T09:0%d:00Z" % i, "command": c,
+                   "user_id": c[:8], "model": "gpt-4o-mini",
+                   "input_tokens": 10, "output_tokens": 5}
+                  for i, c in enumerate(SCRIPTS)])
+        s.aggregate()
+        s.render()
+        ZH["site"] = s
+    check(ZH["site"] is not None, "the zh-TW site could not be built (see "
+          "the first failure)")
+    return ZH["site"]
+
+
+def request_strings(s):
+    """What came from requests, and may be in any language: commands,
+    models, user ids, source ids, and the zone's name from the config."""
+    out = {s.zone}
+    for col in ("command", "model", "user_id", "source"):
+        out |= {r[col] for r in s.query(f"SELECT DISTINCT {col} FROM "
+                                         "api_requests")}
+    return out
+
+
+@test
+def test_zh_tw_pages_have_lang_zh_tw_and_no_english_ui_word():
+    """Issue 10: with "locale": "zh-TW", every page is <html
+    lang="zh-TW">, and the server-rendered HTML of every page (what a
+    reader sees without scripts, styles and code, and the labels a
+    screen reader speaks) holds no English UI word: no phrase of the
+    en.json texts (ui, msg, list) that zh-TW words differently, once the
+    strings that came from requests are taken out."""
+    s = zh_site()
+    phrases = catalogue.english_phrases(("ui", "msg", "list"))
+    check(len(phrases) > 200, f"{len(phrases)} English phrases")
+    exempt = request_strings(s)
+    probs = Problems()
+    pages = sorted(s.site.rglob("*.html"))
+    check(len(pages) > 40, f"{len(pages)} pages")
+    for path in pages:
+        rel = path.relative_to(s.site)
+        page = path.read_text("utf-8")
+        if '<html lang="zh-TW">' not in page:
+            probs.add(f"{rel}: no <html lang=\"zh-TW\">")
+        text = catalogue.without(catalogue.visible_text(page), exempt)
+        for p in catalogue.find_english(text, phrases):
+            i = text.find(p)
+            probs.add(f"{rel}: English {p!r} in "
+                      f"{' '.join(text[max(0, i - 60):i + 60].split())!r}")
+        if not catalogue.CJK.search(text):
+            probs.add(f"{rel}: no Chinese at all")
+    probs.close("zh-TW pages")
+
+
+@test
+def test_zh_tw_checker_sees_an_english_word_that_bypasses_the_catalogue():
+    """The check above is not blind: a page with one English word from
+    the catalogue fails it, a command that holds the word does not."""
+    phrases = catalogue.english_phrases(("ui", "msg", "list"))
+    command = "<td class=\"command\">Show Recent requests</td>"
+    for head, want in (("<h2>Recent requests</h2>", ["Recent requests",
+                                                     "requests"]),
+                       ("<h2 aria-label=\"Time range\">最近的請求</h2>",
+                        ["Time range", "Time"]),
+                       ("<h2>最近的請求</h2>", [])):
+        text = catalogue.visible_text(f"<html lang=\"zh-TW\"><body>{head}"
+                                      f"{command}<pre>Today</pre></body>")
+        eq(catalogue.find_english(catalogue.without(
+            text, {"Show Recent requests"}), phrases), want,
+           f"English found in {head} and a command")
+    eq(catalogue.find_english("今天 Today", phrases), ["Today"],
+       "a single word")
+    eq(catalogue.find_english("Todays", phrases), [], "inside a word")
+
+
+@test
+def test_zh_tw_dates_read_as_chinese_dates():
+    """Issue 10: a daily report reads 2026年11月26日 星期四, a week
+    2026年11月23日 星期一 – 11月29日 星期日, a month 2026年11月; the
+    alerts page writes local times 2026/11/26 18:00:00."""
+    s = zh_site()
+    for rel, want in (("reports/daily/2026-11-26.html",
+                       "2026年11月26日 星期四"),
+                      ("reports/daily/2026-11-01.html",
+                       "2026年11月1日 星期日"),
+                      ("reports/weekly/2026-W48.html",
+                       "2026年11月23日 星期一 – 11月29日 星期日"),
+                      ("reports/monthly/2026-11.html", "2026年11月")):
+        m = re.search(r'<time id="period"[^>]*>([^<]*)</time>', s.text(rel))
+        check(m is not None, f"{rel}: no time#period")
+        eq(m.group(1), want, f"{rel}: the period")
+    html_ = s.text("alerts.html")
+    al = s.query("SELECT fired_ms FROM alerts ORDER BY updated_ms DESC, id"
+                 " DESC LIMIT 1")
+    check(al, "alerts in the zh-TW site")
+    t = datetime.datetime.fromtimestamp(al[0]["fired_ms"] / 1000,
+                                        ZoneInfo(ZONE))
+    check(t.strftime(">%Y/%m/%d %H:%M:%S<") in html_,
+          f"fired time {t} as 2026/11/26 18:00:00")
+    d = s.text("index.html")
+    check(re.search(r'<time id="updated" datetime="[^"]+">\d{4}/\d\d/\d\d '
+                    r'\d\d:\d\d:\d\d</time>', d), "the updated time")
+
+
+@test
+def test_zh_tw_csv_headers_are_chinese_and_json_keys_stay_english():
+    """Issue 10: a report's CSV header is in the locale's words (its rows
+    the same as in English: source ids and numbers); JSON keys stay
+    English."""
+    s = zh_site()
+    zh = catalogue.load("zh-TW")["ui"]
+    header = [zh["csv_source"]] + [zh["csv_" + k] for k in TOTAL_FIELDS]
+    check(all(catalogue.CJK.search(h) for h in header), f"header {header}")
+    n = 0
+    for path in sorted((s.site / "reports").glob("*/*.csv")):
+        rel = path.relative_to(s.site)
+        table = list(csv.reader(io.StringIO(path.read_bytes().decode(
+            "utf-8"), newline="")))
+        eq(table[0], header, f"{rel} header")
+        rep = s.json(str(rel)[:-4] + ".json")
+        eq(list(rep["totals"]), list(TOTAL_FIELDS), f"{rel}: JSON keys")
+        eq(sorted(r[0] for r in table[1:]),
+           sorted(g["source"] for g in rep["by_source"]), f"{rel} rows")
+        for g in rep["by_source"]:
+            check("source" in g and "cost_usd" in g, f"by_source keys {g}")
+        n += 1
+    check(n > 40, f"{n} CSV files")
+
+
+@test
+def test_zh_tw_cost_is_written_in_us_dollars():
+    """Issue 10: cost stays in USD, written US$ in zh-TW, in the report
+    tables and in alert messages; NT$ is never implied, and no amount
+    is written with a bare $."""
+    s = zh_site()
+    exempt = request_strings(s)
+    html_ = s.text("reports/daily/2026-11-24.html")
+    check("費用 (US$)" in html_ and "總費用 (US$)" in html_,
+          "cost columns in US$")
+    crit = s.query("SELECT message FROM alerts WHERE rule = 'daily_cost' AND"
+                   " severity = 'critical' AND day = '2026-11-24'")
+    check(crit, "a critical cost alert on 2026-11-24")
+    for a in crit:
+        check(re.fullmatch(r"每日費用 US\$[\d,]+\.\d\d 已超過 US\$10\.00 的上限",
+                           a["message"]), f"message {a['message']!r}")
+        check(a["message"] in html_, "the message on the report")
+    probs = Problems()
+    for path in sorted(s.site.rglob("*.html")):
+        text = catalogue.without(catalogue.visible_text(
+            path.read_text("utf-8")), exempt)
+        if "NT$" in text:
+            probs.add(f"{path.relative_to(s.site)}: NT$")
+        for m in re.finditer(r"(?<!US)\$", text):
+            probs.add(f"{path.relative_to(s.site)}: a bare $ in "
+                      f"{text[max(0, m.start() - 30):m.end() + 30]!r}")
+    probs.close("dollars")
+
+
+@test
+def test_zh_tw_source_display_names_and_words_of_alerts():
+    """Issue 10: WeChat reads 微信 in the tables; severities, states,
+    rules and scopes of alerts are Chinese words, their classes stay the
+    stored names."""
+    s = zh_site()
+    rep = s.text("reports/daily/2026-11-26.html")
+    check(re.search(r'<td dir="auto">微信</td>', rep), "微信 in by-source")
+    check("<td>wechat</td>" not in rep, "no source id in by-source")
+    idx = s.text("index.html")
+    check('<td class="source">微信</td>' in idx, "微信 in the recent table")
+    al = s.text("alerts.html")
+    rows = re.findall(r'<tr class="alert (\w+) (\w+)">(.*?)</tr>', al)
+    check(rows, "alert rows")
+    words = {"warning": "警告", "critical": "嚴重", "firing": "觸發中",
+             "escalated": "已升級", "resolved": "已解除", "closed": "已結束"}
+    for sev, state, cells in rows:
+        td = re.findall(r"<td[^>]*>(.*?)</td>", cells)
+        eq((td[3], td[4]), (words[sev], words[state]), "severity and state")
+        check(re.match(r"(來源|模型) |(全部|其他來源|其他模型|無模型)$", td[2]),
+              f"scope {td[2]!r}")
+    check(any(c for *_, c in rows if "其他來源" in c), "a folded scope")
+
+
+@test
+def test_a_locale_without_its_catalogue_is_a_config_error():
+    """Issue 10: "locale": "xx-YY" without locales/xx-YY.json makes
+    apimon-render exit 2, like any config error, naming the file; no site
+    is written."""
+    s = Site("no-locale", conf={"locale": "xx-YY"})
+    rc, out, err = s.run("apimon-render", ["--config", s.conf, "--now", NOW])
+    eq(rc, 2, f"exit status ({err.strip()!r})")
+    eq(out, "", "stdout")
+    check(re.search(r"apimon-render: \S*/locales/xx-YY\.json: cannot read",
+                    err), f"stderr {err!r}")
+    check(not s.site.exists(), "no site folder")
+
+
+@test
+def test_request_data_takes_its_direction_from_its_own_text():
+    """Issue 10: commands, users and models in any script display as
+    they are written: their cells in the server-rendered tables have
+    dir="auto", in both locales; the text itself is unchanged."""
+    for s in (golden(), zh_site()):
+        idx = s.text("index.html")
+        rows = re.findall(r"<tr><td class=\"time\">.*?</tr>", idx)
+        check(rows, "recent rows")
+        for r in rows:
+            for cls in ("user", "command", "model"):
+                check(f'<td class="{cls}" dir="auto">' in r,
+                      f"{s.dir.name}: {cls} cell of {r[:200]}")
+        for kind in ("daily", "weekly", "monthly"):
+            for path in (s.site / "reports" / kind).glob("*.html"):
+                for sec in ("by-source", "by-model"):
+                    body = re.search(rf'id="{sec}">.*?<tbody>(.*?)</tbody>',
+                                     path.read_text("utf-8"), re.S).group(1)
+                    eq(len(re.findall(r"<tr><td dir=\"auto\">", body)),
+                       body.count("<tr>"), f"{path.name} {sec} name cells")
+    idx = zh_site().text("index.html")
+    for c in SCRIPTS:
+        check(f'<td class="command" dir="auto">{c}</td>' in idx,
+              f"the command {c!r} as it was sent")
 
 
 # --------------------------------------------------------------------------

@@ -1172,7 +1172,7 @@ class TestFieldRules(StackTest):
     # -- command -----------------------------------------------------------
 
     def test_cuts_command_to_200_chars_by_default(self):
-        self.assertEqual(self.assertAccepted(rec(command="c" * 250))["command"], "c" * 200)
+        self.assertEqual(self.assertAccepted(rec(command="c" * 250))["command"], "c" * 199 + "…")
 
     def test_keeps_command_of_200_chars(self):
         cmd = "€" * 200          # 200 characters, 600 bytes
@@ -1530,16 +1530,19 @@ class TestLimits(StackTest):
 
     def test_command_is_cut_to_command_max_chars(self):
         self.assertEqual(self.assertAccepted(rec(command="abcdefghijklmno"))["command"],
-                         "abcdefghij")
+                         "abcdefghi…")
+        self.assertEqual(self.assertAccepted(rec(command="abcdefghijk"))["command"],
+                         "abcdefghi…")
         self.assertEqual(self.assertAccepted(rec(command="abcdefghij"))["command"], "abcdefghij")
         self.assertEqual(self.assertAccepted(rec(command="abc"))["command"], "abc")
 
     def test_command_is_cut_without_splitting_multibyte_characters(self):
-        for cmd, want in (("é" * 15, "é" * 10),
-                          ("ab" + "€" * 12, "ab" + "€" * 8),
-                          ("😀" * 11, "😀" * 10),
-                          ("a€😀é" * 4, ("a€😀é" * 4)[:10]),
-                          ("abcdefghi😀x", "abcdefghi😀")):
+        for cmd, want in (("é" * 15, "é" * 9 + "…"),
+                          ("ab" + "€" * 12, "ab" + "€" * 7 + "…"),
+                          ("😀" * 11, "😀" * 9 + "…"),
+                          ("😀" * 10, "😀" * 10),
+                          ("a€😀é" * 4, ("a€😀é" * 4)[:9] + "…"),
+                          ("abcdefgh😀xy", "abcdefgh😀…")):
             with self.subTest(command=cmd):
                 x = rec(command=cmd)
                 self.expect_ok(self.post(x), 1)

@@ -115,3 +115,75 @@ Test(fmt, a_change_of_a_measure_without_requests_is_none)
 	is(fmt_change_pp(NAN, 97.0, out, sizeof(out)), FMT_NONE);
 	is(fmt_change_pp(97.0, NAN, out, sizeof(out)), FMT_NONE);
 }
+
+/* ---- the marks of a locale ------------------------------------------------ */
+
+Test(fmt, money_is_in_us_dollars_with_the_locale_s_sign)
+{
+	static const struct fmt_marks zh = { ",", ".", "{n}%", "{n} 個百分點",
+	    "US${n}" };
+
+	is(fmt_money(1229500000000LL, 2, out, sizeof(out)), "$1,229.50");
+	is(fmt_pct(96.4321, 1, out, sizeof(out)), "96.4%");
+	fmt_use(&zh);
+	is(fmt_money(1229500000000LL, 2, out, sizeof(out)), "US$1,229.50");
+	is(fmt_money(0, 4, out, sizeof(out)), "US$0.0000");
+	is(fmt_change_pp(96.4, 97.1, out, sizeof(out)), "-0.7 個百分點");
+	is(fmt_usd(2319200000, 4, out, sizeof(out)), "2.3192");
+	fmt_use(NULL);
+	is(fmt_money(1229500000000LL, 2, out, sizeof(out)), "$1,229.50");
+	is(fmt_change_pp(96.4, 97.1, out, sizeof(out)), "-0.7 pp");
+}
+
+Test(fmt, a_locale_may_group_and_mark_decimals_its_own_way)
+{
+	static const struct fmt_marks de = { ".", ",", "{n} %", "{n} pp",
+	    "{n} $" };
+	static const struct fmt_marks fr = { "\xe2\x80\xaf", ",", "{n} %",
+	    "{n} pp", "{n} $US" };
+
+	fmt_use(&de);
+	is(fmt_num(1234567.891, 2, "", out, sizeof(out)), "1.234.567,89");
+	is(fmt_int(-1234567, out, sizeof(out)), "-1.234.567");
+	is(fmt_pct(12.25, 1, out, sizeof(out)), "12,2 %");
+	is(fmt_change_pct(1406, 2234, out, sizeof(out)), "-37,1 %");
+	is(fmt_money(1229500000000LL, 2, out, sizeof(out)), "1.229,50 $");
+	fmt_use(&fr);
+	is(fmt_num(1234567.5, 1, "", out, sizeof(out)), "1\xe2\x80\xaf" "234"
+	    "\xe2\x80\xaf" "567,5");
+	is(fmt_money(1500000000LL, 2, out, sizeof(out)), "1,50 $US");
+}
+
+Test(fmt, a_bad_mark_or_pattern_keeps_en_s)
+{
+	static const struct fmt_marks bad = { "12345", NULL, "%", "{n} a very "
+	    "long pattern", "{x}" };
+
+	fmt_use(&bad);
+	is(fmt_num(1234.5, 1, "", out, sizeof(out)), "1,234.5");
+	is(fmt_pct(5, 0, out, sizeof(out)), "5%");
+	is(fmt_change_pp(2, 1, out, sizeof(out)), "+1.0 pp");
+	is(fmt_money(1000000000, 2, out, sizeof(out)), "$1.00");
+}
+
+Test(fmt, the_widest_marks_fit_in_fmt_len)
+{
+	static const struct fmt_marks wide = { "\xf0\x9f\x98\x80", "\xe2\x80\xaf",
+	    "{n} 0123456789a", "{n}", "{n}" };
+
+	fmt_use(&wide);
+	cr_assert_not_null(fmt_num(-DBL_MAX, 9, "0123456789abcdef", out,
+	    sizeof(out)));
+	cr_assert_not_null(fmt_pct(-DBL_MAX, 9, out, sizeof(out)));
+}
+
+Test(fmt, exactly_enough_room_is_enough)
+{
+	char	 b[8];
+
+	is(fmt_money(1000000000, 2, out, sizeof(out)), "$1.00");
+	cr_assert_str_eq(fmt_money(1000000000, 2, b, 6), "$1.00");
+	cr_assert_null(fmt_money(1000000000, 2, b, 5));
+	cr_assert_str_eq(fmt_pct(96.4, 1, b, 6), "96.4%");
+	cr_assert_null(fmt_pct(96.4, 1, b, 5));
+}

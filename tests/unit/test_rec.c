@@ -502,11 +502,16 @@ Test(rec, keeps_a_command_of_exactly_the_limit)
 	rec_free(&r);
 }
 
-Test(rec, cuts_command_to_max_chars_not_bytes)
+Test(rec, cuts_command_to_max_chars_not_bytes_and_shows_an_ellipsis)
 {
 	struct rec	 r;
 
-	cr_assert_str_eq(command_of("\"héllo wörld\"", &r), "héllo");
+	cr_assert_str_eq(command_of("\"héllo wörld\"", &r), "héll…");
+	cr_assert_eq(utf8_len(r.command, strlen(r.command)), 5,
+	    "the limit counts the ellipsis");
+	rec_free(&r);
+	cr_assert_str_eq(command_of("\"héllo!\"", &r), "héll…",
+	    "one character over the limit");
 	rec_free(&r);
 }
 
@@ -514,11 +519,13 @@ Test(rec, cuts_command_of_emoji_between_characters)
 {
 	struct rec	 r;
 
-	cr_assert_str_eq(command_of("\"😀😁😂🤣😃😄😅\"", &r), "😀😁😂🤣😃");
-	cr_assert_eq(strlen(r.command), 20);
+	cr_assert_str_eq(command_of("\"😀😁😂🤣😃😄😅\"", &r), "😀😁😂🤣…");
+	cr_assert_eq(strlen(r.command), 19);
 	rec_free(&r);
 	cr_assert_str_eq(command_of("\"ab\\ud83d\\ude00cdef\"", &r),
-	    "ab😀cd", "an escaped surrogate pair is one character");
+	    "ab😀c…", "an escaped surrogate pair is one character");
+	rec_free(&r);
+	cr_assert_str_eq(command_of("\"總結一下今天的對話\"", &r), "總結一下…");
 	rec_free(&r);
 }
 

@@ -195,7 +195,7 @@ Test(csv, header_then_one_crlf_line_per_group)
 	g[0].t.tokens = 10;
 	g[0].t.cost_nusd = 1500000000;
 	g[1].name = "a,\"b\"";
-	cr_assert_eq(report_csv(&b, "source", g, 2), 0);
+	cr_assert_eq(report_csv(&b, NULL, "source", g, 2), 0);
 	cr_assert_str_eq(b.p,
 	    "source,requests,successes,failures,success_rate,avg_latency_s,"
 	    "p50_latency_s,p95_latency_s,p99_latency_s,tokens,input_tokens,"
@@ -209,7 +209,7 @@ Test(csv, no_groups_is_the_header_alone)
 {
 	struct buf	 b = { 0 };
 
-	cr_assert_eq(report_csv(&b, "source", NULL, 0), 0);
+	cr_assert_eq(report_csv(&b, NULL, "source", NULL, 0), 0);
 	cr_assert_eq(strncmp(b.p, "source,requests,", 16), 0);
 	cr_assert_eq(strstr(b.p, "\r\n") + 2, b.p + b.len);
 	buf_free(&b);
@@ -387,7 +387,7 @@ Test(csv, random_reports_parse_back_to_their_cells)
 			random_totals(&seed, &g[i].t);
 		}
 		memset(&b, 0, sizeof(b));
-		cr_assert_eq(report_csv(&b, "source", g, n), 0);
+		cr_assert_eq(report_csv(&b, NULL, "source", g, n), 0);
 		cr_assert_eq(strlen(b.p), b.len, "no NUL inside the CSV");
 		parse_csv(b.p, b.p + b.len, &c);
 		cr_assert_eq(c.nrows, n + 1, "iteration %zu: %zu records, "
@@ -426,47 +426,126 @@ Test(csv, random_reports_parse_back_to_their_cells)
 
 /* ---- periods and times as a person reads them ------------------------- */
 
-Test(period, text_of_a_day_a_week_and_a_month)
-{
-	struct period	 p;
-	char		 buf[64];
+#ifndef APIMON_SHARE
+#define APIMON_SHARE "."
+#endif
 
-	cr_assert_eq(day_of("2026-11-30", &p), 0);
-	cr_assert_eq(period_text(&p, buf, sizeof(buf)), 0);
-	cr_assert_str_eq(buf, "Mon 30 Nov 2026");
-	cr_assert_eq(iso_week("2026-11-26", &p), 0);
-	cr_assert_eq(period_text(&p, buf, sizeof(buf)), 0);
-	cr_assert_str_eq(buf, "Mon 23 Nov – Sun 29 Nov 2026");
-	cr_assert_eq(month_of("2026-02-14", &p), 0);
-	cr_assert_eq(period_text(&p, buf, sizeof(buf)), 0);
-	cr_assert_str_eq(buf, "February 2026");
-	cr_assert_eq(period_text(&p, buf, 5), -1, "too short: an error");
+/* The catalogues of the source tree. */
+static struct msg	*en, *zh;
+
+static void
+load_catalogues(void)
+{
+	char	 err[512];
+
+	cr_assert_eq(msg_load(&en, APIMON_SHARE, "en", err, sizeof(err)), 0,
+	    "%s", err);
+	cr_assert_eq(msg_load(&zh, APIMON_SHARE, "zh-TW", err, sizeof(err)),
+	    0, "%s", err);
 }
 
-Test(period, a_week_across_new_year_names_both_years)
+static void
+free_catalogues(void)
+{
+	msg_free(en);
+	msg_free(zh);
+}
+
+/* The text of the period of day (of: day_of, iso_week, month_of) in m. */
+static void
+text_is(const struct msg *m, int (*of)(const char *, struct period *),
+    const char *day, const char *want)
 {
 	struct period	 p;
-	char		 buf[64];
+	char		 buf[128];
+
+	cr_assert_eq(of(day, &p), 0, "%s", day);
+	cr_assert_eq(period_text(m, &p, buf, sizeof(buf)), 0, "%s", day);
+	cr_assert_str_eq(buf, want);
+	cr_assert_eq(period_text(m, &p, buf, strlen(want)), -1, "%s: one byte "
+	    "short is an error", day);
+}
+
+Test(period, text_of_a_day_a_week_and_a_month, .init = load_catalogues,
+    .fini = free_catalogues)
+{
+	text_is(en, day_of, "2026-11-30", "Mon 30 Nov 2026");
+	text_is(en, iso_week, "2026-11-26", "Mon 23 Nov – Sun 29 Nov 2026");
+	text_is(en, month_of, "2026-02-14", "February 2026");
+}
+
+Test(period, a_week_across_new_year_names_both_years, .init = load_catalogues,
+    .fini = free_catalogues)
+{
+	struct period	 p;
 
 	cr_assert_eq(iso_week("2026-12-31", &p), 0);
 	cr_assert_str_eq(p.label, "2026-W53");
-	cr_assert_eq(period_text(&p, buf, sizeof(buf)), 0);
-	cr_assert_str_eq(buf, "Mon 28 Dec 2026 – Sun 3 Jan 2027");
-	cr_assert_eq(day_of("1999-12-31", &p), 0);
-	cr_assert_eq(period_text(&p, buf, sizeof(buf)), 0);
-	cr_assert_str_eq(buf, "Fri 31 Dec 1999");
+	text_is(en, iso_week, "2026-12-31", "Mon 28 Dec 2026 – Sun 3 Jan 2027");
+	text_is(en, day_of, "1999-12-31", "Fri 31 Dec 1999");
 }
 
-Test(period, local_time_in_the_configured_zone)
+Test(period, zh_tw_reads_year_month_day_and_weekday, .init = load_catalogues,
+    .fini = free_catalogues)
+{
+	text_is(zh, day_of, "2026-11-30", "2026年11月30日 星期一");
+	text_is(zh, iso_week, "2026-11-26",
+	    "2026年11月23日 星期一 – 11月29日 星期日");
+	text_is(zh, iso_week, "2026-12-31",
+	    "2026年12月28日 星期一 – 2027年1月3日 星期日");
+	text_is(zh, month_of, "2026-02-14", "2026年2月");
+}
+
+Test(period, local_time_in_the_configured_zone, .init = load_catalogues,
+    .fini = free_catalogues)
 {
 	char	 buf[32];
 
 	tz_set("Asia/Kolkata");
 	/* 2026-11-30T09:59:50Z */
-	cr_assert_eq(format_local_time(1796032790000LL, buf, sizeof(buf)), 0);
+	cr_assert_eq(format_local_time(en, 1796032790000LL, buf, sizeof(buf)), 0);
 	cr_assert_str_eq(buf, "2026-11-30 15:29:50");
 	tz_set("America/New_York");
-	cr_assert_eq(format_local_time(1796032790000LL, buf, sizeof(buf)), 0);
+	cr_assert_eq(format_local_time(en, 1796032790000LL, buf, sizeof(buf)), 0);
 	cr_assert_str_eq(buf, "2026-11-30 04:59:50");
-	cr_assert_eq(format_local_time(1796032790000LL, buf, 8), -1);
+	cr_assert_eq(format_local_time(en, 1796032790000LL, buf, 8), -1);
+}
+
+Test(period, zh_tw_local_time, .init = load_catalogues,
+    .fini = free_catalogues)
+{
+	char	 buf[64];
+
+	tz_set("Asia/Taipei");
+	/* 2026-03-04T23:05:06Z is 07:05:06 on the 5th in Taipei. */
+	cr_assert_eq(format_local_time(zh, 1772665506000LL, buf, sizeof(buf)),
+	    0);
+	cr_assert_str_eq(buf, "2026/03/05 07:05:06");
+	cr_assert_eq(format_local_time(en, 1772665506000LL, buf, sizeof(buf)),
+	    0);
+	cr_assert_str_eq(buf, "2026-03-05 07:05:06");
+}
+
+Test(csv, the_header_speaks_the_locale_and_the_rows_keep_ids,
+    .init = load_catalogues, .fini = free_catalogues)
+{
+	struct group	 g[1];
+	struct buf	 a = { 0 }, b = { 0 }, c = { 0 };
+
+	memset(g, 0, sizeof(g));
+	g[0].name = "wechat";
+	g[0].t.requests = 2;
+	g[0].t.successes = 2;
+	cr_assert_eq(report_csv(&a, NULL, "source", g, 1), 0);
+	cr_assert_eq(report_csv(&b, en, "source", g, 1), 0);
+	cr_assert_str_eq(b.p, a.p, "en keeps the JSON names as its header");
+	cr_assert_eq(report_csv(&c, zh, "source", g, 1), 0);
+	cr_assert_str_eq(c.p,
+	    "來源,請求數,成功數,失敗數,成功率,平均響應時間（秒）,"
+	    "p50 響應時間（秒）,p95 響應時間（秒）,p99 響應時間（秒）,"
+	    "Token 數,輸入 Token 數,輸出 Token 數,費用（US$）\r\n"
+	    "wechat,2,2,0,1,0,0,0,0,0,0,0,0\r\n");
+	buf_free(&a);
+	buf_free(&b);
+	buf_free(&c);
 }
