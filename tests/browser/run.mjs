@@ -560,6 +560,12 @@ async function eachView(p, sources, fn) {
 	}
 }
 
+/* A day "YYYY-MM-DD" as a chart's axis writes it: "Nov 26", "11月26日". */
+function dayLabel(day, locale = 'en') {
+	return new Intl.DateTimeFormat(locale, { month: 'short', day: 'numeric', timeZone: 'UTC' })
+	    .format(Date.parse(`${day}T12:00:00Z`));
+}
+
 /* --------------------------------------------------------------- tests */
 
 const TESTS = [];
@@ -1076,7 +1082,7 @@ test('the cost trend is a daily line of the chosen range and source; today is pa
 			const where = `${range}/${source}`;
 			if (c.type !== 'line')
 				probs.add(`${where}: the cost chart is a ${c.type} chart`);
-			if (JSON.stringify(c.labels) !== JSON.stringify(d.days.slice(n - k).map((x) => x.slice(5))))
+			if (JSON.stringify(c.labels) !== JSON.stringify(d.days.slice(n - k).map((x) => dayLabel(x))))
 				probs.add(`${where}: cost labels ${JSON.stringify(c.labels)}`);
 			if (c.data.length !== k || c.data.some((v, j) => Math.abs(v - want[j]) > 1e-9))
 				probs.add(`${where}: cost ${JSON.stringify(c.data)}, want ${JSON.stringify(want)}`);
