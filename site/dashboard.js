@@ -288,6 +288,23 @@
 		}
 	}
 
+	/*
+	 * A card's value; a currency before the number ("$", "US$") in a
+	 * smaller type, so that the number keeps the card's width.
+	 */
+	function showValue(e, text) {
+		var m = /^([<+-]?)([^0-9<+-]+)([0-9].*)$/.exec(text);
+
+		clear(e);
+		if (!m) {
+			e.textContent = text;
+			return;
+		}
+		e.appendChild(document.createTextNode(m[1]));
+		e.appendChild(el('span', 'unit', m[2]));
+		e.appendChild(document.createTextNode(m[3]));
+	}
+
 	/* The change of a card: in per cent, or points for a rate. */
 	function fmtChange(key, cur, prev) {
 		return key === 'success_rate' ? F.changePp(cur, prev) :
@@ -332,7 +349,7 @@
 			p = empty ? null : prev[c.key];
 			value = card.querySelector('.value');
 			change = card.querySelector('.change');
-			value.textContent = fmtMetric(c.key, v);
+			showValue(value, fmtMetric(c.key, v));
 			value.title = fmtExact(c.key, v);
 
 			clear(change);
@@ -921,18 +938,20 @@
 		var have = Array.prototype.map.call(sel ? sel.options : [],
 		    function (o) { return o.value; });
 		var want = ['all'].concat(all);
-		var names = want.map(function (s) { return nameOf(d, s); });
+		/* the page's own "All sources" too: it may be another language's */
+		var names = want.map(function (s) {
+			return s === 'all' ? T('all_sources') : nameOf(d, s);
+		});
 
 		if (!sel)
 			return;
 		if (have.join('\n') !== want.join('\n') ||
 		    Array.prototype.map.call(sel.options, function (o) {
-			return o.value === 'all' ? 'all' : o.textContent;
+			return o.textContent;
 		    }).join('\n') !== names.join('\n')) {
 			clear(sel);
-			want.forEach(function (s) {
-				var o = el('option', null, s === 'all' ? T('all_sources') :
-				    nameOf(d, s));
+			want.forEach(function (s, i) {
+				var o = el('option', null, names[i]);
 
 				o.value = s;
 				sel.appendChild(o);
