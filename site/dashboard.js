@@ -587,6 +587,7 @@
 		});
 
 		o = baseOptions();
+		o.scales.x.ticks.autoSkip = false;	/* five buckets: each named */
 		apimon.charts.latency = new Chart(
 		    document.getElementById('chart-latency'), {
 			type: 'bar',
