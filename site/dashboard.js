@@ -72,8 +72,6 @@
 		return Array.isArray(arr) ? num(arr[i]) : 0;
 	}
 
-	function pad(n) { return (n < 10 ? '0' : '') + n; }
-
 	function clear(el) {
 		while (el.firstChild)
 			el.removeChild(el.firstChild);
@@ -103,34 +101,9 @@
 		    apimon.data.timezone : undefined;
 	}
 
-	var zoneFmt = { zone: null, f: null };
-
-	/* The local day of ms in the zone, to compare days (not to read). */
-	function parts(ms) {
-		var z = zone();
-		var o = {};
-
-		if (zoneFmt.zone !== z || !zoneFmt.f) {
-			try {
-				zoneFmt.f = new Intl.DateTimeFormat('en-US', {
-				    timeZone: z, year: 'numeric', month: '2-digit',
-				    day: '2-digit' });
-			} catch (e) {
-				zoneFmt.f = new Intl.DateTimeFormat('en-US', {
-				    year: 'numeric', month: '2-digit', day: '2-digit' });
-			}
-			zoneFmt.zone = z;
-		}
-		zoneFmt.f.formatToParts(new Date(ms)).forEach(function (p) {
-			o[p.type] = p.value;
-		});
-		return o;
-	}
-
+	/* The local day of ms, "YYYY-MM-DD": to compare days, not to read. */
 	function localDate(ms) {
-		var p = parts(ms);
-
-		return p.year + '-' + p.month + '-' + p.day;
+		return F.isoDay(ms, zone());
 	}
 
 	/* "18:05" (secs: "18:05:09") in the zone. */

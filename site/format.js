@@ -1,50 +1,17 @@
 /*
  * format.js: the words, numbers and dates of apimon's pages, in the page's
- * language.  Small named functions without any DOM work, shared by
- * dashboard.js and report.js and unit-tested under Node (tests/js/run.mjs).
- * In a browser window.apimonFormat speaks the page's locale (<html lang>)
- * with the words of the catalogue the page embeds (#apimon-i18n: the "js"
- * and "source" sections of locales/LOCALE.json, merged over en); under
- * Node, module.exports speaks English and forLocale() makes the others.
- * In a browser, font is the page's font stack (style.css --font).
- *
- * Words:
- *   t(key, vars)        the catalogue's text of key, {name} filled from vars
- *   has(key)            whether there is such a text
- *   plural(key, n, v)   t(key + "_" + the locale's plural category of n)
- *   sourceName(id)      the catalogue's display name of a source, else id
- *
- * Numbers (Intl.NumberFormat of the locale; en shown, zh-TW alike but for
- * the currency, "US$", and compact units, 萬 億 兆):
- *   integer(v)      1,605,796            every digit, grouped
- *   fixed(v, n)     1,234.50             n decimals, grouped, never "-0.0"
- *   compact(v)      9,999  12.3K  37.9M  exact below 10,000; else one
- *                                        decimal below 100 of its unit,
- *                                        none from 100 ("123K"), no ".0"
- *   usd(v)          $0.00  $0.0012  $0.4241  $1,234.57
- *                                        2 significant digits below a
- *                                        cent, 4 decimals below $1, else 2
- *   usdCompact(v)   usd() from $0.0001 to $1,000, else <$0.0001 or
- *                                        $1.2K $12.4K $124K $1.2M
- *   usdExact(v)     $2.3192  $0.000012   every decimal the data has (up
- *                                        to 9: nano-dollars), at least 2
- *   usdTick(v, s)   $0.50 $1.00 $1.50    as many decimals as the step s
- *                                        between ticks needs (0, else >= 2)
- *   percent(v, n)   96.4%
- *   seconds(v, n)   0.85 s  12.3 s  123 s   (n: fixed decimals)
- *   changePct(c, p) +37.1%  -0.5%  0.0%  null when p is 0 or either null
- *   changePp(c, p)  +1.2 pp  0.0 pp      difference of two percentages
- *
- * Times (Intl.DateTimeFormat in the zone given, else the browser's; a day
- * "YYYY-MM-DD" is a calendar day, in no zone; clocks are 24-hour):
- *   time(ms, z, s)  18:05  18:05:09      s: with seconds
- *   dayShort(x, z)  Nov 26               11月26日
- *   dateFull(x, z)  Thursday, November 26, 2026   2026年11月26日 星期四
- *   dateTimeFull(ms, z, s)  ... at 18:05        2026年11月26日 星期四 18:05
- *   ago(ms)         3 minutes ago        3 分鐘前 (a past duration)
- *   duration(ms)    3 minutes            3 分鐘
- *
- * A number that rounds to zero is written without a sign.
+ * language (<html lang>; Intl), for dashboard.js and report.js.  It reads
+ * the page's catalogue (#apimon-i18n: locales/LOCALE.json's "js" and
+ * "source" over en) and font (style.css --font), and does no other DOM
+ * work: window.apimonFormat in a browser; under Node module.exports (en)
+ * and forLocale(tag, js, source).  tests/js/run.mjs is the specification:
+ *   t(key, {name: v}) has(key) plural(key, n, vars) sourceName(id)
+ *   integer 1,605,796  fixed 1,234.50  compact 9,999 12.3K 123K (zh-TW 萬)
+ *   usd $0.0012 $0.4241 $1,234.57 (zh-TW US$)  usdCompact $1.2K <$0.0001
+ *   usdExact $0.000012  usdTick $0.50  percent 96.4%  seconds 0.85 s
+ *   changePct +37.1%  changePp +1.2 pp (a number rounded to 0 has no sign)
+ *   isoDay 2026-11-26  time 18:05  dayShort Nov 26  dateFull 2026年11月30日
+ *   星期一  dateTimeFull  ago 3 minutes ago  duration 3 minutes (zone z)
  */
 (function (root, factory) {
 	'use strict';
@@ -83,67 +50,37 @@
 	'use strict';
 
 	/*
-	 * The English words, only for a page that embeds no catalogue (or an
-	 * older one without a key): locales/en.json's "js" section, which a
-	 * unit test keeps equal to this.
+	 * The English words a page without a catalogue needs: a report page
+	 * rendered before it had one (unchanged since, it is not rewritten).
+	 * A unit test keeps them equal to locales/en.json's.
 	 */
 	var EN = {
-		vs_today: 'vs yesterday',
-		vs_7d: 'vs previous 7 days',
-		vs_30d: 'vs previous 30 days',
-		vs_until: 'vs yesterday until {time}',
-		no_compare: 'nothing to compare with in the previous period',
-		previous: 'previous: {value}',
-		seconds: '{n} s',
-		pp: '{n} pp',
-		data_at: 'Data of {time}',
-		ran_at: 'apimon ran {time}',
-		ran_at_ago: 'apimon ran {time} ({ago})',
-		never: 'never',
-		stale_no_run: 'apimon has not run for {duration}; it should run every {interval}. Check its cron job.',
-		stale_no_time: 'The data has no valid time.',
-		refreshing: 'Refreshing…',
-		refreshed: 'Refreshed {time}',
-		refresh_failed: 'Could not refresh at {time}',
-		latest_report: 'Latest report',
-		all_sources: 'All sources',
 		requests: 'Requests',
-		cost: 'Cost',
 		cost_usd: 'Cost (USD)',
-		hour_note: 'Local hours, {zone}',
-		partial_hour: 'the last hour so far',
-		so_far: '{label} (so far)',
-		today_so_far: '{label} (today, so far)',
-		cost_note: 'USD · today is partial',
-		series_tip: '{series}: {value}',
-		share_tip: '{source}: {count} ({share})',
-		bucket: '{from}–{to} s',
-		bucket_over: '> {from} s',
-		no_requests: 'No requests yet.',
-		no_recent_from: 'No recent requests from {source}.',
-		most_recent: '{count} most recent',
-		requests_n_one: '{count} request',
-		requests_n_other: '{count} requests',
-		times_in: 'times in {zone}',
-		status_success: 'success',
-		status_error: 'error',
-		status_timeout: 'timeout',
-		status_rate_limited: 'rate limited',
-		severity_warning: 'warning',
-		severity_critical: 'critical',
-		scope_all: 'all',
-		scope_more_source: 'other sources',
-		scope_more_model: 'other models'
+		series_tip: '{series}: {value}'
 	};
 
 	var COMPACT_FROM = 10000;	/* counts below this are written out */
 	var USD_COMPACT_FROM = 1000;	/* money below this is written out */
 	var USD_SMALLEST = 0.0001;	/* usdCompact() writes less as "<$0.0001" */
 	var MINUS = '-', PLUS = '+', BELOW = '<';
+	var USD = { style: 'currency', currency: 'USD' };
+	var PERCENT = { style: 'percent' };
 	var DAY_RE = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/;
 
 	function finite(v) {
 		return typeof v === 'number' && isFinite(v);
+	}
+
+	/* The options of a and b in a new object. */
+	function merge(a, b) {
+		var o = {}, k;
+
+		for (k in a)
+			o[k] = a[k];
+		for (k in b)
+			o[k] = b[k];
+		return o;
 	}
 
 	/* "{a} and {b}" with vars.a and vars.b; an unknown {name} stays. */
@@ -210,18 +147,15 @@
 		var cache = {};
 		var plurals = new Intl.PluralRules(locale);
 
-		function t(key, vars) {
-			var s = typeof W[key] === 'string' ? W[key] :
-			    Object.prototype.hasOwnProperty.call(EN, key) ? EN[key] :
-			    key;
-
-			return fill(s, vars);
-		}
-
-		/* Whether the catalogue (or the English base) has key. */
+		/* Whether the catalogue (or the English fallback) has key. */
 		function has(key) {
 			return typeof W[key] === 'string' ||
 			    Object.prototype.hasOwnProperty.call(EN, key);
+		}
+
+		function t(key, vars) {
+			return fill(typeof W[key] === 'string' ? W[key] :
+			    has(key) ? EN[key] : key, vars);
 		}
 
 		function plural(key, n, vars) {
@@ -249,16 +183,10 @@
 			return cache[k];
 		}
 
+		/* n decimals in style: undefined (plain), USD or PERCENT */
 		function nf(n, style) {
-			var o = { minimumFractionDigits: n, maximumFractionDigits: n };
-
-			if (style === 'usd') {
-				o.style = 'currency';
-				o.currency = 'USD';
-			} else if (style === 'percent') {
-				o.style = 'percent';
-			}
-			return intl(Intl.NumberFormat, o);
+			return intl(Intl.NumberFormat, merge(style, {
+			    minimumFractionDigits: n, maximumFractionDigits: n }));
 		}
 
 		/*
@@ -266,7 +194,7 @@
 		 * sign it keeps after rounding ("+" too when plus).
 		 */
 		function signed(v, n, plus, style) {
-			var s = nf(n, style).format(Math.abs(style === 'percent' ?
+			var s = nf(n, style).format(Math.abs(style === PERCENT ?
 			    v / 100 : v));
 
 			if (!/[1-9]/.test(s))
@@ -287,28 +215,24 @@
 		 * decimal below 100 of its unit, none from 100; null when the
 		 * locale has no shorter form of v.
 		 */
-		function short(v, usd) {
-			var o = { notation: 'compact', minimumFractionDigits: 0,
-			    maximumFractionDigits: 1 };
-			var parts, whole;
+		function short(v, style) {
+			var parts = function (n) {
+				return intl(Intl.NumberFormat, merge(style, {
+				    notation: 'compact', minimumFractionDigits: 0,
+				    maximumFractionDigits: n })).formatToParts(Math.abs(v));
+			};
+			var p = parts(1);
+			var of = function (type) {
+				return p.filter(function (x) { return x.type === type; })
+				    .map(function (x) { return x.value; }).join('');
+			};
 
-			if (usd) {
-				o.style = 'currency';
-				o.currency = 'USD';
-			}
-			parts = intl(Intl.NumberFormat, o).formatToParts(Math.abs(v));
-			if (!parts.some(function (p) { return p.type === 'compact'; }))
+			if (!of('compact'))
 				return null;
-			whole = Number(parts.filter(function (p) {
-				return p.type === 'integer';
-			}).map(function (p) { return p.value; }).join(''));
-			if (whole >= 100) {
-				o = JSON.parse(JSON.stringify(o));
-				o.maximumFractionDigits = 0;
-				parts = intl(Intl.NumberFormat, o).formatToParts(Math.abs(v));
-			}
-			return (v < 0 ? MINUS : '') + parts.map(function (p) {
-				return p.value;
+			if (Number(of('integer')) >= 100)
+				p = parts(0);
+			return (v < 0 ? MINUS : '') + p.map(function (x) {
+				return x.value;
 			}).join('');
 		}
 
@@ -317,11 +241,11 @@
 				return '';
 			if (Math.abs(v) < COMPACT_FROM)
 				return integer(v);
-			return short(v, false) || integer(v);
+			return short(v) || integer(v);
 		}
 
 		function money(v, n) {
-			return signed(v, n, false, 'usd');
+			return signed(v, n, false, USD);
 		}
 
 		function usd(v) {
@@ -338,9 +262,9 @@
 		}
 
 		function usdBelowCent(a) {
-			return intl(Intl.NumberFormat, { style: 'currency',
-			    currency: 'USD', minimumFractionDigits: 2,
-			    maximumFractionDigits: Math.min(9, sigDecimals(a, 2)) })
+			return intl(Intl.NumberFormat, merge(USD, {
+			    minimumFractionDigits: 2,
+			    maximumFractionDigits: Math.min(9, sigDecimals(a, 2)) }))
 			    .format(a);
 		}
 
@@ -352,7 +276,7 @@
 			if (Math.abs(v) < USD_COMPACT_FROM)
 				return usd(v);
 			/* whole dollars where the locale has no shorter form */
-			return short(v, true) || money(v, 0);
+			return short(v, USD) || money(v, 0);
 		}
 
 		function usdExact(v) {
@@ -374,7 +298,7 @@
 
 		function percent(v, n) {
 			return finite(v) ? signed(v, n === undefined ? 1 : n, false,
-			    'percent') : '';
+			    PERCENT) : '';
 		}
 
 		function seconds(v, n) {
@@ -392,7 +316,7 @@
 			if (!finite(cur) || !finite(prev) || prev === 0)
 				return null;
 			return signed((cur - prev) / Math.abs(prev) * 100, 1, true,
-			    'percent');
+			    PERCENT);
 		}
 
 		function changePp(cur, prev) {
@@ -404,13 +328,8 @@
 		/* ---- times ---- */
 
 		function dtf(opts, zone) {
-			var o = {}, k;
-
-			for (k in opts)
-				o[k] = opts[k];
-			if (zone)
-				o.timeZone = zone;
-			return intl(Intl.DateTimeFormat, o);
+			return intl(Intl.DateTimeFormat, zone ?
+			    merge(opts, { timeZone: zone }) : opts);
 		}
 
 		/* x as an instant and its zone: a "YYYY-MM-DD" day is in UTC. */
@@ -421,6 +340,16 @@
 				return dtf(opts, 'UTC').format(Date.UTC(+m[1], m[2] - 1,
 				    +m[3], 12));
 			return finite(x) ? dtf(opts, zone).format(x) : '';
+		}
+
+		/* "2026-11-26": the day of ms in zone, for a program */
+		function isoDay(ms, zone) {
+			var o = {};
+
+			dtf({ year: 'numeric', month: '2-digit', day: '2-digit',
+			    numberingSystem: 'latn' }, zone).formatToParts(ms)
+			    .forEach(function (p) { o[p.type] = p.value; });
+			return o.year + '-' + o.month + '-' + o.day;
 		}
 
 		function time(ms, zone, secs) {
@@ -488,6 +417,7 @@
 			seconds: seconds,
 			changePct: changePct,
 			changePp: changePp,
+			isoDay: isoDay,
 			time: time,
 			dayShort: dayShort,
 			dateFull: dateFull,

@@ -20,13 +20,15 @@ import { fileURLToPath } from 'node:url';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
 const require = createRequire(import.meta.url);
-const F = require(path.join(ROOT, 'site', 'format.js'));
+/* format.js as a page without a catalogue has it (an older report page) */
+const BARE = require(path.join(ROOT, 'site', 'format.js'));
 const LOCALES = path.join(ROOT, 'locales');
 const catalogue = (name) => JSON.parse(fs.readFileSync(path.join(LOCALES, `${name}.json`), 'utf8'));
 const EN = catalogue('en');
 const ZH_CAT = catalogue('zh-TW');
-/* The formatter of a zh-TW page: its words are the catalogue's. */
-const ZH = F.forLocale('zh-TW', ZH_CAT.js, ZH_CAT.source);
+/* The formatters of an en and a zh-TW page: their words are the catalogue's. */
+const F = BARE.forLocale('en', EN.js, EN.source);
+const ZH = BARE.forLocale('zh-TW', ZH_CAT.js, ZH_CAT.source);
 
 const TESTS = [];
 function test(name, fn) { TESTS.push({ name, fn }); }
@@ -234,18 +236,26 @@ test('zh-TW: rates, seconds and changes in the catalogue\'s words', () => {
 
 /* ---- words: the catalogue ---- */
 
-test('t() fills {placeholders}, and falls back to English, then to the key', () => {
+test('t() fills {placeholders}; a key no catalogue has is shown as it is', () => {
 	assert.equal(ZH.t('vs_until', { time: '14:37' }), '與昨天 14:37 前相比');
 	assert.equal(F.t('vs_until', { time: '14:37' }), 'vs yesterday until 14:37');
 	assert.equal(F.t('refreshed', { time: '{zone}' }), 'Refreshed {zone}');
 	assert.equal(F.t('hour_note'), 'Local hours, {zone}');
-	/* an older catalogue without a key: English; no such key: the key */
-	const old = F.forLocale('zh-TW', { requests: '請求數' });
-	assert.equal(old.t('requests'), '請求數');
-	assert.equal(old.t('cost'), 'Cost');
-	assert.equal(old.t('no_such_key'), 'no_such_key');
-	assert.equal(old.has('no_such_key'), false);
-	assert.equal(old.has('cost'), true);
+	assert.equal(F.t('no_such_key'), 'no_such_key');
+	assert.equal(F.has('no_such_key'), false);
+	assert.equal(F.has('cost'), true);
+});
+
+test('a page without a catalogue (a report rendered before it) still names its chart in English', () => {
+	const report = fs.readFileSync(path.join(ROOT, 'site', 'report.js'), 'utf8');
+	const keys = [...report.matchAll(/\bT\('([a-z0-9_]+)'/g)].map((m) => m[1]);
+	assert.ok(keys.length >= 3, `report.js asks for ${keys}`);
+	for (const k of keys)
+		assert.equal(BARE.t(k), EN.js[k], `js.${k} without a catalogue`);
+	/* every English fallback is en.json's text */
+	for (const [k, v] of Object.entries(BARE.EN))
+		assert.equal(v, EN.js[k], `the fallback of js.${k}`);
+	assert.equal(BARE.t('series_tip', { series: 'Requests', value: '1,234' }), 'Requests: 1,234');
 });
 
 test('plural() picks the locale\'s plural form', () => {
@@ -256,14 +266,11 @@ test('plural() picks the locale\'s plural form', () => {
 
 test('a page without a known language speaks English', () => {
 	for (const tag of [undefined, '', 'xx-invalid-tag-!', null])
-		assert.equal(F.forLocale(tag).locale, 'en', String(tag));
-	assert.equal(F.forLocale('zh-TW').usd(1), 'US$1.00');
-	assert.equal(F.sourceName('wechat'), 'wechat');
+		assert.equal(BARE.forLocale(tag).locale, 'en', String(tag));
+	assert.equal(BARE.forLocale('zh-TW').usd(1), 'US$1.00');
+	assert.equal(BARE.sourceName('wechat'), 'wechat');
+	assert.equal(F.sourceName('wechat'), 'WeChat');
 	assert.equal(ZH.sourceName('wechat'), '微信');
-});
-
-test('the English fallback of format.js is en.json\'s "js" section', () => {
-	assert.deepEqual(F.EN, EN.js);
 });
 
 /* Every {name} in a text. */
