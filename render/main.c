@@ -109,7 +109,8 @@ load(struct render *r)
 static int
 i18n_script(struct render *r)
 {
-	static const char *const sections[] = { "js", "source", "list", NULL };
+	/* The scripts name days and months with Intl: no "list". */
+	static const char *const sections[] = { "js", "source", NULL };
 	struct buf	 esc = { 0 };
 	char		*json;
 

@@ -8,68 +8,36 @@
  * fails (file://, server down) the data it has stays, silently.
  *
  * Every string that comes from the data goes into the page through
- * textContent, createTextNode or setAttribute, never innerHTML.  Numbers
- * are written by format.js (window.apimonFormat); the words a reader
- * sees are in TEXT below.
+ * textContent, createTextNode or setAttribute, never innerHTML, and a
+ * cell of data says dir="auto" (a command may be Arabic or Hebrew).  The
+ * words a reader sees come from the page's catalogue (F.t(), the "js"
+ * section of locales/LOCALE.json), and numbers and times are written by
+ * format.js (window.apimonFormat) in the page's language.
  *
  * window.apimon = { data, state: { range, source }, charts, ... } for tests.
  */
 (function () {
 	'use strict';
 
-	/* Every string a reader sees, for a message catalogue. */
-	var TEXT = {
-		vs: { today: 'vs yesterday', '7d': 'vs previous 7 days',
-		    '30d': 'vs previous 30 days' },
-		vsUntil: 'vs yesterday until ',	/* then "14:37" */
-		hourNote: 'Local hours, ',	/* then the zone */
-		partialHour: 'the last hour so far',
-		partialTip: ' (so far)',
-		dataAt: 'Data of ',
-		ranAt: ' · apimon ran ',
-		never: 'never',
-		ago: ' ago',
-		staleNoRun: 'apimon has not run for ',
-		staleEvery: '; it should run every ',
-		staleCheck: '. Check its cron job.',
-		staleNoTime: 'The data has no valid time.',
-		none: '—',
-		noCompare: 'nothing to compare with in the previous period',
-		previous: 'previous: ',
-		up: '▲ ',
-		down: '▼ ',
-		cost: 'Cost',
-		costPartial: ' (today, so far)',
-		costNote: 'USD · today is partial',
-		requests: 'Requests',
-		refreshing: 'Refreshing…',	/* then "Refreshed 14:37:05" */
-		refreshed: 'Refreshed ',
-		refreshFailed: 'Could not refresh at ',
-		noRequests: 'No requests yet.',
-		noRecentFrom: 'No recent requests from ',
-		mostRecent: '50 most recent',
-		request: ' request',
-		requestsN: ' requests',
-		localTimes: ' · times in ',	/* then the zone */
-		buckets: ['0–1 s', '1–2 s', '2–3 s', '3–5 s', '> 5 s'],
-		allSources: 'All sources',
-		latestReport: 'Latest report',
-		firstRunId: 'hello-',
-		/* the record of the first-run example (format of docs/api.md) */
-		firstRunRecord: { source: 'web', status: 'success',
-		    execution_time: 1.2, model: 'gpt-4o-mini',
-		    input_tokens: 900, output_tokens: 300 }
-	};
+	var F = window.apimonFormat;
+	var T = F.t;
+	/* Signs, not words: the same in every language. */
+	var NONE = '—', UP = '▲ ', DOWN = '▼ ', DOT = ' · ';
+	/* The record of the first-run example (format of docs/api.md): code. */
+	var FIRST_RUN_ID = 'hello-';
+	var FIRST_RUN_RECORD = { source: 'web', status: 'success',
+	    execution_time: 1.2, model: 'gpt-4o-mini',
+	    input_tokens: 900, output_tokens: 300 };
 	var RANGES = { today: 1, '7d': 7, '30d': 30 };
-	var VS = TEXT.vs;
 	var REFRESH_MS = 60000;
 	var HOUR_MS = 3600000;
-	var BUCKETS = TEXT.buckets;
+	/* The latency histogram's buckets, in seconds (apimon-render's). */
+	var BUCKETS = [[0, 1], [1, 2], [2, 3], [3, 5], [5, null]];
 	var PALETTE = ['#4f46e5', '#0ea5e9', '#10b981', '#f59e0b', '#ef4444',
 	    '#8b5cf6', '#ec4899', '#14b8a6', '#84cc16', '#f97316'];
 	var ACCENT = '#4f46e5';
-	var FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", ' +
-	    'Arial, "Noto Sans", sans-serif';
+	/* The charts' font: the page's (F.font: style.css --font, CJK too). */
+	var FONT_FALLBACK = 'system-ui, sans-serif';
 	/* For each card: which way of the change is good news. */
 	var CARDS = [
 		{ id: 'card-requests', key: 'requests', good: 0 },
@@ -79,8 +47,6 @@
 		{ id: 'card-cost', key: 'cost', good: -1 },
 		{ id: 'card-failures', key: 'failures', good: -1 }
 	];
-
-	var F = window.apimonFormat;
 
 	var apimon = {
 		data: null,
@@ -106,8 +72,6 @@
 		return Array.isArray(arr) ? num(arr[i]) : 0;
 	}
 
-	function pad(n) { return (n < 10 ? '0' : '') + n; }
-
 	function clear(el) {
 		while (el.firstChild)
 			el.removeChild(el.firstChild);
@@ -129,47 +93,22 @@
 	}
 
 	/*
-	 * The parts of ms in the config's zone (times on every page are the
-	 * zone's, as in the reports), else in the browser's.
+	 * The config's zone: times on every page are the zone's, as in the
+	 * reports (else the browser's).
 	 */
-	var zoneFmt = { zone: null, f: null };
-
-	function parts(ms) {
-		var zone = apimon.data && typeof apimon.data.timezone === 'string' ?
+	function zone() {
+		return apimon.data && typeof apimon.data.timezone === 'string' ?
 		    apimon.data.timezone : undefined;
-		var o = {};
-
-		if (zoneFmt.zone !== zone || !zoneFmt.f) {
-			try {
-				zoneFmt.f = new Intl.DateTimeFormat('en-US', {
-				    timeZone: zone, hourCycle: 'h23',
-				    year: 'numeric', month: '2-digit', day: '2-digit',
-				    hour: '2-digit', minute: '2-digit',
-				    second: '2-digit' });
-			} catch (e) {
-				zoneFmt.f = new Intl.DateTimeFormat('en-US', {
-				    hourCycle: 'h23', year: 'numeric',
-				    month: '2-digit', day: '2-digit', hour: '2-digit',
-				    minute: '2-digit', second: '2-digit' });
-			}
-			zoneFmt.zone = zone;
-		}
-		zoneFmt.f.formatToParts(new Date(ms)).forEach(function (p) {
-			o[p.type] = p.value;
-		});
-		return o;
 	}
 
+	/* The local day of ms, "YYYY-MM-DD": to compare days, not to read. */
 	function localDate(ms) {
-		var p = parts(ms);
-
-		return p.year + '-' + p.month + '-' + p.day;
+		return F.isoDay(ms, zone());
 	}
 
-	function localTime(ms, secs) {
-		var p = parts(ms);
-
-		return p.hour + ':' + p.minute + (secs ? ':' + p.second : '');
+	/* "18:05" (secs: "18:05:09") in the zone. */
+	function clock(ms, secs) {
+		return F.time(ms, zone(), secs);
 	}
 
 	/* data/status.json: when apimon last ran, and today's comparison. */
@@ -188,22 +127,11 @@
 		return isNaN(t) || Date.now() - t < 10 * 60 * 1000 ? Date.now() : t;
 	}
 
+	/* A source's display name: the data's, else the catalogue's. */
 	function nameOf(d, s) {
 		var n = d.source_names && d.source_names[s];
 
-		return typeof n === 'string' && n ? n : s;
-	}
-
-	function ago(ms) {
-		var s = Math.max(0, Math.round(ms / 1000));
-
-		if (s < 90)
-			return s + ' s';
-		if (s < 90 * 60)
-			return Math.round(s / 60) + ' min';
-		if (s < 48 * 3600)
-			return Math.round(s / 3600) + ' h';
-		return Math.round(s / 86400) + ' days';
+		return typeof n === 'string' && n ? n : F.sourceName(s);
 	}
 
 	function reduceMotion() {
@@ -304,7 +232,7 @@
 	/* A card's value as it fits on the card: compact. */
 	function fmtMetric(key, v) {
 		if (v === null)
-			return TEXT.none;
+			return NONE;
 		switch (key) {
 		case 'success_rate':
 			return F.percent(v, 1);
@@ -325,12 +253,29 @@
 		case 'success_rate':
 			return F.percent(v, 3);
 		case 'avg_latency':
-			return F.fixed(v, 6) + F.TEXT.seconds;
+			return F.seconds(v, 6);
 		case 'cost':
 			return F.usdExact(v);
 		default:
 			return F.integer(v);
 		}
+	}
+
+	/*
+	 * A card's value; a currency before the number ("$", "US$") in a
+	 * smaller type, so that the number keeps the card's width.
+	 */
+	function showValue(e, text) {
+		var m = /^([<+-]?)([^0-9<+-]+)([0-9].*)$/.exec(text);
+
+		clear(e);
+		if (!m) {
+			e.textContent = text;
+			return;
+		}
+		e.appendChild(document.createTextNode(m[1]));
+		e.appendChild(el('span', 'unit', m[2]));
+		e.appendChild(document.createTextNode(m[3]));
 	}
 
 	/* The change of a card: in per cent, or points for a rate. */
@@ -356,7 +301,7 @@
 		var cur = totals(d, srcs, sp.a, sp.b);
 		var prev = totals(d, srcs, sp.pa, sp.pb);
 		var y = status().same_time_yesterday;
-		var vsText = VS[apimon.state.range];
+		var vsText = T('vs_' + apimon.state.range);
 
 		/* Today so far against yesterday until the same time of day. */
 		if (apimon.state.range === 'today' && y && y.by_source &&
@@ -364,7 +309,7 @@
 			prev = totalsOf(srcs.map(function (s) {
 				return y.by_source[s] || {};
 			}));
-			vsText = TEXT.vsUntil + localTime(num(y.until_ms), false);
+			vsText = T('vs_until', { time: clock(num(y.until_ms)) });
 		}
 
 		CARDS.forEach(function (c) {
@@ -377,7 +322,7 @@
 			p = empty ? null : prev[c.key];
 			value = card.querySelector('.value');
 			change = card.querySelector('.change');
-			value.textContent = fmtMetric(c.key, v);
+			showValue(value, fmtMetric(c.key, v));
 			value.title = fmtExact(c.key, v);
 
 			clear(change);
@@ -385,8 +330,8 @@
 			    fmtChange(c.key, v, p);
 			if (text === null) {
 				pct = null;
-				delta = el('span', 'delta', TEXT.none);
-				delta.title = TEXT.noCompare;
+				delta = el('span', 'delta', NONE);
+				delta.title = T('no_compare');
 				dir = 'none';
 			} else {
 				/* the direction is that of the number shown */
@@ -394,10 +339,10 @@
 				    (v - p) / p * 100;
 				dir = /^[+-]?[0.,]+[^0-9]*$/.test(text) ? 'flat' :
 				    pct > 0 ? 'up' : 'down';
-				delta = el('span', 'delta', (dir === 'up' ? TEXT.up :
-				    dir === 'down' ? TEXT.down : '') +
+				delta = el('span', 'delta', (dir === 'up' ? UP :
+				    dir === 'down' ? DOWN : '') +
 				    text.replace(/^[+-]/, ''));
-				delta.title = TEXT.previous + fmtExact(c.key, p);
+				delta.title = T('previous', { value: fmtExact(c.key, p) });
 			}
 			vs = el('span', 'vs', ' ' + vsText);
 			change.appendChild(delta);
@@ -449,8 +394,8 @@
 			srcs.forEach(function (s) { v += at(reqs[s], i); });
 			if (i === starts.length - 1 && now - t < HOUR_MS)
 				partial = labels.length;
-			labels.push(oneDay ? localTime(t, false) :
-			    localDate(t).slice(5) + ' ' + localTime(t, false));
+			labels.push(oneDay ? clock(t) :
+			    F.dayShort(t, zone()) + ' ' + clock(t));
 			values.push(v);
 		});
 		return { labels: labels, values: values, partial: partial };
@@ -485,20 +430,36 @@
 		return a.reduce(function (x, y) { return x + y; }, 0);
 	}
 
+	/* A tooltip's line: "Requests: 1,234" in the page's language. */
+	function tipLine(ctx) {
+		return ' ' + T('series_tip', { series: ctx.dataset.label,
+		    value: F.integer(num(ctx.parsed.y)) });
+	}
+
 	function baseOptions() {
 		return {
 			responsive: true,
 			maintainAspectRatio: false,
 			animation: reduceMotion() ? false : { duration: 300 },
 			interaction: { mode: 'index', intersect: false },
-			plugins: { legend: { display: false } },
+			plugins: { legend: { display: false },
+			    tooltip: { callbacks: { label: tipLine } } },
 			scales: {
 				x: { grid: { display: false },
 				    ticks: { maxRotation: 0, autoSkipPadding: 14 } },
 				y: { beginAtZero: true, grace: '5%',
-				    ticks: { precision: 0, maxTicksLimit: 6 } }
+				    ticks: { precision: 0, maxTicksLimit: 6,
+				    callback: function (v) { return F.integer(v); } } }
 			}
 		};
+	}
+
+	/* "0–1 s" … "> 5 s": the latency buckets in the page's language. */
+	function bucketLabels() {
+		return BUCKETS.map(function (b) {
+			return b[1] === null ? T('bucket_over', { from: F.integer(b[0]) }) :
+			    T('bucket', { from: F.integer(b[0]), to: F.integer(b[1]) });
+		});
 	}
 
 	function makeCharts() {
@@ -506,7 +467,8 @@
 
 		if (typeof window.Chart !== 'function')
 			return false;
-		Chart.defaults.font.family = FONT;
+		Chart.defaults.locale = F.locale;
+		Chart.defaults.font.family = F.font || FONT_FALLBACK;
 		Chart.defaults.font.size = 12;
 		Chart.defaults.color = '#64748b';
 		Chart.defaults.borderColor = '#eef0f4';
@@ -514,11 +476,18 @@
 		Chart.defaults.plugins.tooltip.padding = 10;
 		Chart.defaults.plugins.tooltip.cornerRadius = 8;
 
+		/* requests per hour; the hour under way is partial */
 		o = baseOptions();
+		o.plugins.tooltip.callbacks.title = function (items) {
+			var it = items[0];
+
+			return !it ? '' : isPartial(it.chart, it.dataIndex) ?
+			    T('so_far', { label: it.label }) : it.label;
+		};
 		apimon.charts.hourly = new Chart(
 		    document.getElementById('chart-hourly'), {
 			type: 'line',
-			data: { labels: [], datasets: [{ label: TEXT.requests, data: [],
+			data: { labels: [], datasets: [{ label: T('requests'), data: [],
 			    borderColor: ACCENT, backgroundColor: withAlpha(ACCENT, 0.12),
 			    borderWidth: 2, fill: true, tension: 0.3,
 			    pointRadius: 0, pointHoverRadius: 4 }] },
@@ -532,11 +501,16 @@
 			return F.usdTick(v, F.tickStep(ticks));
 		    } };
 		o.plugins.tooltip = { callbacks: {
+			/* the day in full; today's is not over */
 			title: function (items) {
-				var it = items[0];
+				var it = items[0], day, label;
 
-				return it ? it.label + (isPartial(it.chart,
-				    it.dataIndex) ? TEXT.costPartial : '') : '';
+				if (!it)
+					return '';
+				day = (it.chart.$days || [])[it.dataIndex];
+				label = day ? F.dateFull(day) : it.label;
+				return isPartial(it.chart, it.dataIndex) ?
+				    T('today_so_far', { label: label }) : label;
 			},
 			label: function (ctx) {
 				return ' ' + F.usd(num(ctx.parsed.y));
@@ -546,7 +520,7 @@
 		apimon.charts.cost = new Chart(
 		    document.getElementById('chart-cost'), {
 			type: 'line',
-			data: { labels: [], datasets: [{ label: TEXT.cost, data: [],
+			data: { labels: [], datasets: [{ label: T('cost'), data: [],
 			    borderColor: ACCENT, backgroundColor: withAlpha(ACCENT, 0.1),
 			    borderWidth: 2, fill: true, tension: 0.25,
 			    pointRadius: 3, pointHoverRadius: 5,
@@ -561,7 +535,7 @@
 		apimon.charts.sources = new Chart(
 		    document.getElementById('chart-sources'), {
 			type: 'doughnut',
-			data: { labels: [], datasets: [{ label: 'Requests', data: [],
+			data: { labels: [], datasets: [{ label: T('requests'), data: [],
 			    backgroundColor: [], borderColor: '#fff', borderWidth: 2,
 			    offset: [], hoverOffset: 6 }] },
 			options: {
@@ -577,19 +551,20 @@
 						var all = sum(ctx.dataset.data.map(num));
 						var v = num(ctx.parsed);
 
-						return ' ' + ctx.label + ': ' + F.integer(v) +
-						    (all ? ' (' + F.percent(v / all * 100, 1) +
-						    ')' : '');
+						return ' ' + T('share_tip', { source: ctx.label,
+						    count: F.integer(v), share: all ?
+						    F.percent(v / all * 100, 1) : NONE });
 					} } }
 				}
 			}
 		});
 
 		o = baseOptions();
+		o.scales.x.ticks.autoSkip = false;	/* five buckets: each named */
 		apimon.charts.latency = new Chart(
 		    document.getElementById('chart-latency'), {
 			type: 'bar',
-			data: { labels: BUCKETS.slice(), datasets: [{ label: TEXT.requests,
+			data: { labels: bucketLabels(), datasets: [{ label: T('requests'),
 			    data: [0, 0, 0, 0, 0],
 			    backgroundColor: ['#10b981', '#22c55e', '#f59e0b', '#f97316',
 			    '#ef4444'].map(function (c) { return withAlpha(c, 0.85); }),
@@ -632,14 +607,14 @@
 		draw(ch.hourly, sum(hs.values) === 0, mode);
 		note = document.getElementById('hourly-note');
 		if (note)
-			note.textContent = TEXT.hourNote + (d.timezone || '') +
-			    (hs.partial >= 0 ? ' · ' + TEXT.partialHour : '');
+			note.textContent = T('hour_note', { zone: d.timezone || '' }) +
+			    (hs.partial >= 0 ? DOT + T('partial_hour') : '');
 
 		/* cost per day; the last day of the data is today: partial */
 		labels = [];
 		cost = [];
 		for (i = sp.a; i < sp.b; i++) {
-			labels.push(String(days[i]).slice(5));
+			labels.push(F.dayShort(String(days[i])));
 			cost.push(srcs.reduce(function (x, s) {
 				return x + at(daily[s] && daily[s].cost_usd, i);
 			}, 0));
@@ -647,6 +622,7 @@
 		ch.cost.$partial = sp.b === days.length && days.length > 0 ?
 		    labels.length - 1 : -1;
 		ch.cost.data.labels = labels;
+		ch.cost.$days = days.slice(sp.a, sp.b).map(String);
 		ds = ch.cost.data.datasets[0];
 		ds.data = cost;
 		ds.borderColor = color;
@@ -660,7 +636,7 @@
 		note = document.getElementById('cost-note');
 		if (note)
 			note.textContent = ch.cost.$partial >= 0 && sum(cost) > 0 ?
-			    TEXT.costNote : '';
+			    T('cost_note') : '';
 
 		/* share by source: every source, the selected one stands out */
 		all = sourcesOf(d);
@@ -704,15 +680,29 @@
 
 	/* ---------- recent requests ---------- */
 
-	function cell(tr, cls, text, title) {
+	/* A status in the page's language; one the catalogue lacks as it is. */
+	function statusText(s) {
+		if (s === undefined || s === null)
+			return '';
+		return F.has('status_' + s) ? T('status_' + s) : String(s);
+	}
+
+	/*
+	 * A cell of the table; one of data (a user, command, model, source)
+	 * has its text as its title too, and the direction of its own text
+	 * (dir="auto": Arabic or Hebrew reads from the right).
+	 */
+	function cell(tr, cls, text, data) {
 		var td = el('td', cls);
 
 		if (text === null || text === undefined || text === '') {
-			td.appendChild(el('span', 'none', TEXT.none));
+			td.appendChild(el('span', 'none', NONE));
 		} else {
 			td.textContent = String(text);
-			if (title)
+			if (data) {
 				td.title = String(text);
+				td.setAttribute('dir', 'auto');
+			}
 		}
 		tr.appendChild(td);
 		return td;
@@ -742,20 +732,20 @@
 			var td = el('td', 'time');
 			var tm = el('time');
 			var st = el('span', 'status ' + token(r.status, 'other'),
-			    r.status === undefined ? '' : r.status);
+			    statusText(r.status));
 
 			if (!isNaN(x.t)) {
 				tm.setAttribute('datetime', String(r.time));
 				tm.textContent = (localDate(x.t) === today ? '' :
-				    localDate(x.t).slice(5) + ' ') + localTime(x.t, true);
-				tm.title = localDate(x.t) + ' ' + localTime(x.t, true) +
+				    F.dayShort(x.t, zone()) + ' ') + clock(x.t, true);
+				tm.title = F.dateTimeFull(x.t, zone(), true) +
 				    ' (' + String(r.time) + ')';
 			} else {
 				tm.textContent = String(r.time);
 			}
 			td.appendChild(tm);
 			tr.appendChild(td);
-			cell(tr, 'source', nameOf(d, r.source));
+			cell(tr, 'source', nameOf(d, r.source), true);
 			cell(tr, 'user', r.user_id, true);
 			cell(tr, 'command', r.command, true);
 			cell(tr, 'model', r.model, true);
@@ -763,17 +753,17 @@
 			td.appendChild(st);
 			tr.appendChild(td);
 			cell(tr, 'num', typeof r.latency_s === 'number' ?
-			    r.latency_s.toFixed(3) : null);
+			    F.fixed(r.latency_s, 3) : null);
 			cell(tr, 'num', typeof r.tokens === 'number' ?
 			    F.integer(r.tokens) : null);
 			cell(tr, 'num', typeof r.cost_usd === 'number' ?
-			    r.cost_usd.toFixed(6) : null);
+			    F.fixed(r.cost_usd, 6) : null);
 			frag.appendChild(tr);
 		});
 		if (rows.length === 0) {
 			var tr = el('tr', 'empty');
-			var td = el('td', 'empty', src === 'all' ?
-			    TEXT.noRequests : TEXT.noRecentFrom + nameOf(d, src) + '.');
+			var td = el('td', 'empty', src === 'all' ? T('no_requests') :
+			    T('no_recent_from', { source: nameOf(d, src) }));
 
 			td.colSpan = 9;
 			tr.appendChild(td);
@@ -782,12 +772,31 @@
 		clear(tbody);
 		tbody.appendChild(frag);
 		$('#recent-note').textContent = (rows.length === 50 ?
-		    TEXT.mostRecent : rows.length + (rows.length === 1 ?
-		    TEXT.request : TEXT.requestsN)) + TEXT.localTimes +
-		    (d.timezone || '');
+		    T('most_recent', { count: F.integer(50) }) :
+		    F.plural('requests_n', rows.length,
+		    { count: F.integer(rows.length) })) + DOT +
+		    T('times_in', { zone: d.timezone || '' });
 	}
 
 	/* ---------- alerts, header ---------- */
+
+	/*
+	 * What an alert is about: "all", "source:NAME", "model:NAME" or
+	 * "more:KIND" (the scopes past alerts.max_scopes), for a reader.
+	 */
+	function scopeText(d, scope) {
+		var m = /^(source|model|more):(.*)$/.exec(String(scope));
+
+		if (scope === 'all')
+			return T('scope_all');
+		if (!m)
+			return scope;
+		if (m[1] === 'source')
+			return nameOf(d, m[2]);
+		if (m[1] === 'more' && F.has('scope_more_' + m[2]))
+			return T('scope_more_' + m[2]);
+		return m[2];
+	}
 
 	function renderAlerts(d) {
 		var box = $('#alerts');
@@ -807,11 +816,16 @@
 			var div = el('div', 'alert ' + sev);
 			var meta = el('span', 'alert-meta');
 
-			div.appendChild(el('span', 'alert-sev', sev));
+			var scope = el('span', 'alert-scope', scopeText(d, a.scope));
+			var day = el('span', 'alert-day', typeof a.day === 'string' &&
+			    F.dateFull(a.day) || a.day);
+
+			scope.setAttribute('dir', 'auto');
+			div.appendChild(el('span', 'alert-sev', T('severity_' + sev)));
 			div.appendChild(el('span', 'alert-msg', a.message));
-			meta.appendChild(el('span', 'alert-scope', a.scope));
-			meta.appendChild(document.createTextNode(' · '));
-			meta.appendChild(el('span', 'alert-day', a.day));
+			meta.appendChild(scope);
+			meta.appendChild(document.createTextNode(DOT));
+			meta.appendChild(day);
 			div.appendChild(meta);
 			box.appendChild(div);
 		});
@@ -846,7 +860,7 @@
 		a.setAttribute('href', p);
 		m = /([0-9]{4}-(?:[0-9]{2}(?:-[0-9]{2})?|W[0-9]{2}))\.html$/.exec(p);
 		clear(a);
-		a.appendChild(document.createTextNode(TEXT.latestReport));
+		a.appendChild(document.createTextNode(T('latest_report')));
 		if (m)
 			a.appendChild(el('span', 'report-date', ' · ' + m[1]));
 	}
@@ -870,23 +884,25 @@
 		if (u) {
 			if (!isNaN(t)) {
 				u.setAttribute('datetime', String(d.generated));
-				u.textContent = localDate(t) + ' ' + localTime(t, false);
-				u.title = TEXT.dataAt + String(d.generated);
+				u.textContent = F.dateTimeFull(t, zone());
+				u.title = T('data_at', { time: F.dateTimeFull(t, zone(),
+				    true) }) + ' (' + String(d.generated) + ')';
 			} else {
-				u.textContent = TEXT.never;
+				u.textContent = T('never');
 			}
 		}
 		if (ua)
-			ua.textContent = isNaN(run) ? '' : TEXT.ranAt +
-			    localTime(run, false) + (age >= 60000 ? ' (' + ago(age) +
-			    TEXT.ago + ')' : '');
+			ua.textContent = isNaN(run) ? '' : DOT + (age >= 60000 ?
+			    T('ran_at_ago', { time: clock(run), ago: F.ago(age) }) :
+			    T('ran_at', { time: clock(run) }));
 		if (box) {
 			box.hidden = !stale;
 			document.body.classList.toggle('is-stale', stale);
 			if (stale)
 				$('#stale-text').textContent = isNaN(seen) ?
-				    TEXT.staleNoTime : TEXT.staleNoRun + ago(age) +
-				    TEXT.staleEvery + ago(cron * 1000) + TEXT.staleCheck;
+				    T('stale_no_time') : T('stale_no_run', {
+				    duration: F.duration(age),
+				    interval: F.duration(cron * 1000) });
 		}
 	}
 
@@ -896,18 +912,20 @@
 		var have = Array.prototype.map.call(sel ? sel.options : [],
 		    function (o) { return o.value; });
 		var want = ['all'].concat(all);
-		var names = want.map(function (s) { return nameOf(d, s); });
+		/* the page's own "All sources" too: it may be another language's */
+		var names = want.map(function (s) {
+			return s === 'all' ? T('all_sources') : nameOf(d, s);
+		});
 
 		if (!sel)
 			return;
 		if (have.join('\n') !== want.join('\n') ||
 		    Array.prototype.map.call(sel.options, function (o) {
-			return o.value === 'all' ? 'all' : o.textContent;
+			return o.textContent;
 		    }).join('\n') !== names.join('\n')) {
 			clear(sel);
-			want.forEach(function (s) {
-				var o = el('option', null, s === 'all' ? TEXT.allSources :
-				    nameOf(d, s));
+			want.forEach(function (s, i) {
+				var o = el('option', null, names[i]);
 
 				o.value = s;
 				sel.appendChild(o);
@@ -937,10 +955,10 @@
 	 * that a second try is not a duplicate.
 	 */
 	function firstRunCommand(origin, now) {
-		var rec = { request_id: TEXT.firstRunId + now.toString(36) };
+		var rec = { request_id: FIRST_RUN_ID + now.toString(36) };
 
-		Object.keys(TEXT.firstRunRecord).forEach(function (k) {
-			rec[k] = TEXT.firstRunRecord[k];
+		Object.keys(FIRST_RUN_RECORD).forEach(function (k) {
+			rec[k] = FIRST_RUN_RECORD[k];
 		});
 		return 'curl -s -H \'Content-Type: application/json\' \\\n' +
 		    '  -d \'' + JSON.stringify(rec) + '\' \\\n' +
@@ -972,8 +990,8 @@
 
 		if (!s || apimon.lastFetchOk === null)
 			return;
-		s.textContent = (apimon.lastFetchOk ? TEXT.refreshed :
-		    TEXT.refreshFailed) + localTime(Date.now(), true);
+		s.textContent = T(apimon.lastFetchOk ? 'refreshed' :
+		    'refresh_failed', { time: clock(Date.now(), true) });
 	}
 
 	/* The Refresh button: fetch the data now, and say when it did. */
@@ -984,7 +1002,7 @@
 		if (b)
 			b.disabled = true;
 		if (s)
-			s.textContent = TEXT.refreshing;
+			s.textContent = T('refreshing');
 		return apimon.refresh().then(function (v) {
 			if (b)
 				b.disabled = false;

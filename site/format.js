@@ -1,158 +1,94 @@
 /*
- * format.js: how apimon's pages write numbers.  Small named functions
- * without any DOM, shared by dashboard.js and report.js and unit-tested
- * under Node (tests/js/run.mjs).  In a browser they are
- * window.apimonFormat; under Node, module.exports.
- *
- * The rules:
- *   integer(v)      1,605,796            every digit, grouped
- *   fixed(v, n)     1,234.50             n decimals, grouped, never "-0.0"
- *   compact(v)      9,999  12.3K  37.9M  exact below 10,000; else one
- *                                        decimal below 100 of its unit,
- *                                        none from 100 ("123K"), no ".0"
- *   usd(v)          $0.00  $0.0012  $0.4241  $1,234.57
- *                                        2 significant digits below a
- *                                        cent, 4 decimals below $1, else 2
- *   usdCompact(v)   usd() from $0.0001 to $1,000, else <$0.0001 or
- *                                        $1.2K $12.4K $124K $1.2M
- *   usdExact(v)     $2.3192  $0.000012   every decimal the data has (up
- *                                        to 9: nano-dollars), at least 2
- *   usdTick(v, s)   $0.50 $1.00 $1.50    as many decimals as the step s
- *                                        between ticks needs (0, else >= 2)
- *   percent(v, n)   96.4%
- *   seconds(v)      0.85 s  12.3 s  123 s
- *   changePct(c, p) +37.1%  -0.5%  0.0%  null when p is 0 or either null
- *   changePp(c, p)  +1.2 pp  0.0 pp      difference of two percentages
- *
- * A value that rounds to zero is written without a sign.
+ * format.js: the words, numbers and dates of apimon's pages, in the page's
+ * language (<html lang>; Intl), for dashboard.js and report.js.  It reads
+ * the page's catalogue (#apimon-i18n: locales/LOCALE.json's "js" and
+ * "source" over en) and font (style.css --font), and does no other DOM
+ * work: window.apimonFormat in a browser; under Node module.exports (en)
+ * and forLocale(tag, js, source).  tests/js/run.mjs is the specification:
+ *   t(key, {name: v}) has(key) plural(key, n, vars) sourceName(id)
+ *   integer 1,605,796  fixed 1,234.50  compact 9,999 12.3K 123K (zh-TW 萬)
+ *   usd $0.0012 $0.4241 $1,234.57 (zh-TW US$)  usdCompact $1.2K <$0.0001
+ *   usdExact $0.000012  usdTick $0.50  percent 96.4%  seconds 0.85 s
+ *   changePct +37.1%  changePp +1.2 pp (a number rounded to 0 has no sign)
+ *   isoDay 2026-11-26  time 18:05  dayShort Nov 26  dateFull 2026年11月30日
+ *   星期一  dateTimeFull  ago 3 minutes ago  duration 3 minutes (zone z)
  */
 (function (root, factory) {
 	'use strict';
 	var f = factory();
 
-	if (typeof module === 'object' && module.exports)
+	/* The page's catalogue: {} when the page has none (an older page). */
+	function catalogue(doc) {
+		var el = doc.getElementById('apimon-i18n');
+
+		try {
+			return (el && JSON.parse(el.textContent)) || {};
+		} catch (e) {
+			return {};
+		}
+	}
+
+	/* The page's font stack (style.css --font), for the charts. */
+	function font(doc) {
+		var s = root.getComputedStyle ? root.getComputedStyle(
+		    doc.documentElement).getPropertyValue('--font') : '';
+
+		return s.trim().replace(/\s+/g, ' ');
+	}
+
+	if (typeof module === 'object' && module.exports) {
 		module.exports = f;
-	else
-		root.apimonFormat = f;
+	} else {
+		var cat = catalogue(root.document);
+
+		root.apimonFormat = f.forLocale(
+		    root.document.documentElement.getAttribute('lang'),
+		    cat.js, cat.source);
+		root.apimonFormat.font = font(root.document);
+	}
 }(this, function () {
 	'use strict';
 
-	/* Every word and symbol a reader sees, for a message catalogue. */
-	var TEXT = {
-		locale: 'en-US',
-		currency: '$',
-		percent: '%',
-		pp: ' pp',
-		seconds: ' s',
-		plus: '+',
-		minus: '-',
-		below: '<',
-		/* compact() units, largest first */
-		units: [[1e12, 'T'], [1e9, 'B'], [1e6, 'M'], [1e3, 'K']]
+	/*
+	 * The English words a page without a catalogue needs: a report page
+	 * rendered before it had one (unchanged since, it is not rewritten).
+	 * A unit test keeps them equal to locales/en.json's.
+	 */
+	var EN = {
+		requests: 'Requests',
+		cost_usd: 'Cost (USD)',
+		series_tip: '{series}: {value}'
 	};
 
 	var COMPACT_FROM = 10000;	/* counts below this are written out */
 	var USD_COMPACT_FROM = 1000;	/* money below this is written out */
 	var USD_SMALLEST = 0.0001;	/* usdCompact() writes less as "<$0.0001" */
-	var cache = {};
+	var MINUS = '-', PLUS = '+', BELOW = '<';
+	var USD = { style: 'currency', currency: 'USD' };
+	var PERCENT = { style: 'percent' };
+	var DAY_RE = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/;
 
 	function finite(v) {
 		return typeof v === 'number' && isFinite(v);
 	}
 
-	function nf(decimals) {
-		if (!cache[decimals])
-			cache[decimals] = new Intl.NumberFormat(TEXT.locale, {
-				minimumFractionDigits: decimals,
-				maximumFractionDigits: decimals
-			});
-		return cache[decimals];
+	/* The options of a and b in a new object. */
+	function merge(a, b) {
+		var o = {}, k;
+
+		for (k in a)
+			o[k] = a[k];
+		for (k in b)
+			o[k] = b[k];
+		return o;
 	}
 
-	/* |v| grouped with n decimals, and the sign it keeps after rounding. */
-	function signed(v, n, plus) {
-		var s = nf(n).format(Math.abs(v));
-		var zero = /^[0.,]*$/.test(s);
-
-		if (zero)
-			return s;
-		return (v < 0 ? TEXT.minus : plus ? TEXT.plus : '') + s;
-	}
-
-	function fixed(v, n) {
-		return finite(v) ? signed(v, n || 0, false) : '';
-	}
-
-	function integer(v) {
-		return fixed(v, 0);
-	}
-
-	/* v scaled to the largest unit it reaches, as "12.3K" or "123K". */
-	function scaled(v) {
-		var a = Math.abs(v), i, u, x, n, s;
-
-		for (i = 0; i < TEXT.units.length; i++) {
-			u = TEXT.units[i];
-			if (a < u[0] && i < TEXT.units.length - 1)
-				continue;
-			x = a / u[0];
-			n = x < 99.95 ? 1 : 0;
-			s = nf(n).format(x);
-			/* 999.6K rounds to "1,000K": that is 1M */
-			if (i > 0 && Number(x.toFixed(n)) >= 1000)
-				return scaled((v < 0 ? -1 : 1) * TEXT.units[i - 1][0]);
-			s = s.replace(/\.0$/, '');
-			return (v < 0 ? TEXT.minus : '') + s + u[1];
-		}
-		return '';
-	}
-
-	function compact(v) {
-		if (!finite(v))
-			return '';
-		if (Math.abs(v) < COMPACT_FROM)
-			return integer(v);
-		return scaled(v);
-	}
-
-	/* Decimals to show 2 significant digits of a (0 < a < 1). */
-	function sigDecimals(a, digits) {
-		return Math.max(0, digits - 1 - Math.floor(Math.log10(a)));
-	}
-
-	function usd(v) {
-		var a;
-
-		if (!finite(v))
-			return '';
-		a = Math.abs(v);
-		if (a === 0)
-			return TEXT.currency + nf(2).format(0);
-		if (a < 0.01)	/* "$0.0012", "$0.0001" */
-			return money(v, Math.min(9, sigDecimals(a, 2))).
-			    replace(/(\.[0-9]*[1-9])0+$/, '$1');
-		return money(v, a < 1 ? 4 : 2);
-	}
-
-	function money(v, n) {
-		var s = signed(v, n, false);
-
-		return s.charAt(0) === TEXT.minus ? TEXT.minus + TEXT.currency +
-		    s.slice(1) : TEXT.currency + s;
-	}
-
-	function usdCompact(v) {
-		var s;
-
-		if (!finite(v))
-			return '';
-		if (v > 0 && v < USD_SMALLEST)
-			return TEXT.below + usd(USD_SMALLEST);
-		if (Math.abs(v) < USD_COMPACT_FROM)
-			return usd(v);
-		s = scaled(v);
-		return s.charAt(0) === TEXT.minus ? TEXT.minus + TEXT.currency +
-		    s.slice(1) : TEXT.currency + s;
+	/* "{a} and {b}" with vars.a and vars.b; an unknown {name} stays. */
+	function fill(text, vars) {
+		return vars ? text.replace(/\{([a-z_]+)\}/g, function (m, k) {
+			return Object.prototype.hasOwnProperty.call(vars, k) ?
+			    String(vars[k]) : m;
+		}) : text;
 	}
 
 	/*
@@ -170,21 +106,9 @@
 		return max;
 	}
 
-	function usdExact(v) {
-		if (!finite(v))
-			return '';
-		return money(v, Math.max(2, decimalsOf(v, 9)));
-	}
-
-	/* A tick of a money axis whose ticks are step apart. */
-	function usdTick(v, step) {
-		var n;
-
-		if (!finite(v))
-			return '';
-		n = finite(step) && step > 0 ? decimalsOf(step, 9) :
-		    decimalsOf(v, 9);
-		return money(v, n > 0 ? Math.max(2, n) : 0);
+	/* Decimals to show 2 significant digits of a (0 < a < 1). */
+	function sigDecimals(a, digits) {
+		return Math.max(0, digits - 1 - Math.floor(Math.log10(a)));
 	}
 
 	/* The step between Chart.js ticks [{ value }], for usdTick(). */
@@ -201,46 +125,308 @@
 		return step;
 	}
 
-	function percent(v, n) {
-		return finite(v) ? fixed(v, n === undefined ? 1 : n) + TEXT.percent :
-		    '';
+	/* A locale tag Intl knows, else English. */
+	function known(tag) {
+		try {
+			return typeof tag === 'string' && tag &&
+			    Intl.NumberFormat.supportedLocalesOf([tag]).length ?
+			    tag : 'en';
+		} catch (e) {
+			return 'en';
+		}
 	}
 
-	function seconds(v) {
-		var a;
+	/*
+	 * The formatter of locale tag with the catalogue's words (its "js"
+	 * section) and source display names (its "source" section).
+	 */
+	function forLocale(tag, words, sources) {
+		var locale = known(tag);
+		var W = words && typeof words === 'object' ? words : {};
+		var S = sources && typeof sources === 'object' ? sources : {};
+		var cache = {};
+		var plurals = new Intl.PluralRules(locale);
 
-		if (!finite(v))
-			return '';
-		a = Math.abs(v);
-		return fixed(v, a < 9.995 ? 2 : a < 99.95 ? 1 : 0) + TEXT.seconds;
+		/* Whether the catalogue (or the English fallback) has key. */
+		function has(key) {
+			return typeof W[key] === 'string' ||
+			    Object.prototype.hasOwnProperty.call(EN, key);
+		}
+
+		function t(key, vars) {
+			return fill(typeof W[key] === 'string' ? W[key] :
+			    has(key) ? EN[key] : key, vars);
+		}
+
+		function plural(key, n, vars) {
+			var k = key + '_' + plurals.select(n);
+
+			return t(has(k) ? k : key + '_other', vars);
+		}
+
+		function sourceName(id) {
+			return typeof S[id] === 'string' && S[id] ? S[id] : id;
+		}
+
+		/* One Intl formatter per options, made once. */
+		function intl(Kind, opts) {
+			var k = Kind.name + JSON.stringify(opts);
+
+			if (!cache[k]) {
+				try {
+					cache[k] = new Kind(locale, opts);
+				} catch (e) {	/* a zone this browser lacks */
+					delete opts.timeZone;
+					cache[k] = new Kind(locale, opts);
+				}
+			}
+			return cache[k];
+		}
+
+		/* n decimals in style: undefined (plain), USD or PERCENT */
+		function nf(n, style) {
+			return intl(Intl.NumberFormat, merge(style, {
+			    minimumFractionDigits: n, maximumFractionDigits: n }));
+		}
+
+		/*
+		 * |v| with n decimals in style (plain, usd, percent), and the
+		 * sign it keeps after rounding ("+" too when plus).
+		 */
+		function signed(v, n, plus, style) {
+			var s = nf(n, style).format(Math.abs(style === PERCENT ?
+			    v / 100 : v));
+
+			if (!/[1-9]/.test(s))
+				return s;
+			return (v < 0 ? MINUS : plus ? PLUS : '') + s;
+		}
+
+		function fixed(v, n) {
+			return finite(v) ? signed(v, n || 0, false) : '';
+		}
+
+		function integer(v) {
+			return fixed(v, 0);
+		}
+
+		/*
+		 * v in the locale's compact notation ("12.3K", "1.2萬"): one
+		 * decimal below 100 of its unit, none from 100; null when the
+		 * locale has no shorter form of v.
+		 */
+		function short(v, style) {
+			var parts = function (n) {
+				return intl(Intl.NumberFormat, merge(style, {
+				    notation: 'compact', minimumFractionDigits: 0,
+				    maximumFractionDigits: n })).formatToParts(Math.abs(v));
+			};
+			var p = parts(1);
+			var of = function (type) {
+				return p.filter(function (x) { return x.type === type; })
+				    .map(function (x) { return x.value; }).join('');
+			};
+
+			if (!of('compact'))
+				return null;
+			if (Number(of('integer')) >= 100)
+				p = parts(0);
+			return (v < 0 ? MINUS : '') + p.map(function (x) {
+				return x.value;
+			}).join('');
+		}
+
+		function compact(v) {
+			if (!finite(v))
+				return '';
+			if (Math.abs(v) < COMPACT_FROM)
+				return integer(v);
+			return short(v) || integer(v);
+		}
+
+		function money(v, n) {
+			return signed(v, n, false, USD);
+		}
+
+		function usd(v) {
+			var a;
+
+			if (!finite(v))
+				return '';
+			a = Math.abs(v);
+			if (a === 0)
+				return money(0, 2);
+			if (a < 0.01)	/* "$0.0012", "$0.0001": no trailing 0 */
+				return (v < 0 ? MINUS : '') + usdBelowCent(a);
+			return money(v, a < 1 ? 4 : 2);
+		}
+
+		function usdBelowCent(a) {
+			return intl(Intl.NumberFormat, merge(USD, {
+			    minimumFractionDigits: 2,
+			    maximumFractionDigits: Math.min(9, sigDecimals(a, 2)) }))
+			    .format(a);
+		}
+
+		function usdCompact(v) {
+			if (!finite(v))
+				return '';
+			if (v > 0 && v < USD_SMALLEST)
+				return BELOW + usd(USD_SMALLEST);
+			if (Math.abs(v) < USD_COMPACT_FROM)
+				return usd(v);
+			/* whole dollars where the locale has no shorter form */
+			return short(v, USD) || money(v, 0);
+		}
+
+		function usdExact(v) {
+			if (!finite(v))
+				return '';
+			return money(v, Math.max(2, decimalsOf(v, 9)));
+		}
+
+		/* A tick of a money axis whose ticks are step apart. */
+		function usdTick(v, step) {
+			var n;
+
+			if (!finite(v))
+				return '';
+			n = finite(step) && step > 0 ? decimalsOf(step, 9) :
+			    decimalsOf(v, 9);
+			return money(v, n > 0 ? Math.max(2, n) : 0);
+		}
+
+		function percent(v, n) {
+			return finite(v) ? signed(v, n === undefined ? 1 : n, false,
+			    PERCENT) : '';
+		}
+
+		function seconds(v, n) {
+			var a;
+
+			if (!finite(v))
+				return '';
+			a = Math.abs(v);
+			if (n === undefined)
+				n = a < 9.995 ? 2 : a < 99.95 ? 1 : 0;
+			return t('seconds', { n: fixed(v, n) });
+		}
+
+		function changePct(cur, prev) {
+			if (!finite(cur) || !finite(prev) || prev === 0)
+				return null;
+			return signed((cur - prev) / Math.abs(prev) * 100, 1, true,
+			    PERCENT);
+		}
+
+		function changePp(cur, prev) {
+			if (!finite(cur) || !finite(prev))
+				return null;
+			return t('pp', { n: signed(cur - prev, 1, true) });
+		}
+
+		/* ---- times ---- */
+
+		function dtf(opts, zone) {
+			return intl(Intl.DateTimeFormat, zone ?
+			    merge(opts, { timeZone: zone }) : opts);
+		}
+
+		/* x as an instant and its zone: a "YYYY-MM-DD" day is in UTC. */
+		function when(x, zone, opts) {
+			var m = typeof x === 'string' ? DAY_RE.exec(x) : null;
+
+			if (m)
+				return dtf(opts, 'UTC').format(Date.UTC(+m[1], m[2] - 1,
+				    +m[3], 12));
+			return finite(x) ? dtf(opts, zone).format(x) : '';
+		}
+
+		/* "2026-11-26": the day of ms in zone, for a program */
+		function isoDay(ms, zone) {
+			var o = {};
+
+			dtf({ year: 'numeric', month: '2-digit', day: '2-digit',
+			    numberingSystem: 'latn' }, zone).formatToParts(ms)
+			    .forEach(function (p) { o[p.type] = p.value; });
+			return o.year + '-' + o.month + '-' + o.day;
+		}
+
+		function time(ms, zone, secs) {
+			return when(ms, zone, secs ? { hour: '2-digit',
+			    minute: '2-digit', second: '2-digit', hourCycle: 'h23' } :
+			    { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+		}
+
+		function dayShort(x, zone) {
+			return when(x, zone, { month: 'short', day: 'numeric' });
+		}
+
+		function dateFull(x, zone) {
+			return when(x, zone, { dateStyle: 'full' });
+		}
+
+		function dateTimeFull(ms, zone, secs) {
+			return when(ms, zone, { dateStyle: 'full',
+			    timeStyle: secs ? 'medium' : 'short', hourCycle: 'h23' });
+		}
+
+		/* The unit a person reads ms in: [count, unit]. */
+		function unitOf(ms) {
+			var s = Math.max(0, Math.round(Math.abs(ms) / 1000));
+
+			if (s < 90)
+				return [s, 'second'];
+			if (s < 90 * 60)
+				return [Math.round(s / 60), 'minute'];
+			if (s < 48 * 3600)
+				return [Math.round(s / 3600), 'hour'];
+			return [Math.round(s / 86400), 'day'];
+		}
+
+		function ago(ms) {
+			var u = unitOf(ms);
+
+			return intl(Intl.RelativeTimeFormat, { numeric: 'always',
+			    style: 'long' }).format(-u[0], u[1]);
+		}
+
+		function duration(ms) {
+			var u = unitOf(ms);
+
+			return intl(Intl.NumberFormat, { style: 'unit', unit: u[1],
+			    unitDisplay: 'long' }).format(u[0]);
+		}
+
+		return {
+			locale: locale,
+			forLocale: forLocale,
+			t: t,
+			has: has,
+			plural: plural,
+			sourceName: sourceName,
+			integer: integer,
+			fixed: fixed,
+			compact: compact,
+			usd: usd,
+			usdCompact: usdCompact,
+			usdExact: usdExact,
+			usdTick: usdTick,
+			tickStep: tickStep,
+			percent: percent,
+			seconds: seconds,
+			changePct: changePct,
+			changePp: changePp,
+			isoDay: isoDay,
+			time: time,
+			dayShort: dayShort,
+			dateFull: dateFull,
+			dateTimeFull: dateTimeFull,
+			ago: ago,
+			duration: duration,
+			EN: EN
+		};
 	}
 
-	function changePct(cur, prev) {
-		if (!finite(cur) || !finite(prev) || prev === 0)
-			return null;
-		return signed((cur - prev) / Math.abs(prev) * 100, 1, true) +
-		    TEXT.percent;
-	}
-
-	function changePp(cur, prev) {
-		if (!finite(cur) || !finite(prev))
-			return null;
-		return signed(cur - prev, 1, true) + TEXT.pp;
-	}
-
-	return {
-		TEXT: TEXT,
-		integer: integer,
-		fixed: fixed,
-		compact: compact,
-		usd: usd,
-		usdCompact: usdCompact,
-		usdExact: usdExact,
-		usdTick: usdTick,
-		tickStep: tickStep,
-		percent: percent,
-		seconds: seconds,
-		changePct: changePct,
-		changePp: changePp
-	};
+	return forLocale('en');
 }));

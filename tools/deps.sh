@@ -11,8 +11,11 @@ libcurl4-openssl-dev libctemplate-dev libjs-chart.js spawn-fcgi nginx curl"
 case $mode in
 build) ;;
 test)
+	# fonts: the browser tests' screenshots show Chinese, Japanese
+	# and emoji as text, not boxes
 	pkgs="$pkgs libcriterion-dev clang libclang-rt-14-dev python3 mandoc
-chromium time wrk strace python3-aiosmtpd openssl" ;;
+chromium fonts-noto-cjk fonts-noto-color-emoji time wrk strace
+python3-aiosmtpd openssl" ;;
 *)
 	echo "usage: tools/deps.sh [build|test]" >&2
 	exit 2 ;;

@@ -68,8 +68,10 @@ HOUR_MS = 3600 * 1000
 DASH_DAYS = 60
 RECENT_ROWS = 50
 # Raised from 150 KB for issue 9 (number formatting, freshness, refresh,
-# cost trend, first visit); the recent rows of every source are ~45 KB.
-PAGE_BUDGET = 160 * 1024
+# cost trend, first visit), and to 164 KB for issue 10 (the catalogue's
+# script words in the page, Intl formatting); the recent rows of every
+# source are ~45 KB of it.
+PAGE_BUDGET = 164 * 1024
 GAMMA = 1.02 / 0.98                     # lib/hist.h
 
 COUNT_FIELDS = ("requests", "successes", "failures", "tokens",
@@ -1176,7 +1178,7 @@ def test_reports_in_a_zone_with_a_25_hour_day():
 @test
 def test_page_weight_of_the_dashboard():
     """index.html + assets/style.css + assets/format.js +
-    assets/dashboard.js stay under 160 KB (Chart.js not counted)."""
+    assets/dashboard.js stay under 164 KB (Chart.js not counted)."""
     s = golden()
     sizes = {rel: (s.site / rel).stat().st_size for rel in
              ("index.html", "assets/style.css", "assets/format.js",
