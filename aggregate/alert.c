@@ -245,8 +245,11 @@ static const char *
 due(struct agg *a, struct alert *al)
 {
 	long	 every = a->conf->alerts.repeat_hours;
+	char	 today[TZ_DAY_LEN];
 
-	if (held(a, al, "fire") != NULL)
+	/* A day that is over is judged once more to close: no news. */
+	tz_day(a->now_ms, today);
+	if (strcmp(al->day, today) != 0 || held(a, al, "fire") != NULL)
 		return NULL;
 	if (al->notified_ms < 0)
 		return events[0];

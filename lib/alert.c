@@ -109,6 +109,9 @@ alert_scope_text(const struct msg *m, const char *scope, struct buf *b)
 		else
 			msg_fmt(m, b, "msg", "scope_model", "name", name, NULL);
 		break;
+	case SCOPE_USER:
+		msg_fmt(m, b, "msg", "scope_user", "name", name, NULL);
+		break;
 	case SCOPE_MORE:
 		buf_puts(b, strcmp(name, "source") == 0 ?
 		    msg_get(m, "msg", "scope_more_source") :

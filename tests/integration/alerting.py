@@ -413,6 +413,11 @@ def test_a_critical_alert_still_firing_is_sent_again_every_repeat_hours():
                f"only critical alerts repeat ({hhmm})")
             eq({e["fired"] for e in got}, {"2026-11-20T12:00:00.000Z"},
                "a repeat says when it fired")
+    # The day is over: its alerts close, and nothing repeats any more.
+    before = len(captured(cap))
+    s = env.aggregate(conf, now=at(day_of(1), "02:00"))
+    eq((s["closed"], s["repeated"]), (3, 0), "closed, repeated after midnight")
+    eq(captured(cap)[before:], [], "sent after midnight")
     texts = [json.loads(r["body"])["text"] for r in rcv.taken()]
     eq(len(texts), 3, "slack messages")
     check(texts[1].startswith("[STILL CRITICAL] apimon: `daily cost $20.00"),
@@ -833,6 +838,41 @@ def test_importing_a_month_of_history_pages_only_for_the_last_two_days():
     env.aggregate(conf0, now=at(DAY, "12:00"))
     eq({e["day"] for e in captured(cap)[before:]}, {DAY},
        "notify_max_age_hours 0: today only")
+
+
+@test
+def test_zh_tw_email_budget_alerts_and_digest_are_chinese():
+    """locale zh-TW: the new rules, the e-mail's subject (RFC 2047) and
+    body, and the digest speak the catalogue's Chinese."""
+    env = A.Env("test_zh_tw_email_budget_alerts_and_digest_are_chinese")
+    smtp = Smtp(env)
+    c = {"database": str(env.dir / "apimon.db"), "timezone": "UTC",
+         "locale": "zh-TW",
+         "alerts": {"daily_cost_usd": 0, "error_rate": 0,
+                    "budgets": [{"scope": "user:u1", "daily_cost_usd": 1}]},
+         "notify": [mailer(smtp, digest=True)], "prices": A.PRICES}
+    conf = env.dir / "apimon.json"
+    conf.write_text(json.dumps(c))
+    y = day_of(-1)
+    env.ingest(str(conf), records=[rec(at(y, "09:00"), cost=1.2, user_id="u1",
+                                       model="gpt-4o")])
+    env.aggregate(str(conf), now=at(y, "12:00"))
+    env.aggregate(str(conf), now=at(DAY, "00:05"))
+    got = smtp.taken()
+    eq(len(got), 2, "e-mails: the alert, then the digest")
+    raw, msg, _ = got[0]
+    check_rfc5322(raw, msg, "the alert e-mail")
+    eq(msg["Subject"], "[嚴重] apimon：每日費用 US$1.20 已超過 US$1.00 的預算"
+       f"（使用者 u1，{y}）", "Subject")
+    raw, msg, _ = got[1]
+    check_rfc5322(raw, msg, "the digest")
+    eq(msg["Subject"], f"apimon 每日摘要：{y}", "digest Subject")
+    body = msg.get_content()
+    for want in ("請求數：1，成功率 100.0%", "費用：US$1.20",
+                 "費用最高的模型：gpt-4o，US$1.20，1 個請求",
+                 "警示：嚴重 1，警告 0，目前未解除 0"):
+        check(want in body, f"{want!r} not in the digest:\n{body}")
+    smtp.stop()
 
 
 @test
