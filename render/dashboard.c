@@ -521,7 +521,7 @@ fill_page(struct dash *d, struct tpl *t, const cJSON *o, const char *esc)
  * now.  NULL when out of memory.
  */
 static char *
-status_json(struct dash *d)
+status_json(struct dash *d, cJSON *budgets)
 {
 	struct render	*r = d->r;
 	cJSON		*o = cJSON_CreateObject(), *y, *by;
@@ -547,6 +547,9 @@ status_json(struct dash *d)
 	for (i = 0; i < d->nsrc; i++)
 		if (jtree_put(by, d->src[i].name, yday_json(&d->src[i].yday)))
 			goto out;
+	if (cJSON_GetArraySize(budgets) > 0 &&
+	    jtree_put(o, "budgets", cJSON_Duplicate(budgets, 1)))
+		goto out;
 	text = cJSON_PrintUnformatted(o);
 out:
 	cJSON_Delete(o);
@@ -559,7 +562,7 @@ dashboard_run(struct render *r)
 	struct dash	*d;
 	struct tpl	*t = NULL;
 	struct buf	 esc = { 0 };
-	cJSON		*o = NULL;
+	cJSON		*o = NULL, *budgets = NULL;
 	char		*json = NULL, *req = NULL, *status = NULL;
 	char		 from[TZ_HOUR_LEN], to[TZ_HOUR_LEN];
 	int64_t		 today;
@@ -600,9 +603,13 @@ dashboard_run(struct render *r)
 		goto oom;
 	esc_json_script(&esc, json);
 	if (esc.failed || (t = tpl_new()) == NULL ||
-	    fill_page(d, t, o, esc.p) != 0)
+	    fill_page(d, t, o, esc.p) != 0 ||
+	    (budgets = cJSON_CreateArray()) == NULL)
 		goto oom;
-	if ((status = status_json(d)) == NULL)
+	/* The month's budgets move with the clock: status.json has them. */
+	if (budgets_fill(r, d->days[DASH_DAYS - 1], t, budgets))
+		goto out;
+	if ((status = status_json(d, budgets)) == NULL)
 		goto oom;
 	if (out_write(r, "data/status.json", status, strlen(status)) ||
 	    out_write(r, "data/dashboard.json", json, strlen(json)) ||
@@ -616,6 +623,7 @@ oom:
 out:
 	tpl_free(t);
 	cJSON_Delete(o);
+	cJSON_Delete(budgets);
 	cJSON_Delete(d->recent);
 	cJSON_free(json);
 	cJSON_free(req);

@@ -237,6 +237,14 @@ int	 page(struct render *r, const char *tpl, struct tpl *t,
 	    const char *rel);
 
 /* The parts of the site: each 0, or -1 with a message. */
+/*
+ * The monthly budgets of the month of day at r->now_ms: a BUDGET section
+ * of t each (and HAS_BUDGETS), and an object each pushed to arr unless it
+ * is NULL.  0, or -1 after a message.
+ */
+int	 budgets_fill(struct render *r, const char *day, struct tpl *t,
+	    cJSON *arr);
+
 int	 reports_run(struct render *r);
 int	 dashboard_run(struct render *r);
 int	 alerts_page_run(struct render *r);

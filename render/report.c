@@ -558,6 +558,7 @@ report(struct render *r, const struct period *p)
 	cJSON		*o = NULL, *ser = NULL;
 	struct tpl	*tp = NULL;
 	char		*json = NULL, path[128];
+	cJSON		*bud;
 	size_t		 i;
 	int		 rc = -1;
 
@@ -583,7 +584,16 @@ report(struct render *r, const struct period *p)
 	qsort(mod.g, mod.n, sizeof(*mod.g), by_name);
 
 	if ((o = report_json(r, p, &tot, &prev, &src, &mod)) == NULL ||
-	    (json = cJSON_Print(o)) == NULL)
+	    (tp = tpl_new()) == NULL)
+		goto oom;
+	/* A month's report shows its budgets: spent, or where it is going. */
+	if (strcmp(p->type, "monthly") == 0) {
+		if ((bud = cJSON_AddArrayToObject(o, "budgets")) == NULL)
+			goto oom;
+		if (budgets_fill(r, p->from, tp, bud))
+			goto out;
+	}
+	if ((json = cJSON_Print(o)) == NULL)
 		goto oom;
 	if (report_path(path, sizeof(path), p, "json"))
 		goto long_path;
@@ -602,7 +612,7 @@ report(struct render *r, const struct period *p)
 	if ((json = cJSON_PrintUnformatted(ser)) == NULL)
 		goto oom;
 	esc_json_script(&esc, json);
-	if (esc.failed || (tp = tpl_new()) == NULL)
+	if (esc.failed)
 		goto oom;
 	tpl_set(tp, "SERIES_JSON", esc.p);
 	if (report_html(tp, r, p, o, &tot, &prev) ||

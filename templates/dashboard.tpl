@@ -109,6 +109,11 @@
     </article>
   </section>
 
+  {{#HAS_BUDGETS}}<section id="budgets" class="panel budgets" aria-labelledby="budgets-title">
+    <h2 id="budgets-title">{{L_budget_title}}</h2>
+    {{#BUDGET}}<div class="budget {{STATE}}"><p class="budget-head"><span class="budget-scope" dir="auto">{{SCOPE_TEXT}}</span> <span class="budget-spent">{{SPENT_TEXT}}</span></p><meter min="0" max="100" low="80" high="99" optimum="0" value="{{PCT}}">{{PCT}}%</meter><p class="budget-note muted">{{NOTE}}</p></div>
+  {{/BUDGET}}</section>{{/HAS_BUDGETS}}
+
   <noscript><p class="noscript">{{L_dash_noscript}}</p></noscript>
 
   <section class="charts" aria-label="{{L_dash_charts}}">

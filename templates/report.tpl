@@ -27,6 +27,11 @@
 {{/CMP}}</tbody></table></div>
 </section>
 
+{{#HAS_BUDGETS}}<section id="budgets" class="panel budgets">
+<h2>{{L_budget_title}}</h2>
+{{#BUDGET}}<div class="budget {{STATE}}"><p class="budget-head"><span class="budget-scope" dir="auto">{{SCOPE_TEXT}}</span> <span class="budget-spent">{{SPENT_TEXT}}</span></p><meter min="0" max="100" low="80" high="99" optimum="0" value="{{PCT}}">{{PCT}}%</meter><p class="budget-note muted">{{NOTE}}</p></div>
+{{/BUDGET}}</section>{{/HAS_BUDGETS}}
+
 <section class="panel">
 <h2>{{L_report_chart}}</h2>
 <div class="chart-box"><canvas id="chart-series" aria-label="{{L_report_chart_label}}"></canvas></div>

@@ -16,6 +16,7 @@ certificates come from openssl.  Only 127.0.0.1 is used.
 import email
 import email.policy
 import email.utils
+import html as html_text
 import json
 import os
 import select
@@ -873,6 +874,59 @@ def test_zh_tw_email_budget_alerts_and_digest_are_chinese():
                  "警示：嚴重 1，警告 0，目前未解除 0"):
         check(want in body, f"{want!r} not in the digest:\n{body}")
     smtp.stop()
+
+
+@test
+def test_the_dashboard_and_the_monthly_report_show_the_monthly_budget():
+    env = A.Env("test_the_dashboard_and_the_monthly_report_show_the_monthly_"
+                "budget")
+    conf = env.config(alerts={"budgets": [
+        {"scope": "all", "monthly_cost_usd": 300},
+        {"scope": "source:tg", "monthly_cost_usd": 5}]})
+    env.ingest(conf, records=[rec(at(day_of(-k), "12:00") if k else T,
+                                  cost=10) for k in range(0, 25)] +
+               [rec(T + 1, source="tg", cost=6)])
+    env.aggregate(conf, now=at(DAY, "12:00"))
+    site = env.dir / "site"
+    rc, out, err = env.run("apimon-render", ["--config", conf, "--now",
+                                             at(DAY, "12:00"), "--out", site])
+    eq(rc, 0, f"apimon-render ({err.strip()})")
+    page = (site / "index.html").read_text()
+    sec = html_text.unescape(page.split('id="budgets"', 1)[1].split(
+        "</section>", 1)[0])
+    _, forecast, mday = month_forecast(
+        206 * 10**9, 86 * 10**9, ms_of(at(DAY, "12:00")),
+        ms_of(at(day_of(-7), "00:00")), ms_of("2026-12-01T00:00:00Z"),
+        300 * 10**9)
+    eq((round(forecast / 1e9, 2), mday), (326.4, 28), "the test's forecast")
+    check("$206.00 of $300.00 spent" in sec, f"all's month: {sec}")
+    check("on course for $326.40 by the month's end" in sec and
+          "the budget runs out on Nov 28" in sec, f"forecast: {sec}")
+    check('class="budget warn"' in sec and 'value="68"' in sec,
+          f"all's meter: {sec}")
+    check("$6.00 of $5.00 spent" in sec and "over budget" in sec,
+          f"tg's month: {sec}")
+    status = json.loads((site / "data" / "status.json").read_text())
+    eq([(b["scope"], b["month"], b["running"], b["limit_usd"], b["spent_usd"])
+        for b in status["budgets"]],
+       [("all", "2026-11", True, 300, 206), ("source:tg", "2026-11", True, 5,
+                                             6)], "status.json budgets")
+    rep = json.loads((site / "reports" / "monthly" / "2026-11.json")
+                     .read_text())
+    eq([(b["scope"], b["spent_usd"]) for b in rep["budgets"]],
+       [("all", 206), ("source:tg", 6)], "the monthly report's budgets")
+    rhtml = (site / "reports" / "monthly" / "2026-11.html").read_text()
+    check('id="budgets"' in rhtml and "$206.00 of $300.00 spent" in rhtml,
+          "the monthly report shows the budget")
+    # A month that is over: what it spent, against the limit.
+    oct_ = json.loads((site / "reports" / "monthly" / "2026-10.json")
+                      .read_text())
+    eq([(b["scope"], b["running"], b["spent_usd"], b["forecast_usd"])
+        for b in oct_["budgets"]],
+       [("all", False, 50, 50), ("source:tg", False, 0, 0)], "October")
+    check("budgets" not in json.loads(
+        (site / "reports" / "daily" / f"{DAY}.json").read_text()),
+        "a daily report has no monthly budget")
 
 
 @test
