@@ -785,7 +785,7 @@
 	 * "more:KIND" (the scopes past alerts.max_scopes), for a reader.
 	 */
 	function scopeText(d, scope) {
-		var m = /^(source|model|more):(.*)$/.exec(String(scope));
+		var m = /^(source|model|more|user):(.*)$/.exec(String(scope));
 
 		if (scope === 'all')
 			return T('scope_all');
@@ -793,6 +793,8 @@
 			return scope;
 		if (m[1] === 'source')
 			return nameOf(d, m[2]);
+		if (m[1] === 'user')
+			return T('scope_user', { name: m[2] });
 		if (m[1] === 'more' && F.has('scope_more_' + m[2]))
 			return T('scope_more_' + m[2]);
 		return m[2];
@@ -826,6 +828,11 @@
 			meta.appendChild(scope);
 			meta.appendChild(document.createTextNode(DOT));
 			meta.appendChild(day);
+			/* A silenced alert shows, marked: it sends nothing. */
+			if (typeof a.silenced_until === 'string')
+				meta.appendChild(el('span', 'silenced', DOT +
+				    T('silenced_until', { time: clock(
+				    Date.parse(a.silenced_until)) })));
 			div.appendChild(meta);
 			box.appendChild(div);
 		});

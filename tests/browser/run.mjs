@@ -185,6 +185,19 @@ function buildZhSites(sim) {
 		fs.writeFileSync(z.conf, JSON.stringify({ database: z.db, site_dir: z.site,
 			timezone: ZONE, locale: 'zh-TW', prices: PRICES }, null, 2) + '\n');
 		run('apimon-ingest', ['--config', z.conf, '--import', '-'], recs);
+		/*
+		 * Issue 11: today's unpriced-model alert is silenced for a
+		 * day; it shows, marked.
+		 */
+		if (z === ZH) {
+			ingest([{ request_id: 'zh-unpriced', source: 'web',
+			    status: 'success', execution_time: 1, model: 'mystery-zh',
+			    tokens_used: 5, timestamp: new Date(Date.parse(NOW) -
+			    3600000).toISOString() }], z.conf);
+			run('apimon-aggregate', ['--config', z.conf, '--now', NOW,
+			    '--silence', 'unpriced_model', '--for', '1d',
+			    '--comment', '價格待補']);
+		}
 		aggregateAndRender(z.conf, z.site);
 	}
 }
@@ -1786,6 +1799,33 @@ async function layoutProblems(page, sels) {
 		return out;
 	}, sels);
 }
+
+test('a silenced alert shows on the zh-TW dashboard and alert history, marked until when', async () => {
+	const until = new Intl.DateTimeFormat('en-GB', { timeZone: ZONE,
+	    hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+	    .format(Date.parse(NOW) + 86400000);
+	const p = await openPage({ locale: 'zh-TW' });
+	try {
+		await loadDashboard(p, '', `${ZH.rel}index.html`);
+		const strip = await p.page.$$eval('#alerts .alert', (els) => els.map((e) =>
+		    [e.querySelector('.alert-scope').textContent,
+		     (e.querySelector('.silenced') || { textContent: '' }).textContent]));
+		check(strip.length > 0, 'the zh-TW dashboard has active alerts');
+		/* The unpriced model's alert is silenced; the others are not. */
+		for (const [scope, mark] of strip)
+			eq(mark, scope === 'mystery-zh' ? ` · 靜音至 ${until}` : '',
+			    `the strip's mark of ${scope}`);
+		check(strip.some(([s]) => s === 'mystery-zh'),
+		    `the unpriced alert in ${JSON.stringify(strip)}`);
+		const r = await p.page.goto(`${BASE}/${ZH.rel}alerts.html`, { waitUntil: 'load' });
+		eq(r.status(), 200, 'alerts.html');
+		const marks = await p.page.$$eval('#alert-history .silenced', (els) =>
+		    els.map((e) => e.textContent.trim()));
+		check(marks.length > 0 && marks.every((m) => m.startsWith('靜音至 ')),
+		    `alert history marks: ${JSON.stringify(marks)}`);
+		noProblems(p, 'zh-TW silenced');
+	} finally { await p.close(); }
+});
 
 test('screenshots of the zh-TW dashboard at 1280 and 390 px: no card, button or table header wraps or overflows', async () => {
 	const probs = new Problems();
