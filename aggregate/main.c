@@ -32,9 +32,26 @@ usage(FILE *f)
 	    "silences in force and --unsilence lifts one.\n");
 }
 
+/* Whether a budget of the config is a user's. */
+static int
+user_budgets(const struct conf *c)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->alerts.nbudgets; i++)
+		if (strncmp(c->alerts.budgets[i].scope, "user:", 5) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 run(struct agg *a, int rebuild)
 {
+	if (db_user_index(a->db, user_budgets(a->conf)) != DB_OK) {
+		log_errx("%s: user index: %s", a->conf->database,
+		    db_errmsg(a->db));
+		return 1;
+	}
 	if (rollup_run(a, rebuild) || alerts_run(a) || rollup_done(a) ||
 	    retention_run(a))
 		return 1;

@@ -130,8 +130,8 @@ static const char *const migrations[DB_SCHEMA_VERSION] = {
 	/*
 	 * 4 -> 5: alerts remember when they were last sent (repeats, and
 	 * what a silence held back); silences; the outbox holds digests (no
-	 * alert) and says why an event it holds was not sent; users' rows
-	 * by time, for user budgets.  Active alerts were sent when they fired.
+	 * alert) and says why an event it holds was not sent.  Active alerts
+	 * were sent when they fired.
 	 */
 	"ALTER TABLE alerts ADD COLUMN notified_ms INTEGER;"
 	"UPDATE alerts SET notified_ms = updated_ms"
@@ -154,9 +154,7 @@ static const char *const migrations[DB_SCHEMA_VERSION] = {
 	"INSERT INTO outbox_v5 (id, alert_id, event, payload, created_ms)"
 	"  SELECT id, alert_id, event, payload, created_ms FROM outbox;"
 	"DROP TABLE outbox;"
-	"ALTER TABLE outbox_v5 RENAME TO outbox;"
-	"CREATE INDEX api_requests_user_ts ON api_requests (user_id, ts_ms)"
-	"  WHERE user_id IS NOT NULL;",
+	"ALTER TABLE outbox_v5 RENAME TO outbox;",
 };
 
 static const char *const sql[ST__MAX] = {
@@ -592,4 +590,19 @@ db_meta_set(struct db *db, const char *key, int64_t v)
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, v);
 	return db_done(st);
+}
+
+/*
+ * Users have no rollups: a user's budget sums raw rows, by this index.  It
+ * costs every insert, so it exists only while the config has a user budget.
+ */
+enum db_rc
+db_user_index(struct db *db, int want)
+{
+	char	 err[256];
+
+	return db_exec(db, want ? "CREATE INDEX IF NOT EXISTS"
+	    " api_requests_user_ts ON api_requests (user_id, ts_ms)"
+	    " WHERE user_id IS NOT NULL" : "DROP INDEX IF EXISTS"
+	    " api_requests_user_ts", err, sizeof(err));
 }

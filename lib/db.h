@@ -85,6 +85,12 @@ enum db_rc	 db_check_writable(struct db *db);
  */
 enum db_rc	 db_last_aggregate(struct db *db, int64_t *ms);
 
+/*
+ * Create (want) or drop the index of raw rows by user that user budgets
+ * read; either is a no-op when it is so already.
+ */
+enum db_rc	 db_user_index(struct db *db, int want);
+
 /* meta: an integer value by key (*v untouched when absent). */
 enum db_rc	 db_meta_get(struct db *db, const char *key, int64_t *v);
 enum db_rc	 db_meta_set(struct db *db, const char *key, int64_t v);

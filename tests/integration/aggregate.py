@@ -2610,7 +2610,7 @@ def make_schema_4(con):
     """Turn a database of this apimon back into schema 4 (before silences,
     repeats and digests)."""
     con.executescript("""
-        DROP INDEX api_requests_user_ts;
+        DROP INDEX IF EXISTS api_requests_user_ts;
         DROP TABLE silences;
         ALTER TABLE alerts DROP COLUMN notified_ms;
         CREATE TABLE outbox_4 (

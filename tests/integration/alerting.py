@@ -560,6 +560,9 @@ def test_daily_budgets_per_source_model_and_user():
     eq(got[("budget", "user:u1", "critical")],
        "daily cost $0.50 is over the $0.50 budget", "user message")
     eq(s["fired"], 3, "fired")
+    idx = "SELECT count(*) FROM sqlite_master WHERE name = " \
+          "'api_requests_user_ts'"
+    eq(query(env.db_of(conf), idx), [(1,)], "the user index, for user budgets")
     # A user's earlier day does not count today.
     env.ingest(conf, records=[rec(T - DAY_MS, cost=5, user_id="u2")])
     env.ingest(conf, records=[rec(T + 3, cost=0.35, user_id="u2", source="x")])
@@ -567,6 +570,11 @@ def test_daily_budgets_per_source_model_and_user():
     env.aggregate(conf, now=at(DAY, "12:10"))
     eq([(e["scope"], e["severity"]) for e in captured(cap)[before:]],
        [], "u2 has no budget: nothing new")
+    # Without user budgets, ingest does not pay for the index.
+    conf = env.config(alerts={"budgets": [{"scope": "all",
+                                           "daily_cost_usd": 100}]})
+    env.aggregate(conf, now=at(DAY, "12:20"))
+    eq(query(env.db_of(conf), idx), [(0,)], "no user budget, no user index")
 
 
 @test
