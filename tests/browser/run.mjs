@@ -1811,12 +1811,21 @@ test('a silenced alert shows on the zh-TW dashboard and alert history, marked un
 		    [e.querySelector('.alert-scope').textContent,
 		     (e.querySelector('.silenced') || { textContent: '' }).textContent]));
 		check(strip.length > 0, 'the zh-TW dashboard has active alerts');
-		/* The unpriced model's alert is silenced; the others are not. */
-		for (const [scope, mark] of strip)
-			eq(mark, scope === 'mystery-zh' ? ` · 靜音至 ${until}` : '',
-			    `the strip's mark of ${scope}`);
-		check(strip.some(([s]) => s === 'mystery-zh'),
-		    `the unpriced alert in ${JSON.stringify(strip)}`);
+		/*
+		 * The unpriced-model alerts are silenced (other tests may add
+		 * more of them); the others are not.
+		 */
+		const data = await p.page.evaluate(() => window.apimon.data.alerts
+		    .map((a) => [a.rule, a.scope, a.silenced_until || null]));
+		for (const [rule, scope, u] of data)
+			eq(u !== null, rule === 'unpriced_model', `silenced_until of ${rule} ${scope}`);
+		const marked = strip.filter(([, m]) => m !== '');
+		eq(marked.length, data.filter(([, , u]) => u !== null).length,
+		    `marked alerts in ${JSON.stringify(strip)}`);
+		for (const [scope, mark] of marked)
+			eq(mark, ` · 靜音至 ${until}`, `the strip's mark of ${scope}`);
+		check(marked.some(([s]) => s === 'mystery-zh'),
+		    `the unpriced alert marked in ${JSON.stringify(strip)}`);
 		const r = await p.page.goto(`${BASE}/${ZH.rel}alerts.html`, { waitUntil: 'load' });
 		eq(r.status(), 200, 'alerts.html');
 		const marks = await p.page.$$eval('#alert-history .silenced', (els) =>
