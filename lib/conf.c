@@ -222,6 +222,10 @@ parse_budgets(struct ctx *x, struct conf *c, const cJSON *a)
 	if (!cJSON_IsArray(a))
 		return fail(x, "alerts.", "budgets", "must be an array");
 	n = (size_t)cJSON_GetArraySize(a);
+	/* Each is judged on every run for every day it touches. */
+	if (n > CONF_MAX_BUDGETS)
+		return fail(x, "alerts.", "budgets", "must have at most %d "
+		    "entries", CONF_MAX_BUDGETS);
 	if (n > 0 && (c->alerts.budgets = calloc(n, sizeof(*b))) == NULL)
 		return fail(x, "alerts.", "budgets", "out of memory");
 	cJSON_ArrayForEach(it, a) {

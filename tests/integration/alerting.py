@@ -632,7 +632,9 @@ def test_config_refuses_budgets_it_cannot_keep():
               "alerts.budgets[0].scope"),
              ([{"scope": "all"}], "alerts.budgets[0].daily_cost_usd"),
              ([{"scope": "all", "daily_cost_usd": -1}],
-              "alerts.budgets[0].daily_cost_usd")]
+              "alerts.budgets[0].daily_cost_usd"),
+             ([{"scope": f"user:u{k}", "daily_cost_usd": 1}
+               for k in range(1001)], "at most 1000")]
     for budgets, where in cases:
         conf = env.config(alerts={"budgets": budgets}, raw_days=30)
         rc, out, err = env.run("apimon-aggregate", ["--config", conf])
