@@ -12,15 +12,6 @@
 #include "log.h"
 #include "ts.h"
 
-struct resp {
-	int		 status;
-	const char	*allow;		/* 405: the methods allowed */
-	int		 retry;		/* 503: send Retry-After */
-	int		 auth;		/* 401: send WWW-Authenticate */
-	int		 trim;		/* a large body: give memory back */
-	char		*body;		/* JSON, malloc'd; NULL: out of memory */
-};
-
 static const char *
 reason(int status)
 {
@@ -62,9 +53,8 @@ unavailable(struct resp *r, struct ingest *ig, enum db_rc rc)
 	log_errx("503: %s", ig->err);
 }
 
-/* Case-insensitive media type match, ignoring parameters such as charset. */
-static int
-media_is(const char *ct, const char *type)
+int
+http_media_is(const char *ct, const char *type)
 {
 	size_t	 n = strlen(type);
 
@@ -75,8 +65,8 @@ media_is(const char *ct, const char *type)
 }
 
 /* Compare in time that depends on the expected token's length only. */
-static int
-token_ok(const char *expected, const char *header)
+int
+http_token_ok(const char *expected, const char *header)
 {
 	size_t		 elen = strlen(expected), glen, i;
 	unsigned char	 diff;
@@ -209,10 +199,9 @@ ends_with(const char *s, const char *suffix)
 	return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
-/* Read the body into a NUL-terminated buffer; 413/400 answered in r. */
-static char *
-read_body(struct ingest *ig, const struct http_io *io, size_t *len,
-    struct resp *r)
+char *
+http_read_body(struct ingest *ig, const struct http_io *io, size_t *len,
+    int *status, const char **msg)
 {
 	const char	*cl = io->param(io->ctx, "CONTENT_LENGTH");
 	char		*buf, *end;
@@ -222,16 +211,16 @@ read_body(struct ingest *ig, const struct http_io *io, size_t *len,
 	if (cl != NULL && *cl != '\0') {
 		want = strtoll(cl, &end, 10);
 		if (*end != '\0' || want < 0) {
-			fail(r, 400, "bad Content-Length", NULL);
+			*status = 400, *msg = "bad Content-Length";
 			return NULL;
 		}
 	}
 	if (want > ig->conf->ingest.max_body_bytes) {
-		fail(r, 413, "body is over ingest.max_body_bytes", NULL);
+		*status = 413, *msg = "body is over ingest.max_body_bytes";
 		return NULL;
 	}
 	if ((buf = malloc((size_t)want + 1)) == NULL) {
-		fail(r, 503, "out of memory", NULL);
+		*status = 503, *msg = "out of memory";
 		return NULL;
 	}
 	while (got < (size_t)want &&
@@ -239,7 +228,7 @@ read_body(struct ingest *ig, const struct http_io *io, size_t *len,
 		got += k;
 	if (got < (size_t)want) {
 		free(buf);
-		fail(r, 400, "body shorter than Content-Length", NULL);
+		*status = 400, *msg = "body shorter than Content-Length";
 		return NULL;
 	}
 	buf[got] = '\0';
@@ -254,9 +243,11 @@ route(struct ingest *ig, const struct http_io *io, int64_t deadline,
 {
 	const char	*method = io->param(io->ctx, "REQUEST_METHOD");
 	const char	*ct = io->param(io->ctx, "CONTENT_TYPE");
+	const char	*msg;
 	char		 path[1024], *body;
 	size_t		 len = 0;
 	enum body_kind	 kind;
+	int		 status;
 
 	if (method == NULL)
 		method = "GET";
@@ -267,26 +258,28 @@ route(struct ingest *ig, const struct http_io *io, int64_t deadline,
 		r->allow = "GET, HEAD";
 		return fail(r, 405, "method not allowed", NULL);
 	}
+	if (ends_with(path, "/v1/traces"))
+		return otlp_serve(ig, io, deadline, r);
 	if (!ends_with(path, "/api/log-request"))
 		return fail(r, 404, "not found", NULL);
 	if (strcmp(method, "POST") != 0) {
 		r->allow = "POST";
 		return fail(r, 405, "method not allowed", NULL);
 	}
-	if (ig->conf->ingest.token[0] != '\0' && !token_ok(
+	if (ig->conf->ingest.token[0] != '\0' && !http_token_ok(
 	    ig->conf->ingest.token, io->param(io->ctx, "HTTP_AUTHORIZATION"))) {
 		r->auth = 1;
 		return fail(r, 401, "missing or wrong bearer token", NULL);
 	}
-	if (ct == NULL || *ct == '\0' || media_is(ct, "application/json"))
+	if (ct == NULL || *ct == '\0' || http_media_is(ct, "application/json"))
 		kind = BODY_JSON;
-	else if (media_is(ct, "application/x-ndjson"))
+	else if (http_media_is(ct, "application/x-ndjson"))
 		kind = BODY_NDJSON;
 	else
 		return fail(r, 415, "Content-Type must be application/json "
 		    "or application/x-ndjson", NULL);
-	if ((body = read_body(ig, io, &len, r)) == NULL)
-		return;
+	if ((body = http_read_body(ig, io, &len, &status, &msg)) == NULL)
+		return fail(r, status, msg, NULL);
 	log_request(ig, body, len, kind, deadline, r);
 	free(body);
 	r->trim = len >= INGEST_TRIM_BYTES;
@@ -296,27 +289,28 @@ void
 http_serve(struct ingest *ig, const struct http_io *io)
 {
 	static const char oom[] = "{\"error\":\"out of memory\"}";
-	struct resp	 r = { 500, NULL, 0, 0, 0, NULL };
+	struct resp	 r = { 500, NULL, 0, 0, 0, NULL, NULL, 0 };
 	const char	*method = io->param(io->ctx, "REQUEST_METHOD");
 	char		 head[512];
 	int		 n;
 
 	route(ig, io, ts_mono_ms() + ig->busy_ms, &r);
 	if (r.body == NULL)
-		r.status = 503, r.retry = 1;
+		r.status = 503, r.retry = 1, r.ctype = NULL;
+	if (r.ctype == NULL)
+		r.len = r.body ? strlen(r.body) : strlen(oom);
 	n = snprintf(head, sizeof(head), "Status: %d %s\r\n"
-	    "Content-Type: application/json\r\n"
+	    "Content-Type: %s\r\n"
 	    "Cache-Control: no-store\r\n"
 	    "Content-Length: %zu\r\n%s%s%s%s%s\r\n",
-	    r.status, reason(r.status), r.body ? strlen(r.body) : strlen(oom),
-	    r.allow ? "Allow: " : "", r.allow ? r.allow : "",
+	    r.status, reason(r.status), r.ctype ? r.ctype : "application/json",
+	    r.len, r.allow ? "Allow: " : "", r.allow ? r.allow : "",
 	    r.allow ? "\r\n" : "",
 	    r.retry ? "Retry-After: " RETRY_AFTER_S "\r\n" : "",
 	    r.auth ? "WWW-Authenticate: Bearer\r\n" : "");
 	io->write(io->ctx, head, (size_t)n);
 	if (method == NULL || strcmp(method, "HEAD") != 0)
-		io->write(io->ctx, r.body ? r.body : oom,
-		    r.body ? strlen(r.body) : strlen(oom));
+		io->write(io->ctx, r.body ? r.body : oom, r.len);
 	cJSON_free(r.body);
 	/* Its tree was freed into this thread's arena, which keeps it. */
 	if (r.trim)

@@ -89,6 +89,36 @@ struct http_io {
 /* Read one request from io, answer it, never fail: errors are answers. */
 void		 http_serve(struct ingest *ig, const struct http_io *io);
 
+/* An answer, as http_serve() writes it. */
+struct resp {
+	int		 status;
+	const char	*allow;		/* 405: the methods allowed */
+	int		 retry;		/* 503: send Retry-After */
+	int		 auth;		/* 401: send WWW-Authenticate */
+	int		 trim;		/* a large body: give memory back */
+	char		*body;		/* cJSON_malloc'd; NULL: out of memory */
+	const char	*ctype;		/* NULL: JSON text, its length strlen() */
+	size_t		 len;		/* the body's length when ctype is set */
+};
+
+/* Case-insensitive media type match, ignoring parameters such as charset. */
+int		 http_media_is(const char *ct, const char *type);
+
+/* Whether an Authorization header carries the expected bearer token. */
+int		 http_token_ok(const char *expected, const char *header);
+
+/*
+ * Read the body into a NUL-terminated buffer that the caller frees: *len
+ * bytes.  Returns NULL with the answer's status (400, 413, 503) and
+ * message when it is too long, cut short or out of memory.
+ */
+char		*http_read_body(struct ingest *ig, const struct http_io *io,
+		    size_t *len, int *status, const char **msg);
+
+/* POST /v1/traces: OTLP/HTTP, protobuf or JSON, gzip or not (otlp.c). */
+void		 otlp_serve(struct ingest *ig, const struct http_io *io,
+		    int64_t deadline, struct resp *r);
+
 /* --import FILE|-: returns the exit status (0, 1 runtime, 2 usage). */
 int		 import_run(struct ingest *ig, const char *file);
 

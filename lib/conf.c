@@ -518,13 +518,52 @@ parse_sources(struct ctx *x, struct conf *c, const cJSON *o)
 	return 0;
 }
 
+/*
+ * "otlp": {"sources": {"checkout.api": "web"}}: the source the spans of an
+ * OpenTelemetry service are stored as, when its service.name is not one.
+ */
+static int
+parse_otlp(struct ctx *x, struct conf *c, const cJSON *o)
+{
+	static const char *const keys[] = { "sources", NULL };
+	const cJSON		*m, *it;
+	struct conf_service	*s;
+	size_t			 n, i;
+
+	if (check_keys(x, o, "otlp.", keys))
+		return -1;
+	if ((m = cJSON_GetObjectItemCaseSensitive(o, "sources")) == NULL)
+		return 0;
+	if (!cJSON_IsObject(m))
+		return fail(x, "otlp.", "sources", "must be an object");
+	n = (size_t)cJSON_GetArraySize(m);
+	if (n > 0 && (c->otlp_sources = calloc(n, sizeof(*s))) == NULL)
+		return fail(x, "otlp.", "sources", "out of memory");
+	cJSON_ArrayForEach(it, m) {
+		n = cJSON_IsString(it) ? strlen(it->valuestring) : 0;
+		if (n == 0 || n > REC_SOURCE_MAX_CHARS ||
+		    strspn(it->valuestring, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != n)
+			return fail(x, "otlp.sources.", it->string, "must be a "
+			    "source id: 1 to 32 of a-z, A-Z, 0-9, _ and -");
+		s = &c->otlp_sources[c->notlp_sources++];
+		if ((s->service = strdup(it->string)) == NULL ||
+		    (s->source = strdup(it->valuestring)) == NULL)
+			return fail(x, "otlp.sources.", it->string,
+			    "out of memory");
+		for (i = 0; i < n; i++)
+			s->source[i] = (char)tolower((unsigned char)s->source[i]);
+	}
+	return 0;
+}
+
 static int
 parse_root(struct ctx *x, struct conf *c, const cJSON *root)
 {
 	static const char *const keys[] = { "database", "site_dir",
 	    "timezone", "share_dir", "locale", "site_url", "site", "ingest",
 	    "alerts", "notify",
-	    "retention", "prices", "sources", NULL };
+	    "retention", "prices", "sources", "otlp", NULL };
 	static const char *const rkeys[] = { "raw_days", NULL };
 	static const char *const skeys[] = { "cron_interval_s", NULL };
 	const cJSON	*o;
@@ -574,6 +613,9 @@ parse_root(struct ctx *x, struct conf *c, const cJSON *root)
 		return -1;
 	if ((o = cJSON_GetObjectItemCaseSensitive(root, "sources")) != NULL &&
 	    parse_sources(x, c, o))
+		return -1;
+	if ((o = cJSON_GetObjectItemCaseSensitive(root, "otlp")) != NULL &&
+	    parse_otlp(x, c, o))
 		return -1;
 	return check_budgets(x, c);
 }
@@ -728,6 +770,11 @@ conf_free(struct conf *c)
 		free(c->sources[i].name);
 	}
 	free(c->sources);
+	for (i = 0; i < c->notlp_sources; i++) {
+		free(c->otlp_sources[i].service);
+		free(c->otlp_sources[i].source);
+	}
+	free(c->otlp_sources);
 	free(c->path);
 	free(c->database);
 	free(c->site_dir);
@@ -750,6 +797,17 @@ conf_source_name(const struct conf *c, const char *id)
 	for (i = 0; i < c->nsources; i++)
 		if (strcmp(c->sources[i].id, id) == 0)
 			return c->sources[i].name;
+	return NULL;
+}
+
+const char *
+conf_otlp_source(const struct conf *c, const char *service)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->notlp_sources; i++)
+		if (strcmp(c->otlp_sources[i].service, service) == 0)
+			return c->otlp_sources[i].source;
 	return NULL;
 }
 

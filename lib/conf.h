@@ -45,6 +45,12 @@ struct conf_budget {
 	int64_t	 monthly_nusd;	/* 0: none */
 };
 
+/* The source an OpenTelemetry service's spans are stored as (otlp.sources). */
+struct conf_service {
+	char	*service;	/* service.name, as sent */
+	char	*source;	/* a source id, lower case */
+};
+
 /* A display name for a source id (config "sources"). */
 struct conf_source {
 	char	*id;		/* lower case, as ingest stores it */
@@ -88,6 +94,8 @@ struct conf {
 	size_t			 nnotify;
 	struct conf_source	*sources;
 	size_t			 nsources;
+	struct conf_service	*otlp_sources;
+	size_t			 notlp_sources;
 	long			 retention_raw_days;
 	struct conf_price	*prices;
 	size_t			 nprices;
@@ -118,6 +126,9 @@ char	*conf_notify_key_legacy(const char *legacy);
 
 /* The config's display name of source id ("sources"), or NULL. */
 const char *conf_source_name(const struct conf *c, const char *id);
+
+/* The source the config names for an OTel service.name, or NULL. */
+const char *conf_otlp_source(const struct conf *c, const char *service);
 
 /* The price of model, or NULL when the config names none. */
 const struct conf_price *conf_price(const struct conf *c, const char *model);

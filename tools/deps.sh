@@ -7,7 +7,8 @@ set -eu
 
 mode=${1:-build}
 pkgs="gcc g++ make pkg-config libsqlite3-dev sqlite3 libcjson-dev libfcgi-dev
-libcurl4-openssl-dev libctemplate-dev libjs-chart.js spawn-fcgi nginx curl"
+libcurl4-openssl-dev libctemplate-dev libjs-chart.js spawn-fcgi nginx curl
+libprotobuf-c-dev protobuf-c-compiler zlib1g-dev"
 case $mode in
 build) ;;
 test)
@@ -38,10 +39,20 @@ fi
 browser_modules() {
 	# The browser tests drive Debian's chromium with playwright-core from
 	# npm; it never downloads a browser of its own.
+	otlp_modules
 	[ -d tests/browser/node_modules/playwright-core ] && return 0
 	[ -f tests/browser/package-lock.json ] || return 0
 	echo "deps: npm ci in tests/browser" >&2
 	(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error) >&2
+}
+
+otlp_modules() {
+	# The OTLP tests send with OpenTelemetry's own JS SDK and exporters.
+	[ -d tests/otlp/node_modules/@opentelemetry/exporter-trace-otlp-proto ] &&
+		return 0
+	[ -f tests/otlp/package-lock.json ] || return 0
+	echo "deps: npm ci in tests/otlp" >&2
+	(cd tests/otlp && npm ci --no-audit --no-fund --loglevel=error) >&2
 }
 
 if [ -z "$missing" ]; then

@@ -311,6 +311,11 @@ http {{
             fastcgi_pass 127.0.0.1:{fcgi_port};
             fastcgi_read_timeout 60s;
         }}
+        location = /v1/traces {{
+            include /etc/nginx/fastcgi_params;
+            fastcgi_pass 127.0.0.1:{fcgi_port};
+            fastcgi_read_timeout 60s;
+        }}
     }}
 }}
 """
