@@ -97,6 +97,13 @@ text(struct dec *d, const ProtobufCBinaryData *b, const char *what)
 
 static int check_kv(struct dec *, const KeyValue *, int, struct otlp_val *);
 
+/* The text of bytes: protobuf-c leaves data NULL when it is empty. */
+static const char *
+str(const ProtobufCBinaryData *b)
+{
+	return b->len > 0 ? (const char *)b->data : "";
+}
+
 /*
  * A value, checked all the way down: its nested arrays and kvlists come
  * as bytes and are unpacked here, one level at a time.
@@ -118,7 +125,7 @@ check_any(struct dec *d, const AnyValue *v, int depth, struct otlp_val *out)
 		if (text(d, &v->string_value, "a string value"))
 			return -1;
 		out->type = OTLP_V_STRING;
-		out->s = (const char *)v->string_value.data;
+		out->s = str(&v->string_value);
 		out->len = v->string_value.len;
 		return 0;
 	case APIMON__OTLP__ANY_VALUE__VALUE_BOOL_VALUE:
@@ -191,8 +198,7 @@ attributes(struct dec *d, KeyValue **kvs, size_t n, const char *in,
 		if (check_kv(d, kvs[i], 0, &v))
 			return -1;
 		if (fn != NULL)
-			fn(arg, (const char *)kvs[i]->key.data, kvs[i]->key.len,
-			    &v);
+			fn(arg, str(&kvs[i]->key), kvs[i]->key.len, &v);
 	}
 	d->at = -1;
 	return 0;
@@ -224,13 +230,13 @@ span(struct dec *d, const Span *p, struct otlp_span *s)
 	s->trace_id_len = p->trace_id.len;
 	s->span_id = p->span_id.data;
 	s->span_id_len = p->span_id.len;
-	s->name = (const char *)p->name.data;
+	s->name = str(&p->name);
 	s->name_len = p->name.len;
 	s->start_ns = p->start_time_unix_nano;
 	s->end_ns = p->end_time_unix_nano;
 	if (p->status != NULL) {
 		s->status_code = p->status->code;
-		s->status_msg = (const char *)p->status->message.data;
+		s->status_msg = str(&p->status->message);
 		s->status_msg_len = p->status->message.len;
 	}
 	return 0;
