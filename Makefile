@@ -168,11 +168,14 @@ $(F)/otlp.pb-c.o: $(PB_C) | deps-test
 	@mkdir -p $(F)
 	$(CLANG) $(CPPFLAGS) $(PB_FLAGS) -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
 	    $(PKG_CFLAGS) -c -o $@ $<
-$(F)/fuzz-otlp-%: tests/fuzz/fuzz_otlp_%.c $(F)/otlp.pb-c.o $(LIB_SRC) $(OTLP_SRC) \
+$(F)/fuzz-otlp-pb: FUZZ_ENC = OTLP_PROTOBUF
+$(F)/fuzz-otlp-json: FUZZ_ENC = OTLP_JSON
+$(F)/fuzz-otlp-%: tests/fuzz/fuzz_otlp.c $(F)/otlp.pb-c.o $(LIB_SRC) $(OTLP_SRC) \
     $(wildcard lib/*.h) | deps-test
 	$(CLANG) $(CPPFLAGS) $(WARN) -Wno-error=unused-command-line-argument -O1 -g \
-	    -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -Ilib -I$(GEN) -o $@ \
-	    $< $(LIB_SRC) $(OTLP_SRC) $(F)/otlp.pb-c.o $(PKG_LIBS) -lm
+	    -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -Ilib -I$(GEN) \
+	    -DFUZZ_ENC=$(FUZZ_ENC) -o $@ $< $(LIB_SRC) $(OTLP_SRC) $(F)/otlp.pb-c.o \
+	    $(PKG_LIBS) -lm
 FUZZ_OTLP = $(F)/fuzz-otlp-pb $(F)/fuzz-otlp-json
 
 fuzz-otlp: $(FUZZ_OTLP)

@@ -46,6 +46,9 @@ suite() {	# name command...
 suite js node tests/js/run.mjs
 # Integration: real nginx + spawn-fcgi workers on 127.0.0.1.
 suite integration python3 tests/integration/run.py --bin build/san/bin
+# POST /v1/traces: OpenTelemetry's own JS exporters (JSON, protobuf, gzip)
+# and hostile bodies, against the same stack.
+suite otlp python3 tests/integration/otlp.py --bin build/san/bin
 # Rollups, alerts, notifications, retention against a real SQLite file.
 suite aggregate python3 tests/integration/aggregate.py --bin build/san/bin
 # E-mail (a real SMTP server), grouping, repeats, silences, budgets,
@@ -58,17 +61,24 @@ suite e2e python3 tests/integration/e2e.py --bin build/san/bin
 # The pages in headless Chromium served by nginx.
 suite browser node tests/browser/run.mjs --bin build/san/bin
 
-# Fuzzing the body parser (object, array, NDJSON) for a bounded time.
-echo "== fuzz (${FUZZ_SECONDS:-30} s)"
-mkdir -p build/fuzz/corpus
-if build/fuzz/fuzz-body -max_total_time="${FUZZ_SECONDS:-30}" \
-    build/fuzz/corpus tests/fuzz/corpus >"$out/fuzz.log" 2>&1; then
-	tail -n 3 "$out/fuzz.log"
-	count fuzz 1 0
-else
-	tail -n 30 "$out/fuzz.log"
-	count fuzz 0 1
-fi
+# Fuzzing for a bounded time: the body parser (object, array, NDJSON) and
+# the two OTLP decoders (protobuf, JSON) with the span mapping behind them.
+fuzz() {	# name target corpus
+	local name=$1 target=$2 corpus=$3
+	echo "== $name (${FUZZ_SECONDS:-30} s)"
+	mkdir -p "build/fuzz/$corpus"
+	if "build/fuzz/$target" -max_total_time="${FUZZ_SECONDS:-30}" \
+	    "build/fuzz/$corpus" "tests/fuzz/$corpus" >"$out/$name.log" 2>&1; then
+		tail -n 3 "$out/$name.log"
+		count "$name" 1 0
+	else
+		tail -n 30 "$out/$name.log"
+		count "$name" 0 1
+	fi
+}
+fuzz fuzz fuzz-body corpus
+fuzz fuzz-otlp-pb fuzz-otlp-pb corpus-otlp-pb
+fuzz fuzz-otlp-json fuzz-otlp-json corpus-otlp-json
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
