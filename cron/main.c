@@ -12,8 +12,6 @@
 #include "cron.h"
 #include "log.h"
 
-#define VERSION	"0.1.0"
-
 static void
 usage(FILE *f)
 {
@@ -113,7 +111,7 @@ main(int argc, char *argv[])
 			cfile = optarg;
 			break;
 		default:
-			return cli_exit(ch, usage, "apimon-cron " VERSION);
+			return cli_exit(ch, usage, "apimon-cron");
 		}
 	if (optind != argc || (cfile != NULL && *cfile == '\0')) {
 		usage(stderr);

@@ -9,10 +9,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "ts.h"
 
 #define PROG		"apimon-simulate"
-#define VERSION		"0.1.0"
 
 #define MS_PER_HOUR	3600000LL
 #define MS_PER_DAY	86400000LL
@@ -921,8 +921,7 @@ parse_args(int argc, char **argv, struct opts *o)
 			usage(stdout);
 			return 0;
 		case OPT_VERSION:
-			puts(PROG " " VERSION);
-			return 0;
+			return cli_version(PROG);
 		case ':':
 			return usage_error(argv[optind - 1], "needs a value");
 		case '?':
