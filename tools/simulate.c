@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "log.h"
 #include "ts.h"
 
 #define PROG		"apimon-simulate"
@@ -950,9 +951,10 @@ main(int argc, char **argv)
 {
 	static char outbuf[1 << 20];	/* one write(2) per megabyte */
 	struct opts o = { .days = 7, .per_day = 1000, .seed = 1 };
-	int rc = parse_args(argc, argv, &o);
+	int rc;
 
-	if (rc > 0)
+	log_init(PROG);
+	if ((rc = parse_args(argc, argv, &o)) > 0)
 		return rc;
 	if (rc < 0) {
 		setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
