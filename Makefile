@@ -48,19 +48,8 @@ deps-test: deps
 # Every object records the headers it read (-MMD -MP), so that a changed
 # header rebuilds exactly what includes it.
 COMPILE   = $(CPPFLAGS) -MMD -MP $(WARN) $(PKG_CFLAGS) \
-            -DAPIMON_SHARE='"$(SHARE)"' -Ilib -Irender -Iaggregate -Ibuild
+            -DAPIMON_SHARE='"$(SHARE)"' -Ilib -Irender -Iaggregate
 CXXWARN   = -std=c++17 -Wall -Wextra -Werror
-
-# The version --version prints (tools/version.sh: git describe, else the
-# VERSION file).  Rewritten only when it changes, so that an unchanged
-# version rebuilds nothing; lib/cli.c is all that includes it.
-build/version.h: FORCE
-	@mkdir -p build
-	@v=$$(tools/version.sh) && \
-	    printf '#define APIMON_VERSION\t"%s"\n' "$$v" >$@.tmp && \
-	    if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
-lib/cli.o: build/version.h
-FORCE:
 
 %.o: %.c | deps
 	$(CC) $(COMPILE) $(CFLAGS) -c -o $@ $<
@@ -91,9 +80,19 @@ bin/apimon-cron: $(CRON_SRC:.c=.o) lib/libapimon.a
 	@mkdir -p bin
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
+# The version --version prints (tools/version.sh: git describe, else the
+# VERSION file).  Rewritten only when it changes, so that an unchanged
+# version rebuilds nothing; lib/cli.c is all that includes it.
+build/version.h: FORCE
+	@mkdir -p build
+	@v=$$(tools/version.sh) && \
+	    printf '#define APIMON_VERSION\t"%s"\n' "$$v" >$@.tmp && \
+	    if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+lib/cli.o build/san/lib/cli.o build/fuzz/fuzz-body: build/version.h
+FORCE:
+
 # ---- sanitizer build (what `make test` runs) --------------------------------
 S = build/san
-$(S)/lib/cli.o: build/version.h
 $(S)/%.o: %.c | deps-test
 	@mkdir -p $(dir $@)
 	$(CC) $(COMPILE) -O1 -g $(SAN) -c -o $@ $<
@@ -138,11 +137,10 @@ san: $(S)/bin/apimon-ingest $(S)/bin/apimon-aggregate $(S)/bin/apimon-render \
 
 # ---- fuzzing (clang + libFuzzer) --------------------------------------------
 F = build/fuzz
-$(F)/fuzz-body: tests/fuzz/fuzz_body.c $(LIB_SRC) $(wildcard lib/*.h) \
-    build/version.h | deps-test
+$(F)/fuzz-body: tests/fuzz/fuzz_body.c $(LIB_SRC) $(wildcard lib/*.h) | deps-test
 	@mkdir -p $(F)
 	$(CLANG) $(CPPFLAGS) $(WARN) -Wno-error=unused-command-line-argument -O1 -g \
-	    -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -Ilib -Ibuild -o $@ \
+	    -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -Ilib -o $@ \
 	    tests/fuzz/fuzz_body.c $(LIB_SRC) $(PKG_LIBS) -lm
 
 FUZZ_SECONDS ?= 600
@@ -181,4 +179,4 @@ clean:
 -include $(wildcard lib/*.d ingest/*.d aggregate/*.d render/*.d cron/*.d \
     tools/*.d) $(shell find $(S) -name '*.d' 2>/dev/null)
 
-.PHONY: all deps deps-test san fuzz test run bench install clean FORCE
+.PHONY: all deps deps-test san fuzz test run bench install clean

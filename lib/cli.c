@@ -8,7 +8,7 @@
 #include "log.h"
 #include "ts.h"
 #include "tz.h"
-#include "version.h"
+#include "../build/version.h"	/* made by make: tools/version.sh */
 
 int
 cli_setup(const char *cfile, const char *now_arg, struct conf *c,

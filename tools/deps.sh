@@ -15,7 +15,7 @@ test)
 	# and emoji as text, not boxes
 	pkgs="$pkgs libcriterion-dev clang libclang-rt-14-dev python3 mandoc
 chromium fonts-noto-cjk fonts-noto-color-emoji time wrk strace
-python3-aiosmtpd openssl" ;;
+python3-aiosmtpd openssl systemd logrotate" ;;
 *)
 	echo "usage: tools/deps.sh [build|test]" >&2
 	exit 2 ;;

@@ -319,12 +319,12 @@ http {{
 """
 
 
-def server_block(port, site, sock):
-    """etc/nginx/apimon.conf with its port, root and socket moved here."""
+def server_block(port, site, sockdir):
+    """etc/nginx/apimon.conf with its port, root and sockets moved here."""
     text = (ROOT / "etc" / "nginx" / "apimon.conf").read_text()
     subs = [(r"listen\s+80\s*;", f"listen 127.0.0.1:{port};"),
             (r"root\s+/var/www/apimon\s*;", f"root {site};"),
-            (r"unix:/run/apimon/ingest\.sock", f"unix:{sock}"),
+            (r"unix:/run/apimon/(ingest-[0-9]+\.sock)", f"unix:{sockdir}/\\1"),
             (r"include\s+fastcgi_params\s*;", "include /etc/nginx/fastcgi_params;")]
     for pat, new in subs:
         text, n = re.subn(pat, new, text)
@@ -335,7 +335,8 @@ def server_block(port, site, sock):
 
 
 class Stack:
-    """apimon-ingest under spawn-fcgi on a unix socket, behind nginx."""
+    """Two apimon-ingest workers under spawn-fcgi, each on a unix socket of
+    its own (as apimon-ingest@1 and @2), behind nginx's upstream."""
 
     def __init__(self, run):
         self.run = run
@@ -345,32 +346,54 @@ class Stack:
         (d / "nginx-tmp").mkdir()
         self.site = d / "site"
         self.db = d / "data" / "apimon.db"
-        self.sock = d / "ingest.sock"
+        self.sock = {n: d / f"ingest-{n}.sock" for n in (1, 2)}
         self.conf = d / "apimon.json"
         self.conf.write_text(json.dumps({
             "database": str(self.db), "site_dir": str(self.site),
             "timezone": "UTC", "prices": PRICES}, indent=2) + "\n")
-        self.worker = self.nginx = None
+        self.worker = {}
+        self.nginx = None
         self.port = None
+        self.exits = []             # (worker, exit status) of the stopped ones
+
+    def start_worker(self, n):
+        """Worker n as apimon-ingest@n runs it; returns once it accepts."""
+        r = self.run
+        sock = self.sock[n]
+        w = self.worker[n] = r.spawn(
+            ["spawn-fcgi", "-n", "-s", sock, "-M", "0660", "--",
+             r.bin / "apimon-ingest", "--config", self.conf, "--threads", "4"],
+            self.dir / f"ingest-{n}.log", env=r.env(), cwd=self.dir)
+        deadline = time.monotonic() + 10
+        while True:
+            expect(w.poll() is None,
+                   f"spawn-fcgi/apimon-ingest exited {w.returncode}; see "
+                   f"{self.dir}/ingest-{n}.log:\n"
+                   f"{short((self.dir / f'ingest-{n}.log').read_bytes())}")
+            expect(time.monotonic() < deadline, f"no FastCGI socket {sock} after 10 s")
+            try:
+                with socket.socket(socket.AF_UNIX) as c:
+                    c.connect(str(sock))
+                return w
+            except OSError:
+                time.sleep(0.02)
+
+    def stop_worker(self, n, sig=signal.SIGTERM):
+        """Stop worker n as systemctl stop does; its exit status."""
+        st = self.run.stop(self.worker.pop(n), sig)
+        self.exits.append((n, sig, st))
+        return st
 
     def start(self):
         r = self.run
-        self.worker = r.spawn(["spawn-fcgi", "-n", "-s", self.sock, "--",
-                               r.bin / "apimon-ingest", "--config", self.conf],
-                              self.dir / "ingest.log", env=r.env(), cwd=self.dir)
-        deadline = time.monotonic() + 10
-        while not self.sock.exists():
-            expect(self.worker.poll() is None,
-                   f"spawn-fcgi/apimon-ingest exited {self.worker.returncode}; "
-                   f"see {self.dir}/ingest.log:\n{short((self.dir / 'ingest.log').read_bytes())}")
-            expect(time.monotonic() < deadline, "no FastCGI socket after 10 s")
-            time.sleep(0.05)
+        for n in self.sock:
+            self.start_worker(n)
         user = "user root;" if os.geteuid() == 0 else ""
         for attempt in range(3):
             self.port = free_port()
             (self.dir / "nginx.conf").write_text(NGINX_MAIN.format(
                 user=user, dir=self.dir,
-                server=server_block(self.port, self.site, self.sock)))
+                server=server_block(self.port, self.site, self.dir)))
             self.nginx = r.spawn(["nginx", "-p", self.dir, "-c", self.dir / "nginx.conf",
                                   "-e", self.dir / "nginx-error.log"],
                                  self.dir / "nginx.out", cwd=self.dir)
@@ -426,11 +449,12 @@ class Stack:
         problems = []
         if self.nginx is not None:
             self.run.stop(self.nginx, signal.SIGQUIT)
-        if self.worker is not None:
-            st = self.run.stop(self.worker)
-            if st != 0:
-                problems.append(f"apimon-ingest exit status after SIGTERM: {st} "
-                                f"(see {self.dir}/ingest.log)")
+        for n in list(self.worker):
+            self.stop_worker(n)
+        for n, sig, st in self.exits:
+            if sig == signal.SIGTERM and st != 0:
+                problems.append(f"apimon-ingest worker {n}: exit status after SIGTERM: "
+                                f"{st} (see {self.dir}/ingest-{n}.log)")
         return problems
 
 
@@ -846,7 +870,7 @@ def section_b(run):
                 missing.append(str(f.relative_to(dest)))
         for p in ["templates/dashboard.tpl", "site/style.css", "site/dashboard.js",
                   "examples/apimon.json", "examples/apimon.conf",
-                  "examples/apimon-ingest.service", "examples/apimon-cron.service",
+                  "examples/apimon-ingest@.service", "examples/apimon-cron.service",
                   "examples/apimon-cron.timer", "examples/crontab"]:
             if not (share / p).is_file():
                 missing.append(str((share / p).relative_to(dest)))
