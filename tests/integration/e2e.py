@@ -3,8 +3,9 @@
 
     python3 tests/integration/e2e.py --bin build/san/bin [-k PATTERN]... [--keep]
 
-a. The deployment: a fresh temporary directory with a config; apimon-ingest
-   (from --bin) started by spawn-fcgi on a unix socket, behind a real nginx
+a. The deployment: a fresh temporary directory with a config; two
+   apimon-ingest workers (from --bin) started by spawn-fcgi on a unix socket
+   each, behind a real nginx
    that uses the shipped server block (etc/nginx/apimon.conf, with its port,
    web root and socket pointed into the temporary directory) and so also
    serves site_dir.  A record posted through nginx must show up on the
@@ -25,6 +26,16 @@ c. tools/apimon_client.py against the real endpoint: log() records arrive,
    as status "error" and re-raises it.
 d. docs/examples/ (curl.sh, log_request.c, command_router.py) against the
    real endpoint.
+e. Operations: the five programs print one version, the build's; the units
+   of etc/systemd pass `systemd-analyze verify`, carry the least-privilege
+   settings and are rated by `systemd-analyze security` no worse than the
+   guide says; the crontab's line logs a good run and leaves a failure on
+   stderr for cron's mail; etc/logrotate/apimon rotates the cron log;
+   messages reach syslog when stderr is /dev/null or APIMON_SYSLOG=1 (seen
+   with strace); and with the stack of a (two workers behind the shipped
+   upstream) under POST load, one worker stopped and the other killed and
+   each started again: no answer but 2xx, every acknowledged record stored
+   exactly once.
 
 Python 3 standard library only.  Every process started here is stopped
 here, by its own pid.  Sanitizer reports of the --bin programs fail the run.
@@ -37,17 +48,20 @@ import argparse
 import asyncio
 import fcntl
 import fnmatch
+import grp
 import hashlib
 import html.parser
 import http.client
 import http.server
 import json
 import os
+import pwd
 import re
 import shutil
 import signal
 import socket
 import sqlite3
+import stat
 import subprocess
 import sys
 import tempfile
@@ -62,7 +76,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 sys.dont_write_bytecode = True          # no __pycache__ in tools/
 import apimon_client  # noqa: E402
 
-RUN_DEADLINE = 115         # seconds: the whole run, watchdog included
+RUN_DEADLINE = 200         # seconds: the whole run, watchdog included
 PRICES = {"gpt-4o-mini": {"input_per_mtok": 0.15, "output_per_mtok": 0.60}}
 
 
@@ -1300,6 +1314,383 @@ def section_d(run):
 
 # --------------------------------------------------------------------------
 
+# --------------------------------------------------------------------------
+# e. operations: versions, units, cron, logs, a worker restarted under load
+# --------------------------------------------------------------------------
+
+PROGRAMS = ["apimon-ingest", "apimon-aggregate", "apimon-render", "apimon-cron",
+            "apimon-simulate"]
+UNITS = ROOT / "etc" / "systemd"
+
+
+def tool(name):
+    """A test tool's path, or a Failure naming the package (make deps-test)."""
+    path = shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin")
+    expect(path is not None, f"{name} is not installed; make deps-test installs it")
+    return path
+
+
+def unit_copies(run, where):
+    """etc/systemd/* in where, their programs taken from --bin (systemd-analyze
+    checks that every ExecStart program exists)."""
+    where.mkdir(exist_ok=True)
+    for f in UNITS.iterdir():
+        (where / f.name).write_text(f.read_text().replace("/usr/local/bin/",
+                                                          f"{run.bin}/"))
+    return sorted(where.iterdir())
+
+
+def unit_keys(path):
+    """[(section, key, value)] of a unit file, in order."""
+    out, section = [], None
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if not line or line[0] in "#;":
+            continue
+        if line.startswith("["):
+            section = line.strip("[]")
+            continue
+        k, _, v = line.partition("=")
+        out.append((section, k.strip(), v.strip()))
+    return out
+
+
+def syslog_sends(run, cmd, stderr, env):
+    """Run cmd under strace with connect() made to succeed; the messages it
+    sends to /dev/log, and what it wrote on stderr (when a pipe)."""
+    log = run.tmp / f"strace-{uuid.uuid4().hex[:8]}.log"
+    # LeakSanitizer cannot run under ptrace.
+    env = {**env, "ASAN_OPTIONS": f"detect_leaks=0:log_path={run.san}/asan"}
+    r = subprocess.run([tool("strace"), "-f", "-qq", "-o", log, "-s", "2000",
+                        "-e", "trace=connect,sendto", "-e", "inject=connect:retval=0"]
+                       + [str(c) for c in cmd], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=stderr, env=env,
+                       cwd=run.tmp, timeout=60)
+    text = log.read_text(errors="replace")
+    logged = "/dev/log" in text
+    msgs = re.findall(r'sendto\(\d+, "(<\d+>.*?)"(?:\.\.\.)?, \d+', text)
+    err = r.stderr.decode(errors="replace") if r.stderr is not None else ""
+    return r.returncode, logged, msgs, err
+
+
+def section_e(run):
+    e = run.tmp / "e"
+    e.mkdir()
+
+    def versions_agree():
+        said = {}
+        for p in PROGRAMS:
+            r = run.run([run.bin / p, "--version"])
+            expect(r.returncode == 0 and r.stderr == b"",
+                   f"{p} --version: exit {r.returncode}, stderr {short(r.stderr)!r}")
+            said[p] = r.stdout.decode().strip()
+        versions = {v.split(" ", 1)[-1] for v in said.values()}
+        bad = [v for p, v in said.items() if not v.startswith(p + " ")]
+        expect(not bad, f"--version must print \"PROGRAM VERSION\": {bad}")
+        expect(len(versions) == 1, f"the five programs print different versions: {said}")
+        v = versions.pop()
+        release = (ROOT / "VERSION").read_text().strip()
+        expect(re.fullmatch(r"\d+\.\d+\.\d+(-\d+)?(-g[0-9a-f]{4,})?(-dirty)?", v),
+               f"version {v!r} is not RELEASE[-N][-gCOMMIT][-dirty]")
+        expect(v.split("-")[0] == release,
+               f"version {v!r} is not the release {release!r} of the VERSION file")
+        now = subprocess.run([ROOT / "tools" / "version.sh"], capture_output=True,
+                             text=True, timeout=30).stdout.strip()
+        expect(v == now, f"the programs say {v!r}, tools/version.sh says {now!r} "
+               "(built from another commit? rebuild: make san)")
+
+    run.test("e.every_program_prints_the_same_build_version", versions_agree)
+
+    def units_verify():
+        units = unit_copies(run, e / "units")
+        r = subprocess.run([tool("systemd-analyze"), "verify", "--man=no"]
+                           + [str(u) for u in units], capture_output=True,
+                           timeout=120, cwd=e / "units", stdin=subprocess.DEVNULL)
+        said = (r.stdout + r.stderr).decode(errors="replace").strip()
+        expect(r.returncode == 0 and said == "",
+               f"systemd-analyze verify: exit {r.returncode}:\n{said}")
+
+    run.test("e.units_pass_systemd_analyze_verify", units_verify)
+
+    def units_least_privilege():
+        """The issue's list, in every unit that runs something."""
+        want = {"NoNewPrivileges": "yes", "ProtectSystem": "strict",
+                "ProtectHome": "yes", "PrivateTmp": "yes",
+                "CapabilityBoundingSet": ""}
+        problems = []
+        for u in sorted(UNITS.glob("*.service")):
+            keys = unit_keys(u)
+            d = {k: v for sec, k, v in keys if sec == "Service"}
+            for k, v in want.items():
+                if d.get(k) != v:
+                    problems.append(f"{u.name}: {k}={d.get(k)!r}, want {v!r}")
+            if not d.get("RestrictAddressFamilies"):
+                problems.append(f"{u.name}: no RestrictAddressFamilies=")
+            if d.get("Group") == "www-data" or "www-data" in d.get("SupplementaryGroups", ""):
+                problems.append(f"{u.name}: runs in group www-data (nginx could then "
+                                "read what it writes)")
+            if "StateDirectory" in d and d.get("StateDirectoryMode") != "0750":
+                problems.append(f"{u.name}: StateDirectory without StateDirectoryMode=0750")
+            if d.get("User") == "apimon" and "ReadWritePaths" not in d:
+                problems.append(f"{u.name}: ProtectSystem=strict without ReadWritePaths=")
+        cron = dict((k, v) for sec, k, v in unit_keys(UNITS / "apimon-cron.service"))
+        expect(cron.get("OnFailure") == "apimon-failure@%n.service" and
+               (UNITS / "apimon-failure@.service").is_file(),
+               "apimon-cron.service: OnFailure=apimon-failure@%n.service, and that unit")
+        expect(not problems, "\n".join(problems))
+
+    run.test("e.units_run_with_least_privilege", units_least_privilege)
+
+    def security_scores():
+        """systemd-analyze security --offline: no unit more exposed than the
+        guide says."""
+        units = unit_copies(run, e / "units")
+        guide = (ROOT / "docs" / "guide.md").read_text()
+        stated = {m.group(1): float(m.group(2)) for m in re.finditer(
+            r"^\| `(apimon-[^`]+\.service)` \| ([0-9.]+) ", guide, re.M)}
+        names = sorted(u.name for u in units if u.name.endswith(".service"))
+        expect(sorted(stated) == names, f"docs/guide.md states the exposure of "
+               f"{sorted(stated)}; the units are {names}")
+        worse = []
+        for n in names:
+            r = subprocess.run([tool("systemd-analyze"), "security", "--offline=yes",
+                                "--no-pager", n], capture_output=True, timeout=120,
+                               cwd=e / "units", stdin=subprocess.DEVNULL)
+            out = r.stdout.decode(errors="replace")
+            m = re.search(r"Overall exposure level for \S+: ([0-9.]+)", out)
+            expect(m is not None, f"systemd-analyze security {n}: exit {r.returncode} "
+                   f"{short(out + r.stderr.decode(errors='replace'))}")
+            if float(m.group(1)) > stated[n]:
+                worse.append(f"{n}: {m.group(1)} (the guide says {stated[n]})")
+        expect(not worse, "more exposed than docs/guide.md says: " + ", ".join(worse))
+
+    run.test("e.units_are_as_safe_as_the_guide_says", security_scores)
+
+    def crontab_mails_failures():
+        """The crontab's line, run as cron runs it (sh -c, the crontab's
+        variables): a good run writes its ok line to the log and nothing on
+        stderr (no mail); a failed one exits 1, writes nothing to the log and
+        says why on stderr, which cron mails to MAILTO."""
+        lines = [x for x in (ROOT / "cron" / "crontab").read_text().splitlines()
+                 if x.strip() and not x.startswith("#")]
+        env_lines = dict(x.split("=", 1) for x in lines if re.match(r"^\w+=", x))
+        jobs = [x for x in lines if not re.match(r"^\w+=", x)]
+        expect(env_lines.get("MAILTO") and env_lines.get("APIMON_SYSLOG") == "1",
+               f"cron/crontab sets MAILTO and APIMON_SYSLOG=1: {env_lines}")
+        expect(len(jobs) == 1, f"one job line: {jobs}")
+        cmd = jobs[0].split(None, 5)[5]
+        expect("2>" not in cmd, f"the job must leave stderr to cron (its mail): {cmd}")
+        log = e / "cron.log"
+        conf = e / "cron.json"
+        conf.write_text(json.dumps({"database": str(e / "cron.db"),
+                                    "site_dir": str(e / "cron-site")}))
+        r = subprocess.run([run.bin / "apimon-ingest", "--config", conf, "--import", "-"],
+                           capture_output=True, env=run.env(), timeout=60, input=b'{"request_id":"cron-1","source":"web","status":"success",'
+                          b'"execution_time":1}\n')
+        expect(r.returncode == 0, f"apimon-ingest --import: {short(r.stderr)}")
+        cmd = (cmd.replace("/usr/local/bin/", f"{run.bin}/")
+               .replace("/var/log/apimon-cron.log", str(log)))
+        env = run.env(**env_lines)
+        good = subprocess.run(["/bin/sh", "-c", cmd.replace("/etc/apimon/apimon.json",
+                                                            str(conf))],
+                              capture_output=True, env=env, timeout=120)
+        expect(good.returncode == 0 and good.stdout == b"" and good.stderr == b"",
+               f"a good run: exit {good.returncode}, stdout {short(good.stdout)!r}, "
+               f"stderr (mailed) {short(good.stderr)!r}")
+        text = log.read_text()
+        expect(re.fullmatch(r"\S+ apimon-cron: ok in \d+ s; .*\n", text),
+               f"the log after a good run: {text!r}")
+        badconf = e / "bad.json"
+        badconf.write_text(json.dumps({"database": str(e / "none" / "apimon.db")}))
+        bad = subprocess.run(["/bin/sh", "-c", cmd.replace("/etc/apimon/apimon.json",
+                                                           str(badconf))],
+                             capture_output=True, env=env, timeout=120)
+        err = bad.stderr.decode(errors="replace")
+        expect(bad.returncode != 0 and "apimon-cron: " in err and log.read_text() == text,
+               f"a failed run: exit {bad.returncode}, stderr {err!r}, log "
+               f"{log.read_text()!r}")
+
+    run.test("e.crontab_logs_runs_and_mails_failures", crontab_mails_failures)
+
+    def logrotate_rule():
+        rule = (ROOT / "etc" / "logrotate" / "apimon").read_text()
+        log = e / "rot" / "apimon-cron.log"
+        log.parent.mkdir()
+        os.chmod(log.parent, 0o755)
+        log.write_text("2026-11-26T10:15:00Z apimon-cron: ok in 0 s; ...\n")
+        me = pwd.getpwuid(os.geteuid()).pw_name
+        us = grp.getgrgid(os.getegid()).gr_name
+        expect("/var/log/apimon-cron.log" in rule and "create 0640 apimon adm" in rule,
+               "etc/logrotate/apimon rotates /var/log/apimon-cron.log, "
+               "create 0640 apimon adm")
+        conf = e / "rot.conf"
+        conf.write_text(rule.replace("/var/log/apimon-cron.log", str(log))
+                        .replace("create 0640 apimon adm", f"create 0640 {me} {us}"))
+        os.chmod(conf, 0o644)
+        r = subprocess.run([tool("logrotate"), "--force", "--verbose", "--state",
+                            str(e / "rot.state"), str(conf)], capture_output=True,
+                           timeout=60, stdin=subprocess.DEVNULL)
+        said = (r.stdout + r.stderr).decode(errors="replace")
+        expect(r.returncode == 0 and "error" not in said.lower(),
+               f"logrotate: exit {r.returncode}\n{said}")
+        old = log.with_name("apimon-cron.log.1")
+        expect(old.is_file() and "ok in 0 s" in old.read_text(),
+               f"no rotated {old.name}: {sorted(os.listdir(log.parent))}")
+        expect(log.is_file() and log.stat().st_size == 0 and
+               stat.S_IMODE(log.stat().st_mode) == 0o640,
+               f"a new empty log 0640: {sorted(os.listdir(log.parent))}")
+
+    run.test("e.logrotate_rotates_the_cron_log", logrotate_rule)
+
+    def syslog_when_nobody_reads_stderr():
+        missing = e / "missing.json"
+        render = [run.bin / "apimon-render", "--config", missing]
+        env = run.env()
+        rc, logged, msgs, _ = syslog_sends(run, render, subprocess.DEVNULL, env)
+        expect(rc == 2 and len(msgs) >= 1 and all(
+            m.startswith("<27>") and "apimon-render[" in m and str(missing) in m
+            for m in msgs), f"stderr /dev/null: exit {rc} (want 2), sent to /dev/log "
+            f"{msgs} (want daemon.err, <27>, naming the program and the file)")
+        rc, logged, msgs, err = syslog_sends(run, render, subprocess.PIPE, env)
+        expect(rc == 2 and not logged and str(missing) in err,
+               f"stderr a pipe: exit {rc}, /dev/log used: {logged}, stderr {err!r}")
+        rc, logged, msgs, err = syslog_sends(run, render, subprocess.PIPE,
+                                             {**env, "APIMON_SYSLOG": "1"})
+        expect(rc == 2 and msgs and str(missing) in err,
+               f"APIMON_SYSLOG=1: exit {rc}, sent {msgs}, stderr {err!r}")
+        # apimon-cron says a step's failure once: its steps do not log too.
+        badconf = e / "bad-syslog.json"
+        badconf.write_text(json.dumps({"database": str(e / "apimon.db")}))
+        rc, logged, msgs, err = syslog_sends(
+            run, [run.bin / "apimon-cron", "--config", badconf], subprocess.PIPE,
+            {**env, "APIMON_SYSLOG": "1"})
+        senders = {re.sub(r"^<\d+>\w+ +\d+ [\d:]+ ", "", m).split("[")[0] for m in msgs}
+        expect(rc == 1 and senders == {"apimon-cron"} and
+               any("aggregate failed" in m for m in msgs),
+               f"apimon-cron with a failing step: exit {rc}, sent by {senders}: {msgs}")
+
+    run.test("e.messages_go_to_syslog_when_nobody_reads_stderr",
+             syslog_when_nobody_reads_stderr)
+
+    run.test("e.a_worker_restarted_under_load_fails_no_request",
+             restart_under_load, run)
+
+
+LOAD_THREADS = 6
+LOAD_MAX_REQUESTS = 4000    # the load loop's bounds: requests...
+LOAD_MAX_SECONDS = 40       # ...and time
+DOWN_ANSWERS = 5            # a worker stays down until this many were answered,
+DOWN_SECONDS = 0.5          # and for this long at least
+
+
+def restart_under_load(run):
+    """Two workers behind the shipped upstream; POST load from 6 threads;
+    worker 1 is stopped as systemctl restart does (SIGTERM), worker 2 killed
+    (SIGKILL, a crash: Restart=always), each kept down until requests were
+    answered by the other, then started again.  Every answer is 2xx, and
+    every acknowledged record is in the database exactly once."""
+    if run.stack is None:               # section a not selected (-k)
+        shutil.rmtree(run.tmp / "a", ignore_errors=True)
+        run.stack = Stack(run)
+        run.stack.start()
+    st = run.stack
+    expect(st.worker.keys() == {1, 2}, "the stack's two workers are not running")
+    prefix = uid("restart")
+    stop = threading.Event()
+    lock = threading.Lock()
+    answers = []                # (monotonic time, status, body, [ids])
+    count = [0]
+    deadline = time.monotonic() + LOAD_MAX_SECONDS
+
+    def client(k):
+        n = 0
+        while not stop.is_set() and time.monotonic() < deadline:
+            with lock:
+                if count[0] >= LOAD_MAX_REQUESTS:
+                    return
+                count[0] += 1
+            n += 1
+            size = 1 if n % 4 else 5        # single records and small batches
+            recs = [{"request_id": f"{prefix}-{k}-{n}-{i}", "source": "web",
+                     "status": "success", "execution_time": 0.1}
+                    for i in range(size)]
+            body = json.dumps(recs[0] if size == 1 else recs).encode()
+            try:
+                status, _, data = st.post(body)
+            except OSError as ex:
+                status, data = 0, repr(ex).encode()
+            with lock:
+                answers.append((time.monotonic(), status, data,
+                                [r["request_id"] for r in recs]))
+
+    def answered():
+        with lock:
+            return len(answers)
+
+    def wait_answers(n, what):
+        limit = time.monotonic() + 15
+        while answered() < n:
+            expect(time.monotonic() < limit and time.monotonic() < deadline,
+                   f"load stalled {what}: {answered()} answers")
+            time.sleep(0.01)
+
+    threads = [threading.Thread(target=client, args=(k,), daemon=True)
+               for k in range(LOAD_THREADS)]
+    t_start = time.monotonic()
+    for t in threads:
+        t.start()
+    windows = []
+    try:
+        for n, sig in ((1, signal.SIGTERM), (2, signal.SIGKILL)):
+            wait_answers(answered() + 50, f"before worker {n} went down")
+            down = time.monotonic()
+            status = st.stop_worker(n, sig)
+            if sig == signal.SIGTERM:
+                expect(status == 0, f"worker {n} exit status after SIGTERM: {status}")
+            wait_answers(answered() + DOWN_ANSWERS, f"while worker {n} was down")
+            time.sleep(max(0.0, down + DOWN_SECONDS - time.monotonic()))
+            st.start_worker(n)
+            windows.append((n, down, time.monotonic()))
+        wait_answers(answered() + 50, "after the restarts")
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(30)
+    t_end = time.monotonic()
+    bad = [(s, short(b, 200)) for _, s, b, _ in answers if not 200 <= s < 300]
+    acked = [i for _, s, _, ids in answers if 200 <= s < 300 for i in ids]
+    con = sqlite3.connect(str(st.db), timeout=30)
+    try:
+        stored = con.execute("SELECT request_id, COUNT(*) FROM api_requests "
+                             "WHERE request_id LIKE ? GROUP BY request_id",
+                             (prefix + "%",)).fetchall()
+    finally:
+        con.close()
+    twice = [i for i, c in stored if c != 1]
+    lost = sorted(set(acked) - {i for i, _ in stored})
+    during = {n: sum(1 for t, *_ in answers if a <= t <= b) for n, a, b in windows}
+    retried = 0
+    errlog = st.dir / "nginx-error.log"
+    if errlog.exists():
+        retried = sum(1 for x in errlog.read_text(errors="replace").splitlines()
+                      if "upstream" in x and "ingest-" in x)
+    dups = sum(json.loads(b).get("duplicates", 0) for _, s, b, _ in answers
+               if s == 200)
+    print(f"     {len(answers)} requests ({len(acked)} records) in "
+          f"{t_end - t_start:.1f}s; answered while "
+          f"a worker was down: {during}; down for "
+          f"{', '.join(f'{b - a:.2f}s' for _, a, b in windows)}; nginx retried "
+          f"{retried}; duplicates answered {dups}; non-2xx {len(bad)}", flush=True)
+    expect(not bad, f"{len(bad)} of {len(answers)} answers were not 2xx: {bad[:10]}")
+    expect(len(set(acked)) == len(acked), "a request id was sent twice by the test")
+    expect(not lost, f"{len(lost)} acknowledged records are not stored: {lost[:10]}")
+    expect(not twice, f"stored more than once: {twice[:10]}")
+    expect(len(stored) <= len(acked) + LOAD_THREADS * 5,
+           f"{len(stored)} stored, {len(acked)} acknowledged")
+    expect(all(v >= DOWN_ANSWERS for v in during.values()),
+           f"requests answered while a worker was down: {during}")
+
+
 def main():
     ap = argparse.ArgumentParser(description="apimon end-to-end tests")
     ap.add_argument("--bin", default=str(ROOT / "build" / "san" / "bin"),
@@ -1338,6 +1729,7 @@ def main():
             section_a(run)
             section_c(run)
             section_d(run)
+            section_e(run)
             if run.stack is not None:
                 t = time.monotonic()
                 problems = run.stack.stop()
