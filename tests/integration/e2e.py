@@ -360,7 +360,8 @@ class Stack:
         (d / "nginx-tmp").mkdir()
         self.site = d / "site"
         self.db = d / "data" / "apimon.db"
-        self.sock = {n: d / f"ingest-{n}.sock" for n in (1, 2)}
+        self.socks = {n: d / f"ingest-{n}.sock" for n in (1, 2)}
+        self.sock = self.socks[1]
         self.conf = d / "apimon.json"
         self.conf.write_text(json.dumps({
             "database": str(self.db), "site_dir": str(self.site),
@@ -373,7 +374,7 @@ class Stack:
     def start_worker(self, n):
         """Worker n as apimon-ingest@n runs it; returns once it accepts."""
         r = self.run
-        sock = self.sock[n]
+        sock = self.socks[n]
         w = self.worker[n] = r.spawn(
             ["spawn-fcgi", "-n", "-s", sock, "-M", "0660", "--",
              r.bin / "apimon-ingest", "--config", self.conf, "--threads", "4"],
@@ -400,7 +401,7 @@ class Stack:
 
     def start(self):
         r = self.run
-        for n in self.sock:
+        for n in self.socks:
             self.start_worker(n)
         user = "user root;" if os.geteuid() == 0 else ""
         for attempt in range(3):
