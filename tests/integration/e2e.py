@@ -30,7 +30,9 @@ e. Operations: the five programs print one version, the build's; the units
    of etc/systemd pass `systemd-analyze verify`, carry the least-privilege
    settings and are rated by `systemd-analyze security` no worse than the
    guide says; the crontab's line logs a good run and leaves a failure on
-   stderr for cron's mail; etc/logrotate/apimon rotates the cron log;
+   stderr for cron's mail; apimon-failure@.service's command mails a failed
+   unit's journal lines (to smtpd.py); etc/logrotate/apimon rotates the
+   cron log;
    messages reach syslog when stderr is /dev/null or APIMON_SYSLOG=1 (seen
    with strace); and with the stack of a (two workers behind the shipped
    upstream) under POST load, one worker stopped and the other killed and
@@ -57,6 +59,7 @@ import json
 import os
 import pwd
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -1514,6 +1517,59 @@ def section_e(run):
                f"{log.read_text()!r}")
 
     run.test("e.crontab_logs_runs_and_mails_failures", crontab_mails_failures)
+
+    def failure_unit_mails():
+        """apimon-failure@.service's command, as systemd would run it for
+        apimon-cron.service (specifiers and $$ expanded), with its mail
+        server moved to tests/integration/smtpd.py and a journalctl that
+        prints two lines: one mail to MAILTO, the unit in the subject, the
+        lines in the body."""
+        keys = unit_keys(UNITS / "apimon-failure@.service")
+        cmd = [v for sec, k, v in keys if k == "ExecStart"]
+        env_kv = [v for sec, k, v in keys if k == "Environment"]
+        expect(len(cmd) == 1 and len(env_kv) == 1, f"one ExecStart and one "
+               f"Environment: {cmd} {env_kv}")
+        host = socket.gethostname()
+        port = free_port()
+        line = (cmd[0].replace("%i", "apimon-cron.service").replace("%H", host)
+                .replace("$$", "$").replace("smtp://localhost", f"smtp://127.0.0.1:{port}"))
+        argv = shlex.split(line)
+        expect(argv[:2] == ["/bin/sh", "-c"] and "smtp://127.0.0.1" in argv[2],
+               f"ExecStart is /bin/sh -c '…smtp://localhost…': {argv}")
+        fake = e / "fakebin"
+        fake.mkdir()
+        (fake / "journalctl").write_text(
+            "#!/bin/sh\necho \"journalctl $*\"\n"
+            "echo 'apimon-cron: aggregate failed: database not found'\n")
+        os.chmod(fake / "journalctl", 0o755)
+        mail = e / "mail"
+        smtpd = run.spawn(["/usr/bin/python3", ROOT / "tests" / "integration" / "smtpd.py",
+                           "--port", port, "--dir", mail], e / "smtpd.log")
+        try:
+            limit = time.monotonic() + 15
+            while b"ready" not in (e / "smtpd.log").read_bytes():
+                expect(smtpd.poll() is None and time.monotonic() < limit,
+                       f"smtpd.py did not start: {short((e / 'smtpd.log').read_bytes())}")
+                time.sleep(0.05)
+            k, _, v = shlex.split(env_kv[0])[0].partition("=")
+            env = {**run.env(**{k: v}), "PATH": f"{fake}:{os.environ['PATH']}"}
+            r = subprocess.run(argv, capture_output=True, env=env, timeout=60,
+                               stdin=subprocess.DEVNULL)
+            expect(r.returncode == 0, f"the command: exit {r.returncode} "
+                   f"{short(r.stdout + r.stderr)}")
+            got = sorted(mail.glob("*.eml"))
+            expect(len(got) == 1, f"mails: {got}")
+            text = got[0].read_text(errors="replace")
+            env_ = json.loads(got[0].with_suffix(".json").read_text())
+            expect(env_["rcpt_tos"] == [v] and
+                   f"Subject: apimon-cron.service failed on {host}" in text and
+                   f"To: {v}" in text and "aggregate failed: database not found" in text
+                   and "--unit=apimon-cron.service" in text,
+                   f"the mail (to {env_['rcpt_tos']}):\n{short(text, 1500)}")
+        finally:
+            run.stop(smtpd)
+
+    run.test("e.failure_unit_mails_the_failed_units_journal", failure_unit_mails)
 
     def logrotate_rule():
         rule = (ROOT / "etc" / "logrotate" / "apimon").read_text()
