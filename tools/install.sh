@@ -78,6 +78,10 @@ uninstall_all() {
 			files=$((files + 1))
 		   fi ;;
 		esac
+		# Python compiles an imported module beside it; that goes too.
+		case $p in
+		*.py) rm -f "$destdir$(dirname "$p")/__pycache__/$(basename "$p" .py)".*.pyc ;;
+		esac
 	done <"$destdir$manifest"
 	# Folders deepest first (a parent sorts before its children): the
 	# recorded ones, and those of SHAREDIR, which belongs to apimon alone.
@@ -85,6 +89,8 @@ uninstall_all() {
 		grep '/$' "$destdir$manifest" || true
 		grep -v '/$' "$destdir$manifest" | while IFS= read -r p; do
 			case $p in
+			"$sharedir"/*.py) echo "$(dirname "$p")/__pycache__/"
+				echo "$(dirname "$p")/" ;;
 			"$sharedir"/*) echo "$(dirname "$p")/" ;;
 			esac
 		done
