@@ -739,18 +739,23 @@ def section_a(run):
 
     run.test("a.cron_fails_on_unwritable_database", unwritable_db)
 
-    def folder_of_another_user():
-        # The usual real-world cause: the database folder belongs to root and
-        # apimon-cron runs as another user.  Only root can set this up.  The
-        # programs are copied where nobody can run them (run.tmp is 0755,
-        # wherever this tree is), and the site goes to a folder anyone may
-        # write: the database folder is the only obstacle.
-        d = run.tmp / "a-perm"
+    def programs_for_nobody(name):
+        """run.tmp/NAME with a copy of the job's programs in bin/: where nobody
+        can run them (run.tmp is 0755), wherever this tree is."""
+        d = run.tmp / name
         d.mkdir(mode=0o755)
         bindir = d / "bin"
         bindir.mkdir()
         for prog in ("apimon-cron", "apimon-aggregate", "apimon-render"):
             shutil.copy2(run.bin / prog, bindir)
+        return d, bindir
+
+    def folder_of_another_user():
+        # The usual real-world cause: the database folder belongs to root and
+        # apimon-cron runs as another user.  Only root can set this up.  The
+        # site goes to a folder anyone may write: the database folder is the
+        # only obstacle.
+        d, bindir = programs_for_nobody("a-perm")
         open_dir = d / "open"
         open_dir.mkdir()
         os.chmod(open_dir, 0o777)
@@ -776,14 +781,8 @@ def section_a(run):
 
     def root_run_then_user():
         # The guide's warning and its troubleshooting row, as an administrator
-        # meets them: `nobody` stands for apimon.  Programs and share are
-        # copied where nobody can read them, wherever this tree is.
-        d = run.tmp / "a-root"
-        d.mkdir(mode=0o755)
-        bindir = d / "bin"
-        bindir.mkdir()
-        for prog in ("apimon-cron", "apimon-aggregate", "apimon-render"):
-            shutil.copy2(run.bin / prog, bindir)
+        # meets them: `nobody` stands for apimon; the share is copied too.
+        d, bindir = programs_for_nobody("a-root")
         share = d / "share"
         for sub in ("templates", "site", "locales"):
             shutil.copytree(ROOT / sub, share / sub)
