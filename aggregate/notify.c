@@ -22,6 +22,7 @@
 
 #define NOTIFY_TIMEOUT_MS	10000
 #define BACKOFF_MIN_MS		60000LL		/* one cron interval */
+#define LEASE_MS		120000LL	/* longer than any one send */
 #define BACKOFF_MAX_MS		3600000LL
 
 static int64_t
@@ -610,7 +611,8 @@ notify_one(struct agg *a, const struct conf_notify *nt, const char *key)
 	char			 err[256];
 	int			 ok, rc = 0;
 
-	if (db_deliveries_due(a->db, key, a->now_ms, GROUP_MAX, &d, &nd)) {
+	if (db_deliveries_claim(a->db, key, a->now_ms, a->now_ms + LEASE_MS,
+	    GROUP_MAX, &d, &nd)) {
 		log_errx("%s: outbox: %s", a->conf->database, db_errmsg(a->db));
 		return -1;
 	}

@@ -36,6 +36,8 @@ struct conf_notify {
 	int	 digest;	/* also gets the daily digest */
 };
 
+#define CONF_MAX_BUDGETS	1000
+
 /* A cost limit of one scope: "all", "source:X", "model:X" or "user:X". */
 struct conf_budget {
 	char	*scope;

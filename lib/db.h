@@ -268,6 +268,15 @@ enum db_rc	 db_deliveries_due(struct db *db, const char *notifier,
 		    size_t *n);
 void		 db_deliveries_free(struct db_delivery *d, size_t n);
 
+/*
+ * db_deliveries_due(), and in the same transaction not due again before
+ * lease_ms: a second run at the same time does not send them too, and a
+ * run killed before it records them sends them again after the lease.
+ */
+enum db_rc	 db_deliveries_claim(struct db *db, const char *notifier,
+		    int64_t now_ms, int64_t lease_ms, size_t max,
+		    struct db_delivery **out, size_t *n);
+
 /* How many deliveries to notifier are not done yet: *n. */
 enum db_rc	 db_deliveries_waiting(struct db *db, const char *notifier,
 		    int64_t *n);

@@ -47,6 +47,8 @@ static const char *const sql[ST__MAX] = {
 	[ST_FAILED] = "UPDATE deliveries SET attempts = attempts + 1,"
 	    " next_ms = ?3, last_error = ?4"
 	    " WHERE outbox_id = ?1 AND notifier = ?2",
+	[ST_LEASE] = "UPDATE deliveries SET next_ms = ?3"
+	    " WHERE outbox_id = ?1 AND notifier = ?2",
 	[ST_SILENCE_ADD] = "INSERT INTO silences (rule, scope, comment,"
 	    " created_ms, ends_ms) VALUES (?, ?, ?, ?, ?)",
 	[ST_SILENCES] = "SELECT id, rule, scope, comment, created_ms, ends_ms"
@@ -283,6 +285,42 @@ db_deliveries_due(struct db *db, const char *notifier, int64_t now_ms,
 	}
 	*out = d;
 	return DB_OK;
+}
+
+enum db_rc
+db_deliveries_claim(struct db *db, const char *notifier, int64_t now_ms,
+    int64_t lease_ms, size_t max, struct db_delivery **out, size_t *n)
+{
+	sqlite3_stmt	*st;
+	enum db_rc	 rc;
+	size_t		 i;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = db_begin(db)) != DB_OK)
+		return rc;
+	if ((rc = db_deliveries_due(db, notifier, now_ms, max, out, n)) !=
+	    DB_OK)
+		goto fail;
+	for (i = 0; i < *n; i++) {
+		if ((st = stmt(db, ST_LEASE)) == NULL) {
+			rc = DB_ERR;
+			goto fail;
+		}
+		sqlite3_bind_int64(st, 1, (*out)[i].outbox_id);
+		sqlite3_bind_text(st, 2, notifier, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, lease_ms);
+		if ((rc = db_done(st)) != DB_OK)
+			goto fail;
+	}
+	if ((rc = db_commit(db)) == DB_OK)
+		return DB_OK;
+fail:
+	db_rollback(db);
+	db_deliveries_free(*out, *n);
+	*out = NULL;
+	*n = 0;
+	return rc;
 }
 
 enum db_rc

@@ -387,6 +387,49 @@ def test_one_message_a_notifier_a_run_critical_first_capped_with_and_more():
     smtp.stop()
 
 
+@test
+def test_two_runs_at_once_send_a_message_once_and_a_killed_run_resends():
+    """Deliveries are leased in a transaction before they are sent: a second
+    apimon-aggregate at the same moment does not send them again, and a run
+    killed mid-send sends them once the 2-minute lease is over."""
+    env = A.Env("test_two_runs_at_once_send_a_message_once_and_a_killed_run_"
+                "resends")
+    cap = env.dir / "got.ndjson"
+    slow = env.dir / "slow"
+    slow.write_text("")
+    argv = ["/bin/sh", "-c", '[ -e "$1" ] && sleep 2; cat >> "$0" && '
+            'echo >> "$0"', str(cap), str(slow)]
+    conf = env.config(alerts={"daily_cost_usd": 10},
+                      notify=[{"type": "command", "argv": argv}])
+    env.ingest(conf, records=[rec(T, cost=11)])
+    ps = [env.start_aggregate(conf, at(DAY, "12:00")) for _ in range(2)]
+    for p in ps:
+        A.reap(p, 60)
+        eq(p.returncode, 0, "exit status of a concurrent run")
+    eq(len(messages(cap)), 1, "messages sent by two runs at once")
+    eq(len(captured(cap)), 2, "events in it")
+    # A run killed while it sends: nothing again until the lease ends.
+    env.ingest(conf, records=[rec(T + 2, source="tg", cost=11)])
+    p = env.start_aggregate(conf, at(DAY, "13:00"))
+    deadline = time.monotonic() + 30
+    db = env.db_of(conf)
+    while time.monotonic() < deadline and not query(
+            db, "SELECT count(*) FROM deliveries WHERE delivered_ms IS NULL"
+            " AND next_ms > ?", (ms_of(at(DAY, "13:00")),))[0][0]:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    p.kill()
+    A.reap(p, 10)
+    slow.unlink()
+    before = len(messages(cap))
+    s = env.aggregate(conf, now=f"{DAY}T13:01:59Z")
+    eq((s["delivered"], len(messages(cap))), (0, before), "during the lease")
+    s = env.aggregate(conf, now=f"{DAY}T13:02:00Z")
+    eq(s["delivered"], 1, "after the lease")
+    eq([e["scope"] for e in messages(cap)[-1]["events"]], ["source:tg"],
+       "the killed run's event, sent once more")
+
+
 # ---- repeats ----------------------------------------------------------------
 
 @test
@@ -589,7 +632,9 @@ def test_config_refuses_budgets_it_cannot_keep():
               "alerts.budgets[0].scope"),
              ([{"scope": "all"}], "alerts.budgets[0].daily_cost_usd"),
              ([{"scope": "all", "daily_cost_usd": -1}],
-              "alerts.budgets[0].daily_cost_usd")]
+              "alerts.budgets[0].daily_cost_usd"),
+             ([{"scope": f"user:u{k}", "daily_cost_usd": 1}
+               for k in range(1001)], "at most 1000")]
     for budgets, where in cases:
         conf = env.config(alerts={"budgets": budgets}, raw_days=30)
         rc, out, err = env.run("apimon-aggregate", ["--config", conf])

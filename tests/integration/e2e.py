@@ -14,11 +14,22 @@ a. The deployment: a fresh temporary directory with a config; two
    second apimon-cron started while another holds the lock (DATABASE.cron.lock)
    exits 0 without a word; a symbolic link planted as the lock is refused
    and its target left alone; a failing step, or a database folder the user
-   cannot write, makes apimon-cron exit non-zero with a message.
+   cannot write, makes apimon-cron exit non-zero with a message.  A run as
+   root into an empty site breaks the next run of another user with
+   "….tmp.XXXXXX: Permission denied", and the guide's chown mends it.  The
+   HTTPS/IPv6 example (etc/nginx/apimon-tls.conf.example) serves the site
+   and the API over TLS on 127.0.0.1 and [::1], redirects plain HTTP, and
+   answers certbot's challenges from the site folder, which apimon-cron
+   leaves alone.
 b. `make install DESTDIR=<tmp> PREFIX=/usr/local` from the repository root,
    then the installed programs (import, aggregate, render without
    APIMON_SHARE, apimon-cron) build a site with its assets; the installed
-   man pages pass `mandoc -Tlint`.
+   Python client imports; the man pages pass `mandoc -Tlint -W warning`
+   with no output at all; `make uninstall` leaves DESTDIR as it was before
+   the install (folders that were there stay).  `make` and `make install`
+   never run apt-get (a dry run, and a real run where dpkg knows no
+   package: they fail and name `make deps`); `make deps` does, and
+   `make run` and `make test` begin with it.
 c. tools/apimon_client.py against the real endpoint: log() records arrive,
    log_sync() answers; with the endpoint down (a closed port, and a port that
    accepts connections but never answers) log() returns in under 10 ms and
@@ -31,7 +42,7 @@ e. Operations: the five programs print one version, the build's; the units
    settings and are rated by `systemd-analyze security` no worse than the
    guide says; the crontab's line logs a good run and leaves a failure on
    stderr for cron's mail; apimon-failure@.service's command mails a failed
-   unit's journal lines (to smtpd.py); etc/logrotate/apimon rotates the
+   unit's journal lines (to smtpd.py); etc/apimon.logrotate rotates the
    cron log;
    messages reach syslog when stderr is /dev/null or APIMON_SYSLOG=1 (seen
    with strace); and with the stack of a (two workers behind the shipped
@@ -118,6 +129,11 @@ def http_req(port, method, path, body=None, headers=None, timeout=15):
         return r.status, hdr, r.read()
     finally:
         conn.close()
+
+
+def pwd_uid(name):
+    import pwd
+    return pwd.getpwnam(name).pw_uid
 
 
 def lock_of(db):
@@ -351,6 +367,38 @@ def server_block(port, site, sockdir):
     return text
 
 
+def tls_server_block(http_port, https_port, site, sockdir, cert, key):
+    """etc/nginx/apimon-tls.conf.example moved here, IPv4 and IPv6 loopback."""
+    text = (ROOT / "etc" / "nginx" / "apimon-tls.conf.example").read_text()
+    subs = [(r"listen\s+80\s*;", f"listen 127.0.0.1:{http_port};"),
+            (r"listen\s+\[::\]:80\s*;", f"listen [::1]:{http_port};"),
+            (r"listen\s+443\s+ssl\s+http2\s*;", f"listen 127.0.0.1:{https_port} ssl http2;"),
+            (r"listen\s+\[::\]:443\s+ssl\s+http2\s*;", f"listen [::1]:{https_port} ssl http2;"),
+            (r"root\s+/var/www/apimon\s*;", f"root {site};"),
+            (r"/etc/letsencrypt/live/apimon\.example\.com/fullchain\.pem", str(cert)),
+            (r"/etc/letsencrypt/live/apimon\.example\.com/privkey\.pem", str(key)),
+            (r"unix:/run/apimon/(ingest-[0-9]+\.sock)", f"unix:{sockdir}/\\1"),
+            (r"include\s+fastcgi_params\s*;", "include /etc/nginx/fastcgi_params;")]
+    for pat, new in subs:
+        text, n = re.subn(pat, new, text)
+        if n == 0:
+            raise Failure(f"apimon-tls.conf.example: no match for /{pat}/; "
+                          "update tls_server_block() in this test")
+    return text
+
+
+def https_req(port, method, path, cafile, host="::1", body=None, headers=None):
+    import ssl
+    ctx = ssl.create_default_context(cafile=str(cafile))
+    conn = http.client.HTTPSConnection(host, port, timeout=15, context=ctx)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        r = conn.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+    finally:
+        conn.close()
+
+
 class Stack:
     """Two apimon-ingest workers under spawn-fcgi, each on a unix socket of
     its own (as apimon-ingest@1 and @2), behind nginx's upstream."""
@@ -579,6 +627,91 @@ def section_a(run):
 
     run.test("a.site_served_by_nginx", site_served)
 
+    def tls_and_ipv6():
+        d = run.tmp / "a-tls"
+        (d / "nginx-tmp").mkdir(parents=True)
+        cert, key = d / "fullchain.pem", d / "privkey.pem"
+        r = run.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                     "-days", "2", "-subj", "/CN=apimon.example.com", "-addext",
+                     "subjectAltName=DNS:apimon.example.com,IP:127.0.0.1,IP:::1",
+                     "-keyout", key, "-out", cert], timeout=60)
+        expect(r.returncode == 0, f"openssl: {short(r.stderr)}")
+        # What certbot's webroot plugin leaves for the challenge.
+        token = uuid.uuid4().hex
+        acme = st.site / ".well-known" / "acme-challenge"
+        acme.mkdir(parents=True)
+        (acme / token).write_text(token)
+        user = "user root;" if os.geteuid() == 0 else ""
+        nginx = None
+        for attempt in range(3):
+            p80, p443 = free_port(), free_port()
+            (d / "nginx.conf").write_text(NGINX_MAIN.format(
+                user=user, dir=d, server=tls_server_block(p80, p443, st.site, st.dir,
+                                                          cert, key)))
+            nginx = run.spawn(["nginx", "-p", d, "-c", d / "nginx.conf",
+                               "-e", d / "nginx-error.log"], d / "nginx.out", cwd=d)
+            deadline = time.monotonic() + 10
+            up = False
+            while not up and time.monotonic() < deadline and nginx.poll() is None:
+                try:
+                    with socket.create_connection(("::1", p443), timeout=1):
+                        up = True
+                except OSError:
+                    time.sleep(0.05)
+            if up:
+                break
+            run.stop(nginx)
+            nginx = None
+        expect(nginx is not None, f"nginx with the TLS example did not start; see "
+               f"{d}/nginx-error.log: {short((d / 'nginx-error.log').read_bytes())}")
+        try:
+            bad = []
+            for host in ("127.0.0.1", "::1"):
+                conn = http.client.HTTPConnection(host, p80, timeout=15)
+                conn.request("GET", "/api/health", headers={"Host": "apimon.example.com"})
+                a = conn.getresponse()
+                a.read()
+                conn.close()
+                if a.status != 301 or a.getheader("Location") != \
+                        "https://apimon.example.com/api/health":
+                    bad.append(f"http://{host}/api/health: {a.status} "
+                               f"Location {a.getheader('Location')}")
+                conn = http.client.HTTPConnection(host, p80, timeout=15)
+                conn.request("GET", f"/.well-known/acme-challenge/{token}")
+                a = conn.getresponse()
+                got = a.read()
+                conn.close()
+                if a.status != 200 or got != token.encode():
+                    bad.append(f"http://{host} challenge: {a.status} {short(got)}")
+                code, _, body = https_req(p443, "GET", "/api/health", cert, host)
+                if code != 200 or json.loads(body).get("status") != "ok":
+                    bad.append(f"https://{host}/api/health: {code} {short(body)}")
+                code, hdr, body = https_req(p443, "GET", "/", cert, host)
+                if code != 200 or b"<html" not in body.lower():
+                    bad.append(f"https://{host}/: {code}")
+                code, hdr, _ = https_req(p443, "GET", "/data/dashboard.json", cert, host)
+                if code != 200 or "no-store" not in hdr.get("cache-control", ""):
+                    bad.append(f"https://{host}/data/dashboard.json: {code} "
+                               f"Cache-Control {hdr.get('cache-control')}")
+            rid = uid("e2e-tls6")
+            code, _, body = https_req(p443, "POST", "/api/log-request", cert, "::1",
+                                      json.dumps({"request_id": rid, "source": "web",
+                                                  "status": "success",
+                                                  "execution_time": 0.2}).encode(),
+                                      {"Content-Type": "application/json"})
+            if code != 200 or len(st.rows("request_id = ?", (rid,))) != 1:
+                bad.append(f"POST over HTTPS on [::1]: {code} {short(body)}")
+            r = run.cron(st.conf)
+            if r.returncode != 0 or not (acme / token).is_file():
+                bad.append(f"after apimon-cron (exit {r.returncode}) the challenge file is "
+                           f"{'there' if (acme / token).is_file() else 'gone'}")
+            expect(not bad, "\n".join(bad))
+        finally:
+            run.stop(nginx, signal.SIGQUIT)
+            shutil.rmtree(st.site / ".well-known", ignore_errors=True)
+
+    run.test("a.tls_ipv6_example_serves_site_and_api", tls_and_ipv6)
+
     def second_cron_changes_nothing():
         for attempt in range(2):
             hour = int(time.time() // 3600)
@@ -648,18 +781,23 @@ def section_a(run):
 
     run.test("a.cron_fails_on_unwritable_database", unwritable_db)
 
-    def folder_of_another_user():
-        # The usual real-world cause: the database folder belongs to root and
-        # apimon-cron runs as another user.  Only root can set this up.  The
-        # programs are copied where nobody can run them (run.tmp is 0755,
-        # wherever this tree is), and the site goes to a folder anyone may
-        # write: the database folder is the only obstacle.
-        d = run.tmp / "a-perm"
+    def programs_for_nobody(name):
+        """run.tmp/NAME with a copy of the job's programs in bin/: where nobody
+        can run them (run.tmp is 0755), wherever this tree is."""
+        d = run.tmp / name
         d.mkdir(mode=0o755)
         bindir = d / "bin"
         bindir.mkdir()
         for prog in ("apimon-cron", "apimon-aggregate", "apimon-render"):
             shutil.copy2(run.bin / prog, bindir)
+        return d, bindir
+
+    def folder_of_another_user():
+        # The usual real-world cause: the database folder belongs to root and
+        # apimon-cron runs as another user.  Only root can set this up.  The
+        # site goes to a folder anyone may write: the database folder is the
+        # only obstacle.
+        d, bindir = programs_for_nobody("a-perm")
         open_dir = d / "open"
         open_dir.mkdir()
         os.chmod(open_dir, 0o777)
@@ -682,6 +820,45 @@ def section_a(run):
         expect(f"apimon-cron: cannot open lock {lock_of(db)}: Permission denied" in err,
                f"stderr should name the lock beside the database, and why: {short(err)}")
         expect(meta_of(db, "last_aggregate_ms") == last, "apimon-aggregate ran as nobody")
+
+    def root_run_then_user():
+        # The guide's warning and its troubleshooting row, as an administrator
+        # meets them: `nobody` stands for apimon; the share is copied too.
+        d, bindir = programs_for_nobody("a-root")
+        share = d / "share"
+        for sub in ("templates", "site", "locales"):
+            shutil.copytree(ROOT / sub, share / sub)
+        data, site = d / "data", d / "site"
+        data.mkdir()
+        site.mkdir()
+        conf = d / "apimon.json"
+        db = data / "apimon.db"
+        conf.write_text(json.dumps({"database": str(db), "site_dir": str(site)}))
+        run.run([run.bin / "apimon-ingest", "--config", conf, "--import", "-"])
+        shutil.chown(data, "nobody", "nogroup")
+        shutil.chown(db, "nobody", "nogroup")
+        shutil.chown(site, "nobody", "nogroup")
+
+        def as_nobody():
+            return subprocess.run([str(bindir / "apimon-cron"), "--config", str(conf)],
+                                  capture_output=True, timeout=60, cwd="/", user="nobody",
+                                  group="nogroup", env=run.env(APIMON_SHARE=share))
+
+        r = run.run([bindir / "apimon-cron", "--config", conf],
+                    env=run.env(APIMON_SHARE=share))
+        expect(r.returncode == 0, f"as root: exit {r.returncode} {short(r.stderr)}")
+        os.chown(lock_of(db), pwd_uid("nobody"), -1)    # the lock is not the point here
+        r = as_nobody()
+        err = r.stderr.decode(errors="replace")
+        expect(r.returncode == 1 and re.search(r"\.tmp\.\w{6}: Permission denied", err),
+               f"after a root run into the empty site: exit {r.returncode}, expected 1 "
+               f"and \"….tmp.XXXXXX: Permission denied\": {short(err)}")
+        # The fix the guide gives: chown -R apimon /var/www/apimon /var/lib/apimon
+        r = run.run(["chown", "-R", "nobody", site, data])
+        expect(r.returncode == 0, f"chown: {short(r.stderr)}")
+        r = as_nobody()
+        expect(r.returncode == 0 and b"apimon-cron: ok" in r.stdout,
+               f"after the chown: exit {r.returncode} {short(r.stdout)} {short(r.stderr)}")
 
     def lock_cannot_open():
         d = run.tmp / "no-such-folder"
@@ -712,6 +889,8 @@ def section_a(run):
     if nobody:
         run.test("a.cron_fails_on_database_folder_of_another_user",
                  folder_of_another_user)
+        run.test("a.root_run_into_empty_site_breaks_the_next_run_and_chown_mends_it",
+                 root_run_then_user)
 
     def fake_bin(name, agg_ok, render_ok):
         d = run.tmp / name
@@ -866,11 +1045,18 @@ def section_b(run):
     conf.write_text(json.dumps({"database": str(work / "apimon.db"),
                                 "site_dir": str(site), "timezone": "UTC",
                                 "prices": PRICES}, indent=2) + "\n")
-    # The release programs: no sanitizer, no APIMON_* from outside.
+    # The release programs: no sanitizer, no APIMON_* from outside, and a
+    # make of its own (not the jobserver of a `make test` around this).
     env = run.env()
-    for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+    for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS",
+              "MAKEFLAGS", "MFLAGS", "MAKELEVEL"):
         env.pop(k, None)
     state = {}
+    # Folders a real /usr/local has before apimon: uninstall must leave them.
+    (prefix / "bin").mkdir(parents=True)
+    (prefix / "bin" / "other-tool").write_text("#!/bin/sh\n")
+    man1.mkdir(parents=True)
+    before = sorted(str(p.relative_to(dest)) for p in dest.rglob("*"))
 
     def make_install():
         jobs = str(min(8, os.cpu_count() or 2))
@@ -889,7 +1075,11 @@ def section_b(run):
         for p in ["templates/dashboard.tpl", "site/style.css", "site/dashboard.js",
                   "examples/apimon.json", "examples/apimon.conf",
                   "examples/apimon-ingest@.service", "examples/apimon-cron.service",
-                  "examples/apimon-cron.timer", "examples/crontab"]:
+                  "examples/apimon-cron.timer", "examples/apimon-failure@.service",
+                  "examples/crontab", "examples/apimon.logrotate",
+                  "examples/apimon-tls.conf.example", "examples/command_router.py",
+                  "examples/fastapi_app.py", "examples/curl.sh",
+                  "python/apimon_client.py", "installed-files"]:
             if not (share / p).is_file():
                 missing.append(str((share / p).relative_to(dest)))
         for p in ["apimon-ingest.1", "apimon-aggregate.1", "apimon-render.1",
@@ -978,24 +1168,146 @@ def section_b(run):
 
     def mandoc_lint():
         pages = sorted(man1.glob("*.1"))
-        expect(pages, "no man pages installed")
-        # STYLE "referenced manual not found" only says the other pages are
-        # not in the system's man path (they are under DESTDIR); anything
-        # else mandoc says is a finding.
-        benign = re.compile(r"referenced manual not found|outdated mandoc\.db")
+        expect(len(pages) == len(list((ROOT / "docs" / "man").glob("*.1"))),
+               f"installed man pages: {[p.name for p in pages]}")
+        # -W warning: what mandoc finds wrong in a page.  Its STYLE level
+        # adds "referenced manual not found", which says what the machine
+        # has installed (crontab(5) needs cron), not what the page is.
         bad = []
         for p in pages:
-            r = subprocess.run(["mandoc", "-Tlint", str(p)], capture_output=True, timeout=20)
-            msgs = [ln for ln in (r.stdout + r.stderr).decode(errors="replace").splitlines()
-                    if ln.strip() and not benign.search(ln)]
-            bad += msgs
-            w = subprocess.run(["mandoc", "-Tlint", "-W", "warning", str(p)],
+            r = subprocess.run(["mandoc", "-Tlint", "-W", "warning", str(p)],
                                capture_output=True, timeout=20)
-            if w.returncode != 0:
-                bad.append(f"{p.name}: mandoc -Tlint -W warning exit {w.returncode}")
+            out = (r.stdout + r.stderr).decode(errors="replace").strip()
+            if r.returncode != 0 or out:
+                bad.append(f"{p.name}: exit {r.returncode}: {out}")
+        r = subprocess.run(["mandoc", "-Tascii", str(man1 / "apimon-ingest.1")],
+                           capture_output=True, timeout=20)
+        text = re.sub(r".\x08", "", r.stdout.decode(errors="replace"))
+        text = " ".join(text.split())
+        if "(-: standard input)" not in text:
+            i = text.find("--import")
+            bad.append("apimon-ingest.1 does not say --import's \"-\" is \"(-: standard "
+                       f"input)\": {text[i:i + 120]!r}")
         expect(not bad, "\n".join(bad))
 
     run.test("b.mandoc_lint_installed_pages", mandoc_lint)
+
+    def installed_client():
+        # As an administrator would, bytecode cache included: uninstall
+        # must take that away too.
+        r = subprocess.run([sys.executable, "-c", "import apimon_client; "
+                            "print(apimon_client.ApimonClient.__name__)"],
+                           capture_output=True, timeout=30, cwd=work,
+                           env={**{k: v for k, v in env.items()
+                                   if k != "PYTHONDONTWRITEBYTECODE"},
+                                "PYTHONPATH": str(share / "python")})
+        expect(r.returncode == 0 and r.stdout.strip() == b"ApimonClient",
+               f"import from {share / 'python'}: {short(r.stdout)} {short(r.stderr)}")
+
+    run.test("b.installed_python_client_imports", installed_client)
+
+    def uninstall():
+        r = subprocess.run(["make", "uninstall", f"DESTDIR={dest}", "PREFIX=/usr/local"],
+                           cwd=ROOT, capture_output=True, timeout=60,
+                           stdin=subprocess.DEVNULL, env=env)
+        expect(r.returncode == 0, f"make uninstall exit {r.returncode}: "
+               f"{short(r.stdout)} {short(r.stderr)}")
+        after = sorted(str(p.relative_to(dest)) for p in dest.rglob("*"))
+        left = sorted(set(after) - set(before))
+        gone = sorted(set(before) - set(after))
+        expect(not left and not gone,
+               f"after make uninstall: left {left[:20]}{' …' if len(left) > 20 else ''}; "
+               f"removed what was there before: {gone}\n{short(r.stdout, 1500)}")
+
+    run.test("b.make_uninstall_leaves_nothing", uninstall)
+    section_b_packages(run, env)
+
+
+def tripwire(d):
+    """apt-get, apt, aptitude and sudo that record each call; `update` succeeds,
+    anything else fails, so that nothing gets installed."""
+    d.mkdir()
+    log = d / "calls.log"
+    for name in ("apt-get", "apt", "aptitude", "sudo"):
+        f = d / name
+        f.write_text(f'#!/bin/sh\necho "{name} $*" >>"{log}"\n'
+                     'case " $* " in *" update "*) exit 0 ;; esac\nexit 1\n')
+        f.chmod(0o755)
+    return log
+
+
+def section_b_packages(run, env):
+    """make and make install never install packages; deps, run and test do."""
+    d = run.tmp / "b-packages"
+    d.mkdir()
+    # dpkg-query reads DPKG_ADMINDIR: an empty database is a bare machine.
+    admin = d / "dpkg"
+    (admin / "info").mkdir(parents=True)
+    (admin / "status").write_text("")
+    log = tripwire(d / "tripwire")
+    bare = dict(env, DPKG_ADMINDIR=str(admin), PATH=f"{d / 'tripwire'}:{env['PATH']}")
+
+    def make(*args, e=env, timeout=100):
+        r = subprocess.run(["make", *args], cwd=ROOT, capture_output=True, timeout=timeout,
+                           stdin=subprocess.DEVNULL, env=e)
+        return r.returncode, (r.stdout + r.stderr).decode(errors="replace")
+
+    def calls():
+        return log.read_text() if log.exists() else ""
+
+    def installs(out):
+        return [ln for ln in out.splitlines()
+                if re.search(r"\bapt(-get|itude)?\b|\bsudo\b|deps\.sh (build|test)\b", ln)]
+
+    def dry_runs():
+        # -B: as if nothing were built yet, every recipe is printed.
+        bad = []
+        for args in (["-n", "-B", "all"], ["-n", "-B", "install", f"DESTDIR={d / 'dry'}"]):
+            code, out = make(*args)
+            if code != 0 or "tools/deps.sh --check build" not in out or installs(out):
+                bad.append(f"make {' '.join(args)}: exit {code}; installs: {installs(out)}; "
+                           f"check {'found' if '--check build' in out else 'missing'}")
+        for target, mode in (("run", "build"), ("test", "test")):
+            code, out = make("-n", target)
+            first = out.splitlines()[0] if out else ""
+            if code != 0 or first != f"tools/deps.sh {mode}":
+                bad.append(f"make -n {target}: exit {code}; its first step is {first!r}, "
+                           f"expected 'tools/deps.sh {mode}' (install, then build)")
+        expect(not bad, "\n".join(bad))
+
+    run.test("b.dry_run_make_and_install_run_no_apt_get", dry_runs)
+
+    def bare_machine():
+        bad = []
+        for args in (["all"], ["install", f"DESTDIR={d / 'dest'}"]):
+            code, out = make(*args, e=bare)
+            if code == 0 or "run `make deps`" not in out:
+                bad.append(f"make {' '.join(args)} with no package installed: exit {code}, "
+                           f"expected a failure that says to run `make deps`:\n{short(out)}")
+        if calls():
+            bad.append(f"make or make install called the package manager:\n{calls()}")
+        if (d / "dest").exists():
+            bad.append("make install put files in DESTDIR though it could not build")
+        expect(not bad, "\n".join(bad))
+
+    run.test("b.make_and_install_fail_on_a_bare_machine_without_installing",
+             bare_machine)
+
+    def deps_installs():
+        want = {"deps": ["gcc", "libfcgi-dev", "libctemplate-dev", "nginx", "spawn-fcgi"],
+                "deps-test": ["libcriterion-dev", "clang", "chromium", "mandoc", "nginx"]}
+        bad = []
+        for target, pkgs in want.items():
+            log.unlink(missing_ok=True)
+            code, out = make(target, e=bare, timeout=60)
+            inst = [ln for ln in calls().splitlines() if " install " in f" {ln} "]
+            got = set(inst[0].split()) if inst else set()
+            if code == 0 or not inst or not set(pkgs) <= got:
+                bad.append(f"make {target} on a bare machine: exit {code}; package manager "
+                           f"calls {calls().splitlines()}; expected an install of {pkgs}")
+        expect(not bad, "\n".join(bad))
+
+    run.test("b.make_deps_installs_what_is_missing", deps_installs)
 
 
 # --------------------------------------------------------------------------
@@ -1572,7 +1884,7 @@ def section_e(run):
     run.test("e.failure_unit_mails_the_failed_units_journal", failure_unit_mails)
 
     def logrotate_rule():
-        rule = (ROOT / "etc" / "logrotate" / "apimon").read_text()
+        rule = (ROOT / "etc" / "apimon.logrotate").read_text()
         log = e / "rot" / "apimon-cron.log"
         log.parent.mkdir()
         os.chmod(log.parent, 0o755)
@@ -1580,7 +1892,7 @@ def section_e(run):
         me = pwd.getpwuid(os.geteuid()).pw_name
         us = grp.getgrgid(os.getegid()).gr_name
         expect("/var/log/apimon-cron.log" in rule and "create 0640 apimon adm" in rule,
-               "etc/logrotate/apimon rotates /var/log/apimon-cron.log, "
+               "etc/apimon.logrotate rotates /var/log/apimon-cron.log, "
                "create 0640 apimon adm")
         conf = e / "rot.conf"
         conf.write_text(rule.replace("/var/log/apimon-cron.log", str(log))
