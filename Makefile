@@ -13,7 +13,7 @@ SHARE     ?= $(CURDIR)
 WARN      = -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wformat=2 -Wshadow \
             -Wmissing-prototypes -Werror
 PKGS      = sqlite3 libcjson fcgi libcurl libprotobuf-c zlib
-# Recursive on purpose: expanded in recipes, after `deps` has installed pkg-config.
+# Recursive on purpose: expanded in recipes, once pkg-config is known to be there.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 SAN       = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -39,11 +39,20 @@ PROGS     = bin/apimon-ingest bin/apimon-aggregate bin/apimon-render \
 
 all: $(PROGS)
 
+# Only `deps` and `deps-test` install packages, and only `run`, `test` and
+# `bench` use them: `make` and `make install` check and fail, so that building
+# on a server never installs nginx and starts it on port 80.
 deps:
 	@tools/deps.sh build
 
-deps-test: deps
+deps-test:
 	@tools/deps.sh test
+
+check-deps:
+	@tools/deps.sh --check build
+
+check-deps-test:
+	@tools/deps.sh --check test
 
 # ---- release build ---------------------------------------------------------
 # Every object records the headers it read (-MMD -MP), so that a changed
@@ -52,10 +61,10 @@ COMPILE   = $(CPPFLAGS) -MMD -MP $(WARN) $(PKG_CFLAGS) \
             -DAPIMON_SHARE='"$(SHARE)"' -Ilib -Irender -Iaggregate
 CXXWARN   = -std=c++17 -Wall -Wextra -Werror
 
-%.o: %.c | deps
+%.o: %.c | check-deps
 	$(CC) $(COMPILE) $(CFLAGS) -c -o $@ $<
 
-render/tpl.o: render/tpl.cc | deps
+render/tpl.o: render/tpl.cc | check-deps
 	$(CXX) $(CPPFLAGS) -MMD -MP $(CXXWARN) $(CFLAGS) -c -o $@ $<
 
 lib/libapimon.a: $(LIB_SRC:.c=.o)
@@ -81,13 +90,24 @@ bin/apimon-cron: $(CRON_SRC:.c=.o) lib/libapimon.a
 	@mkdir -p bin
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
+# The version --version prints (tools/version.sh: git describe, else the
+# VERSION file).  Rewritten only when it changes, so that an unchanged
+# version rebuilds nothing; lib/cli.c is all that includes it.
+build/version.h: FORCE
+	@mkdir -p build
+	@v=$$(tools/version.sh) && \
+	    printf '#define APIMON_VERSION\t"%s"\n' "$$v" >$@.tmp && \
+	    if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+lib/cli.o build/san/lib/cli.o build/fuzz/fuzz-body: build/version.h
+FORCE:
+
 # ---- sanitizer build (what `make test` runs) --------------------------------
 S = build/san
-$(S)/%.o: %.c | deps-test
+$(S)/%.o: %.c | check-deps-test
 	@mkdir -p $(dir $@)
 	$(CC) $(COMPILE) -O1 -g $(SAN) -c -o $@ $<
 
-$(S)/render/tpl.o: render/tpl.cc | deps-test
+$(S)/render/tpl.o: render/tpl.cc | check-deps-test
 	@mkdir -p $(dir $@)
 	$(CXX) $(CPPFLAGS) -MMD -MP $(CXXWARN) -O1 -g $(SAN) -c -o $@ $<
 
@@ -127,7 +147,7 @@ san: $(S)/bin/apimon-ingest $(S)/bin/apimon-aggregate $(S)/bin/apimon-render \
 
 # ---- fuzzing (clang + libFuzzer) --------------------------------------------
 F = build/fuzz
-$(F)/fuzz-body: tests/fuzz/fuzz_body.c $(LIB_SRC) $(wildcard lib/*.h) | deps-test
+$(F)/fuzz-body: tests/fuzz/fuzz_body.c $(LIB_SRC) $(wildcard lib/*.h) | check-deps-test
 	@mkdir -p $(F)
 	$(CLANG) $(CPPFLAGS) $(WARN) -Wno-error=unused-command-line-argument -O1 -g \
 	    -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -Ilib -o $@ \
@@ -147,7 +167,7 @@ OTLP_SRC  = lib/otlp.c lib/otlp_pb.c lib/otlp_json.c lib/gunzip.c
 PB_C      = $(GEN)/otlp.pb-c.c
 PB_FLAGS  = -std=c17 -Wall -Wno-missing-braces -I$(GEN)
 
-$(GEN)/otlp.pb-c.h: lib/otlp.proto | deps
+$(GEN)/otlp.pb-c.h: lib/otlp.proto | check-deps
 	@mkdir -p $(GEN)
 	protoc-c --proto_path=lib --c_out=$(GEN) lib/otlp.proto
 $(PB_C): $(GEN)/otlp.pb-c.h
@@ -164,14 +184,14 @@ lib/libapimon.a: $(OTLP_SRC:.c=.o) $(GEN)/otlp.pb-c.o
 $(S)/libapimon.a: $(addprefix $(S)/,$(OTLP_SRC:.c=.o)) $(S)/$(GEN)/otlp.pb-c.o
 
 # One fuzz target for each decoder; the generated C built once for both.
-$(F)/otlp.pb-c.o: $(PB_C) | deps-test
+$(F)/otlp.pb-c.o: $(PB_C) | check-deps-test
 	@mkdir -p $(F)
 	$(CLANG) $(CPPFLAGS) $(PB_FLAGS) -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
 	    $(PKG_CFLAGS) -c -o $@ $<
 $(F)/fuzz-otlp-pb: FUZZ_ENC = OTLP_PROTOBUF
 $(F)/fuzz-otlp-json: FUZZ_ENC = OTLP_JSON
 $(F)/fuzz-otlp-%: tests/fuzz/fuzz_otlp.c $(F)/otlp.pb-c.o $(LIB_SRC) $(OTLP_SRC) \
-    $(wildcard lib/*.h) | deps-test
+    $(wildcard lib/*.h) | check-deps-test
 	$(CLANG) $(CPPFLAGS) $(WARN) -Wno-error=unused-command-line-argument -O1 -g \
 	    -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -Ilib -I$(GEN) \
 	    -DFUZZ_ENC=$(FUZZ_ENC) -o $@ $< $(LIB_SRC) $(OTLP_SRC) $(F)/otlp.pb-c.o \
@@ -186,28 +206,35 @@ fuzz-otlp: $(FUZZ_OTLP)
 	    tests/fuzz/corpus-otlp-json
 
 # ---- the two commands -------------------------------------------------------
-test: deps-test all san $(F)/fuzz-body $(FUZZ_OTLP)
+# The packages first, then the build in a second make that sees them.
+test: deps-test
+	@$(MAKE) --no-print-directory all san $(F)/fuzz-body $(FUZZ_OTLP)
 	@tests/run.sh
 
-run: all
+run: deps
+	@$(MAKE) --no-print-directory all
 	@tools/run.sh
 
-bench: deps-test all
+bench: deps-test
+	@$(MAKE) --no-print-directory all
 	@bench/run.sh
 
 # apimon-render finds $(SHAREDIR) from its own place: bin/../share/apimon.
+# `make uninstall` removes what the list in $(SHAREDIR)/installed-files says.
+EXAMPLES  = etc/apimon.json etc/nginx/apimon.conf etc/nginx/apimon-tls.conf.example \
+            etc/systemd/* cron/crontab etc/apimon.logrotate docs/examples/*
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/templates \
-	    $(DESTDIR)$(SHAREDIR)/locales \
-	    $(DESTDIR)$(SHAREDIR)/site $(DESTDIR)$(SHAREDIR)/examples \
-	    $(DESTDIR)$(MANDIR)/man1
-	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)
-	install -m 644 templates/*.tpl $(DESTDIR)$(SHAREDIR)/templates
-	install -m 644 locales/*.json $(DESTDIR)$(SHAREDIR)/locales
-	install -m 644 site/*.css site/*.js $(DESTDIR)$(SHAREDIR)/site
-	install -m 644 etc/apimon.json etc/nginx/apimon.conf etc/systemd/* \
-	    cron/crontab $(DESTDIR)$(SHAREDIR)/examples
-	install -m 644 docs/man/*.1 $(DESTDIR)$(MANDIR)/man1
+	@tools/install.sh install "$(DESTDIR)" "$(SHAREDIR)" \
+	    755 "$(BINDIR)" $(PROGS) -- \
+	    644 "$(SHAREDIR)/templates" templates/*.tpl -- \
+	    644 "$(SHAREDIR)/locales" locales/*.json -- \
+	    644 "$(SHAREDIR)/site" site/*.css site/*.js -- \
+	    644 "$(SHAREDIR)/python" tools/apimon_client.py -- \
+	    644 "$(SHAREDIR)/examples" $(EXAMPLES) -- \
+	    644 "$(MANDIR)/man1" docs/man/*.1
+
+uninstall:
+	@tools/install.sh uninstall "$(DESTDIR)" "$(SHAREDIR)"
 
 clean:
 	rm -rf bin build lib/*.[oad] ingest/*.[od] aggregate/*.[od] render/*.[od] \
@@ -216,4 +243,5 @@ clean:
 -include $(wildcard lib/*.d ingest/*.d aggregate/*.d render/*.d cron/*.d \
     tools/*.d) $(shell find $(S) -name '*.d' 2>/dev/null)
 
-.PHONY: all deps deps-test san fuzz fuzz-otlp test run bench install clean
+.PHONY: all deps deps-test check-deps check-deps-test san fuzz fuzz-otlp test \
+        run bench install uninstall clean

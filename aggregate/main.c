@@ -12,8 +12,6 @@
 #include "fmt.h"
 #include "log.h"
 
-#define VERSION	"0.1.0"
-
 static void
 usage(FILE *f)
 {
@@ -120,7 +118,7 @@ main(int argc, char *argv[])
 			unsilence = optarg;
 			break;
 		default:
-			return cli_exit(ch, usage, "apimon-aggregate " VERSION);
+			return cli_exit(ch, usage, "apimon-aggregate");
 		}
 	/* One command at a time; --for and --comment go with --silence. */
 	if (optind != argc || (silence != NULL) + list + (unsilence != NULL) +

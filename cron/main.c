@@ -12,8 +12,6 @@
 #include "cron.h"
 #include "log.h"
 
-#define VERSION	"0.1.0"
-
 static void
 usage(FILE *f)
 {
@@ -67,8 +65,7 @@ step(const char *bin, const char *prog, const char *what,
 	if (config == NULL)		/* no file: the defaults, as here */
 		argv[1] = NULL;
 	if (step_run(argv, &out) != 0 || out == NULL) {
-		/* Not log_errx(): the program's output may be long. */
-		fprintf(stderr, "apimon-cron: %s failed: %s\n", what,
+		log_errx("%s failed: %s", what,
 		    out != NULL ? out : "out of memory");
 		free(out);
 		return 1;
@@ -107,13 +104,15 @@ main(int argc, char *argv[])
 	int		 ch, fd = -1, rc = 1;
 
 	log_init(argv[0]);
+	/* The steps' words reach syslog once, in apimon-cron's message. */
+	unsetenv("APIMON_SYSLOG");
 	while ((ch = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1)
 		switch (ch) {
 		case 'c':
 			cfile = optarg;
 			break;
 		default:
-			return cli_exit(ch, usage, "apimon-cron " VERSION);
+			return cli_exit(ch, usage, "apimon-cron");
 		}
 	if (optind != argc || (cfile != NULL && *cfile == '\0')) {
 		usage(stderr);

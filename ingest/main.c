@@ -14,8 +14,6 @@
 #include "ingest.h"
 #include "log.h"
 
-#define VERSION	"0.1.0"
-
 #define MAX_THREADS	256
 
 static pthread_mutex_t accept_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -172,7 +170,7 @@ main(int argc, char *argv[])
 			nthreads = (int)l;
 			break;
 		default:
-			return cli_exit(ch, usage, "apimon-ingest " VERSION);
+			return cli_exit(ch, usage, "apimon-ingest");
 		}
 	if (optind != argc) {
 		usage(stderr);

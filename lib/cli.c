@@ -8,6 +8,7 @@
 #include "log.h"
 #include "ts.h"
 #include "tz.h"
+#include "../build/version.h"	/* made by make: tools/version.sh */
 
 int
 cli_setup(const char *cfile, const char *now_arg, struct conf *c,
@@ -29,19 +30,35 @@ cli_setup(const char *cfile, const char *now_arg, struct conf *c,
 	return 0;
 }
 
+/* 0 when everything printed on stdout got there, else 1 after saying so. */
+static int
+stdout_done(void)
+{
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		log_errx("cannot write to stdout");
+		return 1;
+	}
+	return 0;
+}
+
 int
-cli_exit(int ch, void (*usage)(FILE *), const char *version)
+cli_exit(int ch, void (*usage)(FILE *), const char *prog)
 {
 	if (ch == 'h') {
 		usage(stdout);
-		return 0;
+		return stdout_done();
 	}
-	if (ch == 'V') {
-		puts(version);
-		return 0;
-	}
+	if (ch == 'V')
+		return cli_version(prog);
 	usage(stderr);
 	return 2;
+}
+
+int
+cli_version(const char *prog)
+{
+	printf("%s %s\n", prog, APIMON_VERSION);
+	return stdout_done();
 }
 
 /*

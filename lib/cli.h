@@ -23,10 +23,18 @@ int	 cli_setup(const char *cfile, const char *now_arg, struct conf *c,
 
 /*
  * What getopt_long()'s ch means when it is none of a program's own
- * options: 'h' prints usage on stdout, 'V' the version; anything else is
- * a usage error.  Returns the exit status for main to return: 0 or 2.
+ * options: 'h' prints usage on stdout, 'V' the version (cli_version());
+ * anything else is a usage error.  Returns the exit status for main to
+ * return: 0, 1 when stdout cannot be written, or 2.
  */
-int	 cli_exit(int ch, void (*usage)(FILE *), const char *version);
+int	 cli_exit(int ch, void (*usage)(FILE *), const char *prog);
+
+/*
+ * Print "prog VERSION" on stdout, VERSION being this build's (git describe
+ * at build time, else the VERSION file).  Returns 0, or 1 when stdout
+ * cannot be written.
+ */
+int	 cli_version(const char *prog);
 
 /*
  * Where templates/, site/ and locales/ are: $APIMON_SHARE, the config's

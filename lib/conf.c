@@ -576,10 +576,14 @@ parse_root(struct ctx *x, struct conf *c, const cJSON *root)
 	    get_string(x, root, "", "locale", 1, &c->locale) ||
 	    get_string(x, root, "", "site_url", 1, &c->site_url))
 		return -1;
-	if (c->site_url != NULL && strncmp(c->site_url, "http://", 7) != 0 &&
-	    strncmp(c->site_url, "https://", 8) != 0)
+	/* It goes into e-mails and chats as a link: one word of ASCII. */
+	if (c->site_url != NULL && ((strncmp(c->site_url, "http://", 7) != 0 &&
+	    strncmp(c->site_url, "https://", 8) != 0) || strlen(c->site_url) >
+	    1000 || strspn(c->site_url, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijkl"
+	    "mnopqrstuvwxyz0123456789-._~:/?#[]@!$&'()*+,;=%") !=
+	    strlen(c->site_url)))
 		return fail(x, "", "site_url", "must be an http:// or https:// "
-		    "URL");
+		    "URL (ASCII, no spaces, at most 1000 characters)");
 	/* A language tag names a file: letters, digits and - only. */
 	if (strlen(c->locale) > 16 || strspn(c->locale, "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != strlen(c->locale) ||

@@ -13,8 +13,6 @@
 #include "render.h"
 #include "ts.h"
 
-#define VERSION		"0.1.0"
-
 
 static void
 usage(FILE *f)
@@ -155,7 +153,7 @@ main(int argc, char *argv[])
 			now = optarg;
 			break;
 		default:
-			return cli_exit(ch, usage, "apimon-render " VERSION);
+			return cli_exit(ch, usage, "apimon-render");
 		}
 	if (optind != argc) {
 		usage(stderr);

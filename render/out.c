@@ -61,6 +61,13 @@ mkparents(struct render *r, const char *path)
 	for (cut = p + 1; (cut = strchr(cut, '/')) != NULL; cut++) {
 		*cut = '\0';
 		if (mkdir(p, 0755) == 0) {
+			/* 0755 whatever the umask: nginx is another user. */
+			if (chmod(p, 0755) == -1) {
+				log_errx("%s: cannot make the folder readable: "
+				    "%s", p, strerror(errno));
+				rmdir(p);
+				goto out;
+			}
 			if ((made = strdup(p)) == NULL ||
 			    stage(r, made, NULL) != 0) {
 				free(made);
@@ -155,7 +162,7 @@ out_write(struct render *r, const char *rel, const char *data, size_t len)
 	/*
 	 * Its bytes are on disk before the rename makes it the published
 	 * file, so a crash never leaves an empty or half file under the
-	 * real name.
+	 * real name.  0644 whatever the umask: nginx is another user.
 	 */
 	if (fchmod(fd, 0644) == -1 || write_all(fd, data, len) == -1 ||
 	    fsync(fd) == -1) {

@@ -1,62 +1,85 @@
 #!/bin/sh
-# Install the Debian packages apimon needs that are not installed yet.
-# Quiet and fast when everything is present.
-#   tools/deps.sh build   to build and run it (`make deps`)
-#   tools/deps.sh test    to test and benchmark it too (`make deps-test`)
+# The Debian packages apimon needs.  Quiet and fast when everything is present.
+#   tools/deps.sh build          install what building and running need (`make deps`)
+#   tools/deps.sh test           install what testing and benchmarking need too
+#                                (`make deps-test`)
+#   tools/deps.sh --check build  only say what building lacks, and fail: `make`
+#   tools/deps.sh --check test   the same for the test builds: `make san`
+# Only `make deps`, `make deps-test` and the targets built on them (`make run`,
+# `make test`, `make bench`) install; `make` and `make install` only check, so
+# that building on a server never pulls in (and starts) nginx.
 set -eu
 
+check=0
+if [ "${1:-}" = --check ]; then
+	check=1
+	shift
+fi
 mode=${1:-build}
-pkgs="gcc g++ make pkg-config libsqlite3-dev sqlite3 libcjson-dev libfcgi-dev
-libcurl4-openssl-dev libctemplate-dev libjs-chart.js spawn-fcgi nginx curl
-libprotobuf-c-dev protobuf-c-compiler zlib1g-dev"
+# What compiling needs; the rest is for running (`make run`) and testing.
+compile="gcc g++ make pkg-config libsqlite3-dev libcjson-dev libfcgi-dev
+libcurl4-openssl-dev libctemplate-dev libprotobuf-c-dev protobuf-c-compiler
+zlib1g-dev"
 case $mode in
-build) ;;
+build)
+	pkgs="$compile"
+	[ $check -eq 1 ] || pkgs="$pkgs sqlite3 libjs-chart.js spawn-fcgi nginx curl" ;;
 test)
+	pkgs="$compile libcriterion-dev clang libclang-rt-14-dev"
 	# fonts: the browser tests' screenshots show Chinese, Japanese
 	# and emoji as text, not boxes
-	pkgs="$pkgs libcriterion-dev clang libclang-rt-14-dev python3 mandoc
-chromium fonts-noto-cjk fonts-noto-color-emoji time wrk strace
-python3-aiosmtpd openssl" ;;
+	[ $check -eq 1 ] || pkgs="$pkgs sqlite3 libjs-chart.js spawn-fcgi nginx
+curl python3 mandoc chromium fonts-noto-cjk fonts-noto-color-emoji time wrk
+strace python3-aiosmtpd openssl systemd logrotate" ;;
 *)
-	echo "usage: tools/deps.sh [build|test]" >&2
+	echo "usage: tools/deps.sh [--check] [build|test]" >&2
 	exit 2 ;;
 esac
 
+# One dpkg-query for all: it prints the packages it knows, one a line.
 missing=""
+known=$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' $pkgs 2>/dev/null || true)
 for p in $pkgs; do
-	s=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
-	case "$s" in
-	ii*) ;;
+	case "$known" in
+	"$p ii"* | *"
+$p ii"*) ;;
 	*) missing="$missing $p" ;;
 	esac
 done
+
+if [ $check -eq 1 ]; then
+	[ -z "$missing" ] && exit 0
+	target=deps
+	[ "$mode" = test ] && target=deps-test
+	echo "deps: missing$missing" >&2
+	echo "deps: run \`make $target\` to install them (apt-get, as root or through sudo);" \
+	    "\`make\` and \`make install\` never install packages" >&2
+	exit 1
+fi
+
 # Node may come from another repository (nodesource bundles npm): ask for
 # Debian's packages only when the commands are missing.
 if [ "$mode" = test ] && ! { command -v node && command -v npm; } >/dev/null 2>&1; then
 	missing="$missing nodejs npm"
 fi
 
-browser_modules() {
-	# The browser tests drive Debian's chromium with playwright-core from
-	# npm; it never downloads a browser of its own.
-	otlp_modules
-	[ -d tests/browser/node_modules/playwright-core ] && return 0
-	[ -f tests/browser/package-lock.json ] || return 0
-	echo "deps: npm ci in tests/browser" >&2
-	(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error) >&2
+npm_ci() {	# folder, a module whose presence says it is installed
+	[ -d "$1/node_modules/$2" ] && return 0
+	[ -f "$1/package-lock.json" ] || return 0
+	echo "deps: npm ci in $1" >&2
+	(cd "$1" && npm ci --no-audit --no-fund --loglevel=error) >&2
 }
 
-otlp_modules() {
+test_modules() {
+	# The browser tests drive Debian's chromium with playwright-core from
+	# npm; it never downloads a browser of its own.
+	npm_ci tests/browser playwright-core
 	# The OTLP tests send with OpenTelemetry's own JS SDK and exporters.
-	[ -d tests/otlp/node_modules/@opentelemetry/exporter-trace-otlp-proto ] &&
-		return 0
-	[ -f tests/otlp/package-lock.json ] || return 0
-	echo "deps: npm ci in tests/otlp" >&2
-	(cd tests/otlp && npm ci --no-audit --no-fund --loglevel=error) >&2
+	npm_ci tests/otlp @opentelemetry/exporter-trace-otlp-proto
 }
 
 if [ -z "$missing" ]; then
-	[ "$mode" = build ] || browser_modules
+	[ "$mode" = build ] || test_modules
 	exit 0
 fi
 
@@ -66,4 +89,4 @@ sudo=""
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq >&2
 $sudo apt-get install -y -qq --no-install-recommends $missing >&2
-[ "$mode" = build ] || browser_modules
+[ "$mode" = build ] || test_modules

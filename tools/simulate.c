@@ -9,10 +9,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
+#include "log.h"
 #include "ts.h"
 
 #define PROG		"apimon-simulate"
-#define VERSION		"0.1.0"
 
 #define MS_PER_HOUR	3600000LL
 #define MS_PER_DAY	86400000LL
@@ -921,8 +922,7 @@ parse_args(int argc, char **argv, struct opts *o)
 			usage(stdout);
 			return 0;
 		case OPT_VERSION:
-			puts(PROG " " VERSION);
-			return 0;
+			return cli_version(PROG);
 		case ':':
 			return usage_error(argv[optind - 1], "needs a value");
 		case '?':
@@ -951,9 +951,10 @@ main(int argc, char **argv)
 {
 	static char outbuf[1 << 20];	/* one write(2) per megabyte */
 	struct opts o = { .days = 7, .per_day = 1000, .seed = 1 };
-	int rc = parse_args(argc, argv, &o);
+	int rc;
 
-	if (rc > 0)
+	log_init(PROG);
+	if ((rc = parse_args(argc, argv, &o)) > 0)
 		return rc;
 	if (rc < 0) {
 		setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));

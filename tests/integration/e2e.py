@@ -3,8 +3,9 @@
 
     python3 tests/integration/e2e.py --bin build/san/bin [-k PATTERN]... [--keep]
 
-a. The deployment: a fresh temporary directory with a config; apimon-ingest
-   (from --bin) started by spawn-fcgi on a unix socket, behind a real nginx
+a. The deployment: a fresh temporary directory with a config; two
+   apimon-ingest workers (from --bin) started by spawn-fcgi on a unix socket
+   each, behind a real nginx
    that uses the shipped server block (etc/nginx/apimon.conf, with its port,
    web root and socket pointed into the temporary directory) and so also
    serves site_dir.  A record posted through nginx must show up on the
@@ -13,11 +14,22 @@ a. The deployment: a fresh temporary directory with a config; apimon-ingest
    second apimon-cron started while another holds the lock (DATABASE.cron.lock)
    exits 0 without a word; a symbolic link planted as the lock is refused
    and its target left alone; a failing step, or a database folder the user
-   cannot write, makes apimon-cron exit non-zero with a message.
+   cannot write, makes apimon-cron exit non-zero with a message.  A run as
+   root into an empty site breaks the next run of another user with
+   "….tmp.XXXXXX: Permission denied", and the guide's chown mends it.  The
+   HTTPS/IPv6 example (etc/nginx/apimon-tls.conf.example) serves the site
+   and the API over TLS on 127.0.0.1 and [::1], redirects plain HTTP, and
+   answers certbot's challenges from the site folder, which apimon-cron
+   leaves alone.
 b. `make install DESTDIR=<tmp> PREFIX=/usr/local` from the repository root,
    then the installed programs (import, aggregate, render without
    APIMON_SHARE, apimon-cron) build a site with its assets; the installed
-   man pages pass `mandoc -Tlint`.
+   Python client imports; the man pages pass `mandoc -Tlint -W warning`
+   with no output at all; `make uninstall` leaves DESTDIR as it was before
+   the install (folders that were there stay).  `make` and `make install`
+   never run apt-get (a dry run, and a real run where dpkg knows no
+   package: they fail and name `make deps`); `make deps` does, and
+   `make run` and `make test` begin with it.
 c. tools/apimon_client.py against the real endpoint: log() records arrive,
    log_sync() answers; with the endpoint down (a closed port, and a port that
    accepts connections but never answers) log() returns in under 10 ms and
@@ -25,6 +37,18 @@ c. tools/apimon_client.py against the real endpoint: log() records arrive,
    as status "error" and re-raises it.
 d. docs/examples/ (curl.sh, log_request.c, command_router.py) against the
    real endpoint.
+e. Operations: the five programs print one version, the build's; the units
+   of etc/systemd pass `systemd-analyze verify`, carry the least-privilege
+   settings and are rated by `systemd-analyze security` no worse than the
+   guide says; the crontab's line logs a good run and leaves a failure on
+   stderr for cron's mail; apimon-failure@.service's command mails a failed
+   unit's journal lines (to smtpd.py); etc/apimon.logrotate rotates the
+   cron log;
+   messages reach syslog when stderr is /dev/null or APIMON_SYSLOG=1 (seen
+   with strace); and with the stack of a (two workers behind the shipped
+   upstream) under POST load, one worker stopped and the other killed and
+   each started again: no answer but 2xx, every acknowledged record stored
+   exactly once.
 
 Python 3 standard library only.  Every process started here is stopped
 here, by its own pid.  Sanitizer reports of the --bin programs fail the run.
@@ -37,17 +61,21 @@ import argparse
 import asyncio
 import fcntl
 import fnmatch
+import grp
 import hashlib
 import html.parser
 import http.client
 import http.server
 import json
 import os
+import pwd
 import re
+import shlex
 import shutil
 import signal
 import socket
 import sqlite3
+import stat
 import subprocess
 import sys
 import tempfile
@@ -62,7 +90,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 sys.dont_write_bytecode = True          # no __pycache__ in tools/
 import apimon_client  # noqa: E402
 
-RUN_DEADLINE = 115         # seconds: the whole run, watchdog included
+RUN_DEADLINE = 200         # seconds: the whole run, watchdog included
 PRICES = {"gpt-4o-mini": {"input_per_mtok": 0.15, "output_per_mtok": 0.60}}
 
 
@@ -101,6 +129,11 @@ def http_req(port, method, path, body=None, headers=None, timeout=15):
         return r.status, hdr, r.read()
     finally:
         conn.close()
+
+
+def pwd_uid(name):
+    import pwd
+    return pwd.getpwnam(name).pw_uid
 
 
 def lock_of(db):
@@ -319,12 +352,12 @@ http {{
 """
 
 
-def server_block(port, site, sock):
-    """etc/nginx/apimon.conf with its port, root and socket moved here."""
+def server_block(port, site, sockdir):
+    """etc/nginx/apimon.conf with its port, root and sockets moved here."""
     text = (ROOT / "etc" / "nginx" / "apimon.conf").read_text()
     subs = [(r"listen\s+80\s*;", f"listen 127.0.0.1:{port};"),
             (r"root\s+/var/www/apimon\s*;", f"root {site};"),
-            (r"unix:/run/apimon/ingest\.sock", f"unix:{sock}"),
+            (r"unix:/run/apimon/(ingest-[0-9]+\.sock)", f"unix:{sockdir}/\\1"),
             (r"include\s+fastcgi_params\s*;", "include /etc/nginx/fastcgi_params;")]
     for pat, new in subs:
         text, n = re.subn(pat, new, text)
@@ -334,8 +367,41 @@ def server_block(port, site, sock):
     return text
 
 
+def tls_server_block(http_port, https_port, site, sockdir, cert, key):
+    """etc/nginx/apimon-tls.conf.example moved here, IPv4 and IPv6 loopback."""
+    text = (ROOT / "etc" / "nginx" / "apimon-tls.conf.example").read_text()
+    subs = [(r"listen\s+80\s*;", f"listen 127.0.0.1:{http_port};"),
+            (r"listen\s+\[::\]:80\s*;", f"listen [::1]:{http_port};"),
+            (r"listen\s+443\s+ssl\s+http2\s*;", f"listen 127.0.0.1:{https_port} ssl http2;"),
+            (r"listen\s+\[::\]:443\s+ssl\s+http2\s*;", f"listen [::1]:{https_port} ssl http2;"),
+            (r"root\s+/var/www/apimon\s*;", f"root {site};"),
+            (r"/etc/letsencrypt/live/apimon\.example\.com/fullchain\.pem", str(cert)),
+            (r"/etc/letsencrypt/live/apimon\.example\.com/privkey\.pem", str(key)),
+            (r"unix:/run/apimon/(ingest-[0-9]+\.sock)", f"unix:{sockdir}/\\1"),
+            (r"include\s+fastcgi_params\s*;", "include /etc/nginx/fastcgi_params;")]
+    for pat, new in subs:
+        text, n = re.subn(pat, new, text)
+        if n == 0:
+            raise Failure(f"apimon-tls.conf.example: no match for /{pat}/; "
+                          "update tls_server_block() in this test")
+    return text
+
+
+def https_req(port, method, path, cafile, host="::1", body=None, headers=None):
+    import ssl
+    ctx = ssl.create_default_context(cafile=str(cafile))
+    conn = http.client.HTTPSConnection(host, port, timeout=15, context=ctx)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        r = conn.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+    finally:
+        conn.close()
+
+
 class Stack:
-    """apimon-ingest under spawn-fcgi on a unix socket, behind nginx."""
+    """Two apimon-ingest workers under spawn-fcgi, each on a unix socket of
+    its own (as apimon-ingest@1 and @2), behind nginx's upstream."""
 
     def __init__(self, run):
         self.run = run
@@ -345,32 +411,55 @@ class Stack:
         (d / "nginx-tmp").mkdir()
         self.site = d / "site"
         self.db = d / "data" / "apimon.db"
-        self.sock = d / "ingest.sock"
+        self.socks = {n: d / f"ingest-{n}.sock" for n in (1, 2)}
+        self.sock = self.socks[1]
         self.conf = d / "apimon.json"
         self.conf.write_text(json.dumps({
             "database": str(self.db), "site_dir": str(self.site),
             "timezone": "UTC", "prices": PRICES}, indent=2) + "\n")
-        self.worker = self.nginx = None
+        self.worker = {}
+        self.nginx = None
         self.port = None
+        self.exits = []             # (worker, exit status) of the stopped ones
+
+    def start_worker(self, n):
+        """Worker n as apimon-ingest@n runs it; returns once it accepts."""
+        r = self.run
+        sock = self.socks[n]
+        w = self.worker[n] = r.spawn(
+            ["spawn-fcgi", "-n", "-s", sock, "-M", "0660", "--",
+             r.bin / "apimon-ingest", "--config", self.conf, "--threads", "4"],
+            self.dir / f"ingest-{n}.log", env=r.env(), cwd=self.dir)
+        deadline = time.monotonic() + 10
+        while True:
+            expect(w.poll() is None,
+                   f"spawn-fcgi/apimon-ingest exited {w.returncode}; see "
+                   f"{self.dir}/ingest-{n}.log:\n"
+                   f"{short((self.dir / f'ingest-{n}.log').read_bytes())}")
+            expect(time.monotonic() < deadline, f"no FastCGI socket {sock} after 10 s")
+            try:
+                with socket.socket(socket.AF_UNIX) as c:
+                    c.connect(str(sock))
+                return w
+            except OSError:
+                time.sleep(0.02)
+
+    def stop_worker(self, n, sig=signal.SIGTERM):
+        """Stop worker n as systemctl stop does; its exit status."""
+        st = self.run.stop(self.worker.pop(n), sig)
+        self.exits.append((n, sig, st))
+        return st
 
     def start(self):
         r = self.run
-        self.worker = r.spawn(["spawn-fcgi", "-n", "-s", self.sock, "--",
-                               r.bin / "apimon-ingest", "--config", self.conf],
-                              self.dir / "ingest.log", env=r.env(), cwd=self.dir)
-        deadline = time.monotonic() + 10
-        while not self.sock.exists():
-            expect(self.worker.poll() is None,
-                   f"spawn-fcgi/apimon-ingest exited {self.worker.returncode}; "
-                   f"see {self.dir}/ingest.log:\n{short((self.dir / 'ingest.log').read_bytes())}")
-            expect(time.monotonic() < deadline, "no FastCGI socket after 10 s")
-            time.sleep(0.05)
+        for n in self.socks:
+            self.start_worker(n)
         user = "user root;" if os.geteuid() == 0 else ""
         for attempt in range(3):
             self.port = free_port()
             (self.dir / "nginx.conf").write_text(NGINX_MAIN.format(
                 user=user, dir=self.dir,
-                server=server_block(self.port, self.site, self.sock)))
+                server=server_block(self.port, self.site, self.dir)))
             self.nginx = r.spawn(["nginx", "-p", self.dir, "-c", self.dir / "nginx.conf",
                                   "-e", self.dir / "nginx-error.log"],
                                  self.dir / "nginx.out", cwd=self.dir)
@@ -426,11 +515,12 @@ class Stack:
         problems = []
         if self.nginx is not None:
             self.run.stop(self.nginx, signal.SIGQUIT)
-        if self.worker is not None:
-            st = self.run.stop(self.worker)
-            if st != 0:
-                problems.append(f"apimon-ingest exit status after SIGTERM: {st} "
-                                f"(see {self.dir}/ingest.log)")
+        for n in list(self.worker):
+            self.stop_worker(n)
+        for n, sig, st in self.exits:
+            if sig == signal.SIGTERM and st != 0:
+                problems.append(f"apimon-ingest worker {n}: exit status after SIGTERM: "
+                                f"{st} (see {self.dir}/ingest-{n}.log)")
         return problems
 
 
@@ -537,6 +627,91 @@ def section_a(run):
 
     run.test("a.site_served_by_nginx", site_served)
 
+    def tls_and_ipv6():
+        d = run.tmp / "a-tls"
+        (d / "nginx-tmp").mkdir(parents=True)
+        cert, key = d / "fullchain.pem", d / "privkey.pem"
+        r = run.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                     "-days", "2", "-subj", "/CN=apimon.example.com", "-addext",
+                     "subjectAltName=DNS:apimon.example.com,IP:127.0.0.1,IP:::1",
+                     "-keyout", key, "-out", cert], timeout=60)
+        expect(r.returncode == 0, f"openssl: {short(r.stderr)}")
+        # What certbot's webroot plugin leaves for the challenge.
+        token = uuid.uuid4().hex
+        acme = st.site / ".well-known" / "acme-challenge"
+        acme.mkdir(parents=True)
+        (acme / token).write_text(token)
+        user = "user root;" if os.geteuid() == 0 else ""
+        nginx = None
+        for attempt in range(3):
+            p80, p443 = free_port(), free_port()
+            (d / "nginx.conf").write_text(NGINX_MAIN.format(
+                user=user, dir=d, server=tls_server_block(p80, p443, st.site, st.dir,
+                                                          cert, key)))
+            nginx = run.spawn(["nginx", "-p", d, "-c", d / "nginx.conf",
+                               "-e", d / "nginx-error.log"], d / "nginx.out", cwd=d)
+            deadline = time.monotonic() + 10
+            up = False
+            while not up and time.monotonic() < deadline and nginx.poll() is None:
+                try:
+                    with socket.create_connection(("::1", p443), timeout=1):
+                        up = True
+                except OSError:
+                    time.sleep(0.05)
+            if up:
+                break
+            run.stop(nginx)
+            nginx = None
+        expect(nginx is not None, f"nginx with the TLS example did not start; see "
+               f"{d}/nginx-error.log: {short((d / 'nginx-error.log').read_bytes())}")
+        try:
+            bad = []
+            for host in ("127.0.0.1", "::1"):
+                conn = http.client.HTTPConnection(host, p80, timeout=15)
+                conn.request("GET", "/api/health", headers={"Host": "apimon.example.com"})
+                a = conn.getresponse()
+                a.read()
+                conn.close()
+                if a.status != 301 or a.getheader("Location") != \
+                        "https://apimon.example.com/api/health":
+                    bad.append(f"http://{host}/api/health: {a.status} "
+                               f"Location {a.getheader('Location')}")
+                conn = http.client.HTTPConnection(host, p80, timeout=15)
+                conn.request("GET", f"/.well-known/acme-challenge/{token}")
+                a = conn.getresponse()
+                got = a.read()
+                conn.close()
+                if a.status != 200 or got != token.encode():
+                    bad.append(f"http://{host} challenge: {a.status} {short(got)}")
+                code, _, body = https_req(p443, "GET", "/api/health", cert, host)
+                if code != 200 or json.loads(body).get("status") != "ok":
+                    bad.append(f"https://{host}/api/health: {code} {short(body)}")
+                code, hdr, body = https_req(p443, "GET", "/", cert, host)
+                if code != 200 or b"<html" not in body.lower():
+                    bad.append(f"https://{host}/: {code}")
+                code, hdr, _ = https_req(p443, "GET", "/data/dashboard.json", cert, host)
+                if code != 200 or "no-store" not in hdr.get("cache-control", ""):
+                    bad.append(f"https://{host}/data/dashboard.json: {code} "
+                               f"Cache-Control {hdr.get('cache-control')}")
+            rid = uid("e2e-tls6")
+            code, _, body = https_req(p443, "POST", "/api/log-request", cert, "::1",
+                                      json.dumps({"request_id": rid, "source": "web",
+                                                  "status": "success",
+                                                  "execution_time": 0.2}).encode(),
+                                      {"Content-Type": "application/json"})
+            if code != 200 or len(st.rows("request_id = ?", (rid,))) != 1:
+                bad.append(f"POST over HTTPS on [::1]: {code} {short(body)}")
+            r = run.cron(st.conf)
+            if r.returncode != 0 or not (acme / token).is_file():
+                bad.append(f"after apimon-cron (exit {r.returncode}) the challenge file is "
+                           f"{'there' if (acme / token).is_file() else 'gone'}")
+            expect(not bad, "\n".join(bad))
+        finally:
+            run.stop(nginx, signal.SIGQUIT)
+            shutil.rmtree(st.site / ".well-known", ignore_errors=True)
+
+    run.test("a.tls_ipv6_example_serves_site_and_api", tls_and_ipv6)
+
     def second_cron_changes_nothing():
         for attempt in range(2):
             hour = int(time.time() // 3600)
@@ -606,18 +781,23 @@ def section_a(run):
 
     run.test("a.cron_fails_on_unwritable_database", unwritable_db)
 
-    def folder_of_another_user():
-        # The usual real-world cause: the database folder belongs to root and
-        # apimon-cron runs as another user.  Only root can set this up.  The
-        # programs are copied where nobody can run them (run.tmp is 0755,
-        # wherever this tree is), and the site goes to a folder anyone may
-        # write: the database folder is the only obstacle.
-        d = run.tmp / "a-perm"
+    def programs_for_nobody(name):
+        """run.tmp/NAME with a copy of the job's programs in bin/: where nobody
+        can run them (run.tmp is 0755), wherever this tree is."""
+        d = run.tmp / name
         d.mkdir(mode=0o755)
         bindir = d / "bin"
         bindir.mkdir()
         for prog in ("apimon-cron", "apimon-aggregate", "apimon-render"):
             shutil.copy2(run.bin / prog, bindir)
+        return d, bindir
+
+    def folder_of_another_user():
+        # The usual real-world cause: the database folder belongs to root and
+        # apimon-cron runs as another user.  Only root can set this up.  The
+        # site goes to a folder anyone may write: the database folder is the
+        # only obstacle.
+        d, bindir = programs_for_nobody("a-perm")
         open_dir = d / "open"
         open_dir.mkdir()
         os.chmod(open_dir, 0o777)
@@ -640,6 +820,45 @@ def section_a(run):
         expect(f"apimon-cron: cannot open lock {lock_of(db)}: Permission denied" in err,
                f"stderr should name the lock beside the database, and why: {short(err)}")
         expect(meta_of(db, "last_aggregate_ms") == last, "apimon-aggregate ran as nobody")
+
+    def root_run_then_user():
+        # The guide's warning and its troubleshooting row, as an administrator
+        # meets them: `nobody` stands for apimon; the share is copied too.
+        d, bindir = programs_for_nobody("a-root")
+        share = d / "share"
+        for sub in ("templates", "site", "locales"):
+            shutil.copytree(ROOT / sub, share / sub)
+        data, site = d / "data", d / "site"
+        data.mkdir()
+        site.mkdir()
+        conf = d / "apimon.json"
+        db = data / "apimon.db"
+        conf.write_text(json.dumps({"database": str(db), "site_dir": str(site)}))
+        run.run([run.bin / "apimon-ingest", "--config", conf, "--import", "-"])
+        shutil.chown(data, "nobody", "nogroup")
+        shutil.chown(db, "nobody", "nogroup")
+        shutil.chown(site, "nobody", "nogroup")
+
+        def as_nobody():
+            return subprocess.run([str(bindir / "apimon-cron"), "--config", str(conf)],
+                                  capture_output=True, timeout=60, cwd="/", user="nobody",
+                                  group="nogroup", env=run.env(APIMON_SHARE=share))
+
+        r = run.run([bindir / "apimon-cron", "--config", conf],
+                    env=run.env(APIMON_SHARE=share))
+        expect(r.returncode == 0, f"as root: exit {r.returncode} {short(r.stderr)}")
+        os.chown(lock_of(db), pwd_uid("nobody"), -1)    # the lock is not the point here
+        r = as_nobody()
+        err = r.stderr.decode(errors="replace")
+        expect(r.returncode == 1 and re.search(r"\.tmp\.\w{6}: Permission denied", err),
+               f"after a root run into the empty site: exit {r.returncode}, expected 1 "
+               f"and \"….tmp.XXXXXX: Permission denied\": {short(err)}")
+        # The fix the guide gives: chown -R apimon /var/www/apimon /var/lib/apimon
+        r = run.run(["chown", "-R", "nobody", site, data])
+        expect(r.returncode == 0, f"chown: {short(r.stderr)}")
+        r = as_nobody()
+        expect(r.returncode == 0 and b"apimon-cron: ok" in r.stdout,
+               f"after the chown: exit {r.returncode} {short(r.stdout)} {short(r.stderr)}")
 
     def lock_cannot_open():
         d = run.tmp / "no-such-folder"
@@ -670,6 +889,8 @@ def section_a(run):
     if nobody:
         run.test("a.cron_fails_on_database_folder_of_another_user",
                  folder_of_another_user)
+        run.test("a.root_run_into_empty_site_breaks_the_next_run_and_chown_mends_it",
+                 root_run_then_user)
 
     def fake_bin(name, agg_ok, render_ok):
         d = run.tmp / name
@@ -824,11 +1045,18 @@ def section_b(run):
     conf.write_text(json.dumps({"database": str(work / "apimon.db"),
                                 "site_dir": str(site), "timezone": "UTC",
                                 "prices": PRICES}, indent=2) + "\n")
-    # The release programs: no sanitizer, no APIMON_* from outside.
+    # The release programs: no sanitizer, no APIMON_* from outside, and a
+    # make of its own (not the jobserver of a `make test` around this).
     env = run.env()
-    for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+    for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS",
+              "MAKEFLAGS", "MFLAGS", "MAKELEVEL"):
         env.pop(k, None)
     state = {}
+    # Folders a real /usr/local has before apimon: uninstall must leave them.
+    (prefix / "bin").mkdir(parents=True)
+    (prefix / "bin" / "other-tool").write_text("#!/bin/sh\n")
+    man1.mkdir(parents=True)
+    before = sorted(str(p.relative_to(dest)) for p in dest.rglob("*"))
 
     def make_install():
         jobs = str(min(8, os.cpu_count() or 2))
@@ -846,8 +1074,12 @@ def section_b(run):
                 missing.append(str(f.relative_to(dest)))
         for p in ["templates/dashboard.tpl", "site/style.css", "site/dashboard.js",
                   "examples/apimon.json", "examples/apimon.conf",
-                  "examples/apimon-ingest.service", "examples/apimon-cron.service",
-                  "examples/apimon-cron.timer", "examples/crontab"]:
+                  "examples/apimon-ingest@.service", "examples/apimon-cron.service",
+                  "examples/apimon-cron.timer", "examples/apimon-failure@.service",
+                  "examples/crontab", "examples/apimon.logrotate",
+                  "examples/apimon-tls.conf.example", "examples/command_router.py",
+                  "examples/fastapi_app.py", "examples/curl.sh",
+                  "python/apimon_client.py", "installed-files"]:
             if not (share / p).is_file():
                 missing.append(str((share / p).relative_to(dest)))
         for p in ["apimon-ingest.1", "apimon-aggregate.1", "apimon-render.1",
@@ -936,24 +1168,146 @@ def section_b(run):
 
     def mandoc_lint():
         pages = sorted(man1.glob("*.1"))
-        expect(pages, "no man pages installed")
-        # STYLE "referenced manual not found" only says the other pages are
-        # not in the system's man path (they are under DESTDIR); anything
-        # else mandoc says is a finding.
-        benign = re.compile(r"referenced manual not found|outdated mandoc\.db")
+        expect(len(pages) == len(list((ROOT / "docs" / "man").glob("*.1"))),
+               f"installed man pages: {[p.name for p in pages]}")
+        # -W warning: what mandoc finds wrong in a page.  Its STYLE level
+        # adds "referenced manual not found", which says what the machine
+        # has installed (crontab(5) needs cron), not what the page is.
         bad = []
         for p in pages:
-            r = subprocess.run(["mandoc", "-Tlint", str(p)], capture_output=True, timeout=20)
-            msgs = [ln for ln in (r.stdout + r.stderr).decode(errors="replace").splitlines()
-                    if ln.strip() and not benign.search(ln)]
-            bad += msgs
-            w = subprocess.run(["mandoc", "-Tlint", "-W", "warning", str(p)],
+            r = subprocess.run(["mandoc", "-Tlint", "-W", "warning", str(p)],
                                capture_output=True, timeout=20)
-            if w.returncode != 0:
-                bad.append(f"{p.name}: mandoc -Tlint -W warning exit {w.returncode}")
+            out = (r.stdout + r.stderr).decode(errors="replace").strip()
+            if r.returncode != 0 or out:
+                bad.append(f"{p.name}: exit {r.returncode}: {out}")
+        r = subprocess.run(["mandoc", "-Tascii", str(man1 / "apimon-ingest.1")],
+                           capture_output=True, timeout=20)
+        text = re.sub(r".\x08", "", r.stdout.decode(errors="replace"))
+        text = " ".join(text.split())
+        if "(-: standard input)" not in text:
+            i = text.find("--import")
+            bad.append("apimon-ingest.1 does not say --import's \"-\" is \"(-: standard "
+                       f"input)\": {text[i:i + 120]!r}")
         expect(not bad, "\n".join(bad))
 
     run.test("b.mandoc_lint_installed_pages", mandoc_lint)
+
+    def installed_client():
+        # As an administrator would, bytecode cache included: uninstall
+        # must take that away too.
+        r = subprocess.run([sys.executable, "-c", "import apimon_client; "
+                            "print(apimon_client.ApimonClient.__name__)"],
+                           capture_output=True, timeout=30, cwd=work,
+                           env={**{k: v for k, v in env.items()
+                                   if k != "PYTHONDONTWRITEBYTECODE"},
+                                "PYTHONPATH": str(share / "python")})
+        expect(r.returncode == 0 and r.stdout.strip() == b"ApimonClient",
+               f"import from {share / 'python'}: {short(r.stdout)} {short(r.stderr)}")
+
+    run.test("b.installed_python_client_imports", installed_client)
+
+    def uninstall():
+        r = subprocess.run(["make", "uninstall", f"DESTDIR={dest}", "PREFIX=/usr/local"],
+                           cwd=ROOT, capture_output=True, timeout=60,
+                           stdin=subprocess.DEVNULL, env=env)
+        expect(r.returncode == 0, f"make uninstall exit {r.returncode}: "
+               f"{short(r.stdout)} {short(r.stderr)}")
+        after = sorted(str(p.relative_to(dest)) for p in dest.rglob("*"))
+        left = sorted(set(after) - set(before))
+        gone = sorted(set(before) - set(after))
+        expect(not left and not gone,
+               f"after make uninstall: left {left[:20]}{' …' if len(left) > 20 else ''}; "
+               f"removed what was there before: {gone}\n{short(r.stdout, 1500)}")
+
+    run.test("b.make_uninstall_leaves_nothing", uninstall)
+    section_b_packages(run, env)
+
+
+def tripwire(d):
+    """apt-get, apt, aptitude and sudo that record each call; `update` succeeds,
+    anything else fails, so that nothing gets installed."""
+    d.mkdir()
+    log = d / "calls.log"
+    for name in ("apt-get", "apt", "aptitude", "sudo"):
+        f = d / name
+        f.write_text(f'#!/bin/sh\necho "{name} $*" >>"{log}"\n'
+                     'case " $* " in *" update "*) exit 0 ;; esac\nexit 1\n')
+        f.chmod(0o755)
+    return log
+
+
+def section_b_packages(run, env):
+    """make and make install never install packages; deps, run and test do."""
+    d = run.tmp / "b-packages"
+    d.mkdir()
+    # dpkg-query reads DPKG_ADMINDIR: an empty database is a bare machine.
+    admin = d / "dpkg"
+    (admin / "info").mkdir(parents=True)
+    (admin / "status").write_text("")
+    log = tripwire(d / "tripwire")
+    bare = dict(env, DPKG_ADMINDIR=str(admin), PATH=f"{d / 'tripwire'}:{env['PATH']}")
+
+    def make(*args, e=env, timeout=100):
+        r = subprocess.run(["make", *args], cwd=ROOT, capture_output=True, timeout=timeout,
+                           stdin=subprocess.DEVNULL, env=e)
+        return r.returncode, (r.stdout + r.stderr).decode(errors="replace")
+
+    def calls():
+        return log.read_text() if log.exists() else ""
+
+    def installs(out):
+        return [ln for ln in out.splitlines()
+                if re.search(r"\bapt(-get|itude)?\b|\bsudo\b|deps\.sh (build|test)\b", ln)]
+
+    def dry_runs():
+        # -B: as if nothing were built yet, every recipe is printed.
+        bad = []
+        for args in (["-n", "-B", "all"], ["-n", "-B", "install", f"DESTDIR={d / 'dry'}"]):
+            code, out = make(*args)
+            if code != 0 or "tools/deps.sh --check build" not in out or installs(out):
+                bad.append(f"make {' '.join(args)}: exit {code}; installs: {installs(out)}; "
+                           f"check {'found' if '--check build' in out else 'missing'}")
+        for target, mode in (("run", "build"), ("test", "test")):
+            code, out = make("-n", target)
+            first = out.splitlines()[0] if out else ""
+            if code != 0 or first != f"tools/deps.sh {mode}":
+                bad.append(f"make -n {target}: exit {code}; its first step is {first!r}, "
+                           f"expected 'tools/deps.sh {mode}' (install, then build)")
+        expect(not bad, "\n".join(bad))
+
+    run.test("b.dry_run_make_and_install_run_no_apt_get", dry_runs)
+
+    def bare_machine():
+        bad = []
+        for args in (["all"], ["install", f"DESTDIR={d / 'dest'}"]):
+            code, out = make(*args, e=bare)
+            if code == 0 or "run `make deps`" not in out:
+                bad.append(f"make {' '.join(args)} with no package installed: exit {code}, "
+                           f"expected a failure that says to run `make deps`:\n{short(out)}")
+        if calls():
+            bad.append(f"make or make install called the package manager:\n{calls()}")
+        if (d / "dest").exists():
+            bad.append("make install put files in DESTDIR though it could not build")
+        expect(not bad, "\n".join(bad))
+
+    run.test("b.make_and_install_fail_on_a_bare_machine_without_installing",
+             bare_machine)
+
+    def deps_installs():
+        want = {"deps": ["gcc", "libfcgi-dev", "libctemplate-dev", "nginx", "spawn-fcgi"],
+                "deps-test": ["libcriterion-dev", "clang", "chromium", "mandoc", "nginx"]}
+        bad = []
+        for target, pkgs in want.items():
+            log.unlink(missing_ok=True)
+            code, out = make(target, e=bare, timeout=60)
+            inst = [ln for ln in calls().splitlines() if " install " in f" {ln} "]
+            got = set(inst[0].split()) if inst else set()
+            if code == 0 or not inst or not set(pkgs) <= got:
+                bad.append(f"make {target} on a bare machine: exit {code}; package manager "
+                           f"calls {calls().splitlines()}; expected an install of {pkgs}")
+        expect(not bad, "\n".join(bad))
+
+    run.test("b.make_deps_installs_what_is_missing", deps_installs)
 
 
 # --------------------------------------------------------------------------
@@ -1276,6 +1630,439 @@ def section_d(run):
 
 # --------------------------------------------------------------------------
 
+# --------------------------------------------------------------------------
+# e. operations: versions, units, cron, logs, a worker restarted under load
+# --------------------------------------------------------------------------
+
+PROGRAMS = ["apimon-ingest", "apimon-aggregate", "apimon-render", "apimon-cron",
+            "apimon-simulate"]
+UNITS = ROOT / "etc" / "systemd"
+
+
+def tool(name):
+    """A test tool's path, or a Failure naming the package (make deps-test)."""
+    path = shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin")
+    expect(path is not None, f"{name} is not installed; make deps-test installs it")
+    return path
+
+
+def unit_copies(run, where):
+    """etc/systemd/* in where, their programs taken from --bin (systemd-analyze
+    checks that every ExecStart program exists)."""
+    where.mkdir(exist_ok=True)
+    for f in UNITS.iterdir():
+        (where / f.name).write_text(f.read_text().replace("/usr/local/bin/",
+                                                          f"{run.bin}/"))
+    return sorted(where.iterdir())
+
+
+def unit_keys(path):
+    """[(section, key, value)] of a unit file, in order."""
+    out, section = [], None
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if not line or line[0] in "#;":
+            continue
+        if line.startswith("["):
+            section = line.strip("[]")
+            continue
+        k, _, v = line.partition("=")
+        out.append((section, k.strip(), v.strip()))
+    return out
+
+
+def syslog_sends(run, cmd, stderr, env):
+    """Run cmd under strace with connect() made to succeed; the messages it
+    sends to /dev/log, and what it wrote on stderr (when a pipe)."""
+    log = run.tmp / f"strace-{uuid.uuid4().hex[:8]}.log"
+    # LeakSanitizer cannot run under ptrace.
+    env = {**env, "ASAN_OPTIONS": f"detect_leaks=0:log_path={run.san}/asan"}
+    r = subprocess.run([tool("strace"), "-f", "-qq", "-o", log, "-s", "2000",
+                        "-e", "trace=connect,sendto", "-e", "inject=connect:retval=0"]
+                       + [str(c) for c in cmd], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=stderr, env=env,
+                       cwd=run.tmp, timeout=60)
+    text = log.read_text(errors="replace")
+    logged = "/dev/log" in text
+    msgs = re.findall(r'sendto\(\d+, "(<\d+>.*?)"(?:\.\.\.)?, \d+', text)
+    err = r.stderr.decode(errors="replace") if r.stderr is not None else ""
+    return r.returncode, logged, msgs, err
+
+
+def section_e(run):
+    e = run.tmp / "e"
+    e.mkdir()
+
+    def versions_agree():
+        said = {}
+        for p in PROGRAMS:
+            r = run.run([run.bin / p, "--version"])
+            expect(r.returncode == 0 and r.stderr == b"",
+                   f"{p} --version: exit {r.returncode}, stderr {short(r.stderr)!r}")
+            said[p] = r.stdout.decode().strip()
+        versions = {v.split(" ", 1)[-1] for v in said.values()}
+        bad = [v for p, v in said.items() if not v.startswith(p + " ")]
+        expect(not bad, f"--version must print \"PROGRAM VERSION\": {bad}")
+        expect(len(versions) == 1, f"the five programs print different versions: {said}")
+        v = versions.pop()
+        release = (ROOT / "VERSION").read_text().strip()
+        expect(re.fullmatch(r"\d+\.\d+\.\d+(-\d+)?(-g[0-9a-f]{4,})?(-dirty)?", v),
+               f"version {v!r} is not RELEASE[-N][-gCOMMIT][-dirty]")
+        expect(v.split("-")[0] == release,
+               f"version {v!r} is not the release {release!r} of the VERSION file")
+        now = subprocess.run([ROOT / "tools" / "version.sh"], capture_output=True,
+                             text=True, timeout=30).stdout.strip()
+        expect(v == now, f"the programs say {v!r}, tools/version.sh says {now!r} "
+               "(built from another commit? rebuild: make san)")
+
+    run.test("e.every_program_prints_the_same_build_version", versions_agree)
+
+    def units_verify():
+        units = unit_copies(run, e / "units")
+        # Our units only: a broken unit elsewhere on the machine is not ours.
+        r = subprocess.run([tool("systemd-analyze"), "verify", "--man=no",
+                            "--recursive-errors=no"]
+                           + [str(u) for u in units], capture_output=True,
+                           timeout=120, cwd=e / "units", stdin=subprocess.DEVNULL)
+        said = (r.stdout + r.stderr).decode(errors="replace").strip()
+        expect(r.returncode == 0 and said == "",
+               f"systemd-analyze verify: exit {r.returncode}:\n{said}")
+
+    run.test("e.units_pass_systemd_analyze_verify", units_verify)
+
+    def units_least_privilege():
+        """The issue's list, in every unit that runs something."""
+        want = {"NoNewPrivileges": "yes", "ProtectSystem": "strict",
+                "ProtectHome": "yes", "PrivateTmp": "yes",
+                "CapabilityBoundingSet": ""}
+        problems = []
+        for u in sorted(UNITS.glob("*.service")):
+            keys = unit_keys(u)
+            d = {k: v for sec, k, v in keys if sec == "Service"}
+            for k, v in want.items():
+                if d.get(k) != v:
+                    problems.append(f"{u.name}: {k}={d.get(k)!r}, want {v!r}")
+            if not d.get("RestrictAddressFamilies"):
+                problems.append(f"{u.name}: no RestrictAddressFamilies=")
+            if d.get("Group") == "www-data" or "www-data" in d.get("SupplementaryGroups", ""):
+                problems.append(f"{u.name}: runs in group www-data (nginx could then "
+                                "read what it writes)")
+            if "StateDirectory" in d and d.get("StateDirectoryMode") != "0750":
+                problems.append(f"{u.name}: StateDirectory without StateDirectoryMode=0750")
+            if d.get("User") == "apimon" and "ReadWritePaths" not in d:
+                problems.append(f"{u.name}: ProtectSystem=strict without ReadWritePaths=")
+        cron = dict((k, v) for sec, k, v in unit_keys(UNITS / "apimon-cron.service"))
+        expect(cron.get("OnFailure") == "apimon-failure@%n.service" and
+               (UNITS / "apimon-failure@.service").is_file(),
+               "apimon-cron.service: OnFailure=apimon-failure@%n.service, and that unit")
+        expect(not problems, "\n".join(problems))
+
+    run.test("e.units_run_with_least_privilege", units_least_privilege)
+
+    def security_scores():
+        """systemd-analyze security --offline: no unit more exposed than the
+        guide says."""
+        units = unit_copies(run, e / "units")
+        guide = (ROOT / "docs" / "guide.md").read_text()
+        stated = {m.group(1): float(m.group(2)) for m in re.finditer(
+            r"^\| `(apimon-[^`]+\.service)` \| ([0-9.]+) ", guide, re.M)}
+        names = sorted(u.name for u in units if u.name.endswith(".service"))
+        expect(sorted(stated) == names, f"docs/guide.md states the exposure of "
+               f"{sorted(stated)}; the units are {names}")
+        worse = []
+        for n in names:
+            r = subprocess.run([tool("systemd-analyze"), "security", "--offline=yes",
+                                "--no-pager", n], capture_output=True, timeout=120,
+                               cwd=e / "units", stdin=subprocess.DEVNULL)
+            out = r.stdout.decode(errors="replace")
+            m = re.search(r"Overall exposure level for \S+: ([0-9.]+)", out)
+            expect(m is not None, f"systemd-analyze security {n}: exit {r.returncode} "
+                   f"{short(out + r.stderr.decode(errors='replace'))}")
+            if float(m.group(1)) > stated[n]:
+                worse.append(f"{n}: {m.group(1)} (the guide says {stated[n]})")
+        expect(not worse, "more exposed than docs/guide.md says: " + ", ".join(worse))
+
+    run.test("e.units_are_as_safe_as_the_guide_says", security_scores)
+
+    def crontab_mails_failures():
+        """The crontab's line, run as cron runs it (sh -c, the crontab's
+        variables): a good run writes its ok line to the log and nothing on
+        stderr (no mail); a failed one exits 1, writes nothing to the log and
+        says why on stderr, which cron mails to MAILTO."""
+        lines = [x for x in (ROOT / "cron" / "crontab").read_text().splitlines()
+                 if x.strip() and not x.startswith("#")]
+        env_lines = dict(x.split("=", 1) for x in lines if re.match(r"^\w+=", x))
+        jobs = [x for x in lines if not re.match(r"^\w+=", x)]
+        expect(env_lines.get("MAILTO") and env_lines.get("APIMON_SYSLOG") == "1",
+               f"cron/crontab sets MAILTO and APIMON_SYSLOG=1: {env_lines}")
+        expect(len(jobs) == 1, f"one job line: {jobs}")
+        cmd = jobs[0].split(None, 5)[5]
+        expect("2>" not in cmd, f"the job must leave stderr to cron (its mail): {cmd}")
+        log = e / "cron.log"
+        conf = e / "cron.json"
+        conf.write_text(json.dumps({"database": str(e / "cron.db"),
+                                    "site_dir": str(e / "cron-site")}))
+        r = subprocess.run([run.bin / "apimon-ingest", "--config", conf, "--import", "-"],
+                           capture_output=True, env=run.env(), timeout=60, input=b'{"request_id":"cron-1","source":"web","status":"success",'
+                          b'"execution_time":1}\n')
+        expect(r.returncode == 0, f"apimon-ingest --import: {short(r.stderr)}")
+        cmd = (cmd.replace("/usr/local/bin/", f"{run.bin}/")
+               .replace("/var/log/apimon-cron.log", str(log)))
+        env = run.env(**env_lines)
+        good = subprocess.run(["/bin/sh", "-c", cmd.replace("/etc/apimon/apimon.json",
+                                                            str(conf))],
+                              capture_output=True, env=env, timeout=120)
+        expect(good.returncode == 0 and good.stdout == b"" and good.stderr == b"",
+               f"a good run: exit {good.returncode}, stdout {short(good.stdout)!r}, "
+               f"stderr (mailed) {short(good.stderr)!r}")
+        text = log.read_text()
+        expect(re.fullmatch(r"\S+ apimon-cron: ok in \d+ s; .*\n", text),
+               f"the log after a good run: {text!r}")
+        badconf = e / "bad.json"
+        badconf.write_text(json.dumps({"database": str(e / "none" / "apimon.db")}))
+        bad = subprocess.run(["/bin/sh", "-c", cmd.replace("/etc/apimon/apimon.json",
+                                                           str(badconf))],
+                             capture_output=True, env=env, timeout=120)
+        err = bad.stderr.decode(errors="replace")
+        expect(bad.returncode != 0 and "apimon-cron: " in err and log.read_text() == text,
+               f"a failed run: exit {bad.returncode}, stderr {err!r}, log "
+               f"{log.read_text()!r}")
+
+    run.test("e.crontab_logs_runs_and_mails_failures", crontab_mails_failures)
+
+    def failure_unit_mails():
+        """apimon-failure@.service's command, as systemd would run it for
+        apimon-cron.service (specifiers and $$ expanded), with its mail
+        server moved to tests/integration/smtpd.py and a journalctl that
+        prints two lines: one mail to MAILTO, the unit in the subject, the
+        lines in the body."""
+        keys = unit_keys(UNITS / "apimon-failure@.service")
+        cmd = [v for sec, k, v in keys if k == "ExecStart"]
+        env_kv = [v for sec, k, v in keys if k == "Environment"]
+        expect(len(cmd) == 1 and len(env_kv) == 1, f"one ExecStart and one "
+               f"Environment: {cmd} {env_kv}")
+        host = socket.gethostname()
+        port = free_port()
+        line = (cmd[0].replace("%i", "apimon-cron.service").replace("%H", host)
+                .replace("$$", "$").replace("smtp://localhost", f"smtp://127.0.0.1:{port}"))
+        argv = shlex.split(line)
+        expect(argv[:2] == ["/bin/sh", "-c"] and "smtp://127.0.0.1" in argv[2],
+               f"ExecStart is /bin/sh -c '…smtp://localhost…': {argv}")
+        fake = e / "fakebin"
+        fake.mkdir()
+        (fake / "journalctl").write_text(
+            "#!/bin/sh\necho \"journalctl $*\"\n"
+            "echo 'apimon-cron: aggregate failed: database not found'\n")
+        os.chmod(fake / "journalctl", 0o755)
+        mail = e / "mail"
+        smtpd = run.spawn(["/usr/bin/python3", ROOT / "tests" / "integration" / "smtpd.py",
+                           "--port", port, "--dir", mail], e / "smtpd.log")
+        try:
+            limit = time.monotonic() + 15
+            while b"ready" not in (e / "smtpd.log").read_bytes():
+                expect(smtpd.poll() is None and time.monotonic() < limit,
+                       f"smtpd.py did not start: {short((e / 'smtpd.log').read_bytes())}")
+                time.sleep(0.05)
+            k, _, v = shlex.split(env_kv[0])[0].partition("=")
+            env = {**run.env(**{k: v}), "PATH": f"{fake}:{os.environ['PATH']}"}
+            r = subprocess.run(argv, capture_output=True, env=env, timeout=60,
+                               stdin=subprocess.DEVNULL)
+            expect(r.returncode == 0, f"the command: exit {r.returncode} "
+                   f"{short(r.stdout + r.stderr)}")
+            got = sorted(mail.glob("*.eml"))
+            expect(len(got) == 1, f"mails: {got}")
+            text = got[0].read_text(errors="replace")
+            env_ = json.loads(got[0].with_suffix(".json").read_text())
+            expect(env_["rcpt_tos"] == [v] and
+                   f"Subject: apimon-cron.service failed on {host}" in text and
+                   f"To: {v}" in text and "aggregate failed: database not found" in text
+                   and "--unit=apimon-cron.service" in text,
+                   f"the mail (to {env_['rcpt_tos']}):\n{short(text, 1500)}")
+        finally:
+            run.stop(smtpd)
+
+    run.test("e.failure_unit_mails_the_failed_units_journal", failure_unit_mails)
+
+    def logrotate_rule():
+        rule = (ROOT / "etc" / "apimon.logrotate").read_text()
+        log = e / "rot" / "apimon-cron.log"
+        log.parent.mkdir()
+        os.chmod(log.parent, 0o755)
+        log.write_text("2026-11-26T10:15:00Z apimon-cron: ok in 0 s; ...\n")
+        me = pwd.getpwuid(os.geteuid()).pw_name
+        us = grp.getgrgid(os.getegid()).gr_name
+        expect("/var/log/apimon-cron.log" in rule and "create 0640 apimon adm" in rule,
+               "etc/apimon.logrotate rotates /var/log/apimon-cron.log, "
+               "create 0640 apimon adm")
+        conf = e / "rot.conf"
+        conf.write_text(rule.replace("/var/log/apimon-cron.log", str(log))
+                        .replace("create 0640 apimon adm", f"create 0640 {me} {us}"))
+        os.chmod(conf, 0o644)
+        r = subprocess.run([tool("logrotate"), "--force", "--verbose", "--state",
+                            str(e / "rot.state"), str(conf)], capture_output=True,
+                           timeout=60, stdin=subprocess.DEVNULL)
+        said = (r.stdout + r.stderr).decode(errors="replace")
+        expect(r.returncode == 0 and "error" not in said.lower(),
+               f"logrotate: exit {r.returncode}\n{said}")
+        old = log.with_name("apimon-cron.log.1")
+        expect(old.is_file() and "ok in 0 s" in old.read_text(),
+               f"no rotated {old.name}: {sorted(os.listdir(log.parent))}")
+        expect(log.is_file() and log.stat().st_size == 0 and
+               stat.S_IMODE(log.stat().st_mode) == 0o640,
+               f"a new empty log 0640: {sorted(os.listdir(log.parent))}")
+
+    run.test("e.logrotate_rotates_the_cron_log", logrotate_rule)
+
+    def syslog_when_nobody_reads_stderr():
+        missing = e / "missing.json"
+        render = [run.bin / "apimon-render", "--config", missing]
+        env = run.env()
+        rc, logged, msgs, _ = syslog_sends(run, render, subprocess.DEVNULL, env)
+        expect(rc == 2 and len(msgs) >= 1 and all(
+            m.startswith("<27>") and "apimon-render[" in m and str(missing) in m
+            for m in msgs), f"stderr /dev/null: exit {rc} (want 2), sent to /dev/log "
+            f"{msgs} (want daemon.err, <27>, naming the program and the file)")
+        rc, logged, msgs, err = syslog_sends(run, render, subprocess.PIPE, env)
+        expect(rc == 2 and not logged and str(missing) in err,
+               f"stderr a pipe: exit {rc}, /dev/log used: {logged}, stderr {err!r}")
+        rc, logged, msgs, err = syslog_sends(run, render, subprocess.PIPE,
+                                             {**env, "APIMON_SYSLOG": "1"})
+        expect(rc == 2 and msgs and str(missing) in err,
+               f"APIMON_SYSLOG=1: exit {rc}, sent {msgs}, stderr {err!r}")
+        # apimon-cron says a step's failure once: its steps do not log too.
+        badconf = e / "bad-syslog.json"
+        badconf.write_text(json.dumps({"database": str(e / "apimon.db")}))
+        rc, logged, msgs, err = syslog_sends(
+            run, [run.bin / "apimon-cron", "--config", badconf], subprocess.PIPE,
+            {**env, "APIMON_SYSLOG": "1"})
+        senders = {re.sub(r"^<\d+>\w+ +\d+ [\d:]+ ", "", m).split("[")[0] for m in msgs}
+        expect(rc == 1 and senders == {"apimon-cron"} and
+               any("aggregate failed" in m for m in msgs),
+               f"apimon-cron with a failing step: exit {rc}, sent by {senders}: {msgs}")
+
+    run.test("e.messages_go_to_syslog_when_nobody_reads_stderr",
+             syslog_when_nobody_reads_stderr)
+
+    run.test("e.a_worker_restarted_under_load_fails_no_request",
+             restart_under_load, run)
+
+
+LOAD_THREADS = 6
+LOAD_MAX_REQUESTS = 20000   # the load loop's bounds: requests...
+LOAD_MAX_SECONDS = 40       # ...and time
+DOWN_ANSWERS = 5            # a worker stays down until this many were answered,
+DOWN_SECONDS = 0.5          # and for this long at least
+
+
+def restart_under_load(run):
+    """Two workers behind the shipped upstream; POST load from 6 threads;
+    worker 1 is stopped as systemctl restart does (SIGTERM), worker 2 killed
+    (SIGKILL, a crash: Restart=always), each kept down until requests were
+    answered by the other, then started again.  Every answer is 2xx, and
+    every acknowledged record is in the database exactly once."""
+    if run.stack is None:               # section a not selected (-k)
+        shutil.rmtree(run.tmp / "a", ignore_errors=True)
+        run.stack = Stack(run)
+        run.stack.start()
+    st = run.stack
+    expect(st.worker.keys() == {1, 2}, "the stack's two workers are not running")
+    prefix = uid("restart")
+    stop = threading.Event()
+    lock = threading.Lock()
+    answers = []                # (monotonic time, status, body, [ids])
+    count = [0]
+    deadline = time.monotonic() + LOAD_MAX_SECONDS
+
+    def client(k):
+        n = 0
+        while not stop.is_set() and time.monotonic() < deadline:
+            with lock:
+                if count[0] >= LOAD_MAX_REQUESTS:
+                    return
+                count[0] += 1
+            n += 1
+            size = 1 if n % 4 else 5        # single records and small batches
+            recs = [{"request_id": f"{prefix}-{k}-{n}-{i}", "source": "web",
+                     "status": "success", "execution_time": 0.1}
+                    for i in range(size)]
+            body = json.dumps(recs[0] if size == 1 else recs).encode()
+            try:
+                status, _, data = st.post(body)
+            except OSError as ex:
+                status, data = 0, repr(ex).encode()
+            with lock:
+                answers.append((time.monotonic(), status, data,
+                                [r["request_id"] for r in recs]))
+
+    def answered():
+        with lock:
+            return len(answers)
+
+    def wait_answers(n, what):
+        limit = time.monotonic() + 15
+        while answered() < n:
+            expect(time.monotonic() < limit and time.monotonic() < deadline
+                   and count[0] < LOAD_MAX_REQUESTS,
+                   f"load stalled or ran out {what}: {answered()} answers")
+            time.sleep(0.01)
+
+    threads = [threading.Thread(target=client, args=(k,), daemon=True)
+               for k in range(LOAD_THREADS)]
+    t_start = time.monotonic()
+    for t in threads:
+        t.start()
+    windows = []
+    try:
+        for n, sig in ((1, signal.SIGTERM), (2, signal.SIGKILL)):
+            wait_answers(answered() + 50, f"before worker {n} went down")
+            down = time.monotonic()
+            status = st.stop_worker(n, sig)
+            if sig == signal.SIGTERM:
+                expect(status == 0, f"worker {n} exit status after SIGTERM: {status}")
+            wait_answers(answered() + DOWN_ANSWERS, f"while worker {n} was down")
+            time.sleep(max(0.0, down + DOWN_SECONDS - time.monotonic()))
+            st.start_worker(n)
+            windows.append((n, down, time.monotonic()))
+        wait_answers(answered() + 50, "after the restarts")
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(30)
+    t_end = time.monotonic()
+    bad = [(s, short(b, 200)) for _, s, b, _ in answers if not 200 <= s < 300]
+    acked = [i for _, s, _, ids in answers if 200 <= s < 300 for i in ids]
+    con = sqlite3.connect(str(st.db), timeout=30)
+    try:
+        stored = con.execute("SELECT request_id, COUNT(*) FROM api_requests "
+                             "WHERE request_id LIKE ? GROUP BY request_id",
+                             (prefix + "%",)).fetchall()
+    finally:
+        con.close()
+    twice = [i for i, c in stored if c != 1]
+    lost = sorted(set(acked) - {i for i, _ in stored})
+    during = {n: sum(1 for t, *_ in answers if a <= t <= b) for n, a, b in windows}
+    retried = 0
+    errlog = st.dir / "nginx-error.log"
+    if errlog.exists():
+        retried = sum(1 for x in errlog.read_text(errors="replace").splitlines()
+                      if "upstream" in x and "ingest-" in x)
+    dups = sum(json.loads(b).get("duplicates", 0) for _, s, b, _ in answers
+               if s == 200)
+    print(f"     {len(answers)} requests ({len(acked)} records) in "
+          f"{t_end - t_start:.1f}s; answered while "
+          f"a worker was down: {during}; down for "
+          f"{', '.join(f'{b - a:.2f}s' for _, a, b in windows)}; nginx retried "
+          f"{retried}; duplicates answered {dups}; non-2xx {len(bad)}", flush=True)
+    expect(not bad, f"{len(bad)} of {len(answers)} answers were not 2xx: {bad[:10]}")
+    expect(len(set(acked)) == len(acked), "a request id was sent twice by the test")
+    expect(not lost, f"{len(lost)} acknowledged records are not stored: {lost[:10]}")
+    expect(not twice, f"stored more than once: {twice[:10]}")
+    expect(len(stored) <= len(acked) + LOAD_THREADS * 5,
+           f"{len(stored)} stored, {len(acked)} acknowledged")
+    expect(all(v >= DOWN_ANSWERS for v in during.values()),
+           f"requests answered while a worker was down: {during}")
+
+
 def main():
     ap = argparse.ArgumentParser(description="apimon end-to-end tests")
     ap.add_argument("--bin", default=str(ROOT / "build" / "san" / "bin"),
@@ -1314,6 +2101,7 @@ def main():
             section_a(run)
             section_c(run)
             section_d(run)
+            section_e(run)
             if run.stack is not None:
                 t = time.monotonic()
                 problems = run.stack.stop()

@@ -42,6 +42,7 @@ import os
 import re
 import shutil
 import sqlite3
+import stat
 import subprocess
 import sys
 import threading
@@ -358,12 +359,12 @@ class Site:
             indent=2) + "\n")
         self._rows = None
 
-    def run(self, prog, args, input=None, timeout=120):
+    def run(self, prog, args, input=None, timeout=120, umask=-1):
         argv = [str(BIN / prog)] + [str(a) for a in args]
         t0 = time.monotonic()
         try:
             p = subprocess.run(argv, input=input, capture_output=True,
-                               env=self.env, timeout=timeout)
+                               env=self.env, timeout=timeout, umask=umask)
         except subprocess.TimeoutExpired:
             raise Failure(f"{prog} {' '.join(map(str, args))}: timed out "
                           f"after {timeout} s")
@@ -419,10 +420,11 @@ class Site:
         eq(o, "", "what a failed apimon-render printed on stdout")
         return err
 
-    def render(self, now=NOW, out=None):
+    def render(self, now=NOW, out=None, umask=-1):
         out = out or self.site
         rc, o, err = self.run("apimon-render", ["--config", self.conf,
-                                                "--out", out, "--now", now])
+                                                "--out", out, "--now", now],
+                              umask=umask)
         eq(rc, 0, f"apimon-render --now {now} exit status "
            f"({err.strip()[-800:]})")
         lines = o.strip().split("\n")
@@ -1323,6 +1325,28 @@ def small_site(name, **conf):
     s.ingest(data=s.simulate(10, 100, 5, NOW))
     s.aggregate()
     return s
+
+
+@test
+def test_published_files_are_0644_and_folders_0755_whatever_the_umask():
+    """nginx reads the site as another user: under umask 027 and 077,
+    apimon-render still publishes every file 0644 and every folder it
+    makes (the site folder and the one above it included) 0755, on the
+    first run and on a later run that rewrites changed pages."""
+    s = small_site("modes")
+    top = s.dir / "new"
+    site = top / "site"
+    s.render(now="2026-11-22T10:00:00Z", out=site, umask=0o027)
+    s.render(out=site, umask=0o077)             # new days: new files, rewrites
+    bad = []
+    for d, dirs, files in os.walk(top):
+        for name in [d] + [os.path.join(d, f) for f in files]:
+            want = 0o755 if os.path.isdir(name) else 0o644
+            mode = stat.S_IMODE(os.lstat(name).st_mode)
+            if mode != want:
+                bad.append(f"{os.path.relpath(name, s.dir)} {mode:04o}")
+    check(not bad, f"not 0644 (files) / 0755 (folders): {bad[:20]}")
+    check((site / "reports" / "daily").is_dir(), "no reports/daily folder")
 
 
 @test

@@ -783,4 +783,7 @@ Test(conf, budgets_need_a_known_scope_and_a_limit)
 	    "\"alerts.budgets[0].daily_cost_usd\"");
 	rejects_with_key("{\"alerts\": {\"budgets\": {}}}", "\"alerts.budgets\"");
 	rejects_with_key("{\"site_url\": \"ftp://x\"}", "\"site_url\"");
+	rejects_with_key("{\"site_url\": \"https://x/a b\"}", "\"site_url\"");
+	rejects_with_key("{\"site_url\": \"https://x/\\r\\nBcc: y\"}",
+	    "\"site_url\"");
 }
