@@ -221,8 +221,11 @@ bench: deps-test
 
 # apimon-render finds $(SHAREDIR) from its own place: bin/../share/apimon.
 # `make uninstall` removes what the list in $(SHAREDIR)/installed-files says.
+# The Node example is a folder of its own (npm ci there makes node_modules).
+OTEL_NODE = docs/examples/otel-node
 EXAMPLES  = etc/apimon.json etc/nginx/apimon.conf etc/nginx/apimon-tls.conf.example \
-            etc/systemd/* cron/crontab etc/apimon.logrotate docs/examples/*
+            etc/systemd/* cron/crontab etc/apimon.logrotate \
+            $(filter-out $(OTEL_NODE),$(wildcard docs/examples/*))
 install: all
 	@tools/install.sh install "$(DESTDIR)" "$(SHAREDIR)" \
 	    755 "$(BINDIR)" $(PROGS) -- \
@@ -231,6 +234,8 @@ install: all
 	    644 "$(SHAREDIR)/site" site/*.css site/*.js -- \
 	    644 "$(SHAREDIR)/python" tools/apimon_client.py -- \
 	    644 "$(SHAREDIR)/examples" $(EXAMPLES) -- \
+	    644 "$(SHAREDIR)/examples/otel-node" $(OTEL_NODE)/package.json \
+	        $(OTEL_NODE)/package-lock.json $(OTEL_NODE)/genai.mjs -- \
 	    644 "$(MANDIR)/man1" docs/man/*.1
 
 uninstall:

@@ -74,8 +74,10 @@ test_modules() {
 	# The browser tests drive Debian's chromium with playwright-core from
 	# npm; it never downloads a browser of its own.
 	npm_ci tests/browser playwright-core
-	# The OTLP tests send with OpenTelemetry's own JS SDK and exporters.
+	# The OTLP tests send with OpenTelemetry's own JS SDK and exporters,
 	npm_ci tests/otlp @opentelemetry/exporter-trace-otlp-proto
+	# ...and the guide's Node example, which the end-to-end test runs.
+	npm_ci docs/examples/otel-node @opentelemetry/exporter-trace-otlp-proto
 }
 
 if [ -z "$missing" ]; then

@@ -68,6 +68,10 @@ http {
 			include /etc/nginx/fastcgi_params;
 			fastcgi_pass unix:$var/run/ingest.sock;
 		}
+		location = /v1/traces {
+			include /etc/nginx/fastcgi_params;
+			fastcgi_pass unix:$var/run/ingest.sock;
+		}
 		location /assets/ {
 			expires 1h;
 		}
@@ -110,6 +114,8 @@ Post a record:
     http://localhost:$port/api/log-request
 Health:
   curl -s http://localhost:$port/api/health
+OpenTelemetry (OTLP/HTTP, GenAI spans; docs/guide.md):
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://localhost:$port/v1/traces
 
 MSG
 # The cron job, in the foreground: every minute until Ctrl-C.

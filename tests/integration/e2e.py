@@ -387,6 +387,21 @@ def tls_server_block(http_port, https_port, site, sockdir, cert, key):
     return text
 
 
+def otlp_json_request(service, trace, span, start_ns, end_ns):
+    """An OTLP/JSON export of one GenAI span (ids in hex)."""
+    attrs = [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
+             {"key": "gen_ai.request.model", "value": {"stringValue": "gpt-4o-mini"}},
+             {"key": "gen_ai.usage.input_tokens", "value": {"intValue": "900"}},
+             {"key": "gen_ai.usage.output_tokens", "value": {"intValue": "300"}}]
+    return {"resourceSpans": [{
+        "resource": {"attributes": [{"key": "service.name",
+                                     "value": {"stringValue": service}}]},
+        "scopeSpans": [{"spans": [{
+            "traceId": trace, "spanId": span, "name": "chat", "kind": 3,
+            "startTimeUnixNano": str(start_ns), "endTimeUnixNano": str(end_ns),
+            "attributes": attrs}]}]}]}
+
+
 def https_req(port, method, path, cafile, host="::1", body=None, headers=None):
     import ssl
     ctx = ssl.create_default_context(cafile=str(cafile))
@@ -701,6 +716,16 @@ def section_a(run):
                                       {"Content-Type": "application/json"})
             if code != 200 or len(st.rows("request_id = ?", (rid,))) != 1:
                 bad.append(f"POST over HTTPS on [::1]: {code} {short(body)}")
+            # OpenTelemetry's path goes to the workers too (OTLP/JSON).
+            trace, span = uuid.uuid4().hex, uuid.uuid4().hex[:16]
+            now = time.time_ns()
+            code, hdr, body = https_req(p443, "POST", "/v1/traces", cert, "127.0.0.1",
+                                        json.dumps(otlp_json_request(
+                                            "e2e-tls", trace, span, now - 10**9, now)).encode(),
+                                        {"Content-Type": "application/json"})
+            if code != 200 or body != b"{}" or \
+                    len(st.rows("request_id = ?", (trace + span,))) != 1:
+                bad.append(f"POST /v1/traces over HTTPS: {code} {short(body)}")
             r = run.cron(st.conf)
             if r.returncode != 0 or not (acme / token).is_file():
                 bad.append(f"after apimon-cron (exit {r.returncode}) the challenge file is "
@@ -1079,6 +1104,7 @@ def section_b(run):
                   "examples/crontab", "examples/apimon.logrotate",
                   "examples/apimon-tls.conf.example", "examples/command_router.py",
                   "examples/fastapi_app.py", "examples/curl.sh",
+                  "examples/otel-node/genai.mjs", "examples/otel-node/package-lock.json",
                   "python/apimon_client.py", "installed-files"]:
             if not (share / p).is_file():
                 missing.append(str((share / p).relative_to(dest)))
@@ -1626,6 +1652,42 @@ def section_d(run):
         expect(rows == want, f"stored {rows}\nexpected {want}\n{short(r.stdout)}")
 
     run.test("d.command_router", router)
+
+    def otel_node():
+        # OpenTelemetry's own SDK and exporter, pointed at apimon by the
+        # standard variables only, through the shipped nginx server block.
+        mods = ex / "otel-node" / "node_modules" / "@opentelemetry"
+        expect((mods / "exporter-trace-otlp-proto").is_dir(),
+               f"{mods.parent} is missing: `make deps-test` runs npm ci there")
+        service = uid("e2e-otel")[:32]
+        for proto, extra in (("http/protobuf", {}),
+                             ("http/json", {"OTEL_EXPORTER_OTLP_COMPRESSION": "gzip"})):
+            env = run.env(OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=st.url("/v1/traces"),
+                          OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=proto,
+                          OTEL_SERVICE_NAME=service, **extra)
+            r = subprocess.run([tool("node"), "genai.mjs", "--rounds", "2"],
+                               capture_output=True, timeout=60, env=env,
+                               cwd=ex / "otel-node")
+            expect(r.returncode == 0 and b"exported 12 spans" in r.stdout,
+                   f"{proto}: exit {r.returncode}: {short(r.stdout)} {short(r.stderr)}")
+            # The HTTP spans were skipped, and the exporter was told so.
+            expect(b"2 skipped" in r.stdout + r.stderr,
+                   f"{proto}: no partial success: {short(r.stdout + r.stderr)}")
+        rows = st.rows("source = ?", (service.lower(),))
+        got = sorted((x["command"], x["model"], x["status"], x["user_id"]) for x in rows)
+        # Two rounds (alice, bob) of five GenAI spans, sent twice.
+        want = sorted(x for u in ("alice", "bob") for x in [
+            ("chat", "gpt-4o-mini", "success", u),
+            ("invoke_agent Planner", None, "success", u),
+            ("execute_tool get_weather", None, "success", u),
+            ("chat", "claude-3-5-haiku", "success", u),
+            ("chat", "gpt-4o", "error", u)] * 2)
+        expect(got == want, f"stored {got}\nexpected {want}")
+        priced = [x for x in rows if x["model"] == "gpt-4o-mini"]
+        expect(all(x["cost_source"] == "priced" and x["ttft_us"] == 350000
+                   for x in priced), f"gpt-4o-mini rows: {priced}")
+
+    run.test("d.otel_node_example", otel_node)
 
 
 # --------------------------------------------------------------------------
