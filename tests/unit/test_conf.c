@@ -787,3 +787,35 @@ Test(conf, budgets_need_a_known_scope_and_a_limit)
 	rejects_with_key("{\"site_url\": \"https://x/\\r\\nBcc: y\"}",
 	    "\"site_url\"");
 }
+
+Test(conf, otlp_sources_map_services_to_lower_case_sources)
+{
+	struct conf	 c;
+	char		 err[256];
+	const char	*path = write_temp("{\"otlp\": {\"sources\": {"
+	    "\"checkout.api\": \"Web\", \"tg bot\": \"telegram\"}}}");
+
+	cr_assert_eq(conf_load(&c, path, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(conf_otlp_source(&c, "checkout.api"), "web");
+	cr_assert_str_eq(conf_otlp_source(&c, "tg bot"), "telegram");
+	cr_assert_null(conf_otlp_source(&c, "Checkout.api"));
+	conf_free(&c);
+	assert_no_leaks();
+}
+
+Test(conf, otlp_sources_must_be_source_ids)
+{
+	rejects_with_key("{\"otlp\": {\"sources\": {\"a\": \"we b\"}}}",
+	    "\"otlp.sources.a\"");
+	rejects_with_key("{\"otlp\": {\"sources\": {\"a\": \"\"}}}",
+	    "\"otlp.sources.a\"");
+	rejects_with_key("{\"otlp\": {\"sources\": {\"a\": 5}}}",
+	    "\"otlp.sources.a\"");
+	rejects_with_key("{\"otlp\": {\"sources\": {\"a\": "
+	    "\"x23456789012345678901234567890123\"}}}", "\"otlp.sources.a\"");
+	cleanup();
+	rejects_with_key("{\"otlp\": {\"sources\": [\"a\"]}}",
+	    "\"otlp.sources\"");
+	rejects_with_key("{\"otlp\": {\"source\": {}}}", "\"otlp.source\"");
+	rejects_with_key("{\"otlp\": []}", "\"otlp\"");
+}
