@@ -451,6 +451,17 @@ class TestAnswers(OtlpTest):
         self.assertIn("1 skipped", a["errorMessage"])
         self.assertNotStored([rid(t, s)])
 
+    def test_a_span_twice_in_one_export_is_stored_once(self):
+        t, s = ids()
+        n = now_ns()
+        sp = span_pb(t, s, "chat", n - 10**9, n, GENAI)
+        plain = span_pb(*ids(), "GET /", n - 10**9, n, {"http.request.method": "GET"})
+        a = self.answer(self.otlp(request_pb("svc", [sp, sp, plain]), PB_CT), 200, "proto")
+        self.assertIn("3 spans: 1 stored, 1 duplicates, 1 skipped",
+                      a["partialSuccess"]["errorMessage"])
+        self.assertEqual(a["partialSuccess"]["rejectedSpans"], "0")
+        self.assertEqual(self.stack.count_prefix(t.hex()), 1)
+
     def test_retried_export_is_stored_once_in_either_encoding(self):
         t, s = ids()
         n = now_ns()
@@ -528,7 +539,8 @@ class TestAnswers(OtlpTest):
                 (t, s[:4], n - 1, n, "spanId"), (t, s, n, n - 1, "endTimeUnixNano"),
                 (t, s, 10**9, 2 * 10**9, "startTimeUnixNano"),
                 (t, s, n + 3600 * 10**9, n + 3601 * 10**9, "startTimeUnixNano"),
-                (t, s, n - 90000 * 10**9, n, "endTimeUnixNano")):
+                (t, s, n - 90000 * 10**9, n, "endTimeUnixNano"),
+                (t, s, 2**64 - 2, 2**64 - 1, "startTimeUnixNano")):
             r = self.otlp(request_pb("svc", [span_pb(trace, sid, "chat", start, end, GENAI)]),
                           PB_CT)
             a = self.answer(r, 200, "proto")["partialSuccess"]
@@ -609,7 +621,10 @@ class TestBadBodies(OtlpTest):
                 ("int value as length-delimited", request_pb("svc", [
                     good + ld(9, kv("gen_ai.usage.input_tokens", ld(3, b"12")))])),
                 ("a group", tag(1, 3) + tag(1, 4)),
-                ("status code as fixed64", request_pb("svc", [good + ld(15, f64(3, 2))]))):
+                ("status code as fixed64", request_pb("svc", [good + ld(15, f64(3, 2))])),
+                ("an 11-byte varint", b"\xff" * 10 + b"\x01"),
+                ("a length of 2^63", tag(1, 2) + varint(1 << 63)),
+                ("a length past the end", request_pb("svc", [good])[:-1])):
             with self.subTest(name):
                 self.refused(self.otlp(body, PB_CT), 400, "proto")
 
@@ -752,6 +767,14 @@ class TestBadBodies(OtlpTest):
         self.refused(self.otlp(body, PB_CT, gz=True), 413, "proto", "max_batch")
         js = {"resourceSpans": [{"scopeSpans": [{"spans": [{}] * 1001}]}]}
         self.refused(self.otlp(js), 413, "json", "max_batch")
+        # 10^5 spans: counted before any is mapped, in either encoding.
+        js = {"resourceSpans": [{"scopeSpans": [{"spans": [{}] * 100000}]}]}
+        self.assertLess(len(json.dumps(js)), 1048576)
+        self.refused(self.otlp(js), 413, "json", "100000 spans")
+        body = ld(1, ld(2, ld(2, b"") * 100000))
+        self.assertLess(len(body), 1048576)
+        self.refused(self.otlp(body, PB_CT), 413, "proto")
+        self.expect(self.health(), 200)
 
     def test_a_body_that_unpacks_to_too_much_memory_is_413(self):
         # 349,000 empty attributes: 700 KB that protobuf-c would make 20 MB of
@@ -785,6 +808,9 @@ class TestToken(OtlpTest):
         self.assertNotStored([rid(t, s)])
         self.assertEqual(self.answer(self.otlp(body, PB_CT, token="s3cret"), 200, "proto"), {})
         self.assertStored([rid(t, s)])
+        # No log of the stack holds the token.
+        for f in self.stack.dir.glob("*.log"):
+            self.assertNotIn(b"s3cret", f.read_bytes(), f)
 
     def test_the_exporters_send_the_token(self):
         plan = {"service": "svc", "batches": [[{"name": "chat", "attributes": GENAI}]]}
