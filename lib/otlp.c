@@ -75,10 +75,11 @@ key_is(const char *key, size_t keylen, const char *name)
 }
 
 void
-otlp_span_attr(struct otlp_span *s, const char *key, size_t keylen,
+otlp_span_attr(void *obj, const char *key, size_t keylen,
     const struct otlp_val *v)
 {
-	int	 i;
+	struct otlp_span	*s = obj;
+	int			 i;
 
 	if ((keylen > 7 && memcmp(key, "gen_ai.", 7) == 0) ||
 	    (keylen > 4 && memcmp(key, "llm.", 4) == 0))
@@ -97,9 +98,11 @@ otlp_span_attr(struct otlp_span *s, const char *key, size_t keylen,
 }
 
 void
-otlp_resource_attr(struct otlp_resource *r, const char *key, size_t keylen,
+otlp_resource_attr(void *obj, const char *key, size_t keylen,
     const struct otlp_val *v)
 {
+	struct otlp_resource	*r = obj;
+
 	if (key_is(key, keylen, "service.name"))
 		r->service = *v;
 }

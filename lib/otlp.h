@@ -129,11 +129,14 @@ struct otlp_resource {
 void		 otlp_span_init(struct otlp_span *s);
 void		 otlp_resource_init(struct otlp_resource *r);
 
-/* A span's or a resource's attribute: kept when apimon reads it. */
-void		 otlp_span_attr(struct otlp_span *s, const char *key,
-		    size_t keylen, const struct otlp_val *v);
-void		 otlp_resource_attr(struct otlp_resource *r, const char *key,
-		    size_t keylen, const struct otlp_val *v);
+/*
+ * An attribute of the span or resource at obj: kept when apimon reads it.
+ * Both are an otlp_attr_fn, which the decoders call for each attribute
+ * of a list, obj being a struct otlp_span or a struct otlp_resource.
+ */
+typedef void	 otlp_attr_fn(void *obj, const char *key, size_t keylen,
+		    const struct otlp_val *v);
+otlp_attr_fn	 otlp_span_attr, otlp_resource_attr;
 
 /*
  * Room for n spans in b (the decoder counts them first).  Returns 0, or

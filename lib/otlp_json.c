@@ -394,8 +394,7 @@ check_kv(struct dec *d, const cJSON *kv, int depth, struct otlp_val *out)
 /* A list of attributes, each handed to fn (NULL: just checked). */
 static int
 attributes(struct dec *d, const cJSON *o, const char *name,
-    void (*fn)(void *, const char *, size_t, const struct otlp_val *),
-    void *arg)
+    otlp_attr_fn *fn, void *arg)
 {
 	const cJSON	*a, *it, *key;
 	struct otlp_val	 v;
@@ -416,18 +415,6 @@ attributes(struct dec *d, const cJSON *o, const char *name,
 	}
 	pop(d, n);
 	return 0;
-}
-
-static void
-span_attr(void *arg, const char *key, size_t len, const struct otlp_val *v)
-{
-	otlp_span_attr(arg, key, len, v);
-}
-
-static void
-resource_attr(void *arg, const char *key, size_t len, const struct otlp_val *v)
-{
-	otlp_resource_attr(arg, key, len, v);
 }
 
 /* A string field, checked; *out (when not NULL) its text or NULL. */
@@ -470,7 +457,7 @@ span(struct dec *d, const cJSON *p, struct otlp_span *s,
 	    int_field(d, p, "kind", -2147483648.0, 2147483647.0, 0, NULL) ||
 	    nanos(d, p, "startTimeUnixNano", &s->start_ns) ||
 	    nanos(d, p, "endTimeUnixNano", &s->end_ns) ||
-	    attributes(d, p, "attributes", span_attr, s) ||
+	    attributes(d, p, "attributes", otlp_span_attr, s) ||
 	    int_field(d, p, "droppedAttributesCount", 0, 4294967295.0, 1,
 	    NULL) ||
 	    int_field(d, p, "droppedEventsCount", 0, 4294967295.0, 1, NULL) ||
@@ -533,7 +520,7 @@ resource_spans(struct dec *d, const cJSON *rs, const struct conf *c,
 		return OTLP_BAD;
 	if (res != NULL) {
 		n = push(d, "resource", -1);
-		if (attributes(d, res, "attributes", resource_attr, &r) ||
+		if (attributes(d, res, "attributes", otlp_resource_attr, &r) ||
 		    int_field(d, res, "droppedAttributesCount", 0,
 		    4294967295.0, 1, NULL))
 			return OTLP_BAD;

@@ -186,8 +186,7 @@ check_kv(struct dec *d, const KeyValue *kv, int depth, struct otlp_val *out)
 /* Check every attribute of a list; hand each to fn (NULL: just check). */
 static int
 attributes(struct dec *d, KeyValue **kvs, size_t n, const char *in,
-    void (*fn)(void *, const char *, size_t, const struct otlp_val *),
-    void *arg)
+    otlp_attr_fn *fn, void *arg)
 {
 	struct otlp_val	 v;
 	size_t		 i;
@@ -204,18 +203,6 @@ attributes(struct dec *d, KeyValue **kvs, size_t n, const char *in,
 	return 0;
 }
 
-static void
-span_attr(void *arg, const char *key, size_t len, const struct otlp_val *v)
-{
-	otlp_span_attr(arg, key, len, v);
-}
-
-static void
-resource_attr(void *arg, const char *key, size_t len, const struct otlp_val *v)
-{
-	otlp_resource_attr(arg, key, len, v);
-}
-
 static int
 span(struct dec *d, const Span *p, struct otlp_span *s)
 {
@@ -224,7 +211,7 @@ span(struct dec *d, const Span *p, struct otlp_span *s)
 	    "traceState") || (p->status != NULL &&
 	    text(d, &p->status->message, "status.message")) ||
 	    attributes(d, p->attributes, p->n_attributes, "attributes",
-	    span_attr, s))
+	    otlp_span_attr, s))
 		return -1;
 	s->trace_id = p->trace_id.data;
 	s->trace_id_len = p->trace_id.len;
@@ -261,7 +248,7 @@ walk(struct dec *d, const Apimon__Otlp__ExportTraceServiceRequest *req,
 		if (text(d, &rs->schema_url, "schemaUrl") ||
 		    (rs->resource != NULL && attributes(d,
 		    rs->resource->attributes, rs->resource->n_attributes,
-		    "resource.attributes", resource_attr, &res)))
+		    "resource.attributes", otlp_resource_attr, &res)))
 			return OTLP_BAD;
 		for (j = 0; j < rs->n_scope_spans; j++) {
 			ss = rs->scope_spans[j];

@@ -6,15 +6,7 @@
 #include <criterion/criterion.h>
 
 #include "body.h"
-
-/* See test_conf.c: make a leak fail the test that caused it. */
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/lsan_interface.h>
-#define assert_no_leaks()	cr_assert_eq(__lsan_do_recoverable_leak_check(), \
-				    0, "LeakSanitizer found a leak (see stderr)")
-#else
-#define assert_no_leaks()	((void)0)
-#endif
+#include "leaks.h"
 
 #define NOW_MS	1795688100000LL	/* 2026-11-26T10:15:00Z */
 #define REC(id)	"{\"request_id\":\"" id "\",\"source\":\"web\"," \

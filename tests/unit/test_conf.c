@@ -7,18 +7,7 @@
 #include <criterion/criterion.h>
 
 #include "conf.h"
-
-/*
- * LeakSanitizer only reports at exit, after Criterion has scored the test;
- * checking here makes a leak fail the test that caused it.
- */
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/lsan_interface.h>
-#define assert_no_leaks()	cr_assert_eq(__lsan_do_recoverable_leak_check(), \
-				    0, "LeakSanitizer found a leak (see stderr)")
-#else
-#define assert_no_leaks()	((void)0)
-#endif
+#include "leaks.h"
 
 /* DESIGN.md's example config, verbatim. */
 static const char design_example[] =
