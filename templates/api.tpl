@@ -60,6 +60,13 @@
 </section>
 
 <section class="panel">
+<h2>{{L_api_otlp}}</h2>
+<p>{{>R_api_otlp_intro}}</p>
+<pre><code>OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://localhost:8001/v1/traces
+OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20TOKEN</code></pre>
+</section>
+
+<section class="panel">
 <h2>{{L_api_examples}}</h2>
 <h3>curl</h3>
 <pre><code>curl -s -H 'Content-Type: application/json' \
