@@ -141,7 +141,7 @@
       <span id="recent-note" class="muted">{{L_dash_recent_note}}</span>
     </div>
     <div class="table-wrap">
-      <table id="recent">
+      <table id="recent" class="rows">
         <thead>
           <tr>
             <th scope="col">{{L_col_time}}</th>
