@@ -186,6 +186,7 @@ struct db_recent {
 	int64_t		 ts_ms;
 	const char	*source, *user_id, *command, *model, *status;
 	int64_t		 latency_us, tokens, cost_nusd;
+	const char	*request_id;
 };
 
 /*

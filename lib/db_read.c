@@ -5,7 +5,7 @@
 
 #define RECENT_COLUMNS \
 	"SELECT ts_ms, source, user_id, command, model, status, latency_us," \
-	" tokens, cost_nusd FROM api_requests"
+	" tokens, cost_nusd, request_id FROM api_requests"
 
 static const char *const sql[ST__MAX] = {
 	[ST_STATS_HOURLY] = "SELECT hour, " STATS_NAMES " FROM hourly_stats"
@@ -102,7 +102,8 @@ recent_read(sqlite3_stmt *st, void *arg)
 	r.latency_us = sqlite3_column_int64(st, 6);
 	r.tokens = sqlite3_column_int64(st, 7);
 	r.cost_nusd = sqlite3_column_int64(st, 8);
-	if (r.source == NULL || r.status == NULL)
+	r.request_id = (const char *)sqlite3_column_text(st, 9);
+	if (r.source == NULL || r.status == NULL || r.request_id == NULL)
 		return 1;	/* out of memory in SQLite */
 	return w->recent(&r, w->arg);
 }

@@ -256,6 +256,7 @@ recent_row(const struct db_recent *rr, void *arg)
 	ts_format_rfc3339(rr->ts_ms, t);
 	if (o == NULL ||
 	    cJSON_AddStringToObject(o, "time", t) == NULL ||
+	    cJSON_AddStringToObject(o, "request_id", rr->request_id) == NULL ||
 	    cJSON_AddStringToObject(o, "source", rr->source) == NULL ||
 	    jtree_put_opt_str(o, "user_id", rr->user_id) ||
 	    jtree_put_opt_str(o, "command", rr->command) ||
@@ -447,7 +448,8 @@ fail:
 static int
 fill_page(struct dash *d, struct tpl *t, const cJSON *o, const char *esc)
 {
-	static const char *const rkeys[] = { "TIME", "time", "USER",
+	static const char *const rkeys[] = { "TIME", "time", "ID",
+	    "request_id", "USER",
 	    "user_id", "COMMAND", "command", "MODEL", "model", "STATUS",
 	    "status", NULL };
 	static const char *const akeys[] = { "SEVERITY", "severity",

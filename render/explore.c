@@ -7,13 +7,16 @@
  *   index.json           the days of the window, newest first: each with
  *                        its signature, rows, the rows and bytes of each
  *                        chunk and its number of id buckets
- *   DAY/index.json       the day: per chunk its rows, bytes, time span and
- *                        counts by source, status and model
+ *   DAY/index.json       the day: its sources, statuses and models, and
+ *                        per chunk its rows, bytes, time span and rows by
+ *                        each (source, status, model) that occurs in it
  *   DAY/N.json           chunk N (0 is the oldest) of the day's rows, oldest
  *                        first: at most XP_CHUNK_ROWS rows, about
  *                        XP_CHUNK_BYTES bytes
  *   DAY/ids-K.json       the ids whose FNV-1a hash % buckets is K, each
  *                        with its chunk: a lookup reads one bucket a day
+ *   DAY/users-K.json     the same for user ids, each with its rows per
+ *                        chunk: a user's rows are found without a scan
  *   DAY/requests.csv     every row, its cells escaped as the reports' are
  *   DAY/requests.ndjson  every row as an ingest record (--import)
  *
@@ -43,7 +46,7 @@
 #define XP_DIR		"data/requests"
 #define XP_CHUNK_ROWS	1000
 #define XP_CHUNK_BYTES	(256 * 1024)	/* a page of 100 rows: < 1 MB */
-#define XP_BUCKET_IDS	1000		/* ids per bucket, about */
+#define XP_BUCKET_KEYS	1000		/* ids (rows) per bucket, about */
 #define XP_INDEX_MAX	(64L << 20)	/* a day's index.json we read back */
 
 /* The columns of a chunk's rows, in order (explorer.js reads them). */
@@ -52,32 +55,35 @@ static const char *const columns[] = { "request_id", "ts_ms", "source",
     "ttft_us", "input_tokens", "output_tokens", "tokens", "cost_nusd",
     "cost_source", "error", "metadata", "received_ms", NULL };
 
-/* The CSV export's header (explorer.js writes the same). */
-static const char csv_header[] = "request_id,time,source,user_id,command,"
-    "model,provider,status,latency_s,ttft_s,input_tokens,output_tokens,"
-    "tokens,cost_usd,cost_source,error,metadata,received\r\n";
-
-/* Rows by one name (a source, status or model) in a chunk. */
-struct facet {
-	char	*name;
-	int64_t	 n;
+/* Names of a day (sources, statuses, models), numbered as they come. */
+struct names {
+	char		**v;
+	size_t		 *ord;		/* indexes of v, in name order */
+	size_t		  n, cap, capord;
 };
 
-struct facets {
-	struct facet	*f;
-	size_t		 n, cap;
+/* Rows of one (source, status, model) in a chunk. */
+struct cell {
+	size_t		 k[3];
+	int64_t		 n;
 };
 
 struct chunk {
 	int64_t		 n, bytes, from_ms, to_ms;
-	struct facets	 by[3];		/* source, status, model */
+	struct cell	*cells;
+	size_t		 ncells, capcells;
 };
 
-/* A request id and the chunk it is in. */
-struct idref {
-	char		*id;
+/* A request or user id and the chunk of one of its rows. */
+struct keyref {
+	char		*key;
 	uint32_t	 hash;
 	long		 chunk;
+};
+
+struct keys {
+	struct keyref	*v;
+	size_t		 n, cap;
 };
 
 /* The day being written. */
@@ -89,8 +95,8 @@ struct xday {
 	struct buf	 row;		/* one row, scratch */
 	struct chunk	*ch;
 	size_t		 nch, capch;
-	struct idref	*ids;
-	size_t		 nids, capids;
+	struct names	 names[3];	/* source, status, model */
+	struct keys	 ids, users;
 	struct buf	 csv, nd;
 	const char	*bad;		/* why the walk stopped */
 };
@@ -115,78 +121,103 @@ fnv1a64(const char *s)
 	return h;
 }
 
-/* v with scale decimals: 1234567, 6 -> "1.234567"; exact, no float. */
-static void
-fixed(struct buf *b, int64_t v, int scale)
-{
-	int64_t	 p = 1;
-	int	 i;
+/* ---- names, cells, keys --------------------------------------------------- */
 
-	for (i = 0; i < scale; i++)
-		p *= 10;
-	if (v < 0) {
-		buf_add(b, "-", 1);
-		v = -v;
-	}
-	buf_printf(b, "%lld.%0*lld", (long long)(v / p), scale,
-	    (long long)(v % p));
-}
-
-/* ---- chunks ------------------------------------------------------------- */
-
-/* Count one row of name in fs; 0, or -1 when out of memory. */
+/* The number of name in ns, added when new; 0, or -1 (out of memory). */
 static int
-facet_add(struct facets *fs, const char *name)
+name_of(struct names *ns, const char *name, size_t *k)
 {
-	size_t	 i;
+	size_t	 lo = 0, hi = ns->n, mid;
+	int	 c;
 
-	for (i = 0; i < fs->n; i++)
-		if (strcmp(fs->f[i].name, name) == 0) {
-			fs->f[i].n++;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((c = strcmp(ns->v[ns->ord[mid]], name)) == 0) {
+			*k = ns->ord[mid];
 			return 0;
 		}
-	if (grow(&fs->f, &fs->cap, fs->n + 1, sizeof(*fs->f)) ||
-	    (fs->f[fs->n].name = strdup(name)) == NULL)
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (grow(&ns->v, &ns->cap, ns->n + 1, sizeof(*ns->v)) ||
+	    grow(&ns->ord, &ns->capord, ns->n + 1, sizeof(*ns->ord)) ||
+	    (ns->v[ns->n] = strdup(name)) == NULL)
 		return -1;
-	fs->f[fs->n++].n = 1;
+	memmove(ns->ord + lo + 1, ns->ord + lo, (ns->n - lo) *
+	    sizeof(*ns->ord));
+	ns->ord[lo] = ns->n;
+	*k = ns->n++;
 	return 0;
 }
 
 static void
-facets_free(struct facets *fs)
+names_free(struct names *ns)
 {
 	size_t	 i;
 
-	for (i = 0; i < fs->n; i++)
-		free(fs->f[i].name);
-	free(fs->f);
-	memset(fs, 0, sizeof(*fs));
+	for (i = 0; i < ns->n; i++)
+		free(ns->v[i]);
+	free(ns->v);
+	free(ns->ord);
+}
+
+/* The names as a JSON array, by number; NULL when out of memory. */
+static cJSON *
+names_json(const struct names *ns)
+{
+	cJSON	*a = cJSON_CreateArray();
+	size_t	 i;
+
+	for (i = 0; a != NULL && i < ns->n; i++)
+		if (jtree_push_str(a, ns->v[i])) {
+			cJSON_Delete(a);
+			return NULL;
+		}
+	return a;
+}
+
+/* Count a row of (source, status, model) k in c; 0 or -1. */
+static int
+cell_add(struct chunk *c, const size_t k[3])
+{
+	size_t	 i;
+
+	for (i = 0; i < c->ncells; i++)
+		if (memcmp(c->cells[i].k, k, sizeof(c->cells[i].k)) == 0) {
+			c->cells[i].n++;
+			return 0;
+		}
+	if (grow(&c->cells, &c->capcells, c->ncells + 1, sizeof(*c->cells)))
+		return -1;
+	memcpy(c->cells[c->ncells].k, k, sizeof(c->cells[0].k));
+	c->cells[c->ncells++].n = 1;
+	return 0;
 }
 
 static int
-by_facet(const void *a, const void *b)
+key_add(struct keys *ks, const char *key, long chunk)
 {
-	return strcmp(((const struct facet *)a)->name,
-	    ((const struct facet *)b)->name);
+	if (grow(&ks->v, &ks->cap, ks->n + 1, sizeof(*ks->v)) ||
+	    (ks->v[ks->n].key = strdup(key)) == NULL)
+		return -1;
+	ks->v[ks->n].hash = fnv1a32(key);
+	ks->v[ks->n++].chunk = chunk;
+	return 0;
 }
 
-/* {"name": n, ...} by name; NULL when out of memory. */
-static cJSON *
-facets_json(struct facets *fs)
+static void
+keys_free(struct keys *ks)
 {
-	cJSON	*o = cJSON_CreateObject();
 	size_t	 i;
 
-	if (fs->n > 0)
-		qsort(fs->f, fs->n, sizeof(*fs->f), by_facet);
-	for (i = 0; o != NULL && i < fs->n; i++)
-		if (cJSON_AddNumberToObject(o, fs->f[i].name,
-		    (double)fs->f[i].n) == NULL) {
-			cJSON_Delete(o);
-			return NULL;
-		}
-	return o;
+	for (i = 0; i < ks->n; i++)
+		free(ks->v[i].key);
+	free(ks->v);
 }
+
+/* ---- chunks ------------------------------------------------------------- */
 
 /* The name of file k of the day: "DAY/K.json", "DAY/ids-K.json". */
 static int
@@ -280,121 +311,6 @@ chunk_row(struct buf *b, const struct rec *q)
 	buf_printf(b, ",%lld]", (long long)q->received_ms);
 }
 
-/* ---- exports -------------------------------------------------------------- */
-
-/* A CSV cell; an absent value is an empty cell. */
-static void
-cstr(struct buf *b, const char *s, int last)
-{
-	if (s != NULL)
-		esc_csv(b, s);
-	buf_add(b, last ? "\r\n" : ",", last ? 2 : 1);
-}
-
-static void
-copt(struct buf *b, int64_t v, int scale)
-{
-	if (v >= 0 && scale > 0)
-		fixed(b, v, scale);
-	else if (v >= 0)
-		buf_printf(b, "%lld", (long long)v);
-	buf_add(b, ",", 1);
-}
-
-static void
-csv_row(struct buf *b, const struct rec *q)
-{
-	char	 t[TS_RFC3339_LEN];
-
-	cstr(b, q->request_id, 0);
-	ts_format_rfc3339(q->ts_ms, t);
-	cstr(b, t, 0);
-	cstr(b, q->source, 0);
-	cstr(b, q->user_id, 0);
-	cstr(b, q->command, 0);
-	cstr(b, q->model, 0);
-	cstr(b, q->provider, 0);
-	cstr(b, q->status, 0);
-	copt(b, q->latency_us, 6);
-	copt(b, q->ttft_us, 6);
-	copt(b, q->input_tokens, 0);
-	copt(b, q->output_tokens, 0);
-	copt(b, q->tokens, 0);
-	copt(b, q->cost_nusd, 9);
-	cstr(b, rec_cost_source_name(q->cost_source), 0);
-	cstr(b, q->error, 0);
-	cstr(b, q->metadata, 0);
-	ts_format_rfc3339(q->received_ms, t);
-	cstr(b, t, 1);
-}
-
-/* ,"key":"value" unless s is NULL. */
-static void
-nd_str(struct buf *b, const char *key, const char *s)
-{
-	if (s == NULL)
-		return;
-	buf_printf(b, ",\"%s\":", key);
-	esc_json_str(b, s);
-}
-
-static void
-nd_num(struct buf *b, const char *key, int64_t v, int scale)
-{
-	if (v < 0)
-		return;
-	buf_printf(b, ",\"%s\":", key);
-	if (scale > 0)
-		fixed(b, v, scale);
-	else
-		buf_printf(b, "%lld", (long long)v);
-}
-
-/*
- * The row as the record that stores it again (docs/api.md): a cost only
- * when one was reported; a priced one is priced again from the tokens.
- */
-static void
-nd_row(struct buf *b, const struct rec *q)
-{
-	char	 t[TS_RFC3339_LEN];
-	size_t	 n;
-
-	buf_puts(b, "{\"request_id\":");
-	esc_json_str(b, q->request_id);
-	ts_format_rfc3339(q->ts_ms, t);
-	nd_str(b, "timestamp", t);
-	nd_str(b, "source", q->source);
-	nd_str(b, "status", q->status);
-	nd_num(b, "execution_time", q->latency_us, 6);
-	nd_str(b, "user_id", q->user_id);
-	nd_str(b, "command", q->command);
-	nd_str(b, "model", q->model);
-	nd_str(b, "provider", q->provider);
-	nd_num(b, "tokens_used", q->tokens, 0);
-	nd_num(b, "input_tokens", q->input_tokens, 0);
-	nd_num(b, "output_tokens", q->output_tokens, 0);
-	nd_num(b, "time_to_first_token", q->ttft_us, 6);
-	if (q->cost_source == REC_COST_REPORTED)
-		nd_num(b, "cost", q->cost_nusd, 9);
-	nd_str(b, "error", q->error);
-	/*
-	 * Stored metadata is JSON text that ingest wrote; anything else (a
-	 * hand-edited row) goes as a string, which --import then refuses
-	 * by name rather than a line that is not JSON.
-	 */
-	if (q->metadata != NULL) {
-		struct json_err	 e;
-		n = strlen(q->metadata);
-		if (n > 0 && q->metadata[0] == '{' &&
-		    json_check(q->metadata, n, &n, &e) == 0)
-			buf_printf(b, ",\"metadata\":%s", q->metadata);
-		else
-			nd_str(b, "metadata", q->metadata);
-	}
-	buf_puts(b, "}\n");
-}
-
 /* ---- one day --------------------------------------------------------------- */
 
 /* The strings of q as valid UTF-8 (repaired copies in fix[]). */
@@ -407,8 +323,9 @@ clean(const struct rec *q, struct rec *out, char *fix[8])
 	size_t		 i;
 
 	*out = *q;
-	for (i = 0; i < 8; i++) {
+	for (i = 0; i < 8; i++)
 		fix[i] = NULL;
+	for (i = 0; i < 8; i++) {
 		if (*f[i] == NULL || utf8_len(*f[i], strlen(*f[i])) >= 0)
 			continue;
 		if ((fix[i] = utf8_repair(*f[i])) == NULL)
@@ -416,9 +333,31 @@ clean(const struct rec *q, struct rec *out, char *fix[8])
 		*f[i] = fix[i];
 	}
 	/* A status is one of four words; anything else shows as it is. */
-	if (out->status != NULL && utf8_len(out->status,
-	    strlen(out->status)) < 0)
+	if (utf8_len(out->status, strlen(out->status)) < 0)
 		out->status = "\xef\xbf\xbd";
+	return 0;
+}
+
+/* Start a new chunk when the one being filled is full; 0 or -1. */
+static int
+chunk_room(struct xday *x, int64_t ts_ms)
+{
+	struct chunk	*c = x->nch > 0 ? &x->ch[x->nch - 1] : NULL;
+
+	if (c != NULL && c->n < XP_CHUNK_ROWS &&
+	    x->rows.len + x->row.len <= XP_CHUNK_BYTES)
+		return 0;
+	if (c != NULL && chunk_flush(x) != 0) {
+		x->bad = "";	/* said */
+		return -1;
+	}
+	if (grow(&x->ch, &x->capch, x->nch + 1, sizeof(*x->ch))) {
+		x->bad = "out of memory";
+		return -1;
+	}
+	c = &x->ch[x->nch++];
+	memset(c, 0, sizeof(*c));
+	c->from_ms = ts_ms;
 	return 0;
 }
 
@@ -429,41 +368,31 @@ day_row(const struct rec *raw, void *arg)
 	struct chunk	*c;
 	struct rec	 q;
 	char		*fix[8];
+	size_t		 k[3];
 	int		 i, rc = 1;
 
 	if (clean(raw, &q, fix) != 0)
 		goto oom;
 	x->row.len = 0;
 	chunk_row(&x->row, &q);
-	if (x->nch > 0) {
-		c = &x->ch[x->nch - 1];
-		if ((c->n >= XP_CHUNK_ROWS || x->rows.len + x->row.len >
-		    XP_CHUNK_BYTES) && chunk_flush(x) != 0) {
-			x->bad = "";	/* said */
-			goto out;
-		}
-	}
-	if (x->nch == 0 || x->rows.len == 0) {
-		if (grow(&x->ch, &x->capch, x->nch + 1, sizeof(*x->ch)))
-			goto oom;
-		memset(&x->ch[x->nch++], 0, sizeof(*x->ch));
-		x->ch[x->nch - 1].from_ms = q.ts_ms;
-	}
+	if (chunk_room(x, q.ts_ms) != 0)
+		goto out;
 	c = &x->ch[x->nch - 1];
 	if (c->n > 0)
 		buf_add(&x->rows, ",\n", 2);
 	buf_add(&x->rows, x->row.p, x->row.len);
 	c->n++;
 	c->to_ms = q.ts_ms;
-	if (facet_add(&c->by[0], q.source) || facet_add(&c->by[1],
-	    q.status) || facet_add(&c->by[2], q.model ? q.model : "") ||
-	    grow(&x->ids, &x->capids, x->nids + 1, sizeof(*x->ids)) ||
-	    (x->ids[x->nids].id = strdup(q.request_id)) == NULL)
+	if (name_of(&x->names[0], q.source, &k[0]) ||
+	    name_of(&x->names[1], q.status, &k[1]) ||
+	    name_of(&x->names[2], q.model ? q.model : "", &k[2]) ||
+	    cell_add(c, k) ||
+	    key_add(&x->ids, q.request_id, (long)x->nch - 1) ||
+	    (q.user_id != NULL && key_add(&x->users, q.user_id,
+	    (long)x->nch - 1)))
 		goto oom;
-	x->ids[x->nids].hash = fnv1a32(q.request_id);
-	x->ids[x->nids++].chunk = (long)x->nch - 1;
-	csv_row(&x->csv, &q);
-	nd_row(&x->nd, &q);
+	export_csv_row(&x->csv, &q);
+	export_ndjson_row(&x->nd, &q);
 	if (x->rows.failed || x->row.failed || x->csv.failed || x->nd.failed)
 		goto oom;
 	rc = 0;
@@ -476,49 +405,92 @@ out:
 	return rc;
 }
 
-/* Ids by bucket, then by id. */
+/* Keys by bucket, then key, then chunk. */
 static uint32_t	 nbuckets_sort;
 
 static int
 by_bucket(const void *a, const void *b)
 {
-	const struct idref	*x = a, *y = b;
+	const struct keyref	*x = a, *y = b;
 	uint32_t		 i = x->hash % nbuckets_sort;
 	uint32_t		 j = y->hash % nbuckets_sort;
+	int			 c;
 
-	return i != j ? (i < j ? -1 : 1) : strcmp(x->id, y->id);
+	if (i != j)
+		return i < j ? -1 : 1;
+	if ((c = strcmp(x->key, y->key)) != 0)
+		return c;
+	return (x->chunk > y->chunk) - (x->chunk < y->chunk);
 }
 
-/* Every id bucket of the day; the number of buckets, or -1. */
+/*
+ * One bucket's keys, from ks->v[*i] on: an id and its chunk ("id":3),
+ * or a user and its rows per chunk ("u":[[3,12],[4,1]]).
+ */
+static void
+bucket_keys(struct buf *f, const struct keys *ks, size_t *i, uint32_t nb,
+    uint32_t k, int users)
+{
+	const struct keyref	*v = ks->v;
+	size_t			 j = *i, n;
+	int			 first = 1, more;
+
+	while (j < ks->n && v[j].hash % nb == k) {
+		buf_puts(f, first ? "" : ",\n");
+		first = 0;
+		esc_json_str(f, v[j].key);
+		if (!users) {
+			buf_printf(f, ":%ld", v[j].chunk);
+			j++;
+			continue;
+		}
+		buf_add(f, ":[", 2);
+		for (more = 0;; more = 1) {
+			for (n = 1; j + n < ks->n && v[j + n].chunk ==
+			    v[j].chunk && strcmp(v[j + n].key, v[j].key) == 0;)
+				n++;
+			buf_printf(f, "%s[%ld,%zu]", more ? "," : "", v[j].chunk,
+			    n);
+			j += n;
+			if (j >= ks->n || strcmp(v[j].key, v[j - 1].key) != 0)
+				break;
+		}
+		buf_add(f, "]", 1);
+	}
+	*i = j;
+}
+
+/*
+ * The buckets PREFIX-K.json of ks ("ids" or "users"); the number of
+ * buckets, or -1 with a message.
+ */
 static long
-write_buckets(struct xday *x)
+write_buckets(struct xday *x, struct keys *ks, const char *kind)
 {
 	struct buf	 f = { 0 };
-	char		 rel[128];
+	char		 rel[128], prefix[16];
 	uint32_t	 nb = 1, k;
 	size_t		 i = 0;
+	int		 users = strcmp(kind, "users") == 0;
 
-	while (nb < x->nids / XP_BUCKET_IDS + 1 && nb < (1u << 30))
+	while (nb < ks->n / XP_BUCKET_KEYS + 1 && nb < (1u << 30))
 		nb <<= 1;
 	nbuckets_sort = nb;
-	if (x->nids > 0)
-		qsort(x->ids, x->nids, sizeof(*x->ids), by_bucket);
+	if (ks->n > 0)
+		qsort(ks->v, ks->n, sizeof(*ks->v), by_bucket);
+	snprintf(prefix, sizeof(prefix), "%s-", kind);
 	for (k = 0; k < nb; k++) {
 		f.len = 0;
 		buf_printf(&f, "{\"format\":\"" XP_FORMAT "\",\"day\":\"%s\","
-		    "\"v\":\"%s\",\"bucket\":%u,\"ids\":{", x->day, x->v, k);
-		for (; i < x->nids && x->ids[i].hash % nb == k; i++) {
-			esc_json_str(&f, x->ids[i].id);
-			buf_printf(&f, ":%ld%s", x->ids[i].chunk, i + 1 <
-			    x->nids && x->ids[i + 1].hash % nb == k ? ",\n" :
-			    "");
-		}
+		    "\"v\":\"%s\",\"bucket\":%u,\"%s\":{", x->day, x->v, k,
+		    kind);
+		bucket_keys(&f, ks, &i, nb, k, users);
 		buf_puts(&f, "}}\n");
 		if (f.failed) {
 			log_errx(XP_DIR "/%s: out of memory", x->day);
 			goto fail;
 		}
-		if (day_file(rel, sizeof(rel), x->day, "ids-", (long)k)) {
+		if (day_file(rel, sizeof(rel), x->day, prefix, (long)k)) {
 			log_errx(XP_DIR "/%s: a file name does not fit", x->day);
 			goto fail;
 		}
@@ -532,9 +504,31 @@ fail:
 	return -1;
 }
 
+/* A chunk's cells: [[source, status, model, rows], ...]; NULL (oom). */
+static cJSON *
+cells_json(const struct chunk *c)
+{
+	cJSON	*a = cJSON_CreateArray(), *e;
+	size_t	 i, j;
+
+	for (i = 0; a != NULL && i < c->ncells; i++) {
+		if ((e = cJSON_CreateArray()) == NULL || jtree_push(a, e))
+			goto fail;
+		for (j = 0; j < 3; j++)
+			if (jtree_push_num(e, (double)c->cells[i].k[j]))
+				goto fail;
+		if (jtree_push_num(e, (double)c->cells[i].n))
+			goto fail;
+	}
+	return a;
+fail:
+	cJSON_Delete(a);
+	return NULL;
+}
+
 /* The day's index.json as an object; NULL when out of memory. */
 static cJSON *
-day_index(struct xday *x, int64_t n, long nb)
+day_index(struct xday *x, long nids, long nusers)
 {
 	cJSON	*o = cJSON_CreateObject(), *arr, *c;
 	size_t	 i;
@@ -542,8 +536,12 @@ day_index(struct xday *x, int64_t n, long nb)
 	if (o == NULL || cJSON_AddStringToObject(o, "format", XP_FORMAT) ==
 	    NULL || cJSON_AddStringToObject(o, "day", x->day) == NULL ||
 	    cJSON_AddStringToObject(o, "v", x->v) == NULL ||
-	    cJSON_AddNumberToObject(o, "requests", (double)n) == NULL ||
-	    cJSON_AddNumberToObject(o, "id_buckets", (double)nb) == NULL ||
+	    cJSON_AddNumberToObject(o, "requests", (double)x->ids.n) == NULL ||
+	    cJSON_AddNumberToObject(o, "id_buckets", (double)nids) == NULL ||
+	    cJSON_AddNumberToObject(o, "user_buckets", (double)nusers) ==
+	    NULL || jtree_put(o, "sources", names_json(&x->names[0])) ||
+	    jtree_put(o, "statuses", names_json(&x->names[1])) ||
+	    jtree_put(o, "models", names_json(&x->names[2])) ||
 	    (arr = cJSON_AddArrayToObject(o, "chunks")) == NULL)
 		goto fail;
 	for (i = 0; i < x->nch; i++) {
@@ -554,9 +552,7 @@ day_index(struct xday *x, int64_t n, long nb)
 		    NULL || cJSON_AddNumberToObject(c, "from_ms",
 		    (double)k->from_ms) == NULL || cJSON_AddNumberToObject(c,
 		    "to_ms", (double)k->to_ms) == NULL ||
-		    jtree_put(c, "sources", facets_json(&k->by[0])) ||
-		    jtree_put(c, "statuses", facets_json(&k->by[1])) ||
-		    jtree_put(c, "models", facets_json(&k->by[2])))
+		    jtree_put(c, "cells", cells_json(k)))
 			goto fail;
 	}
 	return o;
@@ -569,15 +565,14 @@ static void
 xday_free(struct xday *x)
 {
 	size_t	 i;
-	int	 k;
 
 	for (i = 0; i < x->nch; i++)
-		for (k = 0; k < 3; k++)
-			facets_free(&x->ch[i].by[k]);
+		free(x->ch[i].cells);
 	free(x->ch);
-	for (i = 0; i < x->nids; i++)
-		free(x->ids[i].id);
-	free(x->ids);
+	for (i = 0; i < 3; i++)
+		names_free(&x->names[i]);
+	keys_free(&x->ids);
+	keys_free(&x->users);
 	buf_free(&x->rows);
 	buf_free(&x->row);
 	buf_free(&x->csv);
@@ -601,14 +596,15 @@ numbered(const char *name, const char *prefix)
 
 /* The folder's files that this run does not write again. */
 static int
-sweep_day(struct render *r, const char *day, size_t nch, long nb)
+sweep_day(struct render *r, const char *day, long nch, long nids,
+    long nusers)
 {
 	struct buf	 dir = { 0 };
 	struct dirent	*e;
 	DIR		*d;
 	char		 rel[128];
 	long		 k;
-	int		 rc = 0;
+	int		 rc = 0, keep;
 
 	buf_printf(&dir, "%s/" XP_DIR "/%s", r->out, day);
 	if (dir.failed || (d = opendir(dir.p)) == NULL) {
@@ -616,14 +612,20 @@ sweep_day(struct render *r, const char *day, size_t nch, long nb)
 		return 0;	/* a new folder: nothing to sweep */
 	}
 	while (rc == 0 && (e = readdir(d)) != NULL) {
-		/* N.json and ids-K.json are ours; a temporary file is not. */
-		if ((k = numbered(e->d_name, "ids-")) >= 0) {
-			if (k < nb)
-				continue;
-		} else if ((k = numbered(e->d_name, "")) >= 0) {
-			if ((size_t)k < nch)
-				continue;
-		} else
+		/*
+		 * N.json, ids-K.json and users-K.json past this run's go;
+		 * the other files are written each time, and a temporary
+		 * one belongs to a run under way.
+		 */
+		if ((k = numbered(e->d_name, "ids-")) >= 0)
+			keep = k < nids;
+		else if ((k = numbered(e->d_name, "users-")) >= 0)
+			keep = k < nusers;
+		else if ((k = numbered(e->d_name, "")) >= 0)
+			keep = k < nch;
+		else
+			keep = 1;
+		if (keep)
 			continue;
 		if (fixed_printf(rel, sizeof(rel), XP_DIR "/%s/%s", day,
 		    e->d_name) || out_remove(r, rel))
@@ -645,15 +647,17 @@ write_day(struct render *r, const char *day, const char *v, int64_t from,
 	struct xday	 x;
 	char		 rel[128];
 	char		*text = NULL;
-	long		 nb;
+	long		 nids, nusers;
 	enum db_rc	 rc;
 	int		 ret = -1;
 
+	*index = NULL;
 	memset(&x, 0, sizeof(x));
 	x.r = r;
 	memcpy(x.day, day, TZ_DAY_LEN);
 	snprintf(x.v, sizeof(x.v), "%s", v);
-	buf_puts(&x.csv, csv_header);
+	buf_puts(&x.csv, export_csv_header);
+	buf_add(&x.nd, "", 0);
 	if ((rc = db_requests_each(r->db, from, to, day_row, &x)) != DB_OK) {
 		if (rc != DB_ABORT || x.bad == NULL)
 			log_errx(XP_DIR "/%s: %s: %s", day, r->conf->database,
@@ -662,22 +666,28 @@ write_day(struct render *r, const char *day, const char *v, int64_t from,
 			log_errx(XP_DIR "/%s: %s", day, x.bad);
 		goto out;
 	}
-	if ((x.nch > 0 && x.rows.len > 0 && chunk_flush(&x) != 0) ||
-	    (nb = write_buckets(&x)) < 0)
+	if ((x.nch > 0 && chunk_flush(&x) != 0) ||
+	    (nids = write_buckets(&x, &x.ids, "ids")) < 0 ||
+	    (nusers = write_buckets(&x, &x.users, "users")) < 0)
 		goto out;
+	if (x.csv.failed || x.nd.failed) {
+		log_errx(XP_DIR "/%s: out of memory", day);
+		goto out;
+	}
 	if (fixed_printf(rel, sizeof(rel), XP_DIR "/%s/requests.csv", day) ||
 	    out_write(r, rel, x.csv.p, x.csv.len) ||
 	    fixed_printf(rel, sizeof(rel), XP_DIR "/%s/requests.ndjson",
-	    day) || out_write(r, rel, x.nd.p ? x.nd.p : "", x.nd.len))
+	    day) || out_write(r, rel, x.nd.p, x.nd.len))
 		goto out;
-	if ((*index = day_index(&x, (int64_t)x.nids, nb)) == NULL ||
+	if ((*index = day_index(&x, nids, nusers)) == NULL ||
 	    (text = cJSON_PrintUnformatted(*index)) == NULL) {
 		log_errx(XP_DIR "/%s: out of memory", day);
 		goto out;
 	}
+	/* The day's index last: a reader finds its files before it. */
 	if (fixed_printf(rel, sizeof(rel), XP_DIR "/%s/index.json", day) ||
 	    out_write(r, rel, text, strlen(text)) ||
-	    sweep_day(r, day, x.nch, nb))
+	    sweep_day(r, day, (long)x.nch, nids, nusers))
 		goto out;
 	ret = 0;
 out:
@@ -740,6 +750,7 @@ kept_day(struct render *r, const char *day, const char *v)
 {
 	cJSON		*o = read_index(r, day);
 	const cJSON	*nb = cJSON_GetObjectItem(o, "id_buckets");
+	const cJSON	*nu = cJSON_GetObjectItem(o, "user_buckets");
 	const cJSON	*ch = cJSON_GetObjectItem(o, "chunks");
 	const char	*const fixed_names[] = { "index.json",
 	    "requests.csv", "requests.ndjson" };
@@ -752,7 +763,9 @@ kept_day(struct render *r, const char *day, const char *v)
 	    XP_FORMAT) != 0 || !cJSON_IsString(cJSON_GetObjectItem(o, "v")) ||
 	    strcmp(cJSON_GetObjectItem(o, "v")->valuestring, v) != 0 ||
 	    !cJSON_IsNumber(nb) || nb->valuedouble < 1 ||
-	    nb->valuedouble > (1 << 30) || !cJSON_IsArray(ch))
+	    nb->valuedouble > (1 << 30) || !cJSON_IsNumber(nu) ||
+	    nu->valuedouble < 1 || nu->valuedouble > (1 << 30) ||
+	    !cJSON_IsArray(ch))
 		goto stale;
 	for (k = 0; k < cJSON_GetArraySize(ch); k++, files++)
 		if (day_file(rel, sizeof(rel), day, "", k) ||
@@ -760,6 +773,10 @@ kept_day(struct render *r, const char *day, const char *v)
 			goto stale;
 	for (k = 0; k < (long)nb->valuedouble; k++, files++)
 		if (day_file(rel, sizeof(rel), day, "ids-", k) ||
+		    !exists(r, rel))
+			goto stale;
+	for (k = 0; k < (long)nu->valuedouble; k++, files++)
+		if (day_file(rel, sizeof(rel), day, "users-", k) ||
 		    !exists(r, rel))
 			goto stale;
 	for (i = 0; i < 3; i++, files++)
@@ -903,15 +920,16 @@ sweep_days(struct render *r)
 	return rc;
 }
 
-/* Add the names of a facet object to the sorted set arr (strings). */
+/* Add the strings of the array names to the object set (as keys). */
 static int
-names_of(cJSON *set, const cJSON *facets)
+names_of(cJSON *set, const cJSON *names)
 {
 	const cJSON	*it;
 
-	cJSON_ArrayForEach(it, facets)
-		if (cJSON_GetObjectItemCaseSensitive(set, it->string) == NULL &&
-		    cJSON_AddTrueToObject(set, it->string) == NULL)
+	cJSON_ArrayForEach(it, names)
+		if (cJSON_IsString(it) && cJSON_GetObjectItemCaseSensitive(set,
+		    it->valuestring) == NULL && cJSON_AddTrueToObject(set,
+		    it->valuestring) == NULL)
 			return -1;
 	return 0;
 }
@@ -975,15 +993,17 @@ manifest(struct render *r, struct window *w)
 		    "requests", cJSON_Duplicate(cJSON_GetObjectItem(idx,
 		    "requests"), 0)) || jtree_put(d, "id_buckets",
 		    cJSON_Duplicate(cJSON_GetObjectItem(idx, "id_buckets"), 0)) ||
+		    jtree_put(d, "user_buckets", cJSON_Duplicate(
+		    cJSON_GetObjectItem(idx, "user_buckets"), 0)) ||
 		    (n = cJSON_AddArrayToObject(d, "chunks")) == NULL ||
-		    (b = cJSON_AddArrayToObject(d, "bytes")) == NULL)
+		    (b = cJSON_AddArrayToObject(d, "bytes")) == NULL ||
+		    names_of(srcs, cJSON_GetObjectItem(idx, "sources")) ||
+		    names_of(mods, cJSON_GetObjectItem(idx, "models")))
 			goto oom;
 		cJSON_ArrayForEach(c, cJSON_GetObjectItem(idx, "chunks"))
 			if (jtree_push(n, cJSON_Duplicate(cJSON_GetObjectItem(c,
 			    "n"), 0)) || jtree_push(b, cJSON_Duplicate(
-			    cJSON_GetObjectItem(c, "bytes"), 0)) ||
-			    names_of(srcs, cJSON_GetObjectItem(c, "sources")) ||
-			    names_of(mods, cJSON_GetObjectItem(c, "models")))
+			    cJSON_GetObjectItem(c, "bytes"), 0)))
 				goto oom;
 	}
 	if ((list = sorted_keys(srcs)) == NULL || jtree_put(o, "sources",

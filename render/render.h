@@ -269,6 +269,18 @@ int	 budgets_fill(struct render *r, const char *day, struct tpl *t,
  */
 int	 explorer_run(struct render *r);
 
+/*
+ * export.c: one raw row (as db_requests_each() gives it, its strings
+ * valid UTF-8) as a line of a day's exports, appended to b: a CSV line
+ * (CRLF) under export_csv_header, every string escaped with esc_csv();
+ * an NDJSON line that apimon-ingest --import stores as the same row.
+ * export_fixed() writes v / 10^scale exactly: 1234567, 6 -> 1.234567.
+ */
+extern const char export_csv_header[];
+void	 export_csv_row(struct buf *b, const struct rec *q);
+void	 export_ndjson_row(struct buf *b, const struct rec *q);
+void	 export_fixed(struct buf *b, int64_t v, int scale);
+
 /* Whether day ("YYYY-MM-DD") has exports this run. */
 int	 explorer_has_day(const struct render *r, const char *day);
 

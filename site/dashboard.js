@@ -745,6 +745,16 @@
 			}
 			td.appendChild(tm);
 			tr.appendChild(td);
+			/* the request in the explorer */
+			td = el('td', 'rid-cell');
+			if (typeof r.request_id === 'string') {
+				tm = el('a', 'rid', r.request_id);
+				tm.setAttribute('href', 'requests.html#id=' +
+				    encodeURIComponent(r.request_id));
+				tm.setAttribute('dir', 'auto');
+				td.appendChild(tm);
+			}
+			tr.appendChild(td);
 			cell(tr, 'source', nameOf(d, r.source), true);
 			cell(tr, 'user', r.user_id, true);
 			cell(tr, 'command', r.command, true);
@@ -765,7 +775,7 @@
 			var td = el('td', 'empty', src === 'all' ? T('no_requests') :
 			    T('no_recent_from', { source: nameOf(d, src) }));
 
-			td.colSpan = 9;
+			td.colSpan = 10;
 			tr.appendChild(td);
 			frag.appendChild(tr);
 		}

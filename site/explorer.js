@@ -29,7 +29,7 @@
 	'use strict';
 
 	var PAGE = 100;
-	var BUDGET = 1024 * 1024;	/* bytes of data one view may read */
+	var BUDGET = 900 * 1024;	/* bytes of data a view reads: with the page < 1 MB */
 	var BASE = 'data/requests/';
 	var FORMAT = 'apimon-explorer-1';
 	var COLUMNS = ['request_id', 'ts_ms', 'source', 'user_id', 'command',
@@ -213,41 +213,68 @@
 	}
 
 	/*
-	 * What the counts of the chunk's day say about its matches: { n,
-	 * exact }: n is exact with at most one of source, status and model,
-	 * else at most n.
+	 * What the day's counts say about the chunk's matches: { n, exact }.
+	 * Its rows by (source, status, model) are in the day's index, a
+	 * user's rows per chunk in the user's bucket: either alone counts
+	 * exactly; together, or with a text to find, they only bound.
 	 */
-	function counted(f, c, idx) {
+	function counted(f, c, idx, users) {
+		var n = c.n, facet = false, exact = true;
 		var info = idx && idx.chunks && idx.chunks[c.k];
-		var n = c.n, set = 0;
 
-		Object.keys(FACETS).forEach(function (k) {
-			var by;
+		if (idx) {
+			var want = ['sources', 'statuses', 'models'].map(function (k, i) {
+				var v = f[['source', 'status', 'model'][i]];
 
-			if (!f[k])
-				return;
-			set++;
-			by = info && info[FACETS[k]];
-			n = Math.min(n, by && typeof by[f[k]] === 'number' ?
-			    by[f[k]] : 0);
-		});
-		return { n: n, exact: set <= 1 && !f.user && !f.q };
+				return v ? (idx[k] || []).indexOf(v) : null;
+			});
+
+			facet = true;
+			n = ((info && info.cells) || []).reduce(function (sum, cell) {
+				return want.every(function (w, i) {
+					return w === null || cell[i] === w;
+				}) ? sum + cell[3] : sum;
+			}, 0);
+		}
+		if (users) {
+			var u = users.users && Object.prototype.hasOwnProperty.call(
+			    users.users, f.user) ? users.users[f.user] : [];
+			var m = 0;
+
+			u.forEach(function (x) {
+				if (x[0] === c.k)
+					m = x[1];
+			});
+			exact = !facet;
+			n = Math.min(n, m);
+		}
+		return { n: n, exact: exact && !f.q };
+	}
+
+	/* The day's files that count rows for filter f: [index, users]. */
+	function counts(f, d, bytes) {
+		var facet = Object.keys(FACETS).some(function (k) { return f[k]; });
+
+		return Promise.all([facet ? loadDay(d, 'index.json', bytes) : null,
+		    f.user ? loadDay(d, 'users-' + fnv1a(f.user) %
+		    Math.max(1, d.user_buckets) + '.json', bytes) : null]);
 	}
 
 	/*
 	 * The rows of page p (0 first) of filter f, newest first: { rows,
 	 * before (matches on earlier pages), total (null when not known),
 	 * more (a later page may have rows), cut (the budget stopped the
-	 * search before the chunk of day cutAt that ends at cutMs) }.
+	 * search before the chunk of day cutAt that ends at cutMs) }.  The
+	 * counts of every day come first: with them a chunk without a match,
+	 * or with matches of earlier pages only, is never read.
 	 */
 	function query(f, p) {
 		var list = chunks(), bytes = { n: 0 }, want = p * PAGE;
-		var facet = Object.keys(FACETS).some(function (k) { return f[k]; });
 		var v = { rows: [], before: want, total: null, more: false,
 		    cut: false, cutAt: null, cutMs: null };
-		var seen = 0, tally = 0, known = true, i = 0;
+		var seen = 0, tally = 0, stopped = false, i = 0;
 
-		/* The chunks' rows, newest first, into the page. */
+		/* The chunk's rows, newest first, into the page. */
 		function take(ch) {
 			var j, r;
 
@@ -266,49 +293,55 @@
 		function next() {
 			var c = list[i++], url;
 
-			if (!c) {
-				v.total = tally;
-				return Promise.resolve(v);
-			}
+			if (!c)
+				return Promise.resolve();
 			url = BASE + c.d.day + '/' + c.k + '.json';
-			return (facet ? loadDay(c.d, 'index.json', bytes) :
-			    Promise.resolve(null)).then(function (idx) {
-				var info = counted(f, c, idx);
-
-				if (info.exact && (info.n === 0 || seen + info.n <= want ||
-				    v.rows.length >= PAGE)) {
-					/* its matches are known without reading it */
-					tally += info.n;
-					if (v.rows.length < PAGE)
-						seen += info.n;
-					return next();
-				}
-				if (info.n === 0)
-					return next();
-				if (v.rows.length >= PAGE) {
-					known = false;	/* more may follow */
-					return v;
-				}
-				if (!Object.prototype.hasOwnProperty.call(X.cache, url) &&
-				    bytes.n > 0 && bytes.n + c.bytes > BUDGET) {
-					v.cut = true;
-					v.cutAt = c.d.day;
-					v.cutMs = chunkEnd(c);
-					known = false;
-					return v;
-				}
-				return loadDay(c.d, c.k + '.json', bytes).then(function (ch) {
-					take(ch);
-					return next();
-				});
+			if (c.info.n === 0)
+				return next();
+			if (c.info.exact && (seen + c.info.n <= want ||
+			    v.rows.length >= PAGE)) {
+				/* its matches are known without reading it */
+				tally += c.info.n;
+				if (v.rows.length < PAGE)
+					seen += c.info.n;
+				return next();
+			}
+			if (v.rows.length >= PAGE) {
+				stopped = true;	/* more may follow */
+				return Promise.resolve();
+			}
+			if (!Object.prototype.hasOwnProperty.call(X.cache, url) &&
+			    bytes.n > 0 && bytes.n + c.bytes > BUDGET) {
+				v.cut = true;
+				v.cutAt = c.d.day;
+				v.cutMs = chunkEnd(c);
+				stopped = true;
+				return Promise.resolve();
+			}
+			return loadDay(c.d, c.k + '.json', bytes).then(function (ch) {
+				take(ch);
+				return next();
 			});
 		}
-		return next().then(function () {
-			if (!known)
-				v.total = null;
-			v.more = v.total === null || v.total > want + v.rows.length;
-			X.fetched = bytes.n;
-			return v;
+
+		return Promise.all(X.manifest.days.map(function (d) {
+			return counts(f, d, bytes);
+		})).then(function (cs) {
+			var exact = true, total = 0;
+
+			list.forEach(function (c) {
+				var x = cs[X.manifest.days.indexOf(c.d)];
+
+				c.info = counted(f, c, x[0], x[1]);
+				exact = exact && c.info.exact;
+				total += c.info.n;
+			});
+			return next().then(function () {
+				v.total = exact ? total : stopped ? null : tally;
+				v.more = v.total === null || v.total > want + v.rows.length;
+				X.fetched = bytes.n;
+				return v;
+			});
 		});
 	}
 
