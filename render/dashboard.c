@@ -566,6 +566,7 @@ dashboard_run(struct render *r)
 	struct buf	 esc = { 0 };
 	cJSON		*o = NULL, *budgets = NULL;
 	char		*json = NULL, *req = NULL, *status = NULL;
+	const char	**names = NULL;
 	char		 from[TZ_HOUR_LEN], to[TZ_HOUR_LEN];
 	int64_t		 today;
 	size_t		 i;
@@ -613,7 +614,12 @@ dashboard_run(struct render *r)
 		goto out;
 	if ((status = status_json(d, budgets)) == NULL)
 		goto oom;
-	if (out_write(r, "data/status.json", status, strlen(status)) ||
+	if ((names = calloc(d->nsrc ? d->nsrc : 1, sizeof(*names))) == NULL)
+		goto oom;
+	for (i = 0; i < d->nsrc; i++)
+		names[i] = d->src[i].name;
+	if (charts_run(r, d->days[DASH_DAYS - 1], names, d->nsrc) ||
+	    out_write(r, "data/status.json", status, strlen(status)) ||
 	    out_write(r, "data/dashboard.json", json, strlen(json)) ||
 	    out_write(r, "data/requests.json", req, strlen(req)) ||
 	    page(r, "dashboard.tpl", t, "index.html"))
@@ -631,6 +637,7 @@ out:
 	cJSON_free(req);
 	buf_free(&esc);
 	cJSON_free(status);
+	free(names);
 	for (i = 0; i < d->nsrc; i++)
 		free(d->src[i].hourly);
 	free(d->src);

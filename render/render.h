@@ -284,6 +284,24 @@ void	 export_fixed(struct buf *b, int64_t v, int scale);
 /* Whether day ("YYYY-MM-DD") has exports this run. */
 int	 explorer_has_day(const struct render *r, const char *day);
 
+/*
+ * charts.c: the per-day series of local days [from, to) (day numbers),
+ * of one source or of all (NULL): {"days", "requests", "failures",
+ * "input_tokens", "output_tokens", "p95_s" (null without requests),
+ * "cost_by_model": {"MODEL": [USD per day]}} (models with a cost; ""
+ * for none).  A new object, or NULL when out of memory (no message).
+ */
+cJSON	*charts_series(const struct render *r, int64_t from, int64_t to,
+	    const char *source);
+
+/*
+ * data/charts.json: the series of the DASH_RANGE days up to today, of
+ * all sources and of each one, and the error-rate alert threshold.  0,
+ * or -1 with a message.
+ */
+int	 charts_run(struct render *r, const char *today,
+	    const char **sources, size_t nsources);
+
 int	 reports_run(struct render *r);
 int	 dashboard_run(struct render *r);
 int	 alerts_page_run(struct render *r);

@@ -1030,6 +1030,68 @@
 		});
 	};
 
+	/* ---------- the more charts ---------- */
+
+	/*
+	 * assets/charts.js and data/charts.json, loaded when #more-charts
+	 * comes near the screen: the page itself stays light.
+	 */
+	var more = { data: null, loading: null };
+
+	function drawMore() {
+		var all = more.data, s, n, k;
+
+		if (!all || !window.apimonCharts)
+			return;
+		s = apimon.state.source === 'all' ? all.all :
+		    (all.by_source || {})[apimon.state.source];
+		s = Object.assign({ days: [] }, s, { error_rate: all.error_rate });
+		n = s.days.length;
+		k = RANGES[apimon.state.range] || 1;
+		window.apimonCharts.draw(s, Math.max(0, n - k), n);
+	}
+
+	function fetchMore() {
+		return fetch('data/charts.json', { cache: 'no-store' })
+		    .then(function (r) {
+			if (!r.ok)
+				throw new Error('HTTP ' + r.status);
+			return r.json();
+		    }).then(function (c) {
+			more.data = c;
+			drawMore();
+		    });
+	}
+
+	apimon.loadMore = function () {
+		if (more.loading || location.protocol === 'file:')
+			return more.loading || Promise.resolve();
+		more.loading = new Promise(function (ok, fail) {
+			var sc = document.createElement('script');
+
+			sc.src = 'assets/charts.js';
+			sc.onload = ok;
+			sc.onerror = fail;
+			document.body.appendChild(sc);
+		}).then(fetchMore).catch(function () { /* the data stays */ });
+		return more.loading;
+	};
+
+	function watchMore() {
+		var box = document.getElementById('more-charts');
+
+		if (!box)
+			return;
+		if (typeof IntersectionObserver !== 'function')
+			return apimon.loadMore();
+		new IntersectionObserver(function (seen, io) {
+			if (seen.some(function (e) { return e.isIntersecting; })) {
+				io.disconnect();
+				apimon.loadMore();
+			}
+		}, { rootMargin: '300px' }).observe(box);
+	}
+
 	/* ---------- state ---------- */
 
 	function render(mode) {
@@ -1040,6 +1102,7 @@
 		renderCards(d);
 		renderCharts(d, mode);
 		renderTable(d);
+		drawMore();
 		renderAlerts(d);
 		renderReportLink(d);
 		renderFirstRun(d);
@@ -1134,6 +1197,8 @@
 			}
 			d = JSON.parse(text);
 			lastText = text;
+			if (more.data)
+				fetchMore().catch(function () {});
 			return apimon.update(d);
 		    }).catch(function () {
 			apimon.lastFetchOk = false;
@@ -1190,6 +1255,7 @@
 		prepareFirstRun();
 		makeCharts();
 		render();
+		watchMore();
 
 		setInterval(apimon.refresh, REFRESH_MS);
 		setInterval(renderClock, 15000);
