@@ -259,8 +259,8 @@ http {
         root ${SITE};
         index index.html;
         gzip on;
-        gzip_types application/json text/css application/javascript text/csv;
-        location /data/ { add_header Cache-Control "no-store"; }
+        gzip_types application/json text/css application/javascript text/csv application/x-ndjson;
+        location /data/ { add_header Cache-Control "no-store"; types { application/json json; text/csv csv; application/x-ndjson ndjson; } }
         location /empty/ { alias ${EMPTY}/; }
         location /empty/data/ { alias ${EMPTY}/data/; add_header Cache-Control "no-store"; }
         location /zh-TW/ { alias ${ZH.site}/; }
