@@ -290,7 +290,8 @@ int
 static_run(struct render *r)
 {
 	static const char *const assets[] = { "style.css", "format.js",
-	    "dashboard.js", "report.js", "explorer.js", "charts.js" };
+	    "dashboard.js", "report.js", "explorer.js", "explorer.css",
+	    "charts.js" };
 	static const char *const chartjs[] = {
 	    "/usr/share/javascript/chart.js/chart.umd.js",
 	    "/usr/share/javascript/chart.js/chart.min.js",

@@ -746,12 +746,11 @@
 			td.appendChild(tm);
 			tr.appendChild(td);
 			/* the request in the explorer */
-			td = el('td', 'rid-cell');
+			td = el('td');
 			if (typeof r.request_id === 'string') {
 				tm = el('a', 'rid', r.request_id);
 				tm.setAttribute('href', 'requests.html#id=' +
 				    encodeURIComponent(r.request_id));
-				tm.setAttribute('dir', 'auto');
 				td.appendChild(tm);
 			}
 			tr.appendChild(td);

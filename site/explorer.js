@@ -456,7 +456,6 @@
 		var a = el('a', 'rid', id);
 
 		a.setAttribute('href', hashOf({ id: id }));
-		a.setAttribute('dir', 'auto');
 		return a;
 	}
 
@@ -472,7 +471,7 @@
 			t.textContent = when(r[C.ts_ms], true);
 			td.appendChild(t);
 			tr.appendChild(td);
-			td = el('td', 'rid-cell');
+			td = el('td');
 			td.appendChild(idLink(r[C.request_id]));
 			tr.appendChild(td);
 			cell(tr, 'source', sourceName(r[C.source]), true);

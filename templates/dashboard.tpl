@@ -179,7 +179,7 @@
         </thead>
         <tbody>
 {{#RECENT}}
-          <tr><td class="time"><time datetime="{{TIME}}">{{TIME_TEXT}}</time></td><td class="rid-cell"><a class="rid" dir="auto" href="requests.html#id={{ID:u}}">{{ID}}</a></td><td class="source">{{SOURCE}}</td><td class="user" dir="auto">{{USER}}</td><td class="command" dir="auto">{{COMMAND}}</td><td class="model" dir="auto">{{MODEL}}</td><td><span class="status {{STATUS}}">{{STATUS_TEXT}}</span></td><td class="num">{{LATENCY}}</td><td class="num">{{TOKENS}}</td><td class="num">{{COST}}</td></tr>
+          <tr><td class="time"><time datetime="{{TIME}}">{{TIME_TEXT}}</time></td><td><a class="rid" href="requests.html#id={{ID:u}}">{{ID}}</a></td><td class="source">{{SOURCE}}</td><td class="user" dir="auto">{{USER}}</td><td class="command" dir="auto">{{COMMAND}}</td><td class="model" dir="auto">{{MODEL}}</td><td><span class="status {{STATUS}}">{{STATUS_TEXT}}</span></td><td class="num">{{LATENCY}}</td><td class="num">{{TOKENS}}</td><td class="num">{{COST}}</td></tr>
 {{/RECENT}}
         </tbody>
       </table>

@@ -16,6 +16,7 @@
 <link rel="icon" href="data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'%3E%3Crect width='32' height='32' rx='8' fill='%234f46e5'/%3E%3Cpath d='M7 21l6-7 5 4 7-9' fill='none' stroke='%23fff' stroke-width='3' stroke-linecap='round' stroke-linejoin='round'/%3E%3C/svg%3E">
 <title>{{L_xp_title}} · apimon</title>
 <link rel="stylesheet" href="assets/style.css">
+<link rel="stylesheet" href="assets/explorer.css">
 </head>
 <body class="page explorer">
 <header class="top">

@@ -71,8 +71,11 @@ RECENT_ROWS = 50
 # Raised from 150 KB for issue 9 (number formatting, freshness, refresh,
 # cost trend, first visit), and to 164 KB for issue 10 (the catalogue's
 # script words in the page, Intl formatting); the recent rows of every
-# source are ~45 KB of it.
-PAGE_BUDGET = 164 * 1024
+# source are ~45 KB of it.  Raised to 176 KB for issue 14: the request id
+# of each recent row, in the data and linked in the table, is ~11 KB; the
+# explorer and the more charts (charts.js, data/charts.json) load files
+# of their own, only when they are used.
+PAGE_BUDGET = 176 * 1024
 GAMMA = 1.02 / 0.98                     # lib/hist.h
 
 COUNT_FIELDS = ("requests", "successes", "failures", "tokens",
@@ -85,7 +88,7 @@ QUANTILES = (("p50_latency_s", "0.50"), ("p95_latency_s", "0.95"),
              ("p99_latency_s", "0.99"))
 
 RENDER_RE = re.compile(r"^apimon-render: (.+): (\d+) files written "
-                       r"\((\d+) bytes\), (\d+) unchanged$")
+                       r"\((\d+) bytes\), (\d+) unchanged, (\d+) removed$")
 
 # Markup that must stay text wherever it lands (HTML, attributes, JSON in
 # <script>).  Models are at most 64 characters.
@@ -432,7 +435,7 @@ class Site:
         m = RENDER_RE.match(lines[0])
         check(m is not None, f"apimon-render summary line {lines[0]!r}")
         return {"written": int(m.group(2)), "bytes": int(m.group(3)),
-                "unchanged": int(m.group(4))}
+                "unchanged": int(m.group(4)), "removed": int(m.group(5))}
 
     # ---- the database ------------------------------------------------------
 
@@ -1180,7 +1183,7 @@ def test_reports_in_a_zone_with_a_25_hour_day():
 @test
 def test_page_weight_of_the_dashboard():
     """index.html + assets/style.css + assets/format.js +
-    assets/dashboard.js stay under 164 KB (Chart.js not counted)."""
+    assets/dashboard.js stay under 176 KB (Chart.js not counted)."""
     s = golden()
     sizes = {rel: (s.site / rel).stat().st_size for rel in
              ("index.html", "assets/style.css", "assets/format.js",
