@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "json.h"
 #include "log.h"
@@ -48,6 +49,7 @@
 #define XP_CHUNK_BYTES	(256 * 1024)	/* a page of 100 rows: < 1 MB */
 #define XP_BUCKET_KEYS	1000		/* ids (rows) per bucket, about */
 #define XP_INDEX_MAX	(64L << 20)	/* a day's index.json we read back */
+#define XP_TMP_AGE	600		/* s: a temporary file older is dead */
 
 /* The columns of a chunk's rows, in order (explorer.js reads them). */
 static const char *const columns[] = { "request_id", "ts_ms", "source",
@@ -594,7 +596,30 @@ numbered(const char *name, const char *prefix)
 	return strtol(name, NULL, 10);
 }
 
-/* The folder's files that this run does not write again. */
+/*
+ * Whether the file name in folder dir is the temporary file of a run
+ * that died (kill -9): one older than XP_TMP_AGE seconds.
+ */
+static int
+dead_tmp(const char *dir, const char *name)
+{
+	struct buf	 p = { 0 };
+	struct stat	 sb;
+	int		 dead;
+
+	if (strstr(name, ".tmp.") == NULL)
+		return 0;
+	buf_printf(&p, "%s/%s", dir, name);
+	dead = !p.failed && stat(p.p, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    time(NULL) - sb.st_mtime > XP_TMP_AGE;
+	buf_free(&p);
+	return dead;
+}
+
+/*
+ * The files of the day's folder that the day no longer has (chunks and
+ * buckets past its counts), and temporary files of dead runs.
+ */
 static int
 sweep_day(struct render *r, const char *day, long nch, long nids,
     long nusers)
@@ -613,9 +638,9 @@ sweep_day(struct render *r, const char *day, long nch, long nids,
 	}
 	while (rc == 0 && (e = readdir(d)) != NULL) {
 		/*
-		 * N.json, ids-K.json and users-K.json past this run's go;
-		 * the other files are written each time, and a temporary
-		 * one belongs to a run under way.
+		 * N.json, ids-K.json and users-K.json past the day's go; the
+		 * other files are written each time, and a temporary one
+		 * belongs to a run under way, unless it is old.
 		 */
 		if ((k = numbered(e->d_name, "ids-")) >= 0)
 			keep = k < nids;
@@ -624,7 +649,7 @@ sweep_day(struct render *r, const char *day, long nch, long nids,
 		else if ((k = numbered(e->d_name, "")) >= 0)
 			keep = k < nch;
 		else
-			keep = 1;
+			keep = !dead_tmp(dir.p, e->d_name);
 		if (keep)
 			continue;
 		if (fixed_printf(rel, sizeof(rel), XP_DIR "/%s/%s", day,
@@ -686,8 +711,7 @@ write_day(struct render *r, const char *day, const char *v, int64_t from,
 	}
 	/* The day's index last: a reader finds its files before it. */
 	if (fixed_printf(rel, sizeof(rel), XP_DIR "/%s/index.json", day) ||
-	    out_write(r, rel, text, strlen(text)) ||
-	    sweep_day(r, day, (long)x.nch, nids, nusers))
+	    out_write(r, rel, text, strlen(text)))
 		goto out;
 	ret = 0;
 out:
@@ -863,6 +887,13 @@ one_day(struct render *r, struct window *w, const char *day)
 	if ((idx = kept_day(r, day, v)) == NULL &&
 	    write_day(r, day, v, from, to, &idx) != 0)
 		return -1;
+	if (sweep_day(r, day, cJSON_GetArraySize(cJSON_GetObjectItem(idx,
+	    "chunks")), (long)cJSON_GetNumberValue(cJSON_GetObjectItem(idx,
+	    "id_buckets")), (long)cJSON_GetNumberValue(cJSON_GetObjectItem(idx,
+	    "user_buckets")))) {
+		cJSON_Delete(idx);
+		return -1;
+	}
 	/* Newest first: each day is newer than those before it. */
 	if (!cJSON_InsertItemInArray(w->days, 0, idx)) {
 		cJSON_Delete(idx);
@@ -876,7 +907,10 @@ one_day(struct render *r, struct window *w, const char *day)
 	return 0;
 }
 
-/* Remove the folders of days that are not in the window any more. */
+/*
+ * Remove the folders of days that are not in the window any more, and
+ * temporary files of dead runs beside them.
+ */
 static int
 sweep_days(struct render *r)
 {
@@ -893,6 +927,13 @@ sweep_days(struct render *r)
 		return 0;
 	}
 	while (rc == 0 && (e = readdir(d)) != NULL) {
+		if (ts_parse_day(e->d_name, &n) != 0 && dead_tmp(dir.p,
+		    e->d_name)) {
+			if (fixed_printf(rel, sizeof(rel), XP_DIR "/%s",
+			    e->d_name) || out_remove(r, rel))
+				rc = -1;
+			continue;
+		}
 		if (ts_parse_day(e->d_name, &n) != 0 ||
 		    explorer_has_day(r, e->d_name))
 			continue;
