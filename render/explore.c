@@ -12,7 +12,9 @@
  *                        each (source, status, model) that occurs in it
  *   DAY/N.json           chunk N (0 is the oldest) of the day's rows, oldest
  *                        first: at most XP_CHUNK_ROWS rows, about
- *                        XP_CHUNK_BYTES bytes
+ *                        XP_CHUNK_BYTES bytes; named by the hash of its
+ *                        rows, so that a chunk that did not change is
+ *                        not rewritten
  *   DAY/ids-K.json       the ids whose FNV-1a hash % buckets is K, each
  *                        with its chunk: a lookup reads one bucket a day
  *   DAY/users-K.json     the same for user ids, each with its rows per
@@ -72,6 +74,7 @@ struct cell {
 
 struct chunk {
 	int64_t		 n, bytes, from_ms, to_ms;
+	char		 h[20];		/* hash of its rows, hex */
 	struct cell	*cells;
 	size_t		 ncells, capcells;
 };
@@ -240,8 +243,15 @@ chunk_flush(struct xday *x)
 	size_t		 i;
 	int		 rc = -1;
 
+	/*
+	 * A chunk names its own content, not the day's signature: a chunk
+	 * whose rows did not change is not rewritten when its day changes.
+	 */
+	buf_add(&x->rows, "", 0);
+	snprintf(c->h, sizeof(c->h), "%016llx", x->rows.failed ? 0ULL :
+	    (unsigned long long)fnv1a64(x->rows.p));
 	buf_printf(&f, "{\"format\":\"" XP_FORMAT "\",\"day\":\"%s\","
-	    "\"v\":\"%s\",\"chunk\":%zu,\"columns\":[", x->day, x->v,
+	    "\"h\":\"%s\",\"chunk\":%zu,\"columns\":[", x->day, c->h,
 	    x->nch - 1);
 	for (i = 0; columns[i] != NULL; i++)
 		buf_printf(&f, "%s\"%s\"", i ? "," : "", columns[i]);
@@ -550,6 +560,7 @@ day_index(struct xday *x, long nids, long nusers)
 		struct chunk *k = &x->ch[i];
 		if ((c = cJSON_CreateObject()) == NULL || jtree_push(arr, c) ||
 		    cJSON_AddNumberToObject(c, "n", (double)k->n) == NULL ||
+		    cJSON_AddStringToObject(c, "h", k->h) == NULL ||
 		    cJSON_AddNumberToObject(c, "bytes", (double)k->bytes) ==
 		    NULL || cJSON_AddNumberToObject(c, "from_ms",
 		    (double)k->from_ms) == NULL || cJSON_AddNumberToObject(c,
@@ -1010,7 +1021,7 @@ sorted_keys(const cJSON *set)
 static int
 manifest(struct render *r, struct window *w)
 {
-	cJSON		*o = cJSON_CreateObject(), *days, *d, *n, *b;
+	cJSON		*o = cJSON_CreateObject(), *days, *d, *n, *b, *h;
 	cJSON		*srcs = cJSON_CreateObject(), *mods = cJSON_CreateObject();
 	cJSON		*names, *list;
 	const cJSON	*idx, *c;
@@ -1038,13 +1049,16 @@ manifest(struct render *r, struct window *w)
 		    cJSON_GetObjectItem(idx, "user_buckets"), 0)) ||
 		    (n = cJSON_AddArrayToObject(d, "chunks")) == NULL ||
 		    (b = cJSON_AddArrayToObject(d, "bytes")) == NULL ||
+		    (h = cJSON_AddArrayToObject(d, "hashes")) == NULL ||
 		    names_of(srcs, cJSON_GetObjectItem(idx, "sources")) ||
 		    names_of(mods, cJSON_GetObjectItem(idx, "models")))
 			goto oom;
 		cJSON_ArrayForEach(c, cJSON_GetObjectItem(idx, "chunks"))
 			if (jtree_push(n, cJSON_Duplicate(cJSON_GetObjectItem(c,
 			    "n"), 0)) || jtree_push(b, cJSON_Duplicate(
-			    cJSON_GetObjectItem(c, "bytes"), 0)))
+			    cJSON_GetObjectItem(c, "bytes"), 0)) ||
+			    jtree_push(h, cJSON_Duplicate(cJSON_GetObjectItem(c,
+			    "h"), 0)))
 				goto oom;
 	}
 	if ((list = sorted_keys(srcs)) == NULL || jtree_put(o, "sources",

@@ -166,10 +166,16 @@
 		});
 	}
 
-	/* A file of day d: it must belong to the day the manifest names. */
+	/*
+	 * A file of day d: it must be the one the manifest names (a chunk
+	 * by the hash of its rows, the others by the day's signature).
+	 */
 	function loadDay(d, name, bytes) {
+		var k = /^[0-9]+\.json$/.test(name) ? parseInt(name, 10) : -1;
+
 		return load(BASE + d.day + '/' + name, bytes).then(function (o) {
-			if (!o || o.format !== FORMAT || o.v !== d.v)
+			if (!o || o.format !== FORMAT || (k >= 0 ?
+			    o.h !== (d.hashes || [])[k] : o.v !== d.v))
 				throw new Stale();
 			return o;
 		});
