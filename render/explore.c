@@ -802,10 +802,19 @@ kept_day(struct render *r, const char *day, const char *v)
 	    nu->valuedouble < 1 || nu->valuedouble > (1 << 30) ||
 	    !cJSON_IsArray(ch))
 		goto stale;
-	for (k = 0; k < cJSON_GetArraySize(ch); k++, files++)
-		if (day_file(rel, sizeof(rel), day, "", k) ||
-		    !exists(r, rel))
+	/* Everything the manifest takes from it must be there. */
+	if (!cJSON_IsNumber(cJSON_GetObjectItem(o, "requests")) ||
+	    !cJSON_IsArray(cJSON_GetObjectItem(o, "sources")) ||
+	    !cJSON_IsArray(cJSON_GetObjectItem(o, "models")))
+		goto stale;
+	for (k = 0; k < cJSON_GetArraySize(ch); k++, files++) {
+		const cJSON *c = cJSON_GetArrayItem(ch, (int)k);
+		if (!cJSON_IsNumber(cJSON_GetObjectItem(c, "n")) ||
+		    !cJSON_IsNumber(cJSON_GetObjectItem(c, "bytes")) ||
+		    !cJSON_IsString(cJSON_GetObjectItem(c, "h")) ||
+		    day_file(rel, sizeof(rel), day, "", k) || !exists(r, rel))
 			goto stale;
+	}
 	for (k = 0; k < (long)nb->valuedouble; k++, files++)
 		if (day_file(rel, sizeof(rel), day, "ids-", k) ||
 		    !exists(r, rel))
