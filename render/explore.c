@@ -96,7 +96,8 @@ struct xday {
 	struct render	*r;
 	char		 day[TZ_DAY_LEN];
 	char		 v[20];		/* its signature, hex */
-	struct buf	 rows;		/* the rows of the chunk being filled */
+	struct buf	 rows;		/* the file of the chunk being filled */
+	size_t		 head;		/* where its rows start */
 	struct buf	 row;		/* one row, scratch */
 	struct chunk	*ch;
 	size_t		 nch, capch;
@@ -233,15 +234,30 @@ day_file(char *buf, size_t size, const char *day, const char *prefix,
 	    k);
 }
 
+/*
+ * Start chunk k's file in x->rows: everything before its rows (their
+ * hash, known when it is full, goes last).
+ */
+static void
+chunk_head(struct xday *x, size_t k)
+{
+	size_t	 i;
+
+	x->rows.len = 0;
+	buf_printf(&x->rows, "{\"format\":\"" XP_FORMAT "\",\"day\":\"%s\","
+	    "\"chunk\":%zu,\"columns\":[", x->day, k);
+	for (i = 0; columns[i] != NULL; i++)
+		buf_printf(&x->rows, "%s\"%s\"", i ? "," : "", columns[i]);
+	buf_puts(&x->rows, "],\"rows\":[\n");
+	x->head = x->rows.len;
+}
+
 /* Publish the chunk being filled; 0, or -1 with a message. */
 static int
 chunk_flush(struct xday *x)
 {
 	struct chunk	*c = &x->ch[x->nch - 1];
-	struct buf	 f = { 0 };
 	char		 rel[128];
-	size_t		 i;
-	int		 rc = -1;
 
 	/*
 	 * A chunk names its own content, not the day's signature: a chunk
@@ -249,26 +265,20 @@ chunk_flush(struct xday *x)
 	 */
 	buf_add(&x->rows, "", 0);
 	snprintf(c->h, sizeof(c->h), "%016llx", x->rows.failed ? 0ULL :
-	    (unsigned long long)fnv1a64(x->rows.p));
-	buf_printf(&f, "{\"format\":\"" XP_FORMAT "\",\"day\":\"%s\","
-	    "\"h\":\"%s\",\"chunk\":%zu,\"columns\":[", x->day, c->h,
-	    x->nch - 1);
-	for (i = 0; columns[i] != NULL; i++)
-		buf_printf(&f, "%s\"%s\"", i ? "," : "", columns[i]);
-	buf_puts(&f, "],\"rows\":[\n");
-	buf_add(&f, x->rows.p, x->rows.len);
-	buf_puts(&f, "\n]}\n");
-	if (f.failed)
+	    (unsigned long long)fnv1a64(x->rows.p + x->head));
+	buf_printf(&x->rows, "\n],\"h\":\"%s\"}\n", c->h);
+	if (x->rows.failed) {
 		log_errx(XP_DIR "/%s: out of memory", x->day);
-	else if (day_file(rel, sizeof(rel), x->day, "", (long)x->nch - 1))
-		log_errx(XP_DIR "/%s: a file name does not fit", x->day);
-	else if (out_write(x->r, rel, f.p, f.len) == 0) {
-		c->bytes = (int64_t)f.len;
-		x->rows.len = 0;
-		rc = 0;
+		return -1;
 	}
-	buf_free(&f);
-	return rc;
+	if (day_file(rel, sizeof(rel), x->day, "", (long)x->nch - 1)) {
+		log_errx(XP_DIR "/%s: a file name does not fit", x->day);
+		return -1;
+	}
+	if (out_write(x->r, rel, x->rows.p, x->rows.len) != 0)
+		return -1;
+	c->bytes = (int64_t)x->rows.len;
+	return 0;
 }
 
 /* A string cell of a chunk row: JSON null for NULL. */
@@ -288,7 +298,7 @@ jopt(struct buf *b, int64_t v)
 	if (v < 0)
 		buf_puts(b, "null");
 	else
-		buf_printf(b, "%lld", (long long)v);
+		export_int(b, v);
 }
 
 /* The row as a JSON array in the order of columns[]. */
@@ -297,7 +307,9 @@ chunk_row(struct buf *b, const struct rec *q)
 {
 	buf_add(b, "[", 1);
 	jstr(b, q->request_id);
-	buf_printf(b, ",%lld,", (long long)q->ts_ms);
+	buf_add(b, ",", 1);
+	export_int(b, q->ts_ms);
+	buf_add(b, ",", 1);
 	jstr(b, q->source);
 	buf_add(b, ",", 1);
 	jstr(b, q->user_id);
@@ -309,18 +321,27 @@ chunk_row(struct buf *b, const struct rec *q)
 	jstr(b, q->provider);
 	buf_add(b, ",", 1);
 	jstr(b, q->status);
-	buf_printf(b, ",%lld,", (long long)q->latency_us);
+	buf_add(b, ",", 1);
+	export_int(b, q->latency_us);
+	buf_add(b, ",", 1);
 	jopt(b, q->ttft_us);
 	buf_add(b, ",", 1);
 	jopt(b, q->input_tokens);
 	buf_add(b, ",", 1);
 	jopt(b, q->output_tokens);
-	buf_printf(b, ",%lld,%lld,\"%s\",", (long long)q->tokens,
-	    (long long)q->cost_nusd, rec_cost_source_name(q->cost_source));
+	buf_add(b, ",", 1);
+	export_int(b, q->tokens);
+	buf_add(b, ",", 1);
+	export_int(b, q->cost_nusd);
+	buf_add(b, ",\"", 2);
+	buf_puts(b, rec_cost_source_name(q->cost_source));
+	buf_add(b, "\",", 2);
 	jstr(b, q->error);
 	buf_add(b, ",", 1);
 	jstr(b, q->metadata);
-	buf_printf(b, ",%lld]", (long long)q->received_ms);
+	buf_add(b, ",", 1);
+	export_int(b, q->received_ms);
+	buf_add(b, "]", 1);
 }
 
 /* ---- one day --------------------------------------------------------------- */
@@ -357,7 +378,7 @@ chunk_room(struct xday *x, int64_t ts_ms)
 	struct chunk	*c = x->nch > 0 ? &x->ch[x->nch - 1] : NULL;
 
 	if (c != NULL && c->n < XP_CHUNK_ROWS &&
-	    x->rows.len + x->row.len <= XP_CHUNK_BYTES)
+	    x->rows.len - x->head + x->row.len <= XP_CHUNK_BYTES)
 		return 0;
 	if (c != NULL && chunk_flush(x) != 0) {
 		x->bad = "";	/* said */
@@ -370,6 +391,7 @@ chunk_room(struct xday *x, int64_t ts_ms)
 	c = &x->ch[x->nch++];
 	memset(c, 0, sizeof(*c));
 	c->from_ms = ts_ms;
+	chunk_head(x, x->nch - 1);
 	return 0;
 }
 

@@ -2,6 +2,7 @@
  * export.c — a raw row as a line of the daily exports: CSV for people
  * (and spreadsheets), NDJSON for apimon-ingest --import.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "json.h"
@@ -12,20 +13,43 @@ const char export_csv_header[] = "request_id,time,source,user_id,command,"
     "model,provider,status,latency_s,ttft_s,input_tokens,output_tokens,"
     "tokens,cost_usd,cost_source,error,metadata,received\r\n";
 
+/* The digits of v >= 0, at least width of them, into b; printf is slow. */
+static void
+digits(struct buf *b, uint64_t v, int width)
+{
+	char	 d[24];
+	int	 n = 0;
+
+	do {
+		d[sizeof(d) - 1 - n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0 || n < width);
+	buf_add(b, d + sizeof(d) - n, (size_t)n);
+}
+
+void
+export_int(struct buf *b, int64_t v)
+{
+	if (v < 0) {
+		buf_add(b, "-", 1);
+		digits(b, -(uint64_t)v, 1);
+	} else
+		digits(b, (uint64_t)v, 1);
+}
+
 void
 export_fixed(struct buf *b, int64_t v, int scale)
 {
-	int64_t	 p = 1;
-	int	 i;
+	uint64_t	 u = v < 0 ? -(uint64_t)v : (uint64_t)v, p = 1;
+	int		 i;
 
 	for (i = 0; i < scale; i++)
 		p *= 10;
-	if (v < 0) {
+	if (v < 0)
 		buf_add(b, "-", 1);
-		v = -v;
-	}
-	buf_printf(b, "%lld.%0*lld", (long long)(v / p), scale,
-	    (long long)(v % p));
+	digits(b, u / p, 1);
+	buf_add(b, ".", 1);
+	digits(b, u % p, scale);
 }
 
 /* A CSV cell and what follows it; an absent value is an empty cell. */
@@ -44,7 +68,7 @@ cnum(struct buf *b, int64_t v, int scale)
 	if (v >= 0 && scale > 0)
 		export_fixed(b, v, scale);
 	else if (v >= 0)
-		buf_printf(b, "%lld", (long long)v);
+		export_int(b, v);
 	buf_add(b, ",", 1);
 }
 
@@ -81,7 +105,9 @@ nd_str(struct buf *b, const char *key, const char *s)
 {
 	if (s == NULL)
 		return;
-	buf_printf(b, ",\"%s\":", key);
+	buf_add(b, ",\"", 2);
+	buf_puts(b, key);
+	buf_add(b, "\":", 2);
 	esc_json_str(b, s);
 }
 
@@ -91,11 +117,13 @@ nd_num(struct buf *b, const char *key, int64_t v, int scale)
 {
 	if (v < 0)
 		return;
-	buf_printf(b, ",\"%s\":", key);
+	buf_add(b, ",\"", 2);
+	buf_puts(b, key);
+	buf_add(b, "\":", 2);
 	if (scale > 0)
 		export_fixed(b, v, scale);
 	else
-		buf_printf(b, "%lld", (long long)v);
+		export_int(b, v);
 }
 
 void
@@ -133,7 +161,10 @@ export_ndjson_row(struct buf *b, const struct rec *q)
 		n = strlen(q->metadata);
 		if (n > 0 && q->metadata[0] == '{' &&
 		    json_check(q->metadata, n, &items, &e) == 0)
-			buf_printf(b, ",\"metadata\":%s", q->metadata);
+		{
+			buf_puts(b, ",\"metadata\":");
+			buf_puts(b, q->metadata);
+		}
 		else
 			nd_str(b, "metadata", q->metadata);
 	}

@@ -274,12 +274,14 @@ int	 explorer_run(struct render *r);
  * valid UTF-8) as a line of a day's exports, appended to b: a CSV line
  * (CRLF) under export_csv_header, every string escaped with esc_csv();
  * an NDJSON line that apimon-ingest --import stores as the same row.
- * export_fixed() writes v / 10^scale exactly: 1234567, 6 -> 1.234567.
+ * export_fixed() writes v / 10^scale exactly: 1234567, 6 -> 1.234567;
+ * export_int() writes v (both without printf: they run for every row).
  */
 extern const char export_csv_header[];
 void	 export_csv_row(struct buf *b, const struct rec *q);
 void	 export_ndjson_row(struct buf *b, const struct rec *q);
 void	 export_fixed(struct buf *b, int64_t v, int scale);
+void	 export_int(struct buf *b, int64_t v);
 
 /* Whether day ("YYYY-MM-DD") has exports this run. */
 int	 explorer_has_day(const struct render *r, const char *day);
