@@ -72,20 +72,7 @@
 		return Array.isArray(arr) ? num(arr[i]) : 0;
 	}
 
-	function clear(el) {
-		while (el.firstChild)
-			el.removeChild(el.firstChild);
-	}
-
-	function el(tag, cls, text) {
-		var e = document.createElement(tag);
-
-		if (cls)
-			e.className = cls;
-		if (text !== undefined && text !== null)
-			e.textContent = String(text);
-		return e;
-	}
+	var clear = F.clear, el = F.el, cell = F.cell;
 
 	/* A class name made from data: only a fixed set of characters. */
 	function token(s, dflt) {
@@ -685,27 +672,6 @@
 		if (s === undefined || s === null)
 			return '';
 		return F.has('status_' + s) ? T('status_' + s) : String(s);
-	}
-
-	/*
-	 * A cell of the table; one of data (a user, command, model, source)
-	 * has its text as its title too, and the direction of its own text
-	 * (dir="auto": Arabic or Hebrew reads from the right).
-	 */
-	function cell(tr, cls, text, data) {
-		var td = el('td', cls);
-
-		if (text === null || text === undefined || text === '') {
-			td.appendChild(el('span', 'none', NONE));
-		} else {
-			td.textContent = String(text);
-			if (data) {
-				td.title = String(text);
-				td.setAttribute('dir', 'auto');
-			}
-		}
-		tr.appendChild(td);
-		return td;
 	}
 
 	function renderTable(d) {

@@ -79,20 +79,7 @@
 
 	function $(id) { return document.getElementById(id); }
 
-	function el(tag, cls, text) {
-		var e = document.createElement(tag);
-
-		if (cls)
-			e.className = cls;
-		if (text !== undefined && text !== null)
-			e.textContent = String(text);
-		return e;
-	}
-
-	function clear(e) {
-		while (e.firstChild)
-			e.removeChild(e.firstChild);
-	}
+	var el = F.el, clear = F.clear, cell = F.cell;
 
 	function zone() {
 		return X.manifest && typeof X.manifest.timezone === 'string' ?
@@ -440,22 +427,6 @@
 
 	function statusText(s) {
 		return F.has('status_' + s) ? T('status_' + s) : String(s);
-	}
-
-	function cell(tr, cls, text, data) {
-		var td = el('td', cls);
-
-		if (text === null || text === undefined || text === '')
-			td.appendChild(el('span', 'none', NONE));
-		else {
-			td.textContent = String(text);
-			if (data) {
-				td.title = String(text);
-				td.setAttribute('dir', 'auto');
-			}
-		}
-		tr.appendChild(td);
-		return td;
 	}
 
 	function idLink(id) {

@@ -19,14 +19,12 @@ import argparse
 import csv
 import io
 import json
-import math
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import time
-import traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -245,11 +243,8 @@ def check_day(s, folder, md, rows, probs, exports):
         got.extend(ch["rows"])
     want = [[r[c] for c in COLUMNS] for r in rows]
     if got != want:
-        bad = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b),
-                   min(len(got), len(want)))
-        probs.add(f"{day}: chunk rows differ from the raw rows at row {bad} "
-                  f"of {len(want)}: {got[bad] if bad < len(got) else None} "
-                  f"!= {want[bad] if bad < len(want) else None}")
+        probs.add(f"{day}: chunk rows differ from the raw rows: "
+                  f"{first_diff(got, want)}")
     check_buckets(folder, idx, rows, where, probs)
     expect = {"index.json", "requests.csv", "requests.ndjson"} | \
         {f"{k}.json" for k in range(len(chunks))} | \
@@ -340,11 +335,8 @@ def check_exports(folder, rows, probs):
     else:
         want = [csv_cells(r) for r in rows]
         if table[1:] != want:
-            bad = next((i for i, (a, b) in enumerate(zip(table[1:], want))
-                        if a != b), min(len(table) - 1, len(want)))
-            probs.add(f"{day}/requests.csv: line {bad + 2} of "
-                      f"{len(want) + 1}: {table[1 + bad] if bad + 1 < len(table) else None} "
-                      f"!= {want[bad] if bad < len(want) else None}")
+            probs.add(f"{day}/requests.csv (after its header): "
+                      f"{first_diff(table[1:], want)}")
     lines = (folder / "requests.ndjson").read_text("utf-8").split("\n")
     if lines[-1] != "":
         probs.add(f"{day}/requests.ndjson does not end with a newline")
@@ -356,11 +348,16 @@ def check_exports(folder, rows, probs):
             probs.add(f"{day}/requests.ndjson line {i + 1}: {e}")
     want = [ndjson_record(r) for r in rows]
     if got != want:
-        bad = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b),
-                   min(len(got), len(want)))
-        probs.add(f"{day}/requests.ndjson line {bad + 1}: "
-                  f"{got[bad] if bad < len(got) else None} != "
-                  f"{want[bad] if bad < len(want) else None}")
+        probs.add(f"{day}/requests.ndjson: {first_diff(got, want)}")
+
+
+def first_diff(got, want):
+    """Where two lists first differ, and how, for a message."""
+    i = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b),
+             min(len(got), len(want)))
+    return (f"item {i + 1} of {len(got)} (want {len(want)}): "
+            f"{got[i] if i < len(got) else None!r} != "
+            f"{want[i] if i < len(want) else None!r}")
 
 
 def files_of(root):
@@ -857,13 +854,6 @@ def test_a_day_of_100000_requests():
 
 # --------------------------------------------------------------------------
 
-def selected(patterns):
-    if not patterns:
-        return TESTS
-    return [t for t in TESTS if any(p.lower() in t.__name__.lower()
-                                    for p in patterns)]
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--bin", default="build/san/bin")
@@ -871,33 +861,9 @@ def main():
     a = ap.parse_args()
     R.BIN = Path(a.bin).resolve()
     R.OUT = OUT
-    for prog in ("apimon-simulate", "apimon-ingest", "apimon-aggregate",
-                 "apimon-render"):
-        if not os.access(R.BIN / prog, os.X_OK):
-            print(f"{R.BIN / prog}: not found (make san)")
-            print("explorer: 0 passed, 1 failed")
-            return 1
-    OUT.mkdir(parents=True, exist_ok=True)
-    passed = failed = 0
-    t_all = time.monotonic()
-    for t in selected(a.k):
-        t0 = time.monotonic()
-        try:
-            t()
-        except Failure as e:
-            failed += 1
-            print(f"FAIL {t.__name__} ({time.monotonic() - t0:.1f} s)\n    {e}")
-        except Exception:
-            failed += 1
-            print(f"FAIL {t.__name__} ({time.monotonic() - t0:.1f} s)\n"
-                  + traceback.format_exc())
-        else:
-            passed += 1
-            print(f"ok   {t.__name__} ({time.monotonic() - t0:.1f} s)")
-        sys.stdout.flush()
-    print(f"# {time.monotonic() - t_all:.1f} s; output under {OUT}")
-    print(f"explorer: {passed} passed, {failed} failed")
-    return 1 if failed or not passed else 0
+    if not R.need_programs("explorer"):
+        return 1
+    return R.run_tests("explorer", TESTS, a.k, OUT)
 
 
 if __name__ == "__main__":

@@ -1909,11 +1909,12 @@ def test_request_data_takes_its_direction_from_its_own_text():
 
 # --------------------------------------------------------------------------
 
-def selected(patterns):
+def selected(patterns, tests=None):
+    tests = TESTS if tests is None else tests
     if not patterns:
-        return TESTS
+        return tests
     out = []
-    for t in TESTS:
+    for t in tests:
         for p in patterns:
             if (any(c in p for c in "*?[") and fnmatch.fnmatch(t.__name__, p)) \
                     or p.lower() in t.__name__.lower():
@@ -1922,23 +1923,13 @@ def selected(patterns):
     return out
 
 
-def main():
-    global BIN
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--bin", default="build/san/bin")
-    ap.add_argument("-k", action="append", default=[], metavar="PATTERN")
-    a = ap.parse_args()
-    BIN = Path(a.bin).resolve()
-    for prog in ("apimon-simulate", "apimon-ingest", "apimon-aggregate",
-                 "apimon-render"):
-        if not os.access(BIN / prog, os.X_OK):
-            print(f"{BIN / prog}: not found (make san)")
-            print("render: 0 passed, 1 failed")
-            return 1
-    OUT.mkdir(parents=True, exist_ok=True)
+def run_tests(suite, tests, patterns, out):
+    """Run the tests that patterns select, one line each, then the last
+    line "SUITE: N passed, N failed"; the exit status."""
+    out.mkdir(parents=True, exist_ok=True)
     passed = failed = 0
     t_all = time.monotonic()
-    for t in selected(a.k):
+    for t in selected(patterns, tests):
         t0 = time.monotonic()
         try:
             t()
@@ -1954,11 +1945,35 @@ def main():
             passed += 1
             print(f"ok   {t.__name__} ({time.monotonic() - t0:.1f} s)")
         sys.stdout.flush()
+    print(f"# {time.monotonic() - t_all:.1f} s; output under {out}")
+    print(f"{suite}: {passed} passed, {failed} failed")
+    return 1 if failed or not passed else 0
+
+
+def need_programs(suite):
+    """Whether every program is in BIN; else say so as a failed suite."""
+    for prog in ("apimon-simulate", "apimon-ingest", "apimon-aggregate",
+                 "apimon-render"):
+        if not os.access(BIN / prog, os.X_OK):
+            print(f"{BIN / prog}: not found (make san)")
+            print(f"{suite}: 0 passed, 1 failed")
+            return False
+    return True
+
+
+def main():
+    global BIN
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--bin", default="build/san/bin")
+    ap.add_argument("-k", action="append", default=[], metavar="PATTERN")
+    a = ap.parse_args()
+    BIN = Path(a.bin).resolve()
+    if not need_programs("render"):
+        return 1
+    rc = run_tests("render", TESTS, a.k, OUT)
     if "site" in GOLDEN and GOLDEN["site"] is not None:
         GOLDEN["site"].log.close()
-    print(f"# {time.monotonic() - t_all:.1f} s; output under {OUT}")
-    print(f"render: {passed} passed, {failed} failed")
-    return 1 if failed or not passed else 0
+    return rc
 
 
 if __name__ == "__main__":
