@@ -433,6 +433,7 @@
 		var a = el('a', 'rid', id);
 
 		a.setAttribute('href', hashOf({ id: id }));
+		a.title = id;
 		return a;
 	}
 

@@ -1781,7 +1781,8 @@ test('a zh-TW site shows no English word of the scripts on any page, chart or to
 			noEnglish(await shownTexts(p.page, scope(tpl) && []), words, exempt, rel, probs);
 		}
 		/* the explorer: a list, a search that finds nothing, a lookup */
-		for (const h of ['status=error&page=2', 'q=%E2%9C%97%E2%9C%97%E2%9C%97', 'id=no-such-id',
+		for (const h of ['status=error&page=2', 'q=%E2%9C%97%E2%9C%97%E2%9C%97',
+		    'id=' + encodeURIComponent('不存在-42'),
 		    'id=' + encodeURIComponent(await someId(ZH.db))]) {
 			await loadExplorer(p, h, `${ZH.rel}requests.html`);
 			noEnglish(await shownTexts(p.page, null), words, exempt, `requests.html#${h}`, probs);
