@@ -19,7 +19,8 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: apimon-render [--config FILE] [--out DIR] "
 	    "[--now TIME]\n"
-	    "Writes the dashboard, reports and alert history into DIR\n"
+	    "Writes the dashboard, the request explorer with each day's raw\n"
+	    "exports, reports and alert history into DIR\n"
 	    "(default: site_dir of the config); --now (RFC 3339) renders\n"
 	    "the site as of that moment.\n");
 }
