@@ -660,7 +660,7 @@ sweep_day(struct render *r, const char *day, long nch, long nids,
 	struct buf	 dir = { 0 };
 	struct dirent	*e;
 	DIR		*d;
-	char		 rel[128];
+	char		 rel[512];
 	long		 k;
 	int		 rc = 0, keep;
 
@@ -686,7 +686,11 @@ sweep_day(struct render *r, const char *day, long nch, long nids,
 		if (keep)
 			continue;
 		if (fixed_printf(rel, sizeof(rel), XP_DIR "/%s/%s", day,
-		    e->d_name) || out_remove(r, rel))
+		    e->d_name)) {
+			log_errx("%s/%s: a file name does not fit", dir.p,
+			    e->d_name);
+			rc = -1;
+		} else if (out_remove(r, rel))
 			rc = -1;
 	}
 	closedir(d);
@@ -996,10 +1000,10 @@ sweep_days(struct render *r)
 			rc = -1;
 	}
 	closedir(d);
+	if (rc != 0)
+		log_errx("%s: a name does not fit, or out of memory", dir.p);
 	buf_free(&dir);
 	buf_free(&sub);
-	if (rc != 0)
-		log_errx(XP_DIR ": out of memory");
 	return rc;
 }
 
