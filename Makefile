@@ -29,7 +29,8 @@ AGG_SRC   = aggregate/main.c aggregate/rollup.c aggregate/alert.c \
             aggregate/silence.c
 RENDER_SRC = render/main.c render/out.c render/esc.c render/totals.c \
             render/report.c render/dashboard.c render/pages.c \
-            render/jtree.c render/budget.c
+            render/jtree.c render/budget.c render/explore.c \
+            render/export.c render/charts.c
 SIM_SRC   = tools/simulate.c
 CRON_SRC  = cron/main.c cron/lock.c cron/step.c
 UNIT_SRC  = $(wildcard tests/unit/*.c)

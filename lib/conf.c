@@ -565,7 +565,8 @@ parse_root(struct ctx *x, struct conf *c, const cJSON *root)
 	    "alerts", "notify",
 	    "retention", "prices", "sources", "otlp", NULL };
 	static const char *const rkeys[] = { "raw_days", NULL };
-	static const char *const skeys[] = { "cron_interval_s", NULL };
+	static const char *const skeys[] = { "cron_interval_s", "explorer_days",
+	    NULL };
 	const cJSON	*o;
 
 	if (check_keys(x, root, "", keys) ||
@@ -613,7 +614,9 @@ parse_root(struct ctx *x, struct conf *c, const cJSON *root)
 	if ((o = cJSON_GetObjectItemCaseSensitive(root, "site")) != NULL &&
 	    (check_keys(x, o, "site.", skeys) ||
 	    get_long(x, o, "site.", "cron_interval_s", 10, 86400,
-	    &c->site.cron_interval_s)))
+	    &c->site.cron_interval_s) ||
+	    get_long(x, o, "site.", "explorer_days", 0, 36500,
+	    &c->site.explorer_days)))
 		return -1;
 	if ((o = cJSON_GetObjectItemCaseSensitive(root, "sources")) != NULL &&
 	    parse_sources(x, c, o))
@@ -650,6 +653,7 @@ set_defaults(struct conf *c)
 	c->alerts.anomaly_min_requests = 20;
 	c->retention_raw_days = 90;
 	c->site.cron_interval_s = 60;
+	c->site.explorer_days = 7;
 	if (c->database == NULL || c->site_dir == NULL ||
 	    c->timezone == NULL || c->locale == NULL || c->ingest.token == NULL)
 		return -1;

@@ -89,6 +89,7 @@ struct conf {
 	} alerts;
 	struct {
 		long		 cron_interval_s;	/* how often cron runs */
+		long		 explorer_days;	/* raw rows on the site; 0: off */
 	} site;
 	struct conf_notify	*notify;
 	size_t			 nnotify;

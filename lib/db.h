@@ -186,6 +186,7 @@ struct db_recent {
 	int64_t		 ts_ms;
 	const char	*source, *user_id, *command, *model, *status;
 	int64_t		 latency_us, tokens, cost_nusd;
+	const char	*request_id;
 };
 
 /*
@@ -204,6 +205,27 @@ enum db_rc	 db_recent_each(struct db *db, const char *source,
  */
 enum db_rc	 db_raw_totals_each(struct db *db, int64_t from_ms,
 		    int64_t to_ms, int (*fn)(const struct db_stats *, void *),
+		    void *arg);
+
+/*
+ * What the raw rows with from_ms <= ts_ms < to_ms are, in four numbers:
+ * rows are only inserted (with ever larger ids) and deleted, so any
+ * change of the rows changes this.  All 0 when there are none.
+ */
+struct db_rows_sig {
+	int64_t	 n, min_id, max_id, sum_id;
+};
+enum db_rc	 db_rows_sig(struct db *db, int64_t from_ms, int64_t to_ms,
+		    struct db_rows_sig *sig);
+
+/*
+ * Call fn for every raw row with from_ms <= ts_ms < to_ms, oldest first
+ * (then by id), as the record it was stored from: every field of struct
+ * rec but buf (NULL), -1 for a NULL number, NULL for a NULL string.  The
+ * record is valid during the call only.
+ */
+enum db_rc	 db_requests_each(struct db *db, int64_t from_ms,
+		    int64_t to_ms, int (*fn)(const struct rec *, void *),
 		    void *arg);
 
 /* The cost of user's raw rows with from_ms <= ts_ms < to_ms: *cost_nusd. */

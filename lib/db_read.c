@@ -5,7 +5,7 @@
 
 #define RECENT_COLUMNS \
 	"SELECT ts_ms, source, user_id, command, model, status, latency_us," \
-	" tokens, cost_nusd FROM api_requests"
+	" tokens, cost_nusd, request_id FROM api_requests"
 
 static const char *const sql[ST__MAX] = {
 	[ST_STATS_HOURLY] = "SELECT hour, " STATS_NAMES " FROM hourly_stats"
@@ -22,6 +22,14 @@ static const char *const sql[ST__MAX] = {
 	    " GROUP BY source ORDER BY source",
 	[ST_USER_COST] = "SELECT coalesce(SUM(cost_nusd), 0) FROM api_requests"
 	    " WHERE user_id = ? AND ts_ms >= ? AND ts_ms < ?",
+	[ST_ROWS_SIG] = "SELECT COUNT(*), coalesce(MIN(id), 0),"
+	    " coalesce(MAX(id), 0), coalesce(SUM(id), 0) FROM api_requests"
+	    " WHERE ts_ms >= ? AND ts_ms < ?",
+	[ST_REQUESTS] = "SELECT request_id, ts_ms, source, user_id, command,"
+	    " model, provider, status, latency_us, ttft_us, input_tokens,"
+	    " output_tokens, tokens, cost_nusd, cost_source, error, metadata,"
+	    " received_ms FROM api_requests WHERE ts_ms >= ? AND ts_ms < ?"
+	    " ORDER BY ts_ms, id",
 	[ST_UNPRICED] = "SELECT model, SUM(unpriced) FROM daily_stats"
 	    " WHERE day = ? AND unpriced > 0 GROUP BY model ORDER BY model",
 };
@@ -31,6 +39,7 @@ struct walk {
 	int	 (*stats)(const struct db_stats *, void *);
 	int	 (*recent)(const struct db_recent *, void *);
 	int	 (*unpriced)(const char *, int64_t, void *);
+	int	 (*request)(const struct rec *, void *);
 	void	*arg;
 };
 
@@ -69,7 +78,7 @@ db_stats_each(struct db *db, enum db_grain grain, const char *from,
 	enum stmt	 i = grain == DB_HOURLY ? ST_STATS_HOURLY :
 	    ST_STATS_DAILY;
 	sqlite3_stmt	*st = db_stmt(db, i, sql[i]);
-	struct walk	 w = { fn, NULL, NULL, arg };
+	struct walk	 w = { fn, NULL, NULL, NULL, arg };
 
 	if (st == NULL)
 		return DB_ERR;
@@ -93,7 +102,8 @@ recent_read(sqlite3_stmt *st, void *arg)
 	r.latency_us = sqlite3_column_int64(st, 6);
 	r.tokens = sqlite3_column_int64(st, 7);
 	r.cost_nusd = sqlite3_column_int64(st, 8);
-	if (r.source == NULL || r.status == NULL)
+	r.request_id = (const char *)sqlite3_column_text(st, 9);
+	if (r.source == NULL || r.status == NULL || r.request_id == NULL)
 		return 1;	/* out of memory in SQLite */
 	return w->recent(&r, w->arg);
 }
@@ -104,7 +114,7 @@ db_recent_each(struct db *db, const char *source, int64_t until_ms,
 {
 	enum stmt	 i = source ? ST_RECENT_SOURCE : ST_RECENT;
 	sqlite3_stmt	*st = db_stmt(db, i, sql[i]);
-	struct walk	 w = { NULL, fn, NULL, arg };
+	struct walk	 w = { NULL, fn, NULL, NULL, arg };
 
 	if (st == NULL)
 		return DB_ERR;
@@ -131,7 +141,7 @@ db_unpriced_each(struct db *db, const char *day,
     int (*fn)(const char *, int64_t, void *), void *arg)
 {
 	sqlite3_stmt	*st = db_stmt(db, ST_UNPRICED, sql[ST_UNPRICED]);
-	struct walk	 w = { NULL, NULL, fn, arg };
+	struct walk	 w = { NULL, NULL, fn, NULL, arg };
 
 	if (st == NULL)
 		return DB_ERR;
@@ -165,7 +175,7 @@ db_raw_totals_each(struct db *db, int64_t from_ms, int64_t to_ms,
     int (*fn)(const struct db_stats *, void *), void *arg)
 {
 	sqlite3_stmt	*st = db_stmt(db, ST_RAW_TOTALS, sql[ST_RAW_TOTALS]);
-	struct walk	 w = { fn, NULL, NULL, arg };
+	struct walk	 w = { fn, NULL, NULL, NULL, arg };
 
 	if (st == NULL)
 		return DB_ERR;
@@ -191,4 +201,75 @@ db_user_cost(struct db *db, const char *user, int64_t from_ms, int64_t to_ms,
 		*cost_nusd = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return db_classify(rc);
+}
+
+enum db_rc
+db_rows_sig(struct db *db, int64_t from_ms, int64_t to_ms,
+    struct db_rows_sig *sig)
+{
+	sqlite3_stmt	*st = db_stmt(db, ST_ROWS_SIG, sql[ST_ROWS_SIG]);
+	int		 rc;
+
+	memset(sig, 0, sizeof(*sig));
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, from_ms);
+	sqlite3_bind_int64(st, 2, to_ms);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		sig->n = sqlite3_column_int64(st, 0);
+		sig->min_id = sqlite3_column_int64(st, 1);
+		sig->max_id = sqlite3_column_int64(st, 2);
+		sig->sum_id = sqlite3_column_int64(st, 3);
+	}
+	sqlite3_reset(st);
+	return db_classify(rc);
+}
+
+static int
+request_read(sqlite3_stmt *st, void *arg)
+{
+	struct walk	*w = arg;
+	struct rec	 r;
+	const char	*cost_source;
+
+	memset(&r, 0, sizeof(r));
+	r.request_id = (const char *)sqlite3_column_text(st, 0);
+	r.ts_ms = sqlite3_column_int64(st, 1);
+	r.source = (const char *)sqlite3_column_text(st, 2);
+	r.user_id = (const char *)sqlite3_column_text(st, 3);
+	r.command = (const char *)sqlite3_column_text(st, 4);
+	r.model = (const char *)sqlite3_column_text(st, 5);
+	r.provider = (const char *)sqlite3_column_text(st, 6);
+	r.status = (const char *)sqlite3_column_text(st, 7);
+	r.latency_us = sqlite3_column_int64(st, 8);
+	r.ttft_us = db_col_opt(st, 9);
+	r.input_tokens = db_col_opt(st, 10);
+	r.output_tokens = db_col_opt(st, 11);
+	r.tokens = sqlite3_column_int64(st, 12);
+	r.cost_nusd = sqlite3_column_int64(st, 13);
+	cost_source = (const char *)sqlite3_column_text(st, 14);
+	r.error = (const char *)sqlite3_column_text(st, 15);
+	r.metadata = (const char *)sqlite3_column_text(st, 16);
+	r.received_ms = sqlite3_column_int64(st, 17);
+	if (r.request_id == NULL || r.source == NULL || r.status == NULL ||
+	    cost_source == NULL)
+		return 1;	/* out of memory in SQLite */
+	r.cost_source = strcmp(cost_source, "reported") == 0 ?
+	    REC_COST_REPORTED : strcmp(cost_source, "priced") == 0 ?
+	    REC_COST_PRICED : REC_COST_NONE;
+	return w->request(&r, w->arg);
+}
+
+enum db_rc
+db_requests_each(struct db *db, int64_t from_ms, int64_t to_ms,
+    int (*fn)(const struct rec *, void *), void *arg)
+{
+	sqlite3_stmt	*st = db_stmt(db, ST_REQUESTS, sql[ST_REQUESTS]);
+	struct walk	 w = { NULL, NULL, NULL, fn, arg };
+
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, from_ms);
+	sqlite3_bind_int64(st, 2, to_ms);
+	return db_walk(st, request_read, &w);
 }

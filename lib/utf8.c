@@ -2,6 +2,8 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "utf8.h"
 
@@ -90,4 +92,29 @@ utf8_snprintf(char *buf, size_t size, const char *fmt, ...)
 	if (n >= 0 && (size_t)n >= size && size > 0)
 		buf[utf8_prefix(buf, size - 1, SIZE_MAX)] = '\0';
 	return n;
+}
+
+char *
+utf8_repair(const char *s)
+{
+	static const char	 fffd[] = "\xef\xbf\xbd";
+	size_t			 len = strlen(s), i = 0, o = 0, n;
+	char			*out;
+
+	/* At most 3 bytes for each byte of s. */
+	if ((out = malloc(3 * len + 1)) == NULL)
+		return NULL;
+	while (i < len) {
+		n = utf8_prefix(s + i, len - i, SIZE_MAX);
+		memcpy(out + o, s + i, n);
+		o += n;
+		i += n;
+		if (i < len) {
+			memcpy(out + o, fffd, 3);
+			o += 3;
+			i++;
+		}
+	}
+	out[o] = '\0';
+	return out;
 }

@@ -38,4 +38,11 @@ int	utf8_snprintf(char *buf, size_t size, const char *fmt, ...)
  */
 size_t	utf8_fit(const char *s, size_t len, size_t max);
 
+/*
+ * s as valid UTF-8: a malloc'd copy in which every byte that does not
+ * belong to a valid character is replaced by U+FFFD, or NULL when out of
+ * memory.  The caller frees it.
+ */
+char	*utf8_repair(const char *s);
+
 #endif

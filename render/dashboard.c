@@ -256,6 +256,7 @@ recent_row(const struct db_recent *rr, void *arg)
 	ts_format_rfc3339(rr->ts_ms, t);
 	if (o == NULL ||
 	    cJSON_AddStringToObject(o, "time", t) == NULL ||
+	    cJSON_AddStringToObject(o, "request_id", rr->request_id) == NULL ||
 	    cJSON_AddStringToObject(o, "source", rr->source) == NULL ||
 	    jtree_put_opt_str(o, "user_id", rr->user_id) ||
 	    jtree_put_opt_str(o, "command", rr->command) ||
@@ -447,7 +448,8 @@ fail:
 static int
 fill_page(struct dash *d, struct tpl *t, const cJSON *o, const char *esc)
 {
-	static const char *const rkeys[] = { "TIME", "time", "USER",
+	static const char *const rkeys[] = { "TIME", "time", "ID",
+	    "request_id", "USER",
 	    "user_id", "COMMAND", "command", "MODEL", "model", "STATUS",
 	    "status", NULL };
 	static const char *const akeys[] = { "SEVERITY", "severity",
@@ -564,6 +566,7 @@ dashboard_run(struct render *r)
 	struct buf	 esc = { 0 };
 	cJSON		*o = NULL, *budgets = NULL;
 	char		*json = NULL, *req = NULL, *status = NULL;
+	const char	**names = NULL;
 	char		 from[TZ_HOUR_LEN], to[TZ_HOUR_LEN];
 	int64_t		 today;
 	size_t		 i;
@@ -611,7 +614,12 @@ dashboard_run(struct render *r)
 		goto out;
 	if ((status = status_json(d, budgets)) == NULL)
 		goto oom;
-	if (out_write(r, "data/status.json", status, strlen(status)) ||
+	if ((names = calloc(d->nsrc ? d->nsrc : 1, sizeof(*names))) == NULL)
+		goto oom;
+	for (i = 0; i < d->nsrc; i++)
+		names[i] = d->src[i].name;
+	if (charts_run(r, d->days[DASH_DAYS - 1], names, d->nsrc) ||
+	    out_write(r, "data/status.json", status, strlen(status)) ||
 	    out_write(r, "data/dashboard.json", json, strlen(json)) ||
 	    out_write(r, "data/requests.json", req, strlen(req)) ||
 	    page(r, "dashboard.tpl", t, "index.html"))
@@ -629,6 +637,7 @@ out:
 	cJSON_free(req);
 	buf_free(&esc);
 	cJSON_free(status);
+	free(names);
 	for (i = 0; i < d->nsrc; i++)
 		free(d->src[i].hourly);
 	free(d->src);

@@ -1,4 +1,4 @@
-/* esc.c — escaping for where a string lands: JSON in <script>, CSV. */
+/* esc.c — escaping for where a string lands: JSON in <script>, JSON, CSV. */
 #include <string.h>
 
 #include "render.h"
@@ -58,4 +58,45 @@ esc_csv(struct buf *b, const char *s)
 	buf_puts(b, s);
 	if (quote)
 		buf_add(b, "\"", 1);
+}
+
+void
+esc_json_str(struct buf *b, const char *s)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	const unsigned char	*p = (const unsigned char *)s;
+	char			 u[7] = "\\u00";
+	size_t			 i, run = 0;
+
+	buf_add(b, "\"", 1);
+	for (i = 0; p[i] != '\0'; i++) {
+		const char *e = NULL;
+		if (p[i] == '"')
+			e = "\\\"";
+		else if (p[i] == '\\')
+			e = "\\\\";
+		else if (p[i] == '\n')
+			e = "\\n";
+		else if (p[i] == '\r')
+			e = "\\r";
+		else if (p[i] == '\t')
+			e = "\\t";
+		else if (p[i] < 0x20) {
+			u[4] = hex[p[i] >> 4];
+			u[5] = hex[p[i] & 15];
+			u[6] = '\0';
+			e = u;
+		} else if (p[i] == 0xe2 && p[i + 1] == 0x80 &&
+		    (p[i + 2] == 0xa8 || p[i + 2] == 0xa9))
+			e = p[i + 2] == 0xa8 ? "\\u2028" : "\\u2029";
+		else
+			continue;
+		buf_add(b, s + run, i - run);
+		buf_puts(b, e);
+		if (p[i] == 0xe2)
+			i += 2;
+		run = i + 1;
+	}
+	buf_add(b, s + run, i - run);
+	buf_add(b, "\"", 1);
 }

@@ -19,7 +19,8 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: apimon-render [--config FILE] [--out DIR] "
 	    "[--now TIME]\n"
-	    "Writes the dashboard, reports and alert history into DIR\n"
+	    "Writes the dashboard, the request explorer with each day's raw\n"
+	    "exports, reports and alert history into DIR\n"
 	    "(default: site_dir of the config); --now (RFC 3339) renders\n"
 	    "the site as of that moment.\n");
 }
@@ -103,20 +104,33 @@ load(struct render *r)
 	return 0;
 }
 
-/* The catalogue's script sections, escaped once for every page. */
+/* The catalogue's sections for <script>: escaped, or NULL (oom). */
+static char *
+i18n_of(const struct msg *m, const char *const *sections)
+{
+	struct buf	 esc = { 0 };
+	char		*json;
+
+	if ((json = msg_json(m, sections)) == NULL)
+		return NULL;
+	esc_json_script(&esc, json);
+	cJSON_free(json);
+	return buf_take(&esc);
+}
+
+/*
+ * The catalogue's script sections, escaped once for every page; the
+ * explorer's words only on its page.  0, or -1 (out of memory).
+ */
 static int
 i18n_script(struct render *r)
 {
 	/* The scripts name days and months with Intl: no "list". */
 	static const char *const sections[] = { "js", "source", NULL };
-	struct buf	 esc = { 0 };
-	char		*json;
+	static const char *const xp[] = { "js", "xp", "source", NULL };
 
-	if ((json = msg_json(r->msg, sections)) == NULL)
-		return -1;
-	esc_json_script(&esc, json);
-	cJSON_free(json);
-	if ((r->i18n = buf_take(&esc)) == NULL)
+	if ((r->i18n = i18n_of(r->msg, sections)) == NULL ||
+	    (r->i18n_xp = i18n_of(r->msg, xp)) == NULL)
 		return -1;
 	return 0;
 }
@@ -196,18 +210,20 @@ main(int argc, char *argv[])
 	if (load(&r) != 0)
 		goto out;
 	/*
-	 * Reports first: the dashboard links the newest one.  Every page is
+	 * The explorer's days first: the daily reports link their exports;
+	 * reports next: the dashboard links the newest one.  Every page is
 	 * staged; the site changes only when all of them are.
 	 */
 	built = 1;
-	if (static_run(&r) || reports_run(&r) || dashboard_run(&r) ||
-	    alerts_page_run(&r))
+	if (static_run(&r) || explorer_run(&r) || reports_run(&r) ||
+	    dashboard_run(&r) || alerts_page_run(&r))
 		goto out;
 	built = 2;	/* out_commit() says what it could not do */
 	if (out_commit(&r) != 0)
 		goto out;
 	printf("apimon-render: %s: %ld files written (%zu bytes), %ld "
-	    "unchanged\n", r.out, r.written, r.bytes, r.unchanged);
+	    "unchanged, %ld removed\n", r.out, r.written, r.bytes, r.unchanged,
+	    r.removed);
 	rc = 0;
 out:
 	out_abort(&r);		/* nothing is staged after a commit */
@@ -222,9 +238,11 @@ out:
 	free(r.rows);
 	free(r.alerts);
 	free(r.silences);
+	free(r.xdays);
 	buf_free(&tdir);
 	msg_free(r.msg);
 	free(r.i18n);
+	free(r.i18n_xp);
 	free(share);
 	conf_free(&conf);
 	return rc;

@@ -13,11 +13,13 @@
 /*
  * A file waiting for out_commit() (tmp is its temporary name beside it),
  * or a folder that staging created (tmp is NULL), which out_abort()
- * removes again.
+ * removes again; or, with gone set, a file or folder that out_commit()
+ * removes once every file is in place.
  */
 struct staged {
 	char	*path;
 	char	*tmp;
+	int	 gone;
 };
 
 /* Take over path and tmp (malloc'd; tmp may be NULL); 0, or -1. */
@@ -29,6 +31,7 @@ stage(struct render *r, char *path, char *tmp)
 		return -1;
 	r->staged[r->nstaged].path = path;
 	r->staged[r->nstaged].tmp = tmp;
+	r->staged[r->nstaged].gone = 0;
 	r->nstaged++;
 	return 0;
 }
@@ -212,6 +215,58 @@ out_copy(struct render *r, const char *src, const char *rel)
 	return rc;
 }
 
+int
+out_remove(struct render *r, const char *rel)
+{
+	struct buf	 path = { 0 };
+
+	buf_printf(&path, "%s/%s", r->out, rel);
+	if (path.failed || stage(r, path.p, NULL) != 0) {
+		log_errx("%s/%s: out of memory", r->out, rel);
+		buf_free(&path);
+		return -1;
+	}
+	r->staged[r->nstaged - 1].gone = 1;
+	return 0;
+}
+
+/* Whether path is a folder that this commit removes. */
+static int
+removed_folder(const struct render *r, const char *path)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->nstaged; i++)
+		if (r->staged[i].gone && strcmp(r->staged[i].path, path) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Remove what was staged for removal, files before their folders (in
+ * the order staged); one that is gone already (another run removed it)
+ * is no error.  0, or -1 with a message.
+ */
+static int
+remove_gone(struct render *r)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->nstaged; i++) {
+		struct staged *s = &r->staged[i];
+		if (!s->gone)
+			continue;
+		if (remove(s->path) == 0)
+			r->removed++;
+		else if (errno != ENOENT) {
+			log_errx("%s: cannot remove: %s", s->path,
+			    strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int
 by_str(const void *a, const void *b)
 {
@@ -272,7 +327,7 @@ out_commit(struct render *r)
 	}
 	for (i = 0, done = 0; i < r->nstaged; i++) {
 		struct staged *s = &r->staged[i];
-		if (s->tmp == NULL)
+		if (s->tmp == NULL || s->gone)
 			continue;
 		if (rename(s->tmp, s->path) == -1) {
 			log_errx("%s: cannot publish: %s (%zu of %ld changed "
@@ -284,10 +339,18 @@ out_commit(struct render *r)
 		s->tmp = NULL;
 		done++;
 	}
-	/* The renames and new folders last only once their folder is synced. */
+	/* What is replaced goes only once everything new is in place. */
+	if (remove_gone(r) != 0)
+		goto out;
+	/*
+	 * The renames, new folders and removals last only once their folder
+	 * is synced (a folder removed with its files has nothing to sync).
+	 */
 	for (i = 0; i < ndirs; i++)
-		if ((fd = open(dirs[i], O_RDONLY | O_DIRECTORY)) == -1 ||
-		    fsync(fd) == -1) {
+		if ((fd = open(dirs[i], O_RDONLY | O_DIRECTORY)) == -1 &&
+		    errno == ENOENT && removed_folder(r, dirs[i]))
+			continue;
+		else if (fd == -1 || fsync(fd) == -1) {
 			log_errx("%s: cannot sync the folder: %s", dirs[i],
 			    strerror(errno));
 			if (fd != -1)
@@ -315,6 +378,8 @@ out_abort(struct render *r)
 	/* Newest first: a folder's files go before the folder. */
 	for (i = r->nstaged; i-- > 0;) {
 		struct staged *s = &r->staged[i];
+		if (s->gone)
+			continue;	/* nothing was done to it yet */
 		if (s->tmp != NULL) {
 			if (unlink(s->tmp) == -1 && errno != ENOENT)
 				log_errx("%s: %s", s->tmp, strerror(errno));

@@ -23,6 +23,7 @@ nav(struct tpl *t, const char *rel)
 	} at[] = {
 		{ "index.html", "AT_DASHBOARD" },
 		{ "reports/", "AT_REPORTS" },
+		{ "requests.html", "AT_REQUESTS" },
 		{ "alerts.html", "AT_ALERTS" },
 		{ "docs/", "AT_API" },
 	};
@@ -104,7 +105,8 @@ page(struct render *r, const char *file, struct tpl *t, const char *rel)
 	/* Every page speaks the config's locale: L_key, LANG, I18N_JSON. */
 	msg_each(r->msg, "ui", set_word, t);
 	tpl_set(t, "LANG", msg_get(r->msg, "ui", "html_lang"));
-	tpl_set(t, "I18N_JSON", r->i18n);
+	tpl_set(t, "I18N_JSON", strcmp(rel, "requests.html") == 0 ?
+	    r->i18n_xp : r->i18n);
 	nav(t, rel);
 	if (tpl_failed(t)) {
 		log_errx("%s: out of memory while filling %s", rel, file);
@@ -288,7 +290,8 @@ int
 static_run(struct render *r)
 {
 	static const char *const assets[] = { "style.css", "format.js",
-	    "dashboard.js", "report.js" };
+	    "dashboard.js", "report.js", "explorer.js", "explorer.css",
+	    "charts.js" };
 	static const char *const chartjs[] = {
 	    "/usr/share/javascript/chart.js/chart.umd.js",
 	    "/usr/share/javascript/chart.js/chart.min.js",

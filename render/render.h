@@ -59,6 +59,7 @@ struct render {
 	const char		*share;		/* templates/ and site/ live here */
 	struct msg		*msg;		/* the config's locale */
 	char			*i18n;		/* its script part, for <script> */
+	char			*i18n_xp;	/* ...and the explorer's words */
 	int64_t			 now_ms;
 	int64_t			 data_ms;	/* when the rollups last changed */
 	int64_t			 run_ms;	/* when aggregate last ran */
@@ -69,10 +70,12 @@ struct render {
 	struct silence		*silences;	/* in force at now_ms */
 	size_t			 nsilences;
 	char			 latest[64];	/* latest daily report, or "" */
+	char			(*xdays)[TZ_DAY_LEN];	/* exported, sorted */
+	size_t			 nxdays, capxdays;
 	const char		*bad;		/* why a db walk was stopped */
 	struct staged		*staged;	/* out.c: waiting for commit */
 	size_t			 nstaged, capstaged;
-	long			 written, unchanged;
+	long			 written, unchanged, removed;
 	size_t			 bytes;
 };
 
@@ -96,6 +99,14 @@ int	 out_write(struct render *r, const char *rel, const char *data,
 	    size_t len);
 int	 out_copy(struct render *r, const char *src, const char *rel);
 int	 out_commit(struct render *r);
+
+/*
+ * out_remove() stages the removal of the file or (empty) folder rel:
+ * out_commit() removes it after every staged file is in place, so that a
+ * reader never finds a page that links a file already gone.  Stage a
+ * folder's files before the folder.  0, or -1 with a message.
+ */
+int	 out_remove(struct render *r, const char *rel);
 void	 out_abort(struct render *r);
 
 /*
@@ -105,6 +116,12 @@ void	 out_abort(struct render *r);
  */
 void	 esc_json_script(struct buf *b, const char *json);
 void	 esc_csv(struct buf *b, const char *s);
+
+/*
+ * esc_json_str: s (valid UTF-8) as a quoted JSON string: " \ and control
+ * characters escaped, U+2028 and U+2029 too.
+ */
+void	 esc_json_str(struct buf *b, const char *s);
 
 /*
  * jtree.c: cJSON building where any failure fails the whole tree.  Add
@@ -244,6 +261,48 @@ int	 page(struct render *r, const char *tpl, struct tpl *t,
  */
 int	 budgets_fill(struct render *r, const char *day, struct tpl *t,
 	    cJSON *arr);
+
+/*
+ * explore.c: the request explorer (requests.html) and each day's raw
+ * exports for the days of site.explorer_days; call before reports_run()
+ * (a daily report links its day's exports).  0, or -1 with a message.
+ */
+int	 explorer_run(struct render *r);
+
+/*
+ * export.c: one raw row (as db_requests_each() gives it, its strings
+ * valid UTF-8) as a line of a day's exports, appended to b: a CSV line
+ * (CRLF) under export_csv_header, every string escaped with esc_csv();
+ * an NDJSON line that apimon-ingest --import stores as the same row.
+ * export_fixed() writes v / 10^scale exactly: 1234567, 6 -> 1.234567;
+ * export_int() writes v (both without printf: they run for every row).
+ */
+extern const char export_csv_header[];
+void	 export_csv_row(struct buf *b, const struct rec *q);
+void	 export_ndjson_row(struct buf *b, const struct rec *q);
+void	 export_fixed(struct buf *b, int64_t v, int scale);
+void	 export_int(struct buf *b, int64_t v);
+
+/* Whether day ("YYYY-MM-DD") has exports this run. */
+int	 explorer_has_day(const struct render *r, const char *day);
+
+/*
+ * charts.c: the per-day series of local days [from, to) (day numbers),
+ * of one source or of all (NULL): {"days", "requests", "failures",
+ * "input_tokens", "output_tokens", "p95_s" (null without requests),
+ * "cost_by_model": {"MODEL": [USD per day]}} (models with a cost; ""
+ * for none).  A new object, or NULL when out of memory (no message).
+ */
+cJSON	*charts_series(const struct render *r, int64_t from, int64_t to,
+	    const char *source);
+
+/*
+ * data/charts.json: the series of the DASH_RANGE days up to today, of
+ * all sources and of each one, and the error-rate alert threshold.  0,
+ * or -1 with a message.
+ */
+int	 charts_run(struct render *r, const char *today,
+	    const char **sources, size_t nsources);
 
 int	 reports_run(struct render *r);
 int	 dashboard_run(struct render *r);

@@ -381,14 +381,18 @@ series_days(struct render *r, const struct period *p, cJSON *lab,
 }
 
 /*
- * The chart of a report: hours of a day, or days of a week or month.
- * Returns a new object, or NULL with a message.
+ * The charts of a report: hours of a day, or days of a week or month,
+ * and for those the more charts' series ("more", charts.c) with the
+ * error-rate alert threshold.  Returns a new object, or NULL with a
+ * message.
  */
 static cJSON *
 series(struct render *r, const struct period *p)
 {
-	cJSON	*o = cJSON_CreateObject(), *lab, *req, *cost = NULL;
+	cJSON	*o = cJSON_CreateObject(), *lab, *req, *cost = NULL, *more;
 	int	 daily = strcmp(p->type, "daily") == 0;
+	char	 today[TS_DAY_LEN];
+	int64_t	 to;
 
 	if (o == NULL || (lab = cJSON_AddArrayToObject(o, "labels")) == NULL ||
 	    (req = cJSON_AddArrayToObject(o, "requests")) == NULL ||
@@ -400,6 +404,22 @@ series(struct render *r, const struct period *p)
 	if (daily ? series_hours(r, p, lab, req) :
 	    series_days(r, p, lab, req, cost))
 		goto fail;
+	if (daily)
+		return o;
+	/* Days still to come have no points, as in series_days(). */
+	tz_day(r->now_ms, today);
+	to = ts_day_num(p->to) < ts_day_num(today) + 1 ? ts_day_num(p->to) :
+	    ts_day_num(today) + 1;
+	more = charts_series(r, ts_day_num(p->from), to, NULL);
+	if (more != NULL && cJSON_AddNumberToObject(more, "error_rate",
+	    r->conf->alerts.error_rate) == NULL) {
+		cJSON_Delete(more);
+		more = NULL;
+	}
+	if (jtree_put(o, "more", more)) {	/* it frees more */
+		log_errx("report %s: out of memory", p->label);
+		goto fail;
+	}
 	return o;
 fail:
 	cJSON_Delete(o);
@@ -524,6 +544,12 @@ report_html(struct tpl *tp, struct render *r, const struct period *p,
 	if (fixed_printf(buf, sizeof(buf), "%s.csv", p->label) != 0)
 		return -1;
 	tpl_set(tp, "CSV_URL", buf);
+	if (strcmp(p->type, "daily") != 0)
+		tpl_show(tp, "MORE");
+	else if (explorer_has_day(r, p->from)) {
+		tpl_show(tp, "EXPORTS");
+		tpl_set(tp, "DAY", p->from);
+	}
 	return cmp_row(tp, msg_get(r->msg, "ui", "report_requests"), CMP_COUNT,
 	    (double)tot->requests, (double)prev->requests) ||
 	    cmp_row(tp, msg_get(r->msg, "ui", "report_success_rate"), CMP_RATE,

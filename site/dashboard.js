@@ -72,20 +72,7 @@
 		return Array.isArray(arr) ? num(arr[i]) : 0;
 	}
 
-	function clear(el) {
-		while (el.firstChild)
-			el.removeChild(el.firstChild);
-	}
-
-	function el(tag, cls, text) {
-		var e = document.createElement(tag);
-
-		if (cls)
-			e.className = cls;
-		if (text !== undefined && text !== null)
-			e.textContent = String(text);
-		return e;
-	}
+	var clear = F.clear, el = F.el, cell = F.cell;
 
 	/* A class name made from data: only a fixed set of characters. */
 	function token(s, dflt) {
@@ -687,27 +674,6 @@
 		return F.has('status_' + s) ? T('status_' + s) : String(s);
 	}
 
-	/*
-	 * A cell of the table; one of data (a user, command, model, source)
-	 * has its text as its title too, and the direction of its own text
-	 * (dir="auto": Arabic or Hebrew reads from the right).
-	 */
-	function cell(tr, cls, text, data) {
-		var td = el('td', cls);
-
-		if (text === null || text === undefined || text === '') {
-			td.appendChild(el('span', 'none', NONE));
-		} else {
-			td.textContent = String(text);
-			if (data) {
-				td.title = String(text);
-				td.setAttribute('dir', 'auto');
-			}
-		}
-		tr.appendChild(td);
-		return td;
-	}
-
 	function renderTable(d) {
 		var tbody = $('#recent tbody');
 		var src = apimon.state.source;
@@ -745,6 +711,15 @@
 			}
 			td.appendChild(tm);
 			tr.appendChild(td);
+			/* the request in the explorer */
+			td = el('td');
+			if (typeof r.request_id === 'string') {
+				tm = el('a', 'rid', r.request_id);
+				tm.setAttribute('href', 'requests.html#id=' +
+				    encodeURIComponent(r.request_id));
+				td.appendChild(tm);
+			}
+			tr.appendChild(td);
 			cell(tr, 'source', nameOf(d, r.source), true);
 			cell(tr, 'user', r.user_id, true);
 			cell(tr, 'command', r.command, true);
@@ -765,7 +740,7 @@
 			var td = el('td', 'empty', src === 'all' ? T('no_requests') :
 			    T('no_recent_from', { source: nameOf(d, src) }));
 
-			td.colSpan = 9;
+			td.colSpan = 10;
 			tr.appendChild(td);
 			frag.appendChild(tr);
 		}
@@ -1020,6 +995,68 @@
 		});
 	};
 
+	/* ---------- the more charts ---------- */
+
+	/*
+	 * assets/charts.js and data/charts.json, loaded when #more-charts
+	 * comes near the screen: the page itself stays light.
+	 */
+	var more = { data: null, loading: null };
+
+	function drawMore() {
+		var all = more.data, s, n, k;
+
+		if (!all || !window.apimonCharts)
+			return;
+		s = apimon.state.source === 'all' ? all.all :
+		    (all.by_source || {})[apimon.state.source];
+		s = Object.assign({ days: [] }, s, { error_rate: all.error_rate });
+		n = s.days.length;
+		k = RANGES[apimon.state.range] || 1;
+		window.apimonCharts.draw(s, Math.max(0, n - k), n);
+	}
+
+	function fetchMore() {
+		return fetch('data/charts.json', { cache: 'no-store' })
+		    .then(function (r) {
+			if (!r.ok)
+				throw new Error('HTTP ' + r.status);
+			return r.json();
+		    }).then(function (c) {
+			more.data = c;
+			drawMore();
+		    });
+	}
+
+	apimon.loadMore = function () {
+		if (more.loading || location.protocol === 'file:')
+			return more.loading || Promise.resolve();
+		more.loading = new Promise(function (ok, fail) {
+			var sc = document.createElement('script');
+
+			sc.src = 'assets/charts.js';
+			sc.onload = ok;
+			sc.onerror = fail;
+			document.body.appendChild(sc);
+		}).then(fetchMore).catch(function () { /* the data stays */ });
+		return more.loading;
+	};
+
+	function watchMore() {
+		var box = document.getElementById('more-charts');
+
+		if (!box)
+			return;
+		if (typeof IntersectionObserver !== 'function')
+			return apimon.loadMore();
+		new IntersectionObserver(function (seen, io) {
+			if (seen.some(function (e) { return e.isIntersecting; })) {
+				io.disconnect();
+				apimon.loadMore();
+			}
+		}, { rootMargin: '300px' }).observe(box);
+	}
+
 	/* ---------- state ---------- */
 
 	function render(mode) {
@@ -1030,6 +1067,7 @@
 		renderCards(d);
 		renderCharts(d, mode);
 		renderTable(d);
+		drawMore();
 		renderAlerts(d);
 		renderReportLink(d);
 		renderFirstRun(d);
@@ -1124,6 +1162,8 @@
 			}
 			d = JSON.parse(text);
 			lastText = text;
+			if (more.data)
+				fetchMore().catch(function () {});
 			return apimon.update(d);
 		    }).catch(function () {
 			apimon.lastFetchOk = false;
@@ -1180,6 +1220,7 @@
 		prepareFirstRun();
 		makeCharts();
 		render();
+		watchMore();
 
 		setInterval(apimon.refresh, REFRESH_MS);
 		setInterval(renderClock, 15000);

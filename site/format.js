@@ -2,9 +2,10 @@
  * format.js: the words, numbers and dates of apimon's pages, in the page's
  * language (<html lang>; Intl), for dashboard.js and report.js.  It reads
  * the page's catalogue (#apimon-i18n: locales/LOCALE.json's "js" and
- * "source" over en) and font (style.css --font), and does no other DOM
- * work: window.apimonFormat in a browser; under Node module.exports (en)
- * and forLocale(tag, js, source).  tests/js/run.mjs is the specification:
+ * "source" over en) and font (style.css --font); its only other DOM work
+ * is the cells of the tables (el, cell, clear), made as text, never as
+ * markup.  window.apimonFormat in a browser; under Node module.exports
+ * (en) and forLocale(tag, js, source).  tests/js/run.mjs is the specification:
  *   t(key, {name: v}) has(key) plural(key, n, vars) sourceName(id)
  *   integer 1,605,796  fixed 1,234.50  compact 9,999 12.3K 123K (zh-TW 萬)
  *   usd $0.0012 $0.4241 $1,234.57 (zh-TW US$)  usdCompact $1.2K <$0.0001
@@ -64,6 +65,7 @@
 	var USD_COMPACT_FROM = 1000;	/* money below this is written out */
 	var USD_SMALLEST = 0.0001;	/* usdCompact() writes less as "<$0.0001" */
 	var MINUS = '-', PLUS = '+', BELOW = '<';
+	var NONE_SIGN = '\u2014';	/* a cell with nothing in it */
 	var USD = { style: 'currency', currency: 'USD' };
 	var PERCENT = { style: 'percent' };
 	var DAY_RE = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/;
@@ -123,6 +125,44 @@
 				step = d;
 		}
 		return step;
+	}
+
+	/* An element with a class and a text (never markup). */
+	function el(tag, cls, text) {
+		var e = document.createElement(tag);
+
+		if (cls)
+			e.className = cls;
+		if (text !== undefined && text !== null)
+			e.textContent = String(text);
+		return e;
+	}
+
+	function clear(e) {
+		while (e.firstChild)
+			e.removeChild(e.firstChild);
+	}
+
+	/*
+	 * A cell of the row tr; "—" for nothing.  One of data (a user,
+	 * command, model, source) has its text as its title too, and the
+	 * direction of its own text (dir="auto": Arabic or Hebrew reads from
+	 * the right).
+	 */
+	function cell(tr, cls, text, data) {
+		var td = el('td', cls);
+
+		if (text === null || text === undefined || text === '') {
+			td.appendChild(el('span', 'none', NONE_SIGN));
+		} else {
+			td.textContent = String(text);
+			if (data) {
+				td.title = String(text);
+				td.setAttribute('dir', 'auto');
+			}
+		}
+		tr.appendChild(td);
+		return td;
 	}
 
 	/* A locale tag Intl knows, else English. */
@@ -401,6 +441,9 @@
 		return {
 			locale: locale,
 			forLocale: forLocale,
+			el: el,
+			cell: cell,
+			clear: clear,
 			t: t,
 			has: has,
 			plural: plural,

@@ -56,6 +56,9 @@
 	}
 	if (F.font)	/* the page's: CJK fonts too */
 		Chart.defaults.font.family = F.font;
+	/* a week or a month: the more charts (charts.js) */
+	if (s.more && window.apimonCharts)
+		window.apimonCharts.draw(s.more);
 	new Chart(canvas, {
 		type: 'bar',
 		data: { labels: s.labels, datasets: sets },

@@ -135,16 +135,38 @@
     </figure>
   </section>
 
+  {{! The more charts: assets/charts.js and data/charts.json load when
+      this comes into view (dashboard.js), so that the page stays light. }}
+  <section id="more-charts" class="more-charts" aria-label="{{L_dash_more_charts}}">
+    <figure class="panel">
+      <figcaption><h2>{{L_chart_tokens}}</h2><span class="muted">{{L_chart_tokens_unit}}</span></figcaption>
+      <div class="chart-box"><canvas id="chart-tokens" role="img" aria-label="{{L_chart_tokens}}"></canvas></div>
+    </figure>
+    <figure class="panel">
+      <figcaption><h2>{{L_chart_model_cost}}</h2><span class="muted">{{L_chart_model_cost_unit}}</span></figcaption>
+      <div class="chart-box"><canvas id="chart-model-cost" role="img" aria-label="{{L_chart_model_cost}}"></canvas></div>
+    </figure>
+    <figure class="panel">
+      <figcaption><h2>{{L_chart_p95}}</h2><span class="muted">{{L_chart_p95_unit}}</span></figcaption>
+      <div class="chart-box"><canvas id="chart-p95" role="img" aria-label="{{L_chart_p95}}"></canvas></div>
+    </figure>
+    <figure class="panel">
+      <figcaption><h2>{{L_chart_error_rate}}</h2><span class="muted">{{L_chart_error_rate_unit}}</span></figcaption>
+      <div class="chart-box"><canvas id="chart-error-rate" role="img" aria-label="{{L_chart_error_rate}}"></canvas></div>
+    </figure>
+  </section>
+
   <section class="panel recent-panel" aria-labelledby="recent-title">
     <div class="panel-head">
       <h2 id="recent-title">{{L_dash_recent}}</h2>
       <span id="recent-note" class="muted">{{L_dash_recent_note}}</span>
     </div>
     <div class="table-wrap">
-      <table id="recent">
+      <table id="recent" class="rows">
         <thead>
           <tr>
             <th scope="col">{{L_col_time}}</th>
+            <th scope="col">{{L_col_request_id}}</th>
             <th scope="col">{{L_col_source}}</th>
             <th scope="col">{{L_col_user}}</th>
             <th scope="col">{{L_col_command}}</th>
@@ -157,7 +179,7 @@
         </thead>
         <tbody>
 {{#RECENT}}
-          <tr><td class="time"><time datetime="{{TIME}}">{{TIME_TEXT}}</time></td><td class="source">{{SOURCE}}</td><td class="user" dir="auto">{{USER}}</td><td class="command" dir="auto">{{COMMAND}}</td><td class="model" dir="auto">{{MODEL}}</td><td><span class="status {{STATUS}}">{{STATUS_TEXT}}</span></td><td class="num">{{LATENCY}}</td><td class="num">{{TOKENS}}</td><td class="num">{{COST}}</td></tr>
+          <tr><td class="time"><time datetime="{{TIME}}">{{TIME_TEXT}}</time></td><td><a class="rid" href="requests.html#id={{ID:u}}">{{ID}}</a></td><td class="source">{{SOURCE}}</td><td class="user" dir="auto">{{USER}}</td><td class="command" dir="auto">{{COMMAND}}</td><td class="model" dir="auto">{{MODEL}}</td><td><span class="status {{STATUS}}">{{STATUS_TEXT}}</span></td><td class="num">{{LATENCY}}</td><td class="num">{{TOKENS}}</td><td class="num">{{COST}}</td></tr>
 {{/RECENT}}
         </tbody>
       </table>

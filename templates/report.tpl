@@ -15,7 +15,7 @@
 <main>
 <h1>{{TITLE}}</h1>
 <p class="meta"><time id="period" datetime="{{START}}">{{PERIOD}}</time>{{L_comma}}{{TIMEZONE}} ·
-  <a href="{{JSON_URL}}">JSON</a> · <a href="{{CSV_URL}}">CSV</a></p>
+  <a href="{{JSON_URL}}">JSON</a> · <a href="{{CSV_URL}}">CSV</a>{{#EXPORTS}}<br><span id="raw-exports">{{L_report_exports}} <a id="raw-csv" href="../../data/requests/{{DAY}}/requests.csv" download="apimon-requests-{{DAY}}.csv">CSV</a> · <a id="raw-ndjson" href="../../data/requests/{{DAY}}/requests.ndjson" download="apimon-requests-{{DAY}}.ndjson">NDJSON</a> · <a id="raw-explorer" href="../../requests.html">{{L_nav_requests}}</a></span>{{/EXPORTS}}</p>
 <nav class="pager" aria-label="{{L_report_pager}}">{{#OLDER}}<a id="older-report" rel="prev" href="{{URL}}">← {{LABEL}}</a>{{/OLDER}} {{#NEWER}}<a id="newer-report" rel="next" href="{{URL}}">{{LABEL}} →</a>{{/NEWER}}</nav>
 
 <section class="panel">
@@ -36,6 +36,13 @@
 <h2>{{L_report_chart}}</h2>
 <div class="chart-box"><canvas id="chart-series" aria-label="{{L_report_chart_label}}"></canvas></div>
 </section>
+
+{{#MORE}}<section id="more-charts" class="more-charts" aria-label="{{L_dash_more_charts}}">
+<figure class="panel"><figcaption><h2>{{L_chart_tokens}}</h2><span class="muted">{{L_chart_tokens_unit}}</span></figcaption><div class="chart-box"><canvas id="chart-tokens" role="img" aria-label="{{L_chart_tokens}}"></canvas></div></figure>
+<figure class="panel"><figcaption><h2>{{L_chart_model_cost}}</h2><span class="muted">{{L_chart_model_cost_unit}}</span></figcaption><div class="chart-box"><canvas id="chart-model-cost" role="img" aria-label="{{L_chart_model_cost}}"></canvas></div></figure>
+<figure class="panel"><figcaption><h2>{{L_chart_p95}}</h2><span class="muted">{{L_chart_p95_unit}}</span></figcaption><div class="chart-box"><canvas id="chart-p95" role="img" aria-label="{{L_chart_p95}}"></canvas></div></figure>
+<figure class="panel"><figcaption><h2>{{L_chart_error_rate}}</h2><span class="muted">{{L_chart_error_rate_unit}}</span></figcaption><div class="chart-box"><canvas id="chart-error-rate" role="img" aria-label="{{L_chart_error_rate}}"></canvas></div></figure>
+</section>{{/MORE}}
 
 <section class="panel">
 <h2>{{L_report_by_source}}</h2>
@@ -70,6 +77,7 @@
 <script type="application/json" id="apimon-i18n">{{I18N_JSON:none}}</script>
 <script src="../../assets/chart.min.js"></script>
 <script src="../../assets/format.js"></script>
+{{#MORE}}<script src="../../assets/charts.js"></script>{{/MORE}}
 <script src="../../assets/report.js"></script>
 </body>
 </html>

@@ -54,7 +54,7 @@ http {
 	include /etc/nginx/mime.types;
 	access_log $var/nginx/logs/access.log;
 	gzip on;
-	gzip_types application/json text/css application/javascript text/csv;
+	gzip_types application/json text/css application/javascript text/csv application/x-ndjson;
 	client_body_temp_path $var/nginx/tmp/body;
 	fastcgi_temp_path $var/nginx/tmp/fastcgi;
 	proxy_temp_path $var/nginx/tmp/proxy;
@@ -77,6 +77,7 @@ http {
 		}
 		location /data/ {
 			add_header Cache-Control "no-store";
+			types { application/json json; text/csv csv; application/x-ndjson ndjson; }
 		}
 	}
 }

@@ -52,7 +52,7 @@ const TODAY = '2026-11-26';                 // the local day of NOW in Asia/Taip
 const WEEK = '2026-W48';                    // its ISO week, Monday 23 to Sunday 29
 const MONTH = '2026-11';
 const ZONE = 'Asia/Taipei';
-const DEADLINE_MS = 480 * 1000;             // the whole run: ~145 s alone, more beside other work
+const DEADLINE_MS = 720 * 1000;             // the whole run: ~230 s alone, more beside other work
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu',
 	'--disable-background-networking', '--disable-component-update',
@@ -259,8 +259,8 @@ http {
         root ${SITE};
         index index.html;
         gzip on;
-        gzip_types application/json text/css application/javascript text/csv;
-        location /data/ { add_header Cache-Control "no-store"; }
+        gzip_types application/json text/css application/javascript text/csv application/x-ndjson;
+        location /data/ { add_header Cache-Control "no-store"; types { application/json json; text/csv csv; application/x-ndjson ndjson; } }
         location /empty/ { alias ${EMPTY}/; }
         location /empty/data/ { alias ${EMPTY}/data/; add_header Cache-Control "no-store"; }
         location /zh-TW/ { alias ${ZH.site}/; }
@@ -392,6 +392,37 @@ async function loadDashboard(p, hash = '', rel = 'index.html') {
 	await p.page.waitForFunction(() => window.apimon && window.apimon.charts &&
 	    window.apimon.charts.hourly && window.apimon.lastFetchOk !== null,
 	    null, { timeout: 15000 });
+}
+
+/*
+ * Load the explorer at hash (without "#") and wait until it shows its
+ * view: a list, a lookup, or an error.  A hash of the page already open
+ * is a new view of the same document.
+ */
+async function loadExplorer(p, hash, rel = 'requests.html') {
+	await p.page.evaluate(() => {
+		if (window.apimonExplorer)
+			window.apimonExplorer.view = null;
+	}).catch(() => {});
+	const r = await p.page.goto(`${BASE}/${rel}#${hash}`, { waitUntil: 'load' });
+	check(r === null || r.status() === 200, `GET /${rel}: ${r && r.status()}`);
+	await p.page.waitForFunction(() => window.apimonExplorer && window.apimonExplorer.view,
+	    null, { timeout: 30000 });
+	return p.page.evaluate(() => window.apimonExplorer.view);
+}
+
+/* Rows of sqlite3 over a database (-json), for the explorer's tests. */
+function sql(db, query) {
+	const r = spawnSync('sqlite3', ['-json', db, query], { maxBuffer: 512 << 20 });
+	check(r.status === 0, `sqlite3 ${db}: ${r.stderr}`);
+	return JSON.parse(r.stdout.toString() || '[]');
+}
+
+/* A request id of the explorer's window: three days back, at noon. */
+async function someId(db = path.join(WORK, 'apimon.db')) {
+	const t = Date.parse(NOW) - 3 * 86400000;
+	return sql(db, `SELECT request_id FROM api_requests WHERE ts_ms >= ${t} ORDER BY ts_ms LIMIT 1`)[0]
+	    .request_id;
 }
 
 /*
@@ -747,7 +778,7 @@ test('the recent table shows the 50 newest requests, or those of the chosen sour
 });
 
 /* Every page of the site, from its root. */
-const PAGES = ['index.html', 'alerts.html', 'reports/index.html', `reports/daily/${TODAY}.html`,
+const PAGES = ['index.html', 'requests.html', 'alerts.html', 'reports/index.html', `reports/daily/${TODAY}.html`,
 	`reports/weekly/${WEEK}.html`, `reports/monthly/${MONTH}.html`, 'docs/api.html'];
 
 test('at 390 px no page scrolls sideways, and a wide table scrolls in its own box', async () => {
@@ -757,6 +788,8 @@ test('at 390 px no page scrolls sideways, and a wide table scrolls in its own bo
 		for (const rel of [...PAGES, 'empty/index.html']) {
 			if (rel.endsWith('index.html') && !rel.startsWith('reports'))
 				await loadDashboard(p, '#range=30d&source=all', rel);
+			else if (rel === 'requests.html')
+				await loadExplorer(p, 'id=' + encodeURIComponent(await someId()));
 			else
 				await p.page.goto(`${BASE}/${rel}`, { waitUntil: 'load' });
 			const r = await p.page.evaluate(() => ({
@@ -783,13 +816,13 @@ test('at 390 px no page scrolls sideways, and a wide table scrolls in its own bo
 	} finally { await p.close(); }
 });
 
-test('every page has the same navigation: Dashboard, Reports, Alerts, API', async () => {
+test('every page has the same navigation: Dashboard, Requests, Reports, Alerts, API', async () => {
 	const p = await openPage();
 	const probs = new Problems();
-	const want = [['Dashboard', 'index.html'], ['Reports', 'reports/index.html'],
-		['Alerts', 'alerts.html'], ['API', 'docs/api.html']];
-	const current = (rel) => rel === 'index.html' ? 'Dashboard' : rel.startsWith('reports/') ?
-	    'Reports' : rel === 'alerts.html' ? 'Alerts' : 'API';
+	const want = [['Dashboard', 'index.html'], ['Requests', 'requests.html'],
+		['Reports', 'reports/index.html'], ['Alerts', 'alerts.html'], ['API', 'docs/api.html']];
+	const current = (rel) => rel === 'index.html' ? 'Dashboard' : rel === 'requests.html' ?
+	    'Requests' : rel.startsWith('reports/') ? 'Reports' : rel === 'alerts.html' ? 'Alerts' : 'API';
 	try {
 		for (const rel of PAGES) {
 			const r = await p.page.goto(`${BASE}/${rel}`, { waitUntil: 'load' });
@@ -910,6 +943,8 @@ test('markup in user_id, command and model stays text on every page (XSS)', asyn
 		try {
 			if (rel === 'index.html' && opts.js !== false)
 				await loadDashboard(p);
+			else if (opts.explorer)
+				await loadExplorer(p, rel.replace(/^[^#]*#/, ''));
 			else
 				await p.page.goto(`${BASE}/${rel}`, { waitUntil: 'load' });
 			/* Let any injected handler run (none can without JavaScript):
@@ -953,6 +988,10 @@ test('markup in user_id, command and model stays text on every page (XSS)', asyn
 	await page('alerts.html', '#alert-history', [XSS.attr, XSS.dialog]);
 	await page(`reports/daily/${TODAY}.html`, '#by-model', [XSS.attr, XSS.dialog, XSS.script.slice(0, 64)]);
 	await page(`reports/daily/${TODAY}.html`, '.alert-list', [XSS.attr, XSS.dialog]);
+	/* the explorer's list, and a request looked up by its id */
+	await page('requests.html#source=xss-probe', '#xp-table tbody', texts, { explorer: true });
+	await page(`requests.html#id=xss-2`, '#xp-detail', [XSS.script, XSS.lines, XSS.img],
+	    { explorer: true });
 	const d = await getJSON('data/dashboard.json');
 	const mine = d.recent.filter((r) => r.source === 'xss-probe');
 	eq(mine.map((r) => [r.user_id, r.command]).sort(),
@@ -1458,8 +1497,9 @@ function wordsOf(section) {
  * but the names that zh-TW's own texts keep (apimon, cron).
  */
 function englishWords() {
-	const zh = wordsOf(catalogue('zh-TW').js);
-	return new Set([...wordsOf(catalogue('en').js)].filter((w) => !zh.has(w)));
+	const zh = wordsOf({ ...catalogue('zh-TW').js, ...catalogue('zh-TW').xp });
+	return new Set([...wordsOf({ ...catalogue('en').js, ...catalogue('en').xp })]
+	    .filter((w) => !zh.has(w)));
 }
 
 /*
@@ -1720,6 +1760,7 @@ test('a zh-TW site shows no English word of the scripts on any page, chart or to
 	const p = await openPage({ now: SEEN_MS });
 	try {
 		await loadDashboard(p, '', `${ZH.rel}index.html`);
+		await p.page.evaluate(() => window.apimon.loadMore());
 		eq(await p.page.evaluate(() => document.documentElement.lang), 'zh-TW', '<html lang>');
 		await p.page.click('#refresh');
 		await p.page.waitForFunction(() => !document.getElementById('refresh').disabled, null,
@@ -1738,6 +1779,13 @@ test('a zh-TW site shows no English word of the scripts on any page, chart or to
 			    'report.tpl' : rel === 'alerts.html' ? 'alerts.tpl' : 'api.tpl';
 			/* the pages without a script: only the template has words */
 			noEnglish(await shownTexts(p.page, scope(tpl) && []), words, exempt, rel, probs);
+		}
+		/* the explorer: a list, a search that finds nothing, a lookup */
+		for (const h of ['status=error&page=2', 'q=%E2%9C%97%E2%9C%97%E2%9C%97',
+		    'id=' + encodeURIComponent('不存在-42'),
+		    'id=' + encodeURIComponent(await someId(ZH.db))]) {
+			await loadExplorer(p, h, `${ZH.rel}requests.html`);
+			noEnglish(await shownTexts(p.page, null), words, exempt, `requests.html#${h}`, probs);
 		}
 		for (const x of p.problems)
 			probs.add(x);
@@ -1874,6 +1922,455 @@ test('screenshots of the zh-TW dashboard at 1280 and 390 px: no card, button or 
 	}
 	console.log(`    screenshots: ${shots.join(', ')}`);
 	probs.close('the zh-TW pages');
+});
+
+/* ----------------------------------------------------- the explorer */
+
+/* The first local day of the explorer's 7 (Asia/Taipei) and now. */
+const XP_FROM_MS = Date.parse('2026-11-19T16:00:00Z');
+const NOW_MS = Date.parse(NOW);
+const XP_WHERE = `ts_ms >= ${XP_FROM_MS} AND ts_ms <= ${NOW_MS}`;
+const XP_ORDER = 'ORDER BY ts_ms DESC, id DESC';
+
+/* The ids of the window's rows that match where, newest first. */
+function xpIds(where, db = path.join(WORK, 'apimon.db')) {
+	return sql(db, `SELECT request_id FROM api_requests WHERE ${XP_WHERE}` +
+	    (where ? ` AND ${where}` : '') + ` ${XP_ORDER}`).map((r) => r.request_id);
+}
+
+function sqlStr(v) { return `'${String(v).replace(/'/g, "''")}'`; }
+
+/* The request ids the explorer's table shows. */
+async function shownIds(page) {
+	return page.$$eval('#xp-table tbody a.rid', (as) => as.map((a) => a.textContent));
+}
+
+/*
+ * The rows of page n (1 first) of a filter in the explorer, searching
+ * further while a page stops at its budget (at most 40 times): [ids,
+ * view, searches further].
+ */
+async function explorerPage(p, hash, n) {
+	let v = await loadExplorer(p, hash + (n > 1 ? `&page=${n}` : ''));
+	let more = 0;
+	while (v && v.cut && more < 40) {
+		await p.page.evaluate(() => { window.apimonExplorer.view = null; });
+		await p.page.click('#xp-more');
+		await p.page.waitForFunction(() => window.apimonExplorer.view, null, { timeout: 30000 });
+		v = await p.page.evaluate(() => window.apimonExplorer.view);
+		more++;
+	}
+	return [await shownIds(p.page), v, more];
+}
+
+/* The filters of the explorer's tests: [name, hash, SQL where]. */
+function xpFilters() {
+	const db = path.join(WORK, 'apimon.db');
+	const one = (q) => sql(db, q)[0];
+	const user = one(`SELECT user_id AS v FROM api_requests WHERE ${XP_WHERE} AND user_id IS NOT NULL ` +
+	    'GROUP BY user_id ORDER BY COUNT(*) DESC, user_id LIMIT 1').v;
+	const model = one(`SELECT model AS v FROM api_requests WHERE ${XP_WHERE} AND model IS NOT NULL ` +
+	    'GROUP BY model ORDER BY COUNT(*) LIMIT 1').v;
+	/* a word of the commands that a few hundred rows have */
+	const word = ['summar', 'trip', 'python', 'translate', 'email', 'chat']
+	    .map((w) => [w, one(`SELECT COUNT(*) AS v FROM api_requests WHERE ${XP_WHERE} AND ` +
+	    `instr(lower(command), '${w}') > 0`).v]).filter(([, n]) => n > 150 && n < 3000)[0];
+	check(word, 'no search word with 150 to 3,000 matches in the commands');
+	return [
+		['no filter', '', ''],
+		['source', 'source=telegram', "source = 'telegram'"],
+		['status', 'status=error', "status = 'error'"],
+		['model (the rarest)', `model=${encodeURIComponent(model)}`, `model = ${sqlStr(model)}`],
+		['user (the busiest)', `user=${encodeURIComponent(user)}`, `user_id = ${sqlStr(user)}`],
+		['search', `q=${word[0].toUpperCase()}`, `instr(lower(command), '${word[0]}') > 0`],
+		['source and status', 'source=web&status=timeout', "source = 'web' AND status = 'timeout'"],
+		['user and search', `user=${encodeURIComponent(user)}&q=e`,
+		    `user_id = ${sqlStr(user)} AND instr(lower(command), 'e') > 0`],
+	];
+}
+
+test('explorer: every filter and the search, page by page, equal sqlite3 over the raw rows', async () => {
+	const p = await openPage({ now: SEEN_MS });
+	const probs = new Problems();
+	try {
+		for (const [name, hash, where] of xpFilters()) {
+			const want = xpIds(where);
+			const last = Math.max(1, Math.ceil(want.length / 100));
+			for (const n of [...new Set([1, 2, last])]) {
+				const [got, v, more] = await explorerPage(p, hash, n);
+				const exp = want.slice((n - 1) * 100, n * 100);
+				if (JSON.stringify(got) !== JSON.stringify(exp))
+					probs.add(`${name} page ${n}: ${got.length} ids ${JSON.stringify(got.slice(0, 3))}…, ` +
+					    `sqlite3 ${exp.length} ${JSON.stringify(exp.slice(0, 3))}… (searched further ${more}×)`);
+				if (v.total !== null && v.total !== want.length)
+					probs.add(`${name}: total ${v.total}, sqlite3 ${want.length}`);
+				const note = await p.page.textContent('#xp-note');
+				if (exp.length && !note.includes(`${((n - 1) * 100 + 1).toLocaleString('en-US')}–`))
+					probs.add(`${name} page ${n}: the note says "${note}"`);
+			}
+			/* without a text to find, the counts are exact: known totals */
+			if (!/q=/.test(hash) && !(/user=/.test(hash) && /(source|status|model)=/.test(hash))) {
+				const v = await loadExplorer(p, hash);
+				if (v.total !== want.length)
+					probs.add(`${name}: the total is not known exactly (${v.total})`);
+			}
+		}
+		for (const x of p.problems)
+			probs.add(x);
+	} finally { await p.close(); }
+	probs.close('the explorer against sqlite3');
+});
+
+test('explorer: Older, Newer and the Back button move by pages; a deep link shows the same page', async () => {
+	const p = await openPage({ now: SEEN_MS });
+	try {
+		/* a filter dense enough that no page stops at the budget */
+		const want = xpIds("source = 'telegram'");
+		await loadExplorer(p, 'source=telegram');
+		eq(await shownIds(p.page), want.slice(0, 100), 'page 1 of telegram');
+		check(await p.page.isDisabled('#xp-newer'), 'Newer is enabled on page 1');
+		for (const [btn, n] of [['#xp-older', 2], ['#xp-older', 3], ['#xp-newer', 2]]) {
+			await p.page.evaluate(() => { window.apimonExplorer.view = null; });
+			await p.page.click(btn);
+			await p.page.waitForFunction(() => window.apimonExplorer.view, null, { timeout: 30000 });
+			eq(await shownIds(p.page), want.slice((n - 1) * 100, n * 100), `page ${n} after ${btn}`);
+			eq(new URLSearchParams((await p.page.evaluate(() => location.hash)).slice(1)).get('page'),
+			    String(n), `the URL's page after ${btn}`);
+		}
+		await p.page.evaluate(() => { window.apimonExplorer.view = null; });
+		await p.page.goBack();
+		await p.page.waitForFunction(() => window.apimonExplorer.view, null, { timeout: 30000 });
+		eq(await shownIds(p.page), want.slice(200, 300), 'page 3 after Back');
+		/* the form keeps the filter; a fresh page at the deep link shows the same */
+		eq(await p.page.inputValue('#xp-source'), 'telegram', 'the source select');
+		const q = await openPage({ now: SEEN_MS });
+		try {
+			await loadExplorer(q, 'source=telegram&page=3');
+			eq(await shownIds(q.page), want.slice(200, 300), 'page 3 of a deep link');
+			noProblems(q, 'requests.html (deep link)');
+		} finally { await q.close(); }
+		/* a filter chosen in the form goes into the URL */
+		await p.page.evaluate(() => { window.apimonExplorer.view = null; });
+		await p.page.selectOption('#xp-status', 'success');
+		await p.page.waitForFunction(() => window.apimonExplorer.view, null, { timeout: 30000 });
+		const h = new URLSearchParams((await p.page.evaluate(() => location.hash)).slice(1));
+		eq([h.get('source'), h.get('status'), h.get('page')], ['telegram', 'success', null],
+		    'the URL after a choice');
+		eq(await shownIds(p.page), xpIds("source = 'telegram' AND status = 'success'").slice(0, 100),
+		    'telegram successes');
+		noProblems(p, 'requests.html');
+	} finally { await p.close(); }
+});
+
+test('explorer: a lookup by id reads one id bucket a day and one chunk, and shows every field', async () => {
+	const db = path.join(WORK, 'apimon.db');
+	const p = await openPage({ now: SEEN_MS });
+	const probs = new Problems();
+	try {
+		const row = sql(db, `SELECT * FROM api_requests WHERE ${XP_WHERE} AND error IS NOT NULL ` +
+		    'AND ttft_us IS NOT NULL ORDER BY ts_ms LIMIT 1')[0] ||
+		    sql(db, `SELECT * FROM api_requests WHERE ${XP_WHERE} ORDER BY ts_ms LIMIT 1`)[0];
+		const urls = [];
+		p.page.on('request', (r) => urls.push(r.url()));
+		const v = await loadExplorer(p, 'id=' + encodeURIComponent(row.request_id));
+		check(v.found, `${row.request_id} not found`);
+		const chunks = urls.filter((u) => /\/data\/requests\/[0-9-]+\/[0-9]+\.json$/.test(u));
+		const buckets = urls.filter((u) => /\/ids-[0-9]+\.json$/.test(u));
+		eq(chunks.length, 1, `chunks read for a lookup (${chunks})`);
+		check(buckets.length >= 1 && buckets.length <= 7, `${buckets.length} id buckets read`);
+		/* the newest day first: a row 6 days back reads every day's bucket */
+		const got = await p.page.$$eval('#xp-detail dd[data-f]', (dd) =>
+		    Object.fromEntries(dd.map((d) => [d.getAttribute('data-f'), d.textContent])));
+		const fix = (us, k) => us === null ? '—' : `${Math.floor(us / 10 ** k)}.${String(us % 10 ** k).padStart(k, '0')}`;
+		const want = { request_id: row.request_id, user_id: row.user_id ?? '—', command: row.command ?? '—',
+			model: row.model ?? '—', provider: row.provider ?? '—', latency_s: fix(row.latency_us, 6),
+			ttft_s: fix(row.ttft_us, 6), cost_usd: fix(row.cost_nusd, 9), error: row.error ?? '—',
+			metadata: row.metadata ?? '—', input_tokens: row.input_tokens === null ? '—' :
+			row.input_tokens.toLocaleString('en-US'), tokens: row.tokens.toLocaleString('en-US') };
+		for (const [k, x] of Object.entries(want))
+			if (got[k] !== x)
+				probs.add(`detail ${k}: "${got[k]}", sqlite3 "${x}"`);
+		if (!got.time.includes(new Date(row.ts_ms).toISOString()))
+			probs.add(`detail time "${got.time}"`);
+		check(await p.page.isVisible('#xp-detail'), 'the detail is hidden');
+		eq(await shownIds(p.page), [row.request_id], 'the table of a lookup');
+		const day = sql(db, `SELECT date(${row.ts_ms} / 1000 + 8 * 3600, 'unixepoch') AS d`)[0].d;
+		eq(await p.page.getAttribute('#xp-detail-csv', 'href'), `data/requests/${day}/requests.csv`,
+		    'the detail links its day\'s CSV');
+		/* not in the window: an id of 20 days back, and no such id */
+		const old = sql(db, `SELECT request_id FROM api_requests WHERE ts_ms < ${XP_FROM_MS} ` +
+		    'ORDER BY ts_ms DESC LIMIT 1')[0].request_id;
+		for (const id of [old, 'no-such-id', '"><img src=x onerror=window.__xss=9>']) {
+			const w = await loadExplorer(p, 'id=' + encodeURIComponent(id));
+			if (w.found !== null)
+				probs.add(`${id}: found`);
+			const note = await p.page.textContent('#xp-note');
+			if (!note.includes(id) || !note.includes('7 days'))
+				probs.add(`${id}: the note says "${note}"`);
+		}
+		if (await p.page.evaluate(() => window.__xss))
+			probs.add('an id ran a script');
+		for (const x of p.problems)
+			probs.add(x);
+	} finally { await p.close(); }
+	probs.close('the lookup');
+});
+
+test('dashboard: the recent table shows each request id, linked to the explorer', async () => {
+	const p = await openPage({ now: SEEN_MS });
+	try {
+		await loadDashboard(p);
+		const d = await getJSON('data/dashboard.json');
+		const rows = await p.page.$$eval('#recent tbody tr', (tr) => tr.map((r) => {
+			const a = r.querySelector('a.rid');
+			return a && [a.textContent, a.getAttribute('href')];
+		}));
+		const want = d.recent.slice().sort((x, y) => Date.parse(y.time) - Date.parse(x.time))
+		    .slice(0, 50).map((r) => [r.request_id, 'requests.html#id=' + encodeURIComponent(r.request_id)]);
+		eq(rows, want, 'request ids and links of the recent table');
+		await p.page.click('#recent tbody tr:first-child a.rid');
+		await p.page.waitForFunction(() => window.apimonExplorer && window.apimonExplorer.view,
+		    null, { timeout: 30000 });
+		eq(await p.page.textContent('#xp-detail dd[data-f="request_id"]'), want[0][0],
+		    'the explorer shows the request clicked');
+		/* the table of a reader without JavaScript links them too */
+		const html = (await get(`${BASE}/index.html`)).body;
+		check(html.includes(`href="requests.html#id=${want[0][0]}"`), 'index.html lacks the first id link');
+		noProblems(p, 'index.html → requests.html');
+	} finally { await p.close(); }
+});
+
+test('explorer: the CSV of a filtered view is the daily exports\' lines of its rows, newest first', async () => {
+	const p = await openPage({ now: SEEN_MS });
+	try {
+		const where = "source = 'discord' AND status = 'error'";
+		await loadExplorer(p, 'source=discord&status=error');
+		const [dl] = await Promise.all([p.page.waitForEvent('download', { timeout: 60000 }),
+			p.page.click('#xp-csv')]);
+		eq(dl.suggestedFilename(), 'apimon-requests-2026-11-20-2026-11-26.csv', 'the file name');
+		const text = fs.readFileSync(await dl.path(), 'utf8');
+		/* every line of the days' exports by its request id */
+		const lines = new Map();
+		const days = (await getJSON('data/requests/index.json')).days.map((x) => x.day);
+		let header = null;
+		for (const day of days) {
+			const recs = csvRecords((await get(`${BASE}/data/requests/${day}/requests.csv`)).body);
+			header = recs[0];
+			for (const r of recs.slice(1))
+				lines.set(csvId(r), r);
+		}
+		const want = xpIds(where).map((id) => lines.get(id));
+		const got = csvRecords(text);
+		eq(got[0], header, 'the header');
+		eq(got.length - 1, want.length, `rows in the CSV (${where})`);
+		eq(got.slice(1), want, 'the CSV lines, newest first');
+		check((await p.page.textContent('#xp-note')).includes(`${want.length} requests in the CSV`),
+		    'the note says how many rows the CSV has');
+		noProblems(p, 'requests.html (CSV)');
+	} finally { await p.close(); }
+});
+
+/* A CSV text's records as the lines they are (CRLF ends a record outside quotes). */
+function csvRecords(text) {
+	const out = [];
+	let q = false, start = 0;
+	for (let i = 0; i < text.length; i++) {
+		if (text[i] === '"')
+			q = !q;
+		else if (!q && text[i] === '\r' && text[i + 1] === '\n') {
+			out.push(text.slice(start, i + 2));
+			start = i + 2;
+			i++;
+		}
+	}
+	return out;
+}
+
+/* The request id of a CSV record: its first cell, unquoted and undefused. */
+function csvId(rec) {
+	let c;
+	if (rec[0] === '"') {
+		let i = 1;
+		c = '';
+		for (; i < rec.length; i++) {
+			if (rec[i] === '"' && rec[i + 1] === '"') { c += '"'; i++; } else if (rec[i] === '"') break;
+			else c += rec[i];
+		}
+	} else
+		c = rec.slice(0, rec.indexOf(','));
+	return /^'[=+\-@]/.test(c) ? c.slice(1) : c;
+}
+
+test('more charts: tokens, cost by model (top 5 + other), p95 and error rate per day equal sqlite3, every range and source', async () => {
+	const db = path.join(WORK, 'apimon.db');
+	const rows = sql(db, `SELECT ts_ms, source, model, status, latency_us, input_tokens, output_tokens, ` +
+	    `cost_nusd FROM api_requests WHERE ts_ms <= ${NOW_MS}`);
+	const day = (ms) => new Intl.DateTimeFormat('en-CA', { timeZone: ZONE }).format(ms);
+	for (const r of rows)
+		r.day = day(r.ts_ms);
+	const d = await getJSON('data/dashboard.json');
+	const probs = new Problems();
+	/* what the four charts of days and a source must show */
+	function expected(days, source) {
+		const sel = (x) => rows.filter((r) => r.day === x && (source === 'all' || r.source === source));
+		const cost = {};
+		for (const [i, x] of days.entries())
+			for (const r of sel(x))
+				if (r.cost_nusd) {
+					const m = r.model === null ? '' : r.model;
+					(cost[m] = cost[m] || days.map(() => 0))[i] += r.cost_nusd;
+				}
+		const tot = (m) => cost[m].reduce((a, b) => a + b, 0);
+		const order = Object.keys(cost).filter((m) => tot(m) > 0).sort((a, b) => tot(b) - tot(a) ||
+		    (a < b ? -1 : 1));
+		const models = order.slice(0, 5).map((m) => [m === '' ? '(no model)' : m, cost[m]]);
+		if (order.length > 5)
+			models.push(['Other models', days.map((x, i) => order.slice(5).reduce((a, m) => a + cost[m][i], 0))]);
+		return {
+			tin: days.map((x) => sel(x).reduce((a, r) => a + (r.input_tokens || 0), 0)),
+			tout: days.map((x) => sel(x).reduce((a, r) => a + (r.output_tokens || 0), 0)),
+			models,
+			p95: days.map((x) => {
+				const l = sel(x).map((r) => r.latency_us).sort((a, b) => a - b);
+				return l.length ? l[Math.max(1, Math.ceil(0.95 * l.length)) - 1] / 1e6 : null;
+			}),
+			rate: days.map((x) => {
+				const s = sel(x);
+				return s.length ? s.filter((r) => r.status !== 'success').length / s.length * 100 : null;
+			}),
+		};
+	}
+	function compare(got, e, where) {
+		const ds = (id) => (got[id] || { datasets: [] }).datasets;
+		if (JSON.stringify(ds('chart-tokens').map((x) => x.data)) !== JSON.stringify([e.tin, e.tout]))
+			probs.add(`${where}: tokens ${JSON.stringify(ds('chart-tokens').map((x) => x.data))}`);
+		const m = ds('chart-model-cost');
+		if (JSON.stringify(m.map((x) => x.label)) !== JSON.stringify(e.models.map((x) => x[0])))
+			probs.add(`${where}: models ${m.map((x) => x.label)}, want ${e.models.map((x) => x[0])}`);
+		for (const [i, [, v]] of e.models.entries())
+			if (!m[i] || m[i].data.some((x, j) => Math.abs(x * 1e9 - v[j]) > 1))
+				probs.add(`${where}: cost of ${e.models[i][0]}`);
+		const p95 = ds('chart-p95')[0].data;
+		if (p95.some((x, i) => (x === null) !== (e.p95[i] === null) ||
+		    (x !== null && Math.abs(x - e.p95[i]) > 0.02 * e.p95[i] + 1e-6)))
+			probs.add(`${where}: p95 ${JSON.stringify(p95)}, exact ${JSON.stringify(e.p95)}`);
+		const er = ds('chart-error-rate');
+		if (er[0].data.some((x, i) => (x === null) !== (e.rate[i] === null) ||
+		    (x !== null && Math.abs(x - e.rate[i]) > 1e-9)))
+			probs.add(`${where}: error rate ${JSON.stringify(er[0].data)}`);
+		if (!er[1] || er[1].data.some((x) => Math.abs(x - 10) > 1e-9))
+			probs.add(`${where}: no threshold line at 10 % (${er[1] && er[1].data[0]})`);
+	}
+	const p = await openPage({ now: SEEN_MS });
+	try {
+		await loadDashboard(p);
+		await p.page.locator('#more-charts').scrollIntoViewIfNeeded();
+		await p.page.waitForFunction(() => window.apimonCharts &&
+		    window.apimonCharts.data['chart-error-rate'], null, { timeout: 15000 });
+		for (const range of ['today', '7d', '30d'])
+			for (const source of ['all', ...d.sources]) {
+				await choose(p.page, range, source);
+				compare(await p.page.evaluate(() => window.apimonCharts.data),
+				    expected(d.days.slice(-RANGE_DAYS[range]), source), `${range}/${source}`);
+			}
+		for (const c of ['chart-tokens', 'chart-model-cost', 'chart-p95', 'chart-error-rate'])
+			check(await p.page.evaluate((id) => document.getElementById(id).getBoundingClientRect().height, c) > 100,
+			    `#${c} has no height`);
+		for (const [rel, first] of [[`reports/weekly/${WEEK}.html`, '2026-11-23'],
+		    [`reports/monthly/${MONTH}.html`, '2026-11-01']]) {
+			await p.page.goto(`${BASE}/${rel}`, { waitUntil: 'load' });
+			const days = [];
+			for (let t = Date.parse(first + 'T12:00:00Z'); day(t - 8 * 3600000) <= TODAY; t += 86400000)
+				days.push(new Date(t).toISOString().slice(0, 10));
+			compare(await p.page.evaluate(() => window.apimonCharts.data), expected(days, 'all'), rel);
+		}
+		for (const x of p.problems)
+			probs.add(x);
+	} finally { await p.close(); }
+	probs.close('the more charts');
+});
+
+/* A site of one local day of 110,000 simulated requests, under /x/100k/. */
+function bigSite() {
+	const dir = path.join(WORK, 'x', '100k');
+	const conf = path.join(WORK, '100k.json');
+	const db = path.join(WORK, '100k.db');
+	const now = '2026-11-26T15:59:59Z';
+	fs.rmSync(dir, { recursive: true, force: true });
+	fs.rmSync(db, { force: true });
+	fs.mkdirSync(dir, { recursive: true });
+	fs.writeFileSync(conf, JSON.stringify({ database: db, site_dir: dir, timezone: ZONE,
+		prices: PRICES }) + '\n');
+	const sim = run('apimon-simulate', ['--days', 1, '--per-day', 110000, '--seed', 8,
+	    '--end', '2026-11-26T16:00:00Z']);
+	run('apimon-ingest', ['--config', conf, '--import', '-'], sim);
+	run('apimon-aggregate', ['--config', conf, '--now', now]);
+	run('apimon-render', ['--config', conf, '--out', dir, '--now', now]);
+	return { dir, db, rel: 'x/100k/' };
+}
+
+test('explorer: with 100,000 requests in a day no view downloads more than 1 MB', async () => {
+	const big = bigSite();
+	const n = sql(big.db, 'SELECT COUNT(*) AS n FROM api_requests')[0].n;
+	check(n >= 95000, `${n} requests`);
+	const all = sql(big.db, 'SELECT request_id FROM api_requests ORDER BY ts_ms DESC, id DESC')
+	    .map((r) => r.request_id);
+	const user = sql(big.db, 'SELECT user_id AS v FROM api_requests WHERE user_id IS NOT NULL ' +
+	    'GROUP BY user_id ORDER BY COUNT(*) DESC LIMIT 1')[0].v;
+	const probs = new Problems();
+	for (const [hash, want] of [['', all.slice(0, 100)], ['page=500', all.slice(49900, 50000)],
+		['status=error&page=3', null], [`user=${encodeURIComponent(user)}&page=2`, null],
+		['q=lisbon', null], [`id=${encodeURIComponent(all[n >> 1])}`, [all[n >> 1]]],
+		['source=web&status=timeout&page=4', null]]) {
+		const p = await openPage({ now: SEEN_MS });
+		let bytes = 0;
+		p.page.on('response', async (r) => {
+			const b = await r.body().catch(() => null);
+			bytes += b ? b.length : 0;
+		});
+		try {
+			await loadExplorer(p, hash, `${big.rel}requests.html`);
+			await p.page.waitForLoadState('networkidle');
+			if (bytes > 1024 * 1024)
+				probs.add(`#${hash}: ${bytes} B downloaded`);
+			if (want && JSON.stringify(await shownIds(p.page)) !== JSON.stringify(want))
+				probs.add(`#${hash}: not the rows of sqlite3`);
+			for (const x of p.problems)
+				probs.add(`#${hash}: ${x}`);
+			console.log(`    #${hash || '(no filter)'}: ${bytes} B`);
+		} finally { await p.close(); }
+	}
+	probs.close('the views of a day of 100,000 requests');
+});
+
+test('explorer at 390 px: filters, table, pager and a request, without sideways scrolling (screenshots)', async () => {
+	const probs = new Problems();
+	for (const [hash, name] of [['status=error', 'explorer-phone.png'],
+		[`id=${encodeURIComponent(await someId())}`, 'explorer-request-phone.png']]) {
+		const p = await openPage({ viewport: { width: 390, height: 844 }, now: SEEN_MS });
+		try {
+			await loadExplorer(p, hash);
+			const w = await p.page.evaluate(() => document.documentElement.scrollWidth);
+			if (w > 390)
+				probs.add(`#${hash}: scrollWidth ${w}`);
+			for (const sel of ['#xp-filters', '#xp-lookup', '#xp-table', '#xp-detail', '#xp-pager']) {
+				const b = await p.page.evaluate((s) => {
+					const e = document.querySelector(s);
+					const wrap = e && e.closest('.table-wrap');
+					const r = (wrap || e).getBoundingClientRect();
+					return e && !e.hidden ? { left: r.left, right: r.right } : null;
+				}, sel);
+				if (b && (b.left < 0 || b.right > 390))
+					probs.add(`#${hash}: ${sel} spans ${b.left}–${b.right}`);
+			}
+			const file = path.join(OUT, name);
+			await p.page.screenshot({ path: file, fullPage: true });
+			console.log(`    screenshot: ${path.relative(ROOT, file)}`);
+			for (const x of p.problems)
+				probs.add(x);
+		} finally { await p.close(); }
+	}
+	probs.close('the explorer at 390 px');
 });
 
 /* ---------------------------------------------------------------- main */

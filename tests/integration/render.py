@@ -71,8 +71,11 @@ RECENT_ROWS = 50
 # Raised from 150 KB for issue 9 (number formatting, freshness, refresh,
 # cost trend, first visit), and to 164 KB for issue 10 (the catalogue's
 # script words in the page, Intl formatting); the recent rows of every
-# source are ~45 KB of it.
-PAGE_BUDGET = 164 * 1024
+# source are ~45 KB of it.  Raised to 176 KB for issue 14: the request id
+# of each recent row, in the data and linked in the table, is ~11 KB; the
+# explorer and the more charts (charts.js, data/charts.json) load files
+# of their own, only when they are used.
+PAGE_BUDGET = 176 * 1024
 GAMMA = 1.02 / 0.98                     # lib/hist.h
 
 COUNT_FIELDS = ("requests", "successes", "failures", "tokens",
@@ -85,7 +88,7 @@ QUANTILES = (("p50_latency_s", "0.50"), ("p95_latency_s", "0.95"),
              ("p99_latency_s", "0.99"))
 
 RENDER_RE = re.compile(r"^apimon-render: (.+): (\d+) files written "
-                       r"\((\d+) bytes\), (\d+) unchanged$")
+                       r"\((\d+) bytes\), (\d+) unchanged, (\d+) removed$")
 
 # Markup that must stay text wherever it lands (HTML, attributes, JSON in
 # <script>).  Models are at most 64 characters.
@@ -432,7 +435,7 @@ class Site:
         m = RENDER_RE.match(lines[0])
         check(m is not None, f"apimon-render summary line {lines[0]!r}")
         return {"written": int(m.group(2)), "bytes": int(m.group(3)),
-                "unchanged": int(m.group(4))}
+                "unchanged": int(m.group(4)), "removed": int(m.group(5))}
 
     # ---- the database ------------------------------------------------------
 
@@ -1180,7 +1183,7 @@ def test_reports_in_a_zone_with_a_25_hour_day():
 @test
 def test_page_weight_of_the_dashboard():
     """index.html + assets/style.css + assets/format.js +
-    assets/dashboard.js stay under 164 KB (Chart.js not counted)."""
+    assets/dashboard.js stay under 176 KB (Chart.js not counted)."""
     s = golden()
     sizes = {rel: (s.site / rel).stat().st_size for rel in
              ("index.html", "assets/style.css", "assets/format.js",
@@ -1906,11 +1909,12 @@ def test_request_data_takes_its_direction_from_its_own_text():
 
 # --------------------------------------------------------------------------
 
-def selected(patterns):
+def selected(patterns, tests=None):
+    tests = TESTS if tests is None else tests
     if not patterns:
-        return TESTS
+        return tests
     out = []
-    for t in TESTS:
+    for t in tests:
         for p in patterns:
             if (any(c in p for c in "*?[") and fnmatch.fnmatch(t.__name__, p)) \
                     or p.lower() in t.__name__.lower():
@@ -1919,23 +1923,13 @@ def selected(patterns):
     return out
 
 
-def main():
-    global BIN
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--bin", default="build/san/bin")
-    ap.add_argument("-k", action="append", default=[], metavar="PATTERN")
-    a = ap.parse_args()
-    BIN = Path(a.bin).resolve()
-    for prog in ("apimon-simulate", "apimon-ingest", "apimon-aggregate",
-                 "apimon-render"):
-        if not os.access(BIN / prog, os.X_OK):
-            print(f"{BIN / prog}: not found (make san)")
-            print("render: 0 passed, 1 failed")
-            return 1
-    OUT.mkdir(parents=True, exist_ok=True)
+def run_tests(suite, tests, patterns, out):
+    """Run the tests that patterns select, one line each, then the last
+    line "SUITE: N passed, N failed"; the exit status."""
+    out.mkdir(parents=True, exist_ok=True)
     passed = failed = 0
     t_all = time.monotonic()
-    for t in selected(a.k):
+    for t in selected(patterns, tests):
         t0 = time.monotonic()
         try:
             t()
@@ -1951,11 +1945,35 @@ def main():
             passed += 1
             print(f"ok   {t.__name__} ({time.monotonic() - t0:.1f} s)")
         sys.stdout.flush()
+    print(f"# {time.monotonic() - t_all:.1f} s; output under {out}")
+    print(f"{suite}: {passed} passed, {failed} failed")
+    return 1 if failed or not passed else 0
+
+
+def need_programs(suite):
+    """Whether every program is in BIN; else say so as a failed suite."""
+    for prog in ("apimon-simulate", "apimon-ingest", "apimon-aggregate",
+                 "apimon-render"):
+        if not os.access(BIN / prog, os.X_OK):
+            print(f"{BIN / prog}: not found (make san)")
+            print(f"{suite}: 0 passed, 1 failed")
+            return False
+    return True
+
+
+def main():
+    global BIN
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--bin", default="build/san/bin")
+    ap.add_argument("-k", action="append", default=[], metavar="PATTERN")
+    a = ap.parse_args()
+    BIN = Path(a.bin).resolve()
+    if not need_programs("render"):
+        return 1
+    rc = run_tests("render", TESTS, a.k, OUT)
     if "site" in GOLDEN and GOLDEN["site"] is not None:
         GOLDEN["site"].log.close()
-    print(f"# {time.monotonic() - t_all:.1f} s; output under {OUT}")
-    print(f"render: {passed} passed, {failed} failed")
-    return 1 if failed or not passed else 0
+    return rc
 
 
 if __name__ == "__main__":

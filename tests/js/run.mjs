@@ -308,7 +308,7 @@ test('zh-TW keeps the words the old dashboard\'s team knew', () => {
  */
 function keysUsed() {
 	const used = new Set(), prefixes = new Set();
-	for (const f of ['dashboard.js', 'report.js', 'format.js']) {
+	for (const f of ['dashboard.js', 'report.js', 'format.js', 'charts.js', 'explorer.js']) {
 		const src = fs.readFileSync(path.join(ROOT, 'site', f), 'utf8');
 		for (const m of src.matchAll(/\b(?:T|t|has|plural)\(\s*(?:[a-z]+ \? )?'([a-z0-9_]+)'(\s*\+)?/g))
 			(m[2] ? prefixes : used).add(m[1]);
@@ -318,15 +318,17 @@ function keysUsed() {
 	return { used, prefixes };
 }
 
-test('the scripts ask only for keys en.json has, and en.json has no unused "js" key', () => {
+test('the scripts ask only for keys en.json has, and en.json has no unused "js" or "xp" key', () => {
 	const { used, prefixes } = keysUsed();
-	const keys = Object.keys(EN.js);
+	/* the explorer's words ("xp") are only on its page, with "js" */
+	const words = { ...EN.js, ...EN.xp };
+	const keys = Object.keys(words);
 	for (const k of used)
 		if (!/_$/.test(k))
-			assert.ok(k in EN.js || keys.some((x) => x.startsWith(k + '_')), `the scripts use js.${k}, en.json lacks it`);
+			assert.ok(k in words || keys.some((x) => x.startsWith(k + '_')), `the scripts use js.${k}, en.json lacks it`);
 	for (const k of keys)
 		assert.ok(used.has(k) || [...used, ...prefixes].some((p) => k.startsWith(p.endsWith('_') ? p : p + '_')),
-		    `en.json js.${k} is used by no script`);
+		    `en.json ${k in EN.js ? 'js' : 'xp'}.${k} is used by no script`);
 	/* no words of their own left in the scripts */
 	for (const f of ['dashboard.js', 'report.js'])
 		assert.ok(!/\bTEXT\b/.test(fs.readFileSync(path.join(ROOT, 'site', f), 'utf8')), `${f}: a TEXT table`);

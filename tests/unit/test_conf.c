@@ -110,6 +110,7 @@ check_defaults(const struct conf *c)
 	cr_assert_eq(c->nnotify, 0);
 	cr_assert_eq(c->retention_raw_days, 90);
 	cr_assert_eq(c->nprices, 0);
+	cr_assert_eq(c->site.explorer_days, 7);
 }
 
 TestSuite(conf, .fini = cleanup);
@@ -442,6 +443,40 @@ Test(conf, accepts_a_real_timezone)
 Test(conf, rejects_retention_zero_days)
 {
 	rejects_with_key("{\"retention\": {\"raw_days\": 0}}", "raw_days\"");
+}
+
+Test(conf, explorer_days_from_0_to_36500)
+{
+	struct conf	 c;
+	char		 err[256];
+	const char	*off = write_temp("{\"site\": {\"explorer_days\": 0}}");
+	const char	*most = write_temp("{\"site\": {\"explorer_days\": "
+	    "36500}}");
+
+	cr_assert_eq(conf_load(&c, off, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(c.site.explorer_days, 0);
+	conf_free(&c);
+	cr_assert_eq(conf_load(&c, most, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(c.site.explorer_days, 36500);
+	conf_free(&c);
+}
+
+Test(conf, rejects_explorer_days_out_of_range_or_not_an_integer)
+{
+	rejects_with_key("{\"site\": {\"explorer_days\": -1}}",
+	    "\"site.explorer_days\"");
+	rejects_with_key("{\"site\": {\"explorer_days\": 36501}}",
+	    "\"site.explorer_days\"");
+	rejects_with_key("{\"site\": {\"explorer_days\": 1e300}}",
+	    "\"site.explorer_days\"");
+	rejects_with_key("{\"site\": {\"explorer_days\": \"7\"}}",
+	    "\"site.explorer_days\"");
+	rejects_with_key("{\"site\": {\"explorer_days\": 7.5}}",
+	    "\"site.explorer_days\"");
+	rejects_with_key("{\"site\": {\"explorer_days\": null}}",
+	    "\"site.explorer_days\"");
+	rejects_with_key("{\"site\": {\"explorer_days\": true}}",
+	    "\"site.explorer_days\"");
 }
 
 /* ---- JSON syntax ----------------------------------------------------------- */

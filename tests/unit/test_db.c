@@ -722,6 +722,68 @@ Test(db, recent_each_is_newest_first_per_source_until_a_time)
 }
 
 static int
+see_request(const struct rec *r, void *arg)
+{
+	struct seen	*s = arg;
+	size_t		 len = strlen(s->text);
+
+	snprintf(s->text + len, sizeof(s->text) - len, "%s/%s/%s/%lld/%s ",
+	    r->request_id, r->source, r->model ? r->model : "-",
+	    (long long)r->input_tokens, rec_cost_source_name(r->cost_source));
+	return ++s->n == s->stop_at;
+}
+
+Test(db, requests_each_is_oldest_first_then_by_id_in_a_span)
+{
+	struct db	*db = open_db();
+	struct seen	 s = { "", 0, 0 };
+
+	put(db, "b", "web", "m", NULL, NOW_MS - 1000, 0);
+	put(db, "a", "web", NULL, "u", NOW_MS - 1000, 3);
+	put(db, "c", "tg", "m", NULL, NOW_MS - 2000, 0);
+	put(db, "late", "tg", "m", NULL, NOW_MS, 0);
+	cr_assert_eq(db_requests_each(db, NOW_MS - 5000, NOW_MS, see_request,
+	    &s), DB_OK);
+	/* equal times keep the order they were stored in */
+	cr_assert_str_eq(s.text, "c/tg/m/-1/none b/web/m/-1/none "
+	    "a/web/-/-1/none ");
+	memset(&s, 0, sizeof(s));
+	s.stop_at = 2;
+	cr_assert_eq(db_requests_each(db, 0, NOW_MS + 1, see_request, &s),
+	    DB_ABORT);
+	db_close(db);
+}
+
+Test(db, rows_sig_changes_with_any_row_in_the_span_and_only_then)
+{
+	struct db		*db = open_db();
+	struct db_rows_sig	 a, b, c;
+
+	cr_assert_eq(db_rows_sig(db, NOW_MS - 5000, NOW_MS, &a), DB_OK);
+	cr_assert_eq(a.n, 0);
+	cr_assert_eq(a.sum_id, 0);
+	put(db, "1", "web", NULL, NULL, NOW_MS - 3000, 0);
+	put(db, "2", "web", NULL, NULL, NOW_MS - 2000, 0);
+	cr_assert_eq(db_rows_sig(db, NOW_MS - 5000, NOW_MS, &a), DB_OK);
+	cr_assert_eq(a.n, 2);
+	/* a row outside the span changes nothing */
+	put(db, "3", "web", NULL, NULL, NOW_MS, 0);
+	cr_assert_eq(db_rows_sig(db, NOW_MS - 5000, NOW_MS, &b), DB_OK);
+	cr_assert(memcmp(&a, &b, sizeof(a)) == 0);
+	/* a late row inside it does, and so does a deleted one */
+	put(db, "4", "web", NULL, NULL, NOW_MS - 4000, 0);
+	cr_assert_eq(db_rows_sig(db, NOW_MS - 5000, NOW_MS, &c), DB_OK);
+	cr_assert_eq(c.n, 3);
+	cr_assert_gt(c.max_id, a.max_id);
+	cr_assert_str_eq(cli("DELETE FROM api_requests WHERE request_id = '1'"),
+	    "");
+	cr_assert_eq(db_rows_sig(db, NOW_MS - 5000, NOW_MS, &b), DB_OK);
+	cr_assert_eq(b.n, 2);
+	cr_assert_neq(b.min_id, c.min_id);
+	db_close(db);
+}
+
+static int
 see_alert(const struct alert *a, void *arg)
 {
 	struct seen	*s = arg;

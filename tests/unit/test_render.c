@@ -285,3 +285,127 @@ Test(tpl, a_null_dictionary_is_harmless_and_expands_to_nothing)
 	cr_assert_eq(tpl_failed(NULL), 1);
 	tpl_free(NULL);
 }
+
+static char *
+esc_json_str_str(const char *s)
+{
+	struct buf	 b = { 0 };
+
+	esc_json_str(&b, s);
+	return buf_take(&b);
+}
+
+Test(esc, json_str_quotes_and_escapes_what_json_must)
+{
+	char	*a = esc_json_str_str("plain"), *b = esc_json_str_str("a\"b\\c");
+	char	*c = esc_json_str_str("tab\there\nnl\r\x01\x1f");
+	char	*d = esc_json_str_str("\xe2\x80\xa8 \xe2\x80\xa9 </script> 総結");
+	char	*e = esc_json_str_str("");
+
+	cr_assert_str_eq(a, "\"plain\"");
+	cr_assert_str_eq(b, "\"a\\\"b\\\\c\"");
+	cr_assert_str_eq(c, "\"tab\\there\\nnl\\r\\u0001\\u001f\"");
+	cr_assert_str_eq(d, "\"\\u2028 \\u2029 </script> 総結\"");
+	cr_assert_str_eq(e, "\"\"");
+	free(a);
+	free(b);
+	free(c);
+	free(d);
+	free(e);
+}
+
+/* A stored row with every field, as db_requests_each() gives it. */
+static struct rec
+full_row(void)
+{
+	struct rec	 q;
+
+	memset(&q, 0, sizeof(q));
+	q.request_id = "=1+1";
+	q.ts_ms = 1795687200123LL;
+	q.source = "web";
+	q.user_id = "@user";
+	q.command = "say \"hi\",\nthen -bye";
+	q.model = "gpt-4o-mini";
+	q.provider = "openai";
+	q.status = "success";
+	q.latency_us = 1234567;
+	q.ttft_us = 5;
+	q.input_tokens = 100;
+	q.output_tokens = 20;
+	q.tokens = 120;
+	q.cost_nusd = 27000;
+	q.cost_source = REC_COST_PRICED;
+	q.error = NULL;
+	q.metadata = "{\"k\":[1,2]}";
+	q.received_ms = 1795687200456LL;
+	return q;
+}
+
+Test(export, csv_row_has_the_header_columns_exactly_and_defuses_formulas)
+{
+	struct rec	 q = full_row();
+	struct buf	 b = { 0 };
+	char		*s;
+
+	export_csv_row(&b, &q);
+	s = buf_take(&b);
+	cr_assert_str_eq(s, "'=1+1,2026-11-26T10:00:00.123Z,web,'@user,"
+	    "\"say \"\"hi\"\",\nthen -bye\",gpt-4o-mini,openai,success,"
+	    "1.234567,0.000005,100,20,120,0.000027000,priced,,"
+	    "\"{\"\"k\"\":[1,2]}\",2026-11-26T10:00:00.456Z\r\n");
+	free(s);
+	/* absent values are empty cells */
+	q.ttft_us = q.input_tokens = q.output_tokens = -1;
+	q.user_id = q.command = q.model = q.provider = q.metadata = NULL;
+	export_csv_row(&b, &q);
+	s = buf_take(&b);
+	cr_assert_str_eq(s, "'=1+1,2026-11-26T10:00:00.123Z,web,,,,,success,"
+	    "1.234567,,,,120,0.000027000,priced,,,2026-11-26T10:00:00.456Z\r\n");
+	free(s);
+}
+
+Test(export, ndjson_row_is_the_record_that_stores_it_again)
+{
+	struct rec	 q = full_row();
+	struct buf	 b = { 0 };
+	char		*s;
+
+	export_ndjson_row(&b, &q);
+	s = buf_take(&b);
+	/* priced: no cost, the same prices price it again */
+	cr_assert_str_eq(s, "{\"request_id\":\"=1+1\","
+	    "\"timestamp\":\"2026-11-26T10:00:00.123Z\",\"source\":\"web\","
+	    "\"status\":\"success\",\"execution_time\":1.234567,"
+	    "\"user_id\":\"@user\",\"command\":\"say \\\"hi\\\",\\nthen -bye\","
+	    "\"model\":\"gpt-4o-mini\",\"provider\":\"openai\","
+	    "\"tokens_used\":120,\"input_tokens\":100,\"output_tokens\":20,"
+	    "\"time_to_first_token\":0.000005,\"metadata\":{\"k\":[1,2]}}\n");
+	free(s);
+	q.cost_source = REC_COST_REPORTED;
+	q.metadata = "{not json";
+	export_ndjson_row(&b, &q);
+	s = buf_take(&b);
+	cr_assert_not_null(strstr(s, ",\"cost\":0.000027000,"));
+	/* stored metadata that is not JSON goes as a string */
+	cr_assert_not_null(strstr(s, ",\"metadata\":\"{not json\"}\n"));
+	free(s);
+}
+
+Test(export, fixed_writes_every_decimal_exactly)
+{
+	struct buf	 b = { 0 };
+	char		*s;
+
+	export_fixed(&b, 0, 6);
+	buf_add(&b, " ", 1);
+	export_fixed(&b, 86400000000LL, 6);
+	buf_add(&b, " ", 1);
+	export_fixed(&b, 1000000000000000LL, 9);
+	buf_add(&b, " ", 1);
+	export_fixed(&b, 7, 9);
+	s = buf_take(&b);
+	cr_assert_str_eq(s, "0.000000 86400.000000 1000000.000000000 "
+	    "0.000000007");
+	free(s);
+}

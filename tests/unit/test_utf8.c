@@ -1,5 +1,6 @@
 /* test_utf8.c — validating and cutting UTF-8 text. */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -207,4 +208,36 @@ Test(utf8, fit_never_splits_a_character)
 	}
 	cr_assert_eq(utf8_fit("a€", 4, 3), 1);
 	cr_assert_eq(utf8_fit("😀😀", 8, 7), 4);
+}
+
+/* What a bad byte becomes: the replacement character. */
+#define FFFD	"\xef\xbf\xbd"
+
+static void
+repairs_to(const char *in, const char *want)
+{
+	char	*got = utf8_repair(in);
+
+	cr_assert_not_null(got);
+	cr_assert_str_eq(got, want);
+	cr_assert_geq(utf8_len(got, strlen(got)), 0, "the result is UTF-8");
+	free(got);
+}
+
+Test(utf8, repair_keeps_valid_text_as_it_is)
+{
+	repairs_to("", "");
+	repairs_to("plain", "plain");
+	repairs_to("総結 — résumé ✓ 😀", "総結 — résumé ✓ 😀");
+}
+
+Test(utf8, repair_replaces_each_bad_byte)
+{
+	repairs_to("a\xff" "b", "a" FFFD "b");
+	repairs_to("\x80\x80", FFFD FFFD);
+	/* a character cut at the end, an overlong form, a surrogate */
+	repairs_to("x\xe2\x82", "x" FFFD FFFD);
+	repairs_to("\xc0\xaf", FFFD FFFD);
+	repairs_to("\xed\xa0\x80z", FFFD FFFD FFFD "z");
+	repairs_to("\xff\xfe\xfd", FFFD FFFD FFFD);
 }
