@@ -67,6 +67,7 @@ struct ch_run {
 	struct agg	*a;
 	enum db_rc	 rc;		/* why a write failed */
 	int		 bad;		/* a reply made no sense */
+	char		 badrow[200];	/* its row, to quote */
 };
 
 static int
@@ -103,6 +104,20 @@ num(const char *s, int64_t *v)
 		return -1;
 	*v = strtoll(s, &end, 10);
 	return *end == '\0' ? 0 : -1;
+}
+
+/* Keep the start of a row that made no sense, to quote; returns 1. */
+static int
+bad_row(struct ch_run *r, char **f, size_t nf)
+{
+	size_t	 i, n = 0;
+
+	r->bad = 1;
+	r->badrow[0] = '\0';
+	for (i = 0; i < nf && n + 1 < sizeof(r->badrow); i++)
+		n += (size_t)snprintf(r->badrow + n, sizeof(r->badrow) - n,
+		    "%s%s", i ? " " : "", f[i] ? f[i] : "\\N");
+	return 1;
 }
 
 /* ---- the bounds of the histogram's buckets ----------------------------- */
@@ -302,10 +317,8 @@ take_slot(char **f, void *arg)
 	struct ch_run	*r = arg;
 	int64_t		 lo, hi, n;
 
-	if (num(f[0], &lo) || num(f[1], &hi) || num(f[2], &n)) {
-		r->bad = 1;
-		return 1;
-	}
+	if (num(f[0], &lo) || num(f[1], &hi) || num(f[2], &n))
+		return bad_row(r, f, 3);
 	r->a->n.rows += (long)n;
 	/* A quarter hour holds rows of one local day, or of two at most. */
 	return add_day(r->a, lo) || add_day(r->a, hi);
@@ -343,8 +356,8 @@ touched_days(struct agg *a, struct ch_run *r, int rebuild)
 			if (rc == CH_ABORT && !r->bad)
 				return oom(a);
 			if (rc == CH_ABORT)
-				log_errx("clickhouse: %s: unexpected reply",
-				    r->n[i].url);
+				log_errx("clickhouse: %s: unexpected reply: %s",
+				    r->n[i].url, r->badrow);
 			return rc == CH_ABORT ? -1 : ch_fail(a, r->n[i].h);
 		}
 	}
@@ -448,18 +461,21 @@ take_bucket(char **f, void *arg)
 		return 1;
 	return 0;
 bad:
-	d->r->bad = 1;
-	return 1;
+	return bad_row(d->r, f, 23);
 }
 
-/* The aggregates of a bucket, after its h, source and model. */
+/*
+ * The aggregates of a bucket, after its h, source and model.  18.16 gives
+ * NULL, not 0, for the distinct users of a bucket where every user_id is
+ * NULL.
+ */
 #define AGGREGATES "count(), countIf(status = 'success'), countIf(status =" \
 	" 'error'), countIf(status = 'timeout'), countIf(status =" \
 	" 'rate_limited'), sum(latency_us), count(ttft_us)," \
 	" sum(ifNull(ttft_us, 0)), sum(tokens), sum(ifNull(input_tokens, 0))," \
 	" sum(ifNull(output_tokens, 0)), sum(cost_nusd), countIf(tokens > 0" \
-	" AND cost_source = 'none'), uniqExact(user_id), " LAT_BUCKETS ", " \
-	"sumMap([" BUCKET "], [toUInt64(1)])"
+	" AND cost_source = 'none'), ifNull(uniqExact(user_id), 0), " \
+	LAT_BUCKETS ", sumMap([" BUCKET "], [toUInt64(1)])"
 
 /*
  * Replace the rollups of one local day and its hours by ClickHouse's
@@ -487,17 +503,21 @@ recompute_day(struct agg *a, struct ch_run *r, const char *dayname)
 	}
 	for (i = 0; i < d->nhours; i++)
 		tz_hour(st[i], d->hour[i]);
+	/* Each branch has its WITH: 18.16 does not see it from outside. */
+	buf_puts(&q, "SELECT * FROM (");
 	buf_puts(&q, r->with.p);
-	buf_puts(&q, "SELECT * FROM (SELECT arrayCount(x -> x <= ts_ms, [");
+	buf_puts(&q, "SELECT arrayCount(x -> x <= ts_ms, [");
 	for (i = 1; i < d->nhours; i++)
 		buf_printf(&q, "%s%lld", i > 1 ? "," : "", (long long)st[i]);
 	buf_printf(&q, "]) AS h, source, ifNull(model, '') AS m, " AGGREGATES
 	    " FROM %s FINAL WHERE ts_ms >= %lld AND ts_ms < %lld GROUP BY h,"
-	    " source, m UNION ALL SELECT toUInt64(%d) AS h, source, ifNull(model,"
-	    " '') AS m, " AGGREGATES " FROM %s FINAL WHERE ts_ms >= %lld AND"
+	    " source, m UNION ALL ", r->table, (long long)st[0],
+	    (long long)st[d->nhours]);
+	buf_puts(&q, r->with.p);
+	buf_printf(&q, "SELECT toUInt64(%d) AS h, source, ifNull(model, '')"
+	    " AS m, " AGGREGATES " FROM %s FINAL WHERE ts_ms >= %lld AND"
 	    " ts_ms < %lld GROUP BY source, m) ORDER BY source, m, h",
-	    r->table, (long long)st[0], (long long)st[d->nhours], DAY_BUCKET,
-	    r->table, (long long)st[0], (long long)st[d->nhours]);
+	    DAY_BUCKET, r->table, (long long)st[0], (long long)st[d->nhours]);
 	if (q.failed) {
 		oom(a);
 		goto out;
@@ -514,7 +534,8 @@ recompute_day(struct agg *a, struct ch_run *r, const char *dayname)
 	if (crc == CH_ABORT) {
 		if (r->bad) {
 			log_errx("clickhouse: %s: unexpected reply to the "
-			    "rollup of %s", ch_url(r->q), dayname);
+			    "rollup of %s: %s", ch_url(r->q), dayname,
+			    r->badrow);
 			db_rollback(a->db);
 			goto out;
 		}
@@ -563,10 +584,8 @@ take_row(char **f, void *arg)
 	    num(f[1], &rec.ts_ms) || num(f[8], &rec.latency_us) ||
 	    opt(f[9], &rec.ttft_us) || opt(f[10], &rec.input_tokens) ||
 	    opt(f[11], &rec.output_tokens) || num(f[12], &rec.tokens) ||
-	    num(f[13], &rec.cost_nusd) || num(f[17], &rec.received_ms)) {
-		r->bad = 1;
-		return 1;
-	}
+	    num(f[13], &rec.cost_nusd) || num(f[17], &rec.received_ms))
+		return bad_row(r, f, ROW_FIELDS);
 	rec.cost_source = strcmp(f[14], "reported") == 0 ? REC_COST_REPORTED :
 	    strcmp(f[14], "priced") == 0 ? REC_COST_PRICED : REC_COST_NONE;
 	/* A row mirrored already (or a copy of one) is kept once. */
@@ -590,8 +609,8 @@ mirror_query(struct agg *a, struct ch_run *r, struct ch *h, struct buf *q)
 	if (rc == CH_ERR)
 		return ch_fail(a, h);
 	if (r->bad) {
-		log_errx("clickhouse: %s: unexpected row in the reply",
-		    ch_url(h));
+		log_errx("clickhouse: %s: unexpected row in the reply: %s",
+		    ch_url(h), r->badrow);
 		db_rollback(a->db);
 		return -1;
 	}

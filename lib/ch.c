@@ -300,6 +300,12 @@ finish(struct ch *h, CURLcode cc, struct reply *r)
 		set_err(h, "reply cut short in the middle of a row");
 		return CH_ERR;
 	}
+	/* Rows come to fn; anything else after a 200 is an error's text. */
+	if (r->fn == NULL && r->body.len > 0 &&
+	    strspn(r->body.p, " \t\r\n") != r->body.len) {
+		set_err(h, "HTTP 200 with an error: %s", r->body.p);
+		return CH_ERR;
+	}
 	return CH_OK;
 }
 
@@ -364,34 +370,6 @@ enum ch_rc
 ch_exec(struct ch *h, const char *sql)
 {
 	return post_sql(h, sql, NULL, 0, NULL, NULL);
-}
-
-enum ch_rc
-ch_ping(struct ch *h)
-{
-	struct reply	 r;
-	enum ch_rc	 rc = CH_ERR;
-	char		*url = NULL;
-
-	memset(&r, 0, sizeof(r));
-	r.h = h;
-	if (asprintf(&url, "%s/ping", h->url) == -1 ||
-	    setup(h, url, &r) != 0) {
-		set_err(h, "out of memory");
-		url = NULL;
-		goto out;
-	}
-	curl_easy_setopt(h->c, CURLOPT_TIMEOUT, (long)CONNECT_S);
-	if ((rc = finish(h, curl_easy_perform(h->c), &r)) == CH_OK &&
-	    (r.body.p == NULL || strncmp(r.body.p, "Ok.", 3) != 0)) {
-		set_err(h, "not ClickHouse: /ping answered \"%.40s\"",
-		    r.body.p ? r.body.p : "");
-		rc = CH_ERR;
-	}
-out:
-	buf_free(&r.body);
-	free(url);
-	return rc;
 }
 
 /* libcurl asks for body bytes: deflate what fill() gives into buf. */

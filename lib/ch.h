@@ -57,9 +57,6 @@ enum ch_rc	 ch_query(struct ch *h, const char *sql, const char *settings,
 /* Run sql that returns no rows: DDL, ALTER. */
 enum ch_rc	 ch_exec(struct ch *h, const char *sql);
 
-/* GET /ping: CH_OK when the node answers "Ok.". */
-enum ch_rc	 ch_ping(struct ch *h);
-
 /*
  * INSERT INTO table FORMAT JSONEachRow, the body gzip-compressed on the
  * fly (chunked), with the URL query settings in settings (or NULL).
