@@ -314,6 +314,7 @@ class Proxy:
         self.mode, self.after, self.cut_bytes = mode, after, cut_bytes
         self.before_answer = before_answer      # (n, fn): fn() before answer n
         self.stalled = threading.Event()
+        self.go = threading.Event()         # release(): a held answer goes
         self.posts = 0
         self.answers = 0
         self.socks = []
@@ -387,13 +388,18 @@ class Proxy:
                         self.answers >= self.before_answer[0]:
                     fn, self.before_answer = self.before_answer[1], None
                     fn()
-                if self.mode == "hold" and self.answers > self.after:
+                if self.mode == "hold" and self.answers > self.after and \
+                        not self.go.is_set():
                     self.stalled.set()
-                    self.stop_ev.wait()
-                    return
+                    while not self.go.wait(0.05):
+                        if self.stop_ev.is_set():
+                            return
                 dst.sendall(data)
         except OSError:
             pass
+
+    def release(self):
+        self.go.set()
 
     def close(self):
         self.stop_ev.set()
@@ -1124,7 +1130,8 @@ def test_huge_batches_stream_in_bounded_memory():
 
 class FullDisk:
     """A folder whose disk fills up: a 12 MiB tmpfs when run as root, else
-    a file-size limit of what is there (RLIMIT_FSIZE) for the programs."""
+    a file-size limit (RLIMIT_FSIZE, set on the running program with
+    prlimit) that no file may grow past."""
 
     def __init__(self, env):
         self.env = env
@@ -1137,45 +1144,55 @@ class FullDisk:
                                capture_output=True)
             self.mounted = r.returncode == 0
         self.filler = self.dir / "filler"
-        self.limit = None
 
-    def fill(self, db):
-        # The WAL is emptied first: the next write must grow a file.
+    def fill(self, db, pid=None):
+        """No more room for db (its WAL emptied first: the next write must
+        grow a file); pid: the program that is to feel it."""
         con = A.connect(db)
         con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         con.close()
         if not self.mounted:
-            self.limit = os.path.getsize(db)
+            if pid is not None:
+                resource.prlimit(pid, resource.RLIMIT_FSIZE, (1, 1))
             return
-        with open(self.filler, "wb") as f:
-            for size in (1 << 20, 4096, 512):
+        fd = os.open(self.filler, os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
+                     0o644)
+        try:
+            for size in (1 << 20, 4096, 512, 1):
                 try:
-                    while True:
-                        f.write(b"\xaa" * size)
-                        f.flush()
+                    while os.write(fd, b"\xaa" * size) == size:
+                        pass
                 except OSError:
                     pass
+        finally:
+            os.close(fd)
 
     def free(self):
-        self.limit = None
         if self.filler.exists():
             self.filler.unlink()
 
-    def run(self, prog, args):
-        """Run prog under the limit (when there is no tmpfs)."""
-        limit = self.limit
+    def start(self, prog, args, full=False):
+        """prog, with SIGXFSZ ignored so that a write past the limit fails
+        as on a full disk instead of killing it; full: on a full disk."""
+        argv = [str(A.BIN / prog)] + [str(a) for a in args]
+        limit = full and not self.mounted
 
         def pre():
-            if limit is not None:
-                signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-                resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-        argv = [str(A.BIN / prog)] + [str(a) for a in args]
-        p = subprocess.run(argv, capture_output=True, env=self.env.env,
-                           timeout=180, preexec_fn=pre)
-        self.env.log.write(f"$ {' '.join(argv)} (disk full)\n# exit "
-                           f"{p.returncode}\n{p.stdout.decode()}"
-                           f"{p.stderr.decode()}\n")
-        return p.returncode, p.stdout.decode(), p.stderr.decode()
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            if limit:
+                resource.setrlimit(resource.RLIMIT_FSIZE, (1, 1))
+        p = subprocess.Popen(argv, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, env=self.env.env,
+                             preexec_fn=pre)
+        A.LIVE.add(p)
+        return p
+
+    def finish(self, p):
+        out, err = p.communicate(timeout=180)
+        A.LIVE.discard(p)
+        self.env.log.write(f"$ {p.args} (disk full)\n# exit {p.returncode}\n"
+                           f"{out.decode()}{err.decode()}\n")
+        return p.returncode, out.decode(), err.decode()
 
     def close(self):
         if self.mounted:
@@ -1190,7 +1207,8 @@ def test_full_disk_locally_keeps_the_watermark_and_ships_again():
     disk = FullDisk(env)
     merges(False)
     try:
-        c = json.loads(Path(ingest_conf(env, 1, db, batch_rows=5000)).read_text())
+        c = json.loads(Path(ingest_conf(env, 1, db, batch_rows=2000))
+                       .read_text())
         c["database"] = str(disk.dir / "in.db")
         conf = write(env, "ingest-disk.json", c)
         r = json.loads(Path(report_conf(env, db)).read_text())
@@ -1200,22 +1218,37 @@ def test_full_disk_locally_keeps_the_watermark_and_ships_again():
         recs = [A.varied(ms_of(END) - k * 40_000, k) for k in range(3000)]
         env.ingest(conf, records=recs)
         create_db(env, rep)
-        disk.fill(c["database"])
-        rc, out, err = disk.run("apimon-ship", ["--config", conf])
-        eq(rc, 1, f"apimon-ship on a full disk (stdout {out!r})")
+        # The disk fills up while ClickHouse writes the first batch: the
+        # watermark cannot be saved, and the batch goes again later.
+        px = Proxy(int(servers().urls[0].rsplit(":", 1)[1]), mode="hold")
+        v = json.loads(Path(conf).read_text())
+        v["clickhouse"].update(url=px.url, nodes=[px.url, servers().urls[1]])
+        via = write(env, "ingest-via.json", v)
+        p = disk.start("apimon-ship", ["--config", via])
+        try:
+            check(px.stalled.wait(60), "the first batch never reached "
+                  "ClickHouse")
+            disk.fill(c["database"], p.pid)
+            px.release()
+            rc, out, err = disk.finish(p)
+        finally:
+            px.close()
+        eq(rc, 1, f"apimon-ship when the disk fills up (stdout {out!r})")
         check("saving the watermark" in err and "sent again and kept once"
               in err, err)
-        eq(counts(db)[2], 3000, "ClickHouse took the batch")
+        eq(counts(db)[2], 2000, "ClickHouse took the first batch")
         disk.free()
         eq(A.meta(c["database"], "ship_last_id"), None, "the watermark")
-        eq(ship(env, conf), (3000, 1), "the run after space came back")
-        eq(counts(db), (6000, 3000, 3000), "rows, distinct, FINAL")
+        eq(ship(env, conf), (3000, 2), "the run after space came back")
+        eq(counts(db), (5000, 3000, 3000), "rows, distinct, FINAL")
         eq(query(c["database"], "PRAGMA integrity_check")[0][0], "ok",
            "the ingest database")
-        # The reporting host's disk fills up: nothing is published.
+        # The reporting host's disk is full: nothing is published, and
+        # the next run does it all.
         disk.fill(r["database"])
-        rc, out, err = disk.run("apimon-aggregate",
-                                ["--config", rep, "--now", END])
+        p = disk.start("apimon-aggregate", ["--config", rep, "--now", END],
+                       full=True)
+        rc, out, err = disk.finish(p)
         eq(rc, 1, f"apimon-aggregate on a full disk (stdout {out!r})")
         check(r["database"] in err, err)
         disk.free()
@@ -1235,7 +1268,9 @@ def test_full_disk_locally_keeps_the_watermark_and_ships_again():
 def test_retention_drops_old_partitions_and_keeps_their_rollups():
     env = A.Env("test_retention_drops_old_partitions_and_keeps_their_rollups")
     db = fresh_chdb(env)
-    recs = simulated(env, 12, 600, 41)
+    recs = simulated(env, 12, 600, 41) + [
+        A.rec(ms_of(END) - 9 * DAY_MS + k * 60_000, source="quiet")
+        for k in range(80)]
     confs = three_hosts(env, db, recs)
     for c in confs:
         ship(env, c)
@@ -1250,6 +1285,8 @@ def test_retention_drops_old_partitions_and_keeps_their_rollups():
     # Five days of raw rows from now on; the older days keep their rollups.
     r = json.loads(Path(rep).read_text())
     r["retention"]["raw_days"] = 5
+    r["alerts"]["budgets"] = [{"scope": "user:budget-user",
+                               "daily_cost_usd": 0.05}]
     rep5 = write(env, "report.json", r)
     s = env.aggregate(rep5, now=END)
     cut = A.local_midnight_ms("2026-11-21", "UTC") // DAY_MS
@@ -1271,9 +1308,14 @@ def test_retention_drops_old_partitions_and_keeps_their_rollups():
                          "--rebuild after retention", ("before", "after"))
     # The mirror: yesterday and today, and each source's newest rows.
     day0 = A.local_midnight_ms("2026-11-25", "UTC")
-    rows = query(db_of(rep), "SELECT source, COUNT(*), MIN(ts_ms) FROM "
-                 "api_requests WHERE ts_ms < ? GROUP BY source", (day0,))
-    check(rows and all(n <= 50 for _, n, _ in rows), f"old mirror rows {rows}")
+    rows = query(db_of(rep), "SELECT source, COUNT(*) FROM api_requests "
+                 "WHERE ts_ms < ? GROUP BY source", (day0,))
+    check(all(n <= 50 for _, n in rows), f"old mirror rows {rows}")
+    newest = "SELECT request_id FROM api_requests WHERE source = 'quiet' " \
+        "ORDER BY ts_ms DESC LIMIT 50"
+    eq(sorted(query(db_of(rep), "SELECT request_id FROM api_requests WHERE "
+                    "source = 'quiet'")),
+       sorted(query(db_of(single), newest)), "the quiet source's newest rows")
     eq(query(db_of(rep), "SELECT COUNT(*) FROM api_requests WHERE ts_ms >= ?",
              (day0,)),
        query(db_of(single), "SELECT COUNT(*) FROM api_requests WHERE ts_ms >="
