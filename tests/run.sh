@@ -53,6 +53,9 @@ suite aggregate python3 tests/integration/aggregate.py --bin build/san/bin
 suite alerting python3 tests/integration/alerting.py --bin build/san/bin
 # The rendered site: report numbers against the raw rows, atomic writes.
 suite render python3 tests/integration/render.py --bin build/san/bin
+# Scale-out: apimon-ship from three ingest databases into two
+# clickhouse-server shards; rollups in ClickHouse equal the single node's.
+suite clickhouse python3 tests/integration/clickhouse.py --bin build/san/bin
 # A fresh directory end to end, make install, the Python client.
 suite e2e python3 tests/integration/e2e.py --bin build/san/bin
 # The pages in headless Chromium served by nginx.

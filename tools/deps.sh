@@ -18,7 +18,7 @@ fi
 mode=${1:-build}
 # What compiling needs; the rest is for running (`make run`) and testing.
 compile="gcc g++ make pkg-config libsqlite3-dev libcjson-dev libfcgi-dev
-libcurl4-openssl-dev libctemplate-dev"
+libcurl4-openssl-dev zlib1g-dev libctemplate-dev"
 case $mode in
 build)
 	pkgs="$compile"
@@ -29,7 +29,7 @@ test)
 	# and emoji as text, not boxes
 	[ $check -eq 1 ] || pkgs="$pkgs sqlite3 libjs-chart.js spawn-fcgi nginx
 curl python3 mandoc chromium fonts-noto-cjk fonts-noto-color-emoji time wrk
-strace python3-aiosmtpd openssl systemd logrotate" ;;
+strace python3-aiosmtpd openssl systemd logrotate clickhouse-server" ;;
 *)
 	echo "usage: tools/deps.sh [--check] [build|test]" >&2
 	exit 2 ;;
