@@ -67,6 +67,15 @@ int	 ch_rollup_done(struct agg *a);
 int	 ch_retention_run(struct agg *a);
 void	 ch_rollup_free(struct agg *a);
 
+/*
+ * Whether a ClickHouse partition must be read whole again rather than its
+ * parts above seen_block (the mark of the last run; -1: none): from the
+ * blocks and rows seen then and now, and the rows of the parts wholly
+ * above seen_block.  replicated: a Replicated*MergeTree.
+ */
+int	 ch_read_whole(int replicated, int64_t seen_block, int64_t seen_rows,
+	    int64_t block, int64_t rows, int64_t rows_above);
+
 /* The totals of one scope of a day, as the rules judge them. */
 struct scope {
 	enum scope_kind	 kind;

@@ -44,11 +44,19 @@ struct part {
 	int64_t	 seen_rows;
 };
 
+/* One part of a partition: its blocks and rows. */
+struct piece {
+	int64_t	 id, min, max, rows;
+};
+
 struct node {
 	struct ch	*h;
 	const char	*url;
-	struct part	*p;
+	struct part	*p;		/* its partitions */
 	size_t		 np, cap;
+	struct piece	*pc;		/* their parts */
+	size_t		 npc, cappc;
+	int		 replicated;	/* a Replicated*MergeTree */
 };
 
 struct ch_run {
@@ -161,23 +169,39 @@ bounds(struct buf *b)
 /* ---- parts and marks --------------------------------------------------- */
 
 static int
-take_part(char **f, void *arg)
+take_piece(char **f, void *arg)
 {
 	struct node	*n = arg;
+	struct piece	*pc;
 	struct part	*p;
+	size_t		 k;
 
-	if (grow(&n->p, &n->cap, n->np + 1, sizeof(*n->p)))
+	if (grow(&n->pc, &n->cappc, n->npc + 1, sizeof(*n->pc)))
 		return 1;
-	p = &n->p[n->np];
-	memset(p, 0, sizeof(*p));
-	if (num(f[0], &p->id) || num(f[1], &p->block) || num(f[2], &p->rows))
+	pc = &n->pc[n->npc];
+	if (num(f[0], &pc->id) || num(f[1], &pc->min) || num(f[2], &pc->max) ||
+	    num(f[3], &pc->rows) || f[4] == NULL)
 		return 1;
-	p->seen_block = p->seen_rows = -1;
-	n->np++;
+	n->npc++;
+	n->replicated |= strncmp(f[4], "Replicated", 10) == 0;
+	/* Parts come grouped by partition: it is this one or a new one. */
+	k = n->np;
+	if (k == 0 || n->p[k - 1].id != pc->id) {
+		if (grow(&n->p, &n->cap, k + 1, sizeof(*n->p)))
+			return 1;
+		p = &n->p[n->np++];
+		memset(p, 0, sizeof(*p));
+		p->id = pc->id;
+		p->seen_block = p->seen_rows = -1;
+	} else
+		p = &n->p[k - 1];
+	if (pc->max > p->block)
+		p->block = pc->max;
+	p->rows += pc->rows;
 	return 0;
 }
 
-/* Every node's partitions now; -1 (said) when a node does not answer. */
+/* Every node's parts now; -1 (said) when a node does not answer. */
 static int
 load_parts(struct agg *a, struct ch_run *r)
 {
@@ -186,17 +210,17 @@ load_parts(struct agg *a, struct ch_run *r)
 	size_t				 i;
 	enum ch_rc			 rc;
 
-	buf_puts(&q, "SELECT partition_id, max(max_block_number), sum(rows)"
-	    " FROM system.parts WHERE active AND database = ");
+	buf_puts(&q, "SELECT partition_id, min_block_number, max_block_number,"
+	    " rows, engine FROM system.parts WHERE active AND database = ");
 	ch_sql_str(&q, c->database);
 	buf_puts(&q, " AND table = ");
 	ch_sql_str(&q, CH_LOCAL(c));
-	buf_puts(&q, " GROUP BY partition_id");
+	buf_puts(&q, " ORDER BY partition_id");
 	if (q.failed)
 		return oom(a);
 	for (i = 0; i < r->nn; i++) {
-		r->n[i].np = 0;
-		if ((rc = ch_query(r->n[i].h, q.p, NULL, 3, take_part,
+		r->n[i].np = r->n[i].npc = 0;
+		if ((rc = ch_query(r->n[i].h, q.p, NULL, 5, take_piece,
 		    &r->n[i])) != CH_OK) {
 			buf_free(&q);
 			if (rc == CH_ABORT) {
@@ -210,6 +234,28 @@ load_parts(struct agg *a, struct ch_run *r)
 	}
 	buf_free(&q);
 	return 0;
+}
+
+int
+ch_read_whole(int replicated, int64_t seen_block, int64_t seen_rows,
+    int64_t block, int64_t rows, int64_t rows_above)
+{
+	if (seen_block < 0 || seen_rows < 0)
+		return 1;		/* never seen */
+	/*
+	 * A MergeTree numbers blocks as they commit: what is new is above
+	 * seen_block.  The rows can only have changed without a new block
+	 * by a merge that dropped copies: read it all again.
+	 */
+	if (!replicated)
+		return block == seen_block && rows != seen_rows;
+	/*
+	 * A ReplicatedMergeTree numbers them before they commit, so a part
+	 * can turn up below seen_block.  Unless the parts wholly above it
+	 * account for every new row, read it all again (merges that mixed
+	 * old and new parts cost that too).
+	 */
+	return rows != seen_rows + rows_above;
 }
 
 /* "ch_mark block|rows PARTITION NODE" into its part's seen_*. */
@@ -244,7 +290,8 @@ static int
 load_marks(struct agg *a, struct ch_run *r)
 {
 	struct part	*p;
-	size_t		 i, k;
+	int64_t		 above;
+	size_t		 i, j, k;
 
 	r->first = 1;
 	if (db_ch_marks_each(a->db, take_mark, r) != DB_OK)
@@ -252,9 +299,13 @@ load_marks(struct agg *a, struct ch_run *r)
 	for (i = 0; i < r->nn; i++)
 		for (k = 0; k < r->n[i].np; k++) {
 			p = &r->n[i].p[k];
-			if (p->seen_block < 0 || p->seen_rows < 0 ||
-			    (p->block == p->seen_block &&
-			    p->rows != p->seen_rows))
+			above = 0;
+			for (j = 0; j < r->n[i].npc; j++)
+				if (r->n[i].pc[j].id == p->id &&
+				    r->n[i].pc[j].min > p->seen_block)
+					above += r->n[i].pc[j].rows;
+			if (ch_read_whole(r->n[i].replicated, p->seen_block,
+			    p->seen_rows, p->block, p->rows, above))
 				p->seen_block = -1;
 		}
 	return 0;
@@ -837,6 +888,7 @@ ch_rollup_free(struct agg *a)
 	for (i = 0; i < r->nn; i++) {
 		ch_free(r->n[i].h);
 		free(r->n[i].p);
+		free(r->n[i].pc);
 	}
 	free(r->n);
 	ch_free(r->q);
