@@ -27,7 +27,6 @@
 
 #define DAY_MS		86400000LL
 #define SLOT_MS		900000LL	/* touched days are found by quarter hour */
-#define DAY_BUCKET	255		/* "h" of a day's row; hours are < 27 */
 #define LAT_BUCKETS	"countIf(latency_us <= 1000000), countIf(latency_us >" \
 	" 1000000 AND latency_us <= 2000000), countIf(latency_us > 2000000 AND" \
 	" latency_us <= 3000000), countIf(latency_us > 3000000 AND latency_us" \
@@ -469,6 +468,11 @@ take_hist(struct day *d, const char *s)
 	return *vals == ']' ? 0 : -1;
 }
 
+/*
+ * One row of the rollup query: source, "m" + model, h, the aggregates.
+ * WITH ROLLUP adds a row for each (source, model) with h 0, the day, and
+ * rows with model or source "" (their subtotals), which are not ours.
+ */
 static int
 take_bucket(char **f, void *arg)
 {
@@ -478,17 +482,21 @@ take_bucket(char **f, void *arg)
 	size_t		 k;
 
 	memset(&s, 0, sizeof(s));
-	if (num(f[0], &h) || (h >= d->nhours && h != DAY_BUCKET) || h < 0 ||
-	    f[1] == NULL || f[2] == NULL)
+	if (f[0] == NULL || f[1] == NULL || num(f[2], &h) || h < 0 ||
+	    h > d->nhours)
+		goto bad;
+	if (f[0][0] == '\0' || f[1][0] == '\0')
+		return 0;
+	if (f[1][0] != 'm')
 		goto bad;
 	for (k = 0; k < 19; k++)
 		if (num(f[3 + k], &v[k]))
 			goto bad;
 	if (take_hist(d, f[22]) != 0)
 		goto bad;
-	s.key = h == DAY_BUCKET ? d->day : d->hour[h];
-	s.source = f[1];
-	s.model = f[2];
+	s.key = h == 0 ? d->day : d->hour[h - 1];
+	s.source = f[0];
+	s.model = f[1] + 1;
 	s.requests = v[0];
 	s.successes = v[1];
 	s.failures = v[0] - v[1];
@@ -554,21 +562,28 @@ recompute_day(struct agg *a, struct ch_run *r, const char *dayname)
 	}
 	for (i = 0; i < d->nhours; i++)
 		tz_hour(st[i], d->hour[i]);
-	/* Each branch has its WITH: 18.16 does not see it from outside. */
-	buf_puts(&q, "SELECT * FROM (");
+	/*
+	 * A day's hours are an hour each (23, 24 or 25 of them) but where
+	 * DST moves by half an hour; then the bounds are counted.  Hours
+	 * are numbered from 1: WITH ROLLUP gives the day's row h = 0.
+	 */
+	for (i = 0; i <= d->nhours; i++)
+		if (st[i] != st[0] + i * 3600000LL)
+			break;
 	buf_puts(&q, r->with.p);
-	buf_puts(&q, "SELECT arrayCount(x -> x <= ts_ms, [");
-	for (i = 1; i < d->nhours; i++)
-		buf_printf(&q, "%s%lld", i > 1 ? "," : "", (long long)st[i]);
-	buf_printf(&q, "]) AS h, source, ifNull(model, '') AS m, " AGGREGATES
-	    " FROM %s FINAL WHERE ts_ms >= %lld AND ts_ms < %lld GROUP BY h,"
-	    " source, m UNION ALL ", r->table, (long long)st[0],
-	    (long long)st[d->nhours]);
-	buf_puts(&q, r->with.p);
-	buf_printf(&q, "SELECT toUInt64(%d) AS h, source, ifNull(model, '')"
-	    " AS m, " AGGREGATES " FROM %s FINAL WHERE ts_ms >= %lld AND"
-	    " ts_ms < %lld GROUP BY source, m) ORDER BY source, m, h",
-	    DAY_BUCKET, r->table, (long long)st[0], (long long)st[d->nhours]);
+	buf_puts(&q, "SELECT source, concat('m', ifNull(model, '')) AS m, ");
+	if (i > d->nhours)
+		buf_printf(&q, "intDiv(ts_ms - %lld, 3600000)", (long long)st[0]);
+	else {
+		buf_puts(&q, "arrayCount(x -> x <= ts_ms, [");
+		for (i = 1; i < d->nhours; i++)
+			buf_printf(&q, "%s%lld", i > 1 ? "," : "",
+			    (long long)st[i]);
+		buf_puts(&q, "])");
+	}
+	buf_printf(&q, " + 1 AS h, " AGGREGATES " FROM %s FINAL WHERE ts_ms >="
+	    " %lld AND ts_ms < %lld GROUP BY source, m, h WITH ROLLUP",
+	    r->table, (long long)st[0], (long long)st[d->nhours]);
 	if (q.failed) {
 		oom(a);
 		goto out;
@@ -668,6 +683,39 @@ mirror_query(struct agg *a, struct ch_run *r, struct ch *h, struct buf *q)
 	return db_fail(a, "mirroring rows");
 }
 
+static int
+take_source(char **f, void *arg)
+{
+	struct buf	*b = arg;
+
+	if (f[0] == NULL)
+		return 1;
+	if (b->len > 0)
+		buf_puts(b, ",");
+	ch_sql_str(b, f[0]);
+	return b->failed;
+}
+
+/* The sources with fewer than RECENT_ROWS rows in the window, into b. */
+static int
+quiet_sources(struct agg *a, struct ch_run *r, struct buf *b)
+{
+	struct buf	 q = { 0 };
+	enum ch_rc	 rc;
+
+	b->len = 0;
+	buf_printf(&q, "SELECT source FROM %s GROUP BY source HAVING"
+	    " uniqExactIf(request_id, ts_ms >= %lld) < %d", r->table,
+	    (long long)r->window_ms, RECENT_ROWS);
+	if (q.failed)
+		return oom(a);
+	rc = ch_query(r->q, q.p, NULL, 1, take_source, b);
+	buf_free(&q);
+	if (rc == CH_ERR)
+		return ch_fail(a, r->q);
+	return rc == CH_OK ? 0 : oom(a);
+}
+
 /*
  * The reporting host's api_requests holds what the dashboard, the
  * no_data rule and user budgets read of raw rows: every row since the
@@ -699,11 +747,17 @@ mirror(struct agg *a, struct ch_run *r, int rebuild)
 		if (w.failed || mirror_query(a, r, r->n[i].h, &q))
 			goto fail;
 	}
-	/* A first run: each source's newest rows, however old. */
-	if (r->first || rebuild) {
+	/*
+	 * A first run: each source's newest rows, however old, for the
+	 * sources with fewer in the window (later runs keep them).
+	 */
+	if ((r->first || rebuild) && quiet_sources(a, r, &w))
+		goto fail;
+	if ((r->first || rebuild) && w.len > 0) {
 		q.len = 0;
-		buf_printf(&q, "SELECT " ROW_COLUMNS " FROM %s FINAL ORDER BY"
-		    " ts_ms DESC LIMIT %d BY source", r->table, RECENT_ROWS);
+		buf_printf(&q, "SELECT " ROW_COLUMNS " FROM %s FINAL WHERE source"
+		    " IN (%s) ORDER BY ts_ms DESC LIMIT %d BY source", r->table,
+		    w.p, RECENT_ROWS);
 		if (mirror_query(a, r, r->q, &q))
 			goto fail;
 	}

@@ -141,10 +141,10 @@ def report_conf(env, db, zone=ZONE, raw_days=3650, name="report", **ch):
         "clickhouse": ch_section(db, **ch)})
 
 
-def single_conf(env, zone=ZONE, raw_days=3650):
-    return write(env, "single.json", {
-        "database": str(env.dir / "single.db"), "timezone": zone,
-        "site_dir": str(env.dir / "site-single"), "alerts": ALERTS,
+def single_conf(env, zone=ZONE, raw_days=3650, name="single"):
+    return write(env, f"{name}.json", {
+        "database": str(env.dir / f"{name}.db"), "timezone": zone,
+        "site_dir": str(env.dir / f"site-{name}"), "alerts": ALERTS,
         "retention": {"raw_days": raw_days}, "prices": A.PRICES})
 
 
@@ -734,6 +734,34 @@ def test_late_and_reshipped_rows_roll_up_once_and_rebuild_gives_the_same():
         same_site(site_of(rep), site_of(single))
     finally:
         merges(True)
+
+
+@test
+def test_days_of_23_25_and_23_and_a_half_hours_match_one_node():
+    env = A.Env("test_days_of_23_25_and_23_and_a_half_hours_match_one_node")
+    db = fresh_chdb(env)
+    # New York's 25-hour 2026-11-01; Lord Howe's 2026-10-04, whose DST
+    # moves by half an hour (23.5 hours: 23 local hours, one of 90 minutes).
+    start = ms_of("2026-09-30T00:00:00Z")
+    recs = [A.varied(start + k * 7 * 60_000 + 13, k, source=("a", "b")[k % 2])
+            for k in range(int(37 * DAY_MS / (7 * 60_000)))]
+    confs = three_hosts(env, db, recs, batch_rows=3000)
+    for c in confs:
+        ship(env, c)
+    now = "2026-11-07T00:00:00Z"
+    for i, zone in enumerate(("America/New_York", "Australia/Lord_Howe")):
+        rep = report_conf(env, db, zone=zone, name=f"report{i}")
+        one_ = single_conf(env, zone=zone, name=f"single{i}")
+        create_db(env, rep)
+        env.ingest(one_, records=recs)
+        env.aggregate(rep, now=now)
+        env.aggregate(one_, now=now)
+        same_state(db_of(rep), db_of(one_), f"rollups in {zone}")
+        hours = query(db_of(rep), "SELECT COUNT(DISTINCT hour) FROM "
+                      "hourly_stats WHERE hour >= ? AND hour < ?",
+                      ("2026-11-01T04:00", "2026-11-02T05:00") if i == 0
+                      else ("2026-10-03T13:30", "2026-10-04T13:00"))[0][0]
+        eq(hours, 25 if i == 0 else 23, f"local hours of the DST day in {zone}")
 
 
 @test
