@@ -22,7 +22,8 @@ are killed at the end, whatever happens; KEEP=1 keeps the temp dir.
 
 Environment (defaults): DAYS=30 PER_DAY=333334 SEED=1 NEW=10000
   END=2026-11-26T16:00:00Z (a local midnight of ZONE) ZONE=Asia/Taipei
-  KEEP=0  TMPDIR  APIMON_BIN=<repo>/bin
+  REPEAT=1 (ship and curl, and the two --rebuilds, run interleaved REPEAT
+  times; the summary gives medians)  KEEP=0  TMPDIR  APIMON_BIN=<repo>/bin
 Exit status 0 when the benchmark ran, 1 when the harness failed.
 """
 
@@ -33,6 +34,7 @@ import json
 import os
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -53,6 +55,7 @@ NEW = int(os.environ.get("NEW", 10000))
 END = os.environ.get("END", "2026-11-26T16:00:00Z")
 ZONE = os.environ.get("ZONE", "Asia/Taipei")
 KEEP = os.environ.get("KEEP", "0") == "1"
+REPEAT = int(os.environ.get("REPEAT", 1))
 BIN = Path(os.environ.get("APIMON_BIN", ROOT / "bin"))
 PASSWORD = "bench-pw"
 DB = "apimon"
@@ -131,6 +134,24 @@ def curl_config(tmp):
     return p
 
 
+def empty(cl):
+    for i in range(len(cl.servers)):
+        cl.query(i, f"TRUNCATE TABLE {DB}.requests_local")
+
+
+def export(cl, gz):
+    """Every row as ClickHouse's own gzipped JSONEachRow, into gz."""
+    q = urllib.parse.urlencode({
+        "query": f"SELECT * FROM {DB}.requests FORMAT JSONEachRow",
+        "enable_http_compression": "1"})
+    req = urllib.request.Request(f"{cl.urls[0]}/?{q}", data=b"",
+                                 headers={"Accept-Encoding": "gzip"})
+    req.add_header("Authorization", "Basic " + base64.b64encode(
+        f"default:{PASSWORD}".encode()).decode())
+    with urllib.request.urlopen(req, timeout=3600) as r, open(gz, "wb") as f:
+        shutil.copyfileobj(r, f, 1 << 20)
+
+
 def main():
     for prog in ("apimon-simulate", "apimon-ingest", "apimon-ship",
                  "apimon-aggregate"):
@@ -159,35 +180,37 @@ def main():
             "ship": {"host": "bench-1", "keep_days": 36500,
                      "batch_rows": 100000}})
         run([BIN / "apimon-ship", "--config", iconf, "--init"])
-
         # ---- ship against a bare curl POST of the same rows ----------------
-        t_ship, out = run([BIN / "apimon-ship", "--config", iconf])
-        print(f"# apimon-ship: {out.strip()} in {t_ship:.1f} s", flush=True)
+        # Interleaved: the machine's load moves; medians of REPEAT runs.
         gz = Path(tmp) / "rows.json.gz"
-        q = urllib.parse.urlencode({
-            "query": f"SELECT * FROM {DB}.requests FORMAT JSONEachRow",
-            "enable_http_compression": "1"})
-        req = urllib.request.Request(f"{cl.urls[0]}/?{q}", data=b"",
-                                     headers={"Accept-Encoding": "gzip"})
-        req.add_header("Authorization", "Basic " + base64.b64encode(
-            f"default:{PASSWORD}".encode()).decode())
-        with urllib.request.urlopen(req, timeout=3600) as r, \
-                open(gz, "wb") as f:
-            shutil.copyfileobj(r, f, 1 << 20)
-        for i in range(2):
-            cl.query(i, f"TRUNCATE TABLE {DB}.requests_local")
         ins = urllib.parse.urlencode({
             "query": f"INSERT INTO {DB}.requests FORMAT JSONEachRow",
             "insert_distributed_sync": "1", "wait_end_of_query": "1"})
-        t_curl, _ = run(["curl", "-sS", "--fail-with-body", "-K",
-                         curl_config(tmp), "-H", "Content-Encoding: gzip",
-                         "-H", "Expect:", "--data-binary", f"@{gz}",
-                         f"{cl.urls[0]}/?{ins}"])
-        n = int(cl.query(0, f"SELECT count() FROM {DB}.requests").strip())
-        if n != rows:
-            die(f"curl loaded {n} rows, not {rows}")
-        print(f"# curl POST of {gz.stat().st_size >> 20} MiB gzip in "
-              f"{t_curl:.1f} s", flush=True)
+        ships, curls = [], []
+        for k in range(REPEAT):
+            empty(cl)
+            con = sqlite3.connect(ingest)
+            con.execute("DELETE FROM meta WHERE key = 'ship_last_id'")
+            con.commit()
+            con.close()
+            t, out = run([BIN / "apimon-ship", "--config", iconf])
+            ships.append(t)
+            print(f"# apimon-ship: {out.strip()} in {t:.1f} s", flush=True)
+            if k == 0:
+                export(cl, gz)
+            empty(cl)
+            t, _ = run(["curl", "-sS", "--fail-with-body", "-K",
+                        curl_config(tmp), "-H", "Content-Encoding: gzip",
+                        "-H", "Expect:", "--data-binary", f"@{gz}",
+                        f"{cl.urls[0]}/?{ins}"])
+            curls.append(t)
+            n = int(cl.query(0, f"SELECT count() FROM {DB}.requests")
+                    .strip())
+            if n != rows:
+                die(f"curl loaded {n} rows, not {rows}")
+            print(f"# curl POST of {gz.stat().st_size >> 20} MiB gzip in "
+                  f"{t:.1f} s", flush=True)
+        t_ship, t_curl = statistics.median(ships), statistics.median(curls)
 
         # ---- rollups: ClickHouse against SQLite ----------------------------
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(
@@ -207,15 +230,20 @@ def main():
         t_newship, _ = run([BIN / "apimon-ship", "--config", iconf])
         t_chb, _ = run([BIN / "apimon-aggregate", "--config", rconf, "--now",
                         now])
-        t_chc, _ = run([BIN / "apimon-aggregate", "--config", rconf, "--now",
-                        now, "--rebuild"])
         sconf = write(Path(tmp) / "single.json", {
             "database": str(ingest), "timezone": ZONE,
             "alerts": {"daily_cost_usd": 0}})
         t_sqa, _ = run([BIN / "apimon-aggregate", "--config", sconf, "--now",
                         now])
-        t_sqc, _ = run([BIN / "apimon-aggregate", "--config", sconf, "--now",
-                        now, "--rebuild"])
+        chc, sqc = [], []
+        for _ in range(REPEAT):
+            chc.append(run([BIN / "apimon-aggregate", "--config", rconf,
+                            "--now", now, "--rebuild"])[0])
+            sqc.append(run([BIN / "apimon-aggregate", "--config", sconf,
+                            "--now", now, "--rebuild"])[0])
+            print(f"# --rebuild: ClickHouse {chc[-1]:.1f} s, SQLite "
+                  f"{sqc[-1]:.1f} s", flush=True)
+        t_chc, t_sqc = statistics.median(chc), statistics.median(sqc)
         h_ch, groups = rollup_hash(Path(tmp) / "report.db")
         h_sq, _ = rollup_hash(ingest)
         chbytes = sum(int(cl.query(i, f"SELECT sum(bytes_on_disk) FROM "
