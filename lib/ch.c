@@ -116,30 +116,35 @@ set_err(struct ch *h, const char *fmt, ...) __attribute__((format(printf, 2, 3))
 static void
 set_err(struct ch *h, const char *fmt, ...)
 {
-	char		 raw[MSG_MAX * 2], *p, *q, *at;
+	char		 raw[MSG_MAX * 2], out[MSG_MAX * 2], *q = out;
+	const char	*p;
 	size_t		 n, pl = h->password ? strlen(h->password) : 0;
 	va_list		 ap;
 
 	va_start(ap, fmt);
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
-	if (pl > 0)
-		while ((at = strstr(raw, h->password)) != NULL) {
-			memmove(at + 3, at + pl, strlen(at + pl) + 1);
-			memcpy(at, "***", 3);
+	/* Copy: the password becomes ***, control characters spaces, runs
+	 * of spaces one; out has room for all of raw. */
+	for (p = raw; *p != '\0' && q + 4 < out + sizeof(out); ) {
+		if (pl > 0 && strncmp(p, h->password, pl) == 0) {
+			memcpy(q, "***", 3);
+			q += 3;
+			p += pl;
+			continue;
 		}
-	for (p = q = raw; *p != '\0'; p++) {
 		char c = (unsigned char)*p < ' ' ? ' ' : *p;
-		if (c == ' ' && (q == raw || q[-1] == ' '))
+		p++;
+		if (c == ' ' && (q == out || q[-1] == ' '))
 			continue;
 		*q++ = c;
 	}
-	while (q > raw && q[-1] == ' ')
+	while (q > out && q[-1] == ' ')
 		q--;
 	*q = '\0';
-	n = strlen(raw);
-	n = utf8_fit(raw, utf8_prefix(raw, n, SIZE_MAX), MSG_MAX);
-	snprintf(h->err, sizeof(h->err), "%s: %.*s", h->url, (int)n, raw);
+	n = strlen(out);
+	n = utf8_fit(out, utf8_prefix(out, n, SIZE_MAX), MSG_MAX);
+	snprintf(h->err, sizeof(h->err), "%s: %.*s", h->url, (int)n, out);
 }
 
 /* \N, and the escapes of TabSeparated, in place; NULL for \N. */

@@ -992,7 +992,8 @@ def test_an_error_after_200_headers_is_a_failure():
         body = req["body"].decode(errors="replace")
         if "system.parts" in body:
             # Rows, then the exception text, all behind a 200.
-            return 200, "20400\t5\t10\n20401\t6\t3\n" + err_text + "\n"
+            return 200, ("20400\t1\t5\t10\tMergeTree\n20401\t6\t6\t3\t"
+                         "MergeTree\n" + err_text + "\n")
         if "INSERT" in req["path"] or "INSERT" in body:
             return 200, err_text + "\n"
         return 200, ""
