@@ -110,13 +110,13 @@ ch_url(const struct ch *h)
  * become spaces, runs of spaces one, the password "***", and the text is
  * cut to MSG_MAX bytes on a character boundary.
  */
-static void
-set_err(struct ch *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void	 set_err(struct ch *h, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void
 set_err(struct ch *h, const char *fmt, ...)
 {
-	char		 raw[MSG_MAX * 2], out[MSG_MAX * 2], *q = out;
+	char		 raw[MSG_MAX * 2], out[MSG_MAX * 2], *q = out, c;
 	const char	*p;
 	size_t		 n, pl = h->password ? strlen(h->password) : 0;
 	va_list		 ap;
@@ -133,7 +133,7 @@ set_err(struct ch *h, const char *fmt, ...)
 			p += pl;
 			continue;
 		}
-		char c = (unsigned char)*p < ' ' ? ' ' : *p;
+		c = (unsigned char)*p < ' ' ? ' ' : *p;
 		p++;
 		if (c == ' ' && (q == out || q[-1] == ' '))
 			continue;

@@ -20,7 +20,6 @@ struct batch {
 	int64_t		 last_id;
 	int64_t		 shipped_ms;
 	int		 end;		/* no more rows */
-	enum db_rc	 rc;		/* why reading stopped early */
 };
 
 /* A literal, without its NUL. */
@@ -126,8 +125,7 @@ fill(char *dst, size_t size, void *arg)
 	if (bt->pos == bt->out.len) {
 		bt->out.len = bt->pos = 0;
 		while (!bt->end && bt->out.len < size) {
-			if ((bt->rc = db_ship_next(bt->s->db, &r, &id,
-			    &got)) != DB_OK)
+			if (db_ship_next(bt->s->db, &r, &id, &got) != DB_OK)
 				return (size_t)-1;
 			if (!got) {
 				bt->end = 1;
@@ -137,10 +135,8 @@ fill(char *dst, size_t size, void *arg)
 			bt->rows++;
 			bt->last_id = id;
 		}
-		if (bt->out.failed) {
-			bt->rc = DB_UNAVAIL;
+		if (bt->out.failed)
 			return (size_t)-1;
-		}
 	}
 	n = bt->out.len - bt->pos;
 	if (n > size)
@@ -175,8 +171,8 @@ ship_batch(struct ship *s, int64_t *wm, long *rows)
 		return -1;
 	}
 	/* Copies of a row all go to the shard of cityHash64(request_id). */
-	rc = ch_insert(s->ch, table, c->clickhouse.cluster[0] != '\0' ? "insert_distributed_sync=1" :
-	    NULL, fill, &bt);
+	rc = ch_insert(s->ch, table, c->clickhouse.cluster[0] != '\0' ?
+	    "insert_distributed_sync=1" : NULL, fill, &bt);
 	db_ship_close(s->db);
 	oom = bt.out.failed;
 	buf_free(&bt.out);
