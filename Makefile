@@ -21,22 +21,24 @@ SAN       = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 LIB_SRC   = lib/conf.c lib/db.c lib/db_rollup.c lib/db_read.c lib/db_alert.c \
             lib/rec.c lib/body.c lib/ts.c lib/money.c lib/utf8.c lib/log.c \
             lib/json.c lib/hist.c lib/tz.c lib/cli.c lib/alert.c lib/buf.c \
-            lib/msg.c lib/fmt.c lib/budget.c
+            lib/msg.c lib/fmt.c lib/budget.c lib/conf_ch.c lib/db_ch.c \
+            lib/ch.c
 INGEST_SRC = ingest/main.c ingest/http.c ingest/batch.c ingest/import.c \
             ingest/otlp.c
 AGG_SRC   = aggregate/main.c aggregate/rollup.c aggregate/alert.c \
             aggregate/notify.c aggregate/email.c aggregate/digest.c \
-            aggregate/silence.c
+            aggregate/silence.c aggregate/ch_rollup.c
 RENDER_SRC = render/main.c render/out.c render/esc.c render/totals.c \
             render/report.c render/dashboard.c render/pages.c \
             render/jtree.c render/budget.c render/explore.c \
             render/export.c render/charts.c
 SIM_SRC   = tools/simulate.c
 CRON_SRC  = cron/main.c cron/lock.c cron/step.c
+SHIP_SRC  = ship/main.c ship/ship.c ship/init.c cron/lock.c
 UNIT_SRC  = $(wildcard tests/unit/*.c)
 
 PROGS     = bin/apimon-ingest bin/apimon-aggregate bin/apimon-render \
-            bin/apimon-simulate bin/apimon-cron
+            bin/apimon-simulate bin/apimon-cron bin/apimon-ship
 
 all: $(PROGS)
 
@@ -91,6 +93,10 @@ bin/apimon-cron: $(CRON_SRC:.c=.o) lib/libapimon.a
 	@mkdir -p bin
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
+bin/apimon-ship: $(SHIP_SRC:.c=.o) lib/libapimon.a
+	@mkdir -p bin
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
 # The version --version prints (tools/version.sh: git describe, else the
 # VERSION file).  Rewritten only when it changes, so that an unchanged
 # version rebuilds nothing; lib/cli.c is all that includes it.
@@ -136,6 +142,10 @@ $(S)/bin/apimon-cron: $(addprefix $(S)/,$(CRON_SRC:.c=.o)) $(S)/libapimon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
+$(S)/bin/apimon-ship: $(addprefix $(S)/,$(SHIP_SRC:.c=.o)) $(S)/libapimon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
 # Unit tests link the library and the programs' parts (not their mains).
 PARTS = $(filter-out render/main.c,$(RENDER_SRC)) \
         $(filter-out aggregate/main.c,$(AGG_SRC))
@@ -144,7 +154,8 @@ $(S)/unit: $(addprefix $(S)/,$(UNIT_SRC:.c=.o)) \
 	$(CXX) $(SAN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lctemplate -lcriterion -lm
 
 san: $(S)/bin/apimon-ingest $(S)/bin/apimon-aggregate $(S)/bin/apimon-render \
-     $(S)/bin/apimon-simulate $(S)/bin/apimon-cron $(S)/unit
+     $(S)/bin/apimon-simulate $(S)/bin/apimon-cron $(S)/bin/apimon-ship \
+     $(S)/unit
 
 # ---- fuzzing (clang + libFuzzer) --------------------------------------------
 F = build/fuzz
@@ -244,10 +255,10 @@ uninstall:
 
 clean:
 	rm -rf bin build lib/*.[oad] ingest/*.[od] aggregate/*.[od] render/*.[od] \
-	    cron/*.[od] tools/*.[od]
+	    cron/*.[od] tools/*.[od] ship/*.[od]
 
 -include $(wildcard lib/*.d ingest/*.d aggregate/*.d render/*.d cron/*.d \
-    tools/*.d) $(shell find $(S) -name '*.d' 2>/dev/null)
+    tools/*.d ship/*.d) $(shell find $(S) -name '*.d' 2>/dev/null)
 
 .PHONY: all deps deps-test check-deps check-deps-test san fuzz fuzz-otlp test \
         run bench install uninstall clean

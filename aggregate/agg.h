@@ -40,6 +40,7 @@ struct agg {
 	struct silence		*silences;	/* in force at now_ms */
 	size_t			 nsilences;
 	struct agg_counts	 n;
+	struct ch_run		*ch;		/* with ClickHouse: its run */
 };
 
 /* Roll new rows up (all rows with rebuild); remember the days touched. */
@@ -53,6 +54,27 @@ int	 rollup_done(struct agg *a);
 
 /* Delete raw rows older than retention.raw_days once rolled up. */
 int	 retention_run(struct agg *a);
+
+/*
+ * The same three steps with a "clickhouse" section (ch_rollup.c): the
+ * rollups of the touched days computed in ClickHouse and the raw rows
+ * the site reads, written in one transaction; the marks of what was
+ * rolled up; retention by dropping old partitions.  ch_rollup_free()
+ * frees the run's state.
+ */
+int	 ch_rollup_run(struct agg *a, int rebuild);
+int	 ch_rollup_done(struct agg *a);
+int	 ch_retention_run(struct agg *a);
+void	 ch_rollup_free(struct agg *a);
+
+/*
+ * Whether a ClickHouse partition must be read whole again rather than its
+ * parts above seen_block (the mark of the last run; -1: none): from the
+ * blocks and rows seen then and now, and the rows of the parts wholly
+ * above seen_block.  replicated: a Replicated*MergeTree.
+ */
+int	 ch_read_whole(int replicated, int64_t seen_block, int64_t seen_rows,
+	    int64_t block, int64_t rows, int64_t rows_above);
 
 /* The totals of one scope of a day, as the rules judge them. */
 struct scope {

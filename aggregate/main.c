@@ -45,13 +45,16 @@ user_budgets(const struct conf *c)
 static int
 run(struct agg *a, int rebuild)
 {
+	int	 ch = a->conf->clickhouse.url != NULL;
+
 	if (db_user_index(a->db, user_budgets(a->conf)) != DB_OK) {
 		log_errx("%s: user index: %s", a->conf->database,
 		    db_errmsg(a->db));
 		return 1;
 	}
-	if (rollup_run(a, rebuild) || alerts_run(a) || rollup_done(a) ||
-	    retention_run(a))
+	if ((ch ? ch_rollup_run(a, rebuild) : rollup_run(a, rebuild)) ||
+	    alerts_run(a) || (ch ? ch_rollup_done(a) : rollup_done(a)) ||
+	    (ch ? ch_retention_run(a) : retention_run(a)))
 		return 1;
 	/* data_ms dates the site: it moves only when the rollups did. */
 	if (db_meta_set(a->db, "last_aggregate_ms", a->now_ms) != DB_OK ||
@@ -131,6 +134,14 @@ main(int argc, char *argv[])
 	if (cli_setup(cfile, now, &conf, &a.now_ms) != 0)
 		return 2;
 	a.conf = &conf;
+	if (conf.ship.host != NULL) {
+		/* Its database is a queue that apimon-ship empties. */
+		log_errx("%s: \"ship\": an ingest host's config; run "
+		    "apimon-aggregate with the reporting host's (docs/scale.md)",
+		    conf.path);
+		conf_free(&conf);
+		return 2;
+	}
 	/* Alerts and notifications speak the config's locale. */
 	if ((share = cli_share_dir(&conf, &own)) == NULL) {
 		log_errx("out of memory");
@@ -172,6 +183,7 @@ main(int argc, char *argv[])
 		    a.n.closed, a.n.repeated, a.n.held, a.n.purged,
 		    a.n.digests, a.n.delivered, a.n.failed);
 out:
+	ch_rollup_free(&a);
 	db_close(a.db);
 	for (i = 0; a.notifiers != NULL && i < conf.nnotify; i++)
 		free(a.notifiers[i]);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # bench/run.sh — every apimon benchmark: HTTP ingest (bench/ingest/run.sh),
 # bulk import (bench/import/run.sh), rollups (bench/aggregate/run.sh), the
-# site (bench/render/run.sh, on aggregate's cached database) and the request
-# explorer's part of it (bench/explorer/run.sh).
+# site (bench/render/run.sh, on aggregate's cached database), the request
+# explorer's part of it (bench/explorer/run.sh) and the ClickHouse
+# scale-out (bench/clickhouse/run.sh).
 # `make bench` builds and runs this.
 # The output is also saved to bench/out/bench-<UTC time>.txt (git-ignored).
 # Environment knobs are passed through; see bench/README.md.
@@ -25,6 +26,7 @@ log=$HERE/out/bench-$(date -u +%Y%m%dT%H%M%SZ).txt
 	"$HERE/render/run.sh" || rc=1
 	echo
 	"$HERE/explorer/run.sh" || rc=1
+	"$HERE/clickhouse/run.sh" || rc=1
 	exit "$rc"
 } 2>&1 | tee "$log"
 echo "saved: $log"

@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "conf_int.h"
 #include "json.h"
 #include "money.h"
 #include "rec.h"
@@ -19,17 +20,7 @@
 
 #define CONF_MAX_BYTES	(1 << 20)
 
-struct ctx {
-	const char	*file;
-	char		*err;
-	size_t		 errlen;
-};
-
-static int
-fail(struct ctx *x, const char *prefix, const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int
+int
 fail(struct ctx *x, const char *prefix, const char *key, const char *fmt, ...)
 {
 	char	 msg[256];
@@ -44,7 +35,7 @@ fail(struct ctx *x, const char *prefix, const char *key, const char *fmt, ...)
 }
 
 /* prefix names the object, with its trailing dot: "ingest.". */
-static int
+int
 check_keys(struct ctx *x, const cJSON *obj, const char *prefix,
     const char *const *keys)
 {
@@ -69,7 +60,7 @@ check_keys(struct ctx *x, const cJSON *obj, const char *prefix,
 }
 
 /* Replace *out with a copy of obj[name] when present. */
-static int
+int
 get_string(struct ctx *x, const cJSON *obj, const char *prefix,
     const char *name, int nonempty, char **out)
 {
@@ -88,7 +79,7 @@ get_string(struct ctx *x, const cJSON *obj, const char *prefix,
 	return 0;
 }
 
-static int
+int
 get_long(struct ctx *x, const cJSON *obj, const char *prefix,
     const char *name, long min, long max, long *out)
 {
@@ -563,7 +554,8 @@ parse_root(struct ctx *x, struct conf *c, const cJSON *root)
 	static const char *const keys[] = { "database", "site_dir",
 	    "timezone", "share_dir", "locale", "site_url", "site", "ingest",
 	    "alerts", "notify",
-	    "retention", "prices", "sources", "otlp", NULL };
+	    "retention", "prices", "sources", "otlp", "clickhouse", "ship",
+	    NULL };
 	static const char *const rkeys[] = { "raw_days", NULL };
 	static const char *const skeys[] = { "cron_interval_s", "explorer_days",
 	    NULL };
@@ -623,6 +615,8 @@ parse_root(struct ctx *x, struct conf *c, const cJSON *root)
 		return -1;
 	if ((o = cJSON_GetObjectItemCaseSensitive(root, "otlp")) != NULL &&
 	    parse_otlp(x, c, o))
+		return -1;
+	if (conf_parse_scale(x, c, root))
 		return -1;
 	return check_budgets(x, c);
 }
@@ -794,6 +788,7 @@ conf_free(struct conf *c)
 	free(c->alerts.budgets);
 	free(c->share_dir);
 	free(c->ingest.token);
+	conf_free_scale(c);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -57,6 +57,24 @@ struct conf_source {
 	char	*name;
 };
 
+/* The ClickHouse cluster of a scale-out deployment (docs/scale.md). */
+struct conf_clickhouse {
+	char	*url;		/* the node for inserts and queries; NULL: none */
+	char	*database;
+	char	*user;		/* "": ClickHouse's default user */
+	char	*password;	/* never in a URL, argv or a message */
+	char	*cluster;	/* remote_servers name; "": one server */
+	char   **nodes;		/* every node's HTTP URL (url alone by default) */
+	size_t	 nnodes;
+};
+
+/* An ingest host that ships its rows to ClickHouse (apimon-ship). */
+struct conf_ship {
+	char	*host;		/* this host's name in ClickHouse; NULL: none */
+	long	 keep_days;	/* shipped rows are kept this long */
+	long	 batch_rows;	/* rows per INSERT */
+};
+
 struct conf {
 	char			*path;	/* file read, or NULL: defaults */
 	char			*database;
@@ -100,6 +118,8 @@ struct conf {
 	long			 retention_raw_days;
 	struct conf_price	*prices;
 	size_t			 nprices;
+	struct conf_clickhouse	 clickhouse;
+	struct conf_ship	 ship;
 };
 
 /*

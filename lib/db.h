@@ -323,4 +323,41 @@ enum db_rc	 db_silences(struct db *db, int64_t now_ms,
 enum db_rc	 db_silence_lift(struct db *db, int64_t id, int64_t now_ms,
 		    int *found);
 
+/* ---- scale-out: the ship queue, the reporting host's mirror (db_ch.c) - */
+
+/*
+ * Read up to limit raw rows with id > after, in id order, in one read
+ * snapshot: db_ship_open(), then db_ship_next() until *got is 0, then
+ * db_ship_close() (also after an error).  The row's strings point into
+ * SQLite and are valid until the next call; r->buf is NULL.
+ */
+enum db_rc	 db_ship_open(struct db *db, int64_t after, long limit);
+enum db_rc	 db_ship_next(struct db *db, struct rec *r, int64_t *id,
+		    int *got);
+void		 db_ship_close(struct db *db);
+
+/* The largest api_requests.id there is, 0 when there are none: *id. */
+enum db_rc	 db_max_rowid(struct db *db, int64_t *id);
+
+/*
+ * The marks of what a reporting host has rolled up from ClickHouse: for
+ * each node and partition, the highest block number and the rows seen
+ * (meta keys "ch_mark block PARTITION NODE", "ch_mark rows PARTITION
+ * NODE").  fn gets each; db_ch_marks_clear() deletes them all (inside a
+ * transaction, before db_meta_set()ting the new ones).
+ */
+enum db_rc	 db_ch_marks_each(struct db *db, int (*fn)(const char *key,
+		    int64_t block, void *), void *arg);
+enum db_rc	 db_ch_marks_clear(struct db *db);
+
+/*
+ * Delete the mirror's raw rows older than window_ms, but keep the keep
+ * newest of each source, and the rows at or after users_from_ms of the
+ * users in users_json (a JSON array of strings).  *deleted says how
+ * many.  Call inside a transaction.
+ */
+enum db_rc	 db_mirror_trim(struct db *db, int64_t window_ms,
+		    const char *users_json, int64_t users_from_ms, int keep,
+		    long *deleted);
+
 #endif

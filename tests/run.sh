@@ -59,6 +59,9 @@ suite render python3 tests/integration/render.py --bin build/san/bin
 # The request explorer and raw exports against the raw rows; retention,
 # limits, invalid UTF-8, concurrent runs, kill -9, a day of 100,000 rows.
 suite explorer python3 tests/integration/explorer.py --bin build/san/bin
+# Scale-out: apimon-ship from three ingest databases into two
+# clickhouse-server shards; rollups in ClickHouse equal the single node's.
+suite clickhouse python3 tests/integration/clickhouse.py --bin build/san/bin
 # A fresh directory end to end, make install, the Python client.
 suite e2e python3 tests/integration/e2e.py --bin build/san/bin
 # The pages in headless Chromium served by nginx.

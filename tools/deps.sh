@@ -30,7 +30,7 @@ test)
 	# and emoji as text, not boxes
 	[ $check -eq 1 ] || pkgs="$pkgs sqlite3 libjs-chart.js spawn-fcgi nginx
 curl python3 mandoc chromium fonts-noto-cjk fonts-noto-color-emoji time wrk
-strace python3-aiosmtpd openssl systemd logrotate" ;;
+strace python3-aiosmtpd openssl systemd logrotate clickhouse-server" ;;
 *)
 	echo "usage: tools/deps.sh [--check] [build|test]" >&2
 	exit 2 ;;

@@ -52,6 +52,8 @@ BIN = None                      # Path, set by main()
 LIVE = set()                    # Popen objects not yet reaped
 RECEIVERS = set()               # HTTP receivers not yet stopped
 TEMPLATES = {}                  # name -> path of a built template database
+# The programs a suite runs (copied, see main()); others add theirs.
+PROGS = ["apimon-ingest", "apimon-aggregate", "apimon-simulate", "apimon-render"]
 
 GAMMA = 1.02 / 0.98             # lib/hist.c
 HIST_BUCKETS = 640
@@ -2798,8 +2800,7 @@ def main(suite="aggregate", doc=__doc__):
     if not BIN.is_absolute():
         BIN = (Path.cwd() / BIN).resolve()
     OUT.mkdir(parents=True, exist_ok=True)
-    for prog in ("apimon-ingest", "apimon-aggregate", "apimon-simulate",
-                 "apimon-render"):
+    for prog in PROGS:
         if not os.access(BIN / prog, os.X_OK):
             print(f"{suite}.py: {BIN / prog} is missing; run make san")
             print(f"{suite}: 0 passed, 1 failed")
@@ -2808,8 +2809,7 @@ def main(suite="aggregate", doc=__doc__):
     private = OUT / "_bin"
     shutil.rmtree(private, ignore_errors=True)
     private.mkdir()
-    for prog in ("apimon-ingest", "apimon-aggregate", "apimon-simulate",
-                 "apimon-render"):
+    for prog in PROGS:
         shutil.copy2(BIN / prog, private / prog)
     print(f"# binaries from {BIN}, copied to {private}", flush=True)
     BIN = private

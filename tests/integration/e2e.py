@@ -1093,7 +1093,7 @@ def section_b(run):
                + "\n".join(r.stderr.decode(errors="replace").splitlines()[-15:]))
         missing = []
         for p in ["apimon-ingest", "apimon-aggregate", "apimon-render",
-                  "apimon-simulate", "apimon-cron"]:
+                  "apimon-simulate", "apimon-cron", "apimon-ship"]:
             f = bindir / p
             if not (f.is_file() and os.access(f, os.X_OK)):
                 missing.append(str(f.relative_to(dest)))
@@ -1109,7 +1109,7 @@ def section_b(run):
             if not (share / p).is_file():
                 missing.append(str((share / p).relative_to(dest)))
         for p in ["apimon-ingest.1", "apimon-aggregate.1", "apimon-render.1",
-                  "apimon-cron.1", "apimon-simulate.1"]:
+                  "apimon-cron.1", "apimon-simulate.1", "apimon-ship.1"]:
             if not (man1 / p).is_file():
                 missing.append(str((man1 / p).relative_to(dest)))
         expect(not missing, "not installed: " + ", ".join(missing))
@@ -1697,7 +1697,7 @@ def section_d(run):
 # --------------------------------------------------------------------------
 
 PROGRAMS = ["apimon-ingest", "apimon-aggregate", "apimon-render", "apimon-cron",
-            "apimon-simulate"]
+            "apimon-simulate", "apimon-ship"]
 UNITS = ROOT / "etc" / "systemd"
 
 
@@ -1765,7 +1765,7 @@ def section_e(run):
         versions = {v.split(" ", 1)[-1] for v in said.values()}
         bad = [v for p, v in said.items() if not v.startswith(p + " ")]
         expect(not bad, f"--version must print \"PROGRAM VERSION\": {bad}")
-        expect(len(versions) == 1, f"the five programs print different versions: {said}")
+        expect(len(versions) == 1, f"the programs print different versions: {said}")
         v = versions.pop()
         release = (ROOT / "VERSION").read_text().strip()
         expect(re.fullmatch(r"\d+\.\d+\.\d+(-\d+)?(-g[0-9a-f]{4,})?(-dirty)?", v),
