@@ -301,7 +301,11 @@ http_serve(struct ingest *ig, const struct http_io *io)
 	char		 head[512];
 	int		 n;
 
+	/* A commit about to start waits a moment for this one. */
+	if (method != NULL && strcmp(method, "POST") == 0)
+		ingest_arrive(ig);
 	route(ig, io, ts_mono_ms() + ig->busy_ms, &r);
+	ingest_depart(ig);
 	if (r.body == NULL)
 		r.status = 503, r.retry = 1;
 	n = snprintf(head, sizeof(head), "Status: %d %s\r\n"
