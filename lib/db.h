@@ -19,7 +19,7 @@
  * why it stopped).  Nothing the caller must free is left behind on
  * failure.
  */
-#define DB_SCHEMA_VERSION	5
+#define DB_SCHEMA_VERSION	6
 
 enum db_rc {
 	DB_OK = 0,

@@ -41,15 +41,18 @@ static const char *const sql[ST__MAX] = {
 	[ST_ROWS] = ROW_COLUMNS " WHERE ts_ms >= ? AND ts_ms < ?" ROW_ORDER,
 	[ST_NEW_ROWS] = ROW_COLUMNS " WHERE ts_ms >= ?1 AND ts_ms < ?2"
 	    " AND id > ?3 AND id <= ?4" ROW_ORDER,
-	[ST_SPAN] = "SELECT MIN(ts_ms), MAX(ts_ms) FROM api_requests",
-	/* The AUTOINCREMENT high-water mark: it never goes back, even when
-	 * retention deleted the newest rows. */
-	[ST_MAX_ID] = "SELECT COALESCE((SELECT seq FROM sqlite_sequence"
-	    " WHERE name = 'api_requests'), 0)",
+	/* Two lookups at the ends of the index; MIN and MAX in one query
+	 * read all of it. */
+	[ST_SPAN] = "SELECT (SELECT MIN(ts_ms) FROM api_requests),"
+	    " (SELECT MAX(ts_ms) FROM api_requests)",
 	[ST_DAYS] = "SELECT DISTINCT apimon_day(ts_ms) FROM api_requests"
 	    " WHERE id > ? AND id <= ?",
 	[ST_PURGE] = "DELETE FROM api_requests WHERE id IN (SELECT id FROM"
 	    " api_requests WHERE ts_ms < ?1 AND id <= ?2 LIMIT ?3)",
+	/* Before rows go: ids stay above the newest that ever was. */
+	[ST_FLOOR] = "INSERT INTO meta (key, value) SELECT 'id_floor', m FROM"
+	    " (SELECT MAX(id) AS m FROM api_requests) WHERE m IS NOT NULL"
+	    " ON CONFLICT (key) DO UPDATE SET value = MAX(value, excluded.value)",
 	[ST_DEL_HOURS] = "DELETE FROM hourly_stats WHERE hour >= ? AND hour < ?",
 	[ST_DEL_DAY] = "DELETE FROM daily_stats WHERE day = ?",
 	[ST_INS_HOURLY] = "INSERT INTO hourly_stats (hour, " STATS_NAMES ")"
@@ -154,20 +157,13 @@ db_rollup_register(struct db *db)
 enum db_rc
 db_agg_state(struct db *db, struct db_agg_state *s)
 {
-	sqlite3_stmt	*st;
 	enum db_rc	 rc;
-	int		 src;
 
 	memset(s, 0, sizeof(*s));
 	if ((rc = db_meta_get(db, "agg_last_id", &s->last_id)) ||
 	    (rc = db_meta_get(db, "purged_before_ms", &s->purged_ms)))
 		return rc;
-	if ((st = stmt(db, ST_MAX_ID)) == NULL)
-		return DB_ERR;
-	if ((src = sqlite3_step(st)) == SQLITE_ROW)
-		s->max_id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return src == SQLITE_ROW ? DB_OK : db_classify(src);
+	return db_max_id(db, &s->max_id);
 }
 
 /* A walk's callback and its argument. */
@@ -266,13 +262,14 @@ enum db_rc
 db_purge(struct db *db, int64_t before_ms, int64_t upto_id, int limit,
     long *deleted)
 {
-	sqlite3_stmt	*st = stmt(db, ST_PURGE);
+	sqlite3_stmt	*st;
 	enum db_rc	 rc;
 	int64_t		 old = 0;
 
 	*deleted = 0;
-	if (st == NULL)
-		return DB_ERR;
+	if ((rc = db_done(stmt(db, ST_FLOOR))) != DB_OK ||
+	    (st = stmt(db, ST_PURGE)) == NULL)
+		return rc != DB_OK ? rc : DB_ERR;
 	sqlite3_bind_int64(st, 1, before_ms);
 	sqlite3_bind_int64(st, 2, upto_id);
 	sqlite3_bind_int(st, 3, limit);
