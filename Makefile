@@ -19,7 +19,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 SAN       = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 LIB_SRC   = lib/conf.c lib/db.c lib/db_rollup.c lib/db_read.c lib/db_alert.c \
-            lib/rec.c lib/body.c lib/ts.c lib/money.c lib/utf8.c lib/log.c \
+            lib/rec.c lib/rec_text.c lib/body.c lib/ts.c lib/money.c lib/utf8.c lib/log.c \
             lib/json.c lib/hist.c lib/tz.c lib/cli.c lib/alert.c lib/buf.c \
             lib/msg.c lib/fmt.c lib/budget.c
 INGEST_SRC = ingest/main.c ingest/http.c ingest/batch.c ingest/import.c

@@ -121,6 +121,14 @@ log_request(struct ingest *ig, const char *buf, size_t len,
 		unavailable(r, ig, rc);
 		goto out;
 	}
+	r->status = 200;
+	/* The usual answer, as cJSON would print it, without building it. */
+	if (b.nrejects == 0) {
+		if ((r->body = cJSON_malloc(64)) != NULL)
+			snprintf(r->body, 64, "{\"accepted\":%ld,"
+			    "\"duplicates\":%ld,\"rejected\":[]}", acc, dup);
+		goto out;
+	}
 	if ((o = cJSON_CreateObject()) == NULL) {
 		fail(r, 503, "out of memory", NULL);
 		goto out;
@@ -137,7 +145,6 @@ log_request(struct ingest *ig, const char *buf, size_t len,
 			    b.rejects[i].e.field);
 			cJSON_AddStringToObject(x, "error", b.rejects[i].e.msg);
 		}
-	r->status = 200;
 	r->body = cJSON_PrintUnformatted(o);
 out:
 	body_free(&b);

@@ -52,7 +52,16 @@ flush(struct import *im)
 	return 0;
 }
 
-/* Validate one item into the chunk; store the chunk when it is full. */
+/* The record just put in the chunk is kept; store the chunk when full. */
+static int
+kept(struct import *im)
+{
+	if (++im->n == IMPORT_CHUNK)
+		return flush(im);
+	return 0;
+}
+
+/* Validate one item into the chunk. */
 static int
 take(struct import *im, const cJSON *item, size_t where)
 {
@@ -63,9 +72,47 @@ take(struct import *im, const cJSON *item, size_t where)
 		reject(im, where, &e);
 		return 0;
 	}
-	if (++im->n == IMPORT_CHUNK)
-		return flush(im);
-	return 0;
+	return kept(im);
+}
+
+/* JSON's white space (strchr() would take the NUL too). */
+static int
+is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/*
+ * A line straight from its text (rec_parse_text()): 1 when taken (rc
+ * set), 0 when the slow way must judge it.
+ */
+static int
+take_text(struct import *im, const char *line, size_t len, size_t where,
+    int *rc)
+{
+	struct rec_err	 e;
+	enum rec_text	 t;
+	size_t		 i = 0, end;
+
+	while (i < len && is_ws(line[i]))
+		i++;
+	t = rec_parse_text(line + i, len - i, &end, im->ig->conf, ts_now_ms(),
+	    &im->recs[im->n], &e);
+	if (t == REC_TEXT_SLOW)
+		return 0;
+	for (i += end; i < len && is_ws(line[i]); i++)
+		;
+	if (i < len) {		/* more after the object: not for this path */
+		if (t == REC_TEXT_OK)
+			rec_free(&im->recs[im->n]);
+		return 0;
+	}
+	if (t == REC_TEXT_BAD) {
+		reject(im, where, &e);
+		*rc = 0;
+	} else
+		*rc = kept(im);
+	return 1;
 }
 
 static int
@@ -83,7 +130,8 @@ import_ndjson(struct import *im, FILE *f)
 		lineno++;
 		for (i = 0; i < (size_t)len && strchr(" \t\r\n", line[i]); i++)
 			;
-		if (i == (size_t)len)
+		if (i == (size_t)len ||
+		    take_text(im, line, (size_t)len, lineno, &rc))
 			continue;
 		if (json_check(line, (size_t)len, &n, &je) != 0) {
 			body_json_err(&je, 0, NULL, 0, &e);
