@@ -75,7 +75,7 @@ bin/apimon-ingest: $(INGEST_SRC:.c=.o) lib/libapimon.a
 
 bin/apimon-aggregate: $(AGG_SRC:.c=.o) lib/libapimon.a
 	@mkdir -p bin
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	$(CC) $(CFLAGS) $(LDFLAGS) -pthread -o $@ $^ $(PKG_LIBS) -lm
 
 bin/apimon-render: $(RENDER_SRC:.c=.o) render/tpl.o lib/libapimon.a
 	@mkdir -p bin
@@ -119,7 +119,7 @@ $(S)/bin/apimon-ingest: $(addprefix $(S)/,$(INGEST_SRC:.c=.o)) $(S)/libapimon.a
 
 $(S)/bin/apimon-aggregate: $(addprefix $(S)/,$(AGG_SRC:.c=.o)) $(S)/libapimon.a
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	$(CC) $(SAN) $(LDFLAGS) -pthread -o $@ $^ $(PKG_LIBS) -lm
 
 $(S)/bin/apimon-render: $(addprefix $(S)/,$(RENDER_SRC:.c=.o)) $(S)/render/tpl.o \
     $(S)/libapimon.a
@@ -139,7 +139,7 @@ PARTS = $(filter-out render/main.c,$(RENDER_SRC)) \
         $(filter-out aggregate/main.c,$(AGG_SRC))
 $(S)/unit: $(addprefix $(S)/,$(UNIT_SRC:.c=.o)) \
     $(addprefix $(S)/,$(PARTS:.c=.o)) $(S)/render/tpl.o $(S)/libapimon.a
-	$(CXX) $(SAN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lctemplate -lcriterion -lm
+	$(CXX) $(SAN) $(LDFLAGS) -pthread -o $@ $^ $(PKG_LIBS) -lctemplate -lcriterion -lm
 
 san: $(S)/bin/apimon-ingest $(S)/bin/apimon-aggregate $(S)/bin/apimon-render \
      $(S)/bin/apimon-simulate $(S)/bin/apimon-cron $(S)/unit

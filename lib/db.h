@@ -123,6 +123,14 @@ enum db_rc	 db_rows_each(struct db *db, int64_t from_ms, int64_t to_ms,
 		    int64_t lo_id, int64_t hi_id,
 		    int (*fn)(const struct db_row *, void *), void *arg);
 
+/*
+ * db_rows_each() in no particular order (by time, as the index has them):
+ * no sort, for a caller that groups the rows itself.
+ */
+enum db_rc	 db_rows_scan(struct db *db, int64_t from_ms, int64_t to_ms,
+		    int64_t lo_id, int64_t hi_id,
+		    int (*fn)(const struct db_row *, void *), void *arg);
+
 /* The oldest and newest ts_ms of the raw rows; -1 when there are none. */
 enum db_rc	 db_raw_span(struct db *db, int64_t *min_ms, int64_t *max_ms);
 

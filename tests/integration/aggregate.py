@@ -971,6 +971,32 @@ def test_rollup_matches_raw_rows_in_utc():
 
 
 @test
+def test_a_day_of_400_models_is_grouped_by_sqlite_and_stays_exact():
+    """A day's rollup groups its rows itself (by hash) unless its groups and
+    users would take more than rollup_hash_bytes (24 MiB): 400 models on
+    one day (each group holds 25 hour buckets of ~5 KB) take the sorted way,
+    a small day the next one the hashed way; both equal the raw rows, and
+    --rebuild (both days, two threads) gives the same tables."""
+    env = Env("test_a_day_of_400_models_is_grouped_by_sqlite_and_stays_exact")
+    conf = env.config(timezone="Asia/Taipei")
+    db = env.db_of(conf)
+    big = [varied(T + (k * 7919) % DAY_MS // 2, k, source=("web", "tg")[k % 2])
+           for k in range(1200)]
+    for k, r in enumerate(big):
+        r["model"] = f"m-{k % 400:03d}"
+        r["user_id"] = f"u-{k % 37}"
+    small = [varied(T + DAY_MS + k * 60000, k) for k in range(50)]
+    env.ingest(conf, records=big + small)
+    env.aggregate(conf, now=iso_of(T + 2 * DAY_MS))
+    eq(query(db, "SELECT COUNT(DISTINCT model) FROM daily_stats WHERE day = ?",
+             (DAY,)), [(400,)], "models of the big day")
+    check_rollups_exact(db, "Asia/Taipei")
+    check_same_rollups(rollup_dump(db),
+                       rebuild_copy(env, conf, iso_of(T + 2 * DAY_MS)),
+                       "--rebuild")
+
+
+@test
 def test_rollup_matches_raw_rows_in_asia_taipei():
     env = Env("test_rollup_matches_raw_rows_in_asia_taipei")
     exactness(env, "Asia/Taipei")

@@ -591,6 +591,13 @@ Test(db, agg_days_lists_each_local_day_of_new_rows_once)
 	memset(&s, 0, sizeof(s));
 	cr_assert_eq(db_agg_days(db, 1, 2, count_day, &s), DB_OK);
 	cr_assert_str_eq(s.text, "2026-11-26 ", "id 2 only");
+	/* From 0 (every row new) the index is read: ids above hi are not. */
+	memset(&s, 0, sizeof(s));
+	cr_assert_eq(db_agg_days(db, 0, 2, count_day, &s), DB_OK);
+	cr_assert_str_eq(s.text, "2026-11-26 ", "ids 1 and 2");
+	memset(&s, 0, sizeof(s));
+	cr_assert_eq(db_agg_days(db, 2, 3, count_day, &s), DB_OK);
+	cr_assert_str_eq(s.text, "2026-11-25 ", "id 3 only");
 	db_close(db);
 }
 
