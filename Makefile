@@ -47,6 +47,9 @@ deps:
 deps-test:
 	@tools/deps.sh test
 
+deps-bench:
+	@tools/deps.sh bench
+
 check-deps:
 	@tools/deps.sh --check build
 
@@ -167,7 +170,7 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	@tools/run.sh
 
-bench: deps-test
+bench: deps-bench
 	@$(MAKE) --no-print-directory all
 	@bench/run.sh
 
@@ -195,5 +198,5 @@ clean:
 -include $(wildcard lib/*.d ingest/*.d aggregate/*.d render/*.d cron/*.d \
     tools/*.d) $(shell find $(S) -name '*.d' 2>/dev/null)
 
-.PHONY: all deps deps-test check-deps check-deps-test san fuzz test run bench \
+.PHONY: all deps deps-test deps-bench check-deps check-deps-test san fuzz test run bench \
         install uninstall clean
