@@ -91,15 +91,16 @@ next_line(const char **p, const char *end, size_t *n, size_t *lineno)
 	return NULL;
 }
 
-/* A JSON string in a string cannot hold a raw newline: lines are items. */
+/*
+ * Count the lines that are not blank before parsing any, and make room
+ * for as many records: BODY_OK, or the answer that refuses the body.
+ */
 static enum body_rc
-parse_ndjson(const char *buf, size_t len, const struct conf *c,
-    int64_t now_ms, struct body *b, struct rec_err *e)
+ndjson_room(const char *buf, size_t len, const struct conf *c,
+    struct body *b, struct rec_err *e)
 {
-	const char	*p = buf, *end = buf + len, *line;
-	struct json_err	 je;
-	cJSON		*item;
-	size_t		 n = 0, ll, lineno = 0, k;
+	const char	*p = buf, *end = buf + len;
+	size_t		 n = 0, ll, lineno = 0;
 
 	while (next_line(&p, end, &ll, &lineno) != NULL)
 		n++;
@@ -107,6 +108,22 @@ parse_ndjson(const char *buf, size_t len, const struct conf *c,
 		return too_many(e, n, c);
 	if (alloc(b, n) != 0)
 		return refuse(e, BODY_NOMEM, "out of memory");
+	return BODY_OK;
+}
+
+/* A JSON string in a string cannot hold a raw newline: lines are items. */
+static enum body_rc
+parse_ndjson(const char *buf, size_t len, const struct conf *c,
+    int64_t now_ms, struct body *b, struct rec_err *e)
+{
+	const char	*p, *end = buf + len, *line;
+	struct json_err	 je;
+	cJSON		*item;
+	size_t		 n, ll, lineno, k;
+	enum body_rc	 rc;
+
+	if ((rc = ndjson_room(buf, len, c, b, e)) != BODY_OK)
+		return rc;
 	for (p = buf, lineno = 0, n = 0;
 	    (line = next_line(&p, end, &ll, &lineno)) != NULL; n++) {
 		if (json_check(line, ll, &k, &je) != 0) {
@@ -261,15 +278,12 @@ static enum body_rc
 fast_ndjson(const char *buf, size_t len, const struct conf *c,
     int64_t now_ms, struct body *b, struct rec_err *e)
 {
-	const char	*p = buf, *end = buf + len, *line;
-	size_t		 n = 0, ll, lineno = 0, i;
+	const char	*p, *end = buf + len, *line;
+	size_t		 n, ll, lineno, i;
+	enum body_rc	 rc;
 
-	while (next_line(&p, end, &ll, &lineno) != NULL)
-		n++;
-	if (n > (size_t)c->ingest.max_batch)
-		return too_many(e, n, c);
-	if (alloc(b, n) != 0)
-		return refuse(e, BODY_NOMEM, "out of memory");
+	if ((rc = ndjson_room(buf, len, c, b, e)) != BODY_OK)
+		return rc;
 	for (p = buf, lineno = 0, n = 0;
 	    (line = next_line(&p, end, &ll, &lineno)) != NULL; n++) {
 		for (i = 0; line[i] == ' ' || line[i] == '\t' || line[i] == '\r';

@@ -371,57 +371,59 @@ value(struct tp *t, struct rec_val *v, int meta)
 }
 
 /*
+ * The bytes of s[from, to) but the white space between tokens, into out
+ * unless it is NULL; how many.
+ */
+static size_t
+strip_ws(const unsigned char *s, size_t from, size_t to, char *out)
+{
+	size_t	 i, n = 0;
+	int	 in = 0;
+
+	for (i = from; i < to; i++) {
+		if (in) {
+			if (s[i] == '\\') {	/* it and the byte it escapes */
+				if (out != NULL)
+					out[n] = (char)s[i];
+				n++;
+				i++;
+			} else if (s[i] == '"')
+				in = 0;
+		} else if (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' ||
+		    s[i] == '\r')
+			continue;
+		else if (s[i] == '"')
+			in = 1;
+		if (out != NULL)
+			out[n] = (char)s[i];
+		n++;
+	}
+	return n;
+}
+
+/*
  * Metadata as cJSON_PrintUnformatted() prints it: its text without the
  * white space between tokens, once every token is printed as written.
  */
 static int
 compact(struct tp *t, size_t from, struct rec_val *v)
 {
-	const unsigned char	*s = t->s;
-	size_t			 i, n = 0;
-	int			 in = 0;
-
 	if (!t->plain)
 		return -1;
 	if (!t->ws) {
-		v->s = (const char *)s + from;
+		v->s = (const char *)t->s + from;
 		v->len = t->i - from;
 		return 0;
 	}
-	for (i = from; i < t->i; i++) {
-		if (in) {
-			if (s[i] == '\\')
-				i++, n++;
-			else if (s[i] == '"')
-				in = 0;
-		} else if (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' ||
-		    s[i] == '\r')
-			continue;
-		else if (s[i] == '"')
-			in = 1;
-		n++;
-	}
-	v->len = n;
-	if (n > REC_METADATA_MAX) {
+	v->len = strip_ws(t->s, from, t->i, NULL);
+	if (v->len > REC_METADATA_MAX) {
 		v->s = "";	/* too long: the checks say so */
 		return 0;
 	}
-	if (n >= SCRATCH - t->used)
+	if (v->len >= SCRATCH - t->used)
 		return -1;
 	v->s = t->out + t->used;
-	for (i = from, in = 0; i < t->i; i++) {
-		if (in) {
-			if (s[i] == '\\')
-				t->out[t->used++] = (char)s[i++];
-			else if (s[i] == '"')
-				in = 0;
-		} else if (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' ||
-		    s[i] == '\r')
-			continue;
-		else if (s[i] == '"')
-			in = 1;
-		t->out[t->used++] = (char)s[i];
-	}
+	t->used += strip_ws(t->s, from, t->i, t->out + t->used);
 	return 0;
 }
 
