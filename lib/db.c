@@ -448,10 +448,15 @@ db_open(struct db **out, const char *path, enum db_mode mode,
 	}
 	if (mode == DB_READ)
 		rc = check_version(db, err, errlen);
-	/* journal_mode needs the lock when it changes; retry like a write. */
+	/*
+	 * journal_mode needs the lock when it changes; retry like a write.
+	 * A WAL that a long read let grow is cut back to 64 MiB when it
+	 * starts over, so that a burst does not keep its disk space.
+	 */
 	else if ((rc = db_exec(db, "PRAGMA journal_mode = WAL", err,
 	    errlen)) == DB_OK && (rc = db_exec(db, syncs[sync], err,
-	    errlen)) == DB_OK)
+	    errlen)) == DB_OK && (rc = db_exec(db,
+	    "PRAGMA journal_size_limit = 67108864", err, errlen)) == DB_OK)
 		rc = migrate(db, err, errlen);
 	if (rc != DB_OK)
 		goto fail;

@@ -257,6 +257,12 @@ fi
 ok_non=PASS; [ "$NON" -eq 0 ] && [ "$ERR" -eq 0 ] || ok_non=FAIL
 ok_lost=PASS; [ "$MISSING" -eq 0 ] && [ "$DOUBLE" -eq 0 ] && [ "$ACKED" -eq "$ACKED_LINES" ] || ok_lost=FAIL
 ok_cron=PASS; [ "$CRON_BAD" -eq 0 ] || ok_cron=FAIL
-echo "checks: zero non-2xx and connection errors $ok_non; every acknowledged id stored exactly once $ok_lost; every cron run succeeded $ok_cron"
-[ "$ok_non$ok_lost$ok_cron" = PASSPASSPASS ] || FAIL=1
+# A sanitizer build (make test) reports to stderr: any report fails.
+ok_san=PASS
+if grep -l -E 'Sanitizer|runtime error:' "$TMP/apimon.stderr" "$TMP/cron.err" >/dev/null 2>&1; then
+	ok_san=FAIL
+	grep -h -E -A5 'Sanitizer|runtime error:' "$TMP/apimon.stderr" "$TMP/cron.err" | head -20 | sed 's/^/    /'
+fi
+echo "checks: zero non-2xx and connection errors $ok_non; every acknowledged id stored exactly once $ok_lost; every cron run succeeded $ok_cron; no sanitizer report $ok_san"
+[ "$ok_non$ok_lost$ok_cron$ok_san" = PASSPASSPASSPASS ] || FAIL=1
 exit "$FAIL"
