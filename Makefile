@@ -19,7 +19,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 SAN       = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 LIB_SRC   = lib/conf.c lib/db.c lib/db_rollup.c lib/db_read.c lib/db_alert.c \
-            lib/rec.c lib/body.c lib/ts.c lib/money.c lib/utf8.c lib/log.c \
+            lib/rec.c lib/rec_text.c lib/body.c lib/ts.c lib/money.c lib/utf8.c lib/log.c \
             lib/json.c lib/hist.c lib/tz.c lib/cli.c lib/alert.c lib/buf.c \
             lib/msg.c lib/fmt.c lib/budget.c lib/conf_ch.c lib/db_ch.c \
             lib/ch.c
@@ -51,6 +51,9 @@ deps:
 deps-test:
 	@tools/deps.sh test
 
+deps-bench:
+	@tools/deps.sh bench
+
 check-deps:
 	@tools/deps.sh --check build
 
@@ -79,7 +82,7 @@ bin/apimon-ingest: $(INGEST_SRC:.c=.o) lib/libapimon.a
 
 bin/apimon-aggregate: $(AGG_SRC:.c=.o) lib/libapimon.a
 	@mkdir -p bin
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	$(CC) $(CFLAGS) $(LDFLAGS) -pthread -o $@ $^ $(PKG_LIBS) -lm
 
 bin/apimon-render: $(RENDER_SRC:.c=.o) render/tpl.o lib/libapimon.a
 	@mkdir -p bin
@@ -127,7 +130,7 @@ $(S)/bin/apimon-ingest: $(addprefix $(S)/,$(INGEST_SRC:.c=.o)) $(S)/libapimon.a
 
 $(S)/bin/apimon-aggregate: $(addprefix $(S)/,$(AGG_SRC:.c=.o)) $(S)/libapimon.a
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	$(CC) $(SAN) $(LDFLAGS) -pthread -o $@ $^ $(PKG_LIBS) -lm
 
 $(S)/bin/apimon-render: $(addprefix $(S)/,$(RENDER_SRC:.c=.o)) $(S)/render/tpl.o \
     $(S)/libapimon.a
@@ -151,7 +154,7 @@ PARTS = $(filter-out render/main.c,$(RENDER_SRC)) \
         $(filter-out aggregate/main.c,$(AGG_SRC))
 $(S)/unit: $(addprefix $(S)/,$(UNIT_SRC:.c=.o)) \
     $(addprefix $(S)/,$(PARTS:.c=.o)) $(S)/render/tpl.o $(S)/libapimon.a
-	$(CXX) $(SAN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lctemplate -lcriterion -lm
+	$(CXX) $(SAN) $(LDFLAGS) -pthread -o $@ $^ $(PKG_LIBS) -lctemplate -lcriterion -lm
 
 san: $(S)/bin/apimon-ingest $(S)/bin/apimon-aggregate $(S)/bin/apimon-render \
      $(S)/bin/apimon-simulate $(S)/bin/apimon-cron $(S)/bin/apimon-ship \
@@ -227,7 +230,7 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	@tools/run.sh
 
-bench: deps-test
+bench: deps-bench
 	@$(MAKE) --no-print-directory all
 	@bench/run.sh
 
@@ -260,5 +263,5 @@ clean:
 -include $(wildcard lib/*.d ingest/*.d aggregate/*.d render/*.d cron/*.d \
     tools/*.d ship/*.d) $(shell find $(S) -name '*.d' 2>/dev/null)
 
-.PHONY: all deps deps-test check-deps check-deps-test san fuzz fuzz-otlp test \
-        run bench install uninstall clean
+.PHONY: all deps deps-test deps-bench check-deps check-deps-test san fuzz \
+        fuzz-otlp test run bench install uninstall clean

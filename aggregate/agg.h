@@ -43,6 +43,13 @@ struct agg {
 	struct ch_run		*ch;		/* with ClickHouse: its run */
 };
 
+/*
+ * How much a day's rollup may hold to group its rows itself (by hash, in
+ * any order); a day that needs more has SQLite sort its rows instead,
+ * holding one group and one user at a time.  Tests lower it.
+ */
+extern size_t	 rollup_hash_bytes;
+
 /* Roll new rows up (all rows with rebuild); remember the days touched. */
 int	 rollup_run(struct agg *a, int rebuild);
 

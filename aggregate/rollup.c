@@ -1,8 +1,10 @@
 /* rollup.c — hourly and daily rollups, recomputed per touched day; retention. */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agg.h"
 #include "buf.h"
@@ -12,10 +14,30 @@
 
 #define OUT_ROWS	4096		/* rollup rows held before writing */
 #define OUT_BYTES	(4 << 20)	/* and the bytes of their names and blobs */
+#define MAX_WORKERS	4		/* days rolled up at once, by threads */
+
+size_t	 rollup_hash_bytes = 24 << 20;
 
 struct bucket {
 	struct db_stats	 s;
 	struct hist	 hist;
+};
+
+/* A (source, model) of the day, in the hashed way. */
+struct hgroup {
+	const char	*source, *model;	/* after the struct */
+	uint32_t	 hash;
+	struct bucket	 whole;
+	struct bucket	 hours[];		/* the day's nhours */
+};
+
+/* A user of a group, in the hashed way: the hours it was counted in. */
+struct huser {
+	uint32_t	 hash;
+	uint32_t	 group;			/* UINT32_MAX: a free slot */
+	uint32_t	 off, len;		/* its name in the arena */
+	uint32_t	 hours;			/* bit i: counted in hour i */
+	uint32_t	 day;			/* counted in the day */
 };
 
 /*
@@ -29,6 +51,7 @@ struct bucket {
  */
 struct pass {
 	struct agg	*a;
+	struct db	*db;			/* this pass's connection */
 	/* What to compute. */
 	int64_t		 from, to;		/* UTC ms, hour starts */
 	int64_t		 lo_id, hi_id;		/* only these ids, unless -1 */
@@ -58,6 +81,18 @@ struct pass {
 	int		 overflow;		/* the buffer filled up */
 	enum db_rc	 rc;			/* why a write failed */
 	int		 oom;
+	/* The hashed way (take_hashed()); too_big: go the sorted way. */
+	int		 hashed, too_big;
+	const char	*cur_source, *cur_model;	/* being emitted */
+	struct hgroup	**groups;
+	size_t		 ngroups, capgroups;
+	uint32_t	*gslots;		/* group index + 1; 0: free */
+	size_t		 gcap;
+	struct huser	*users;
+	size_t		 nusers, ucap;
+	char		*arena;			/* users' names */
+	size_t		 aused, acap;
+	size_t		 hbytes;		/* what the hashed way holds */
 };
 
 /* Keep a copy of a string that the next row would overwrite. */
@@ -76,11 +111,11 @@ begin(struct pass *p)
 	char		 hfrom[TZ_HOUR_LEN], hto[TZ_HOUR_LEN];
 	enum db_rc	 rc;
 
-	if ((rc = db_begin(p->a->db)) != DB_OK || p->add)
+	if ((rc = db_begin(p->db)) != DB_OK || p->add)
 		return rc;
 	tz_hour(p->from, hfrom);
 	tz_hour(p->to, hto);
-	return db_stats_clear(p->a->db, p->day, hfrom, hto);
+	return db_stats_clear(p->db, p->day, hfrom, hto);
 }
 
 /* Write the waiting rows (inside the transaction) and empty the buffer. */
@@ -91,7 +126,7 @@ flush(struct pass *p)
 	size_t		 i;
 
 	for (i = 0; i < p->nout; i++)
-		if ((rc = db_stats_put(p->a->db, &p->out[i], p->add)) != DB_OK)
+		if ((rc = db_stats_put(p->db, &p->out[i], p->add)) != DB_OK)
 			return rc;
 	p->nout = 0;
 	p->used = 0;
@@ -123,7 +158,7 @@ room(struct pass *p, size_t n)
 static int
 keep_names(struct pass *p)
 {
-	size_t	 ns = strlen(p->source.p) + 1, nm = strlen(p->model.p) + 1;
+	size_t	 ns = strlen(p->cur_source) + 1, nm = strlen(p->cur_model) + 1;
 	char	*s;
 
 	p->gsource = p->gmodel = NULL;
@@ -131,8 +166,8 @@ keep_names(struct pass *p)
 		return -1;
 	s = p->bytes + p->used;
 	p->used += ns + nm;
-	memcpy(s, p->source.p, ns);
-	memcpy(s + ns, p->model.p, nm);
+	memcpy(s, p->cur_source, ns);
+	memcpy(s + ns, p->cur_model, nm);
 	p->gsource = s;
 	p->gmodel = s + ns;
 	return 0;
@@ -173,27 +208,36 @@ user_end(struct pass *p)
 	p->user_day = 0;
 }
 
+/* Queue the buckets of a group that saw rows; 0 or -1. */
+static int
+emit_group(struct pass *p, const char *source, const char *model,
+    struct bucket *hours, struct bucket *whole)
+{
+	int	 i;
+
+	p->cur_source = source;
+	p->cur_model = model;
+	if (keep_names(p))
+		return -1;
+	for (i = 0; i < p->nhours; i++)
+		if (hours[i].s.requests > 0 && emit(p, &hours[i], p->hour[i]))
+			return -1;
+	if (whole->s.requests > 0 && emit(p, whole, p->day))
+		return -1;
+	p->gsource = p->gmodel = NULL;
+	return 0;
+}
+
 /* Queue the group's buckets that saw rows; 0 or -1. */
 static int
 group_end(struct pass *p)
 {
-	int	 i;
-
 	if (!p->in_group)
 		return 0;
 	if (p->in_user)
 		user_end(p);
 	p->in_group = 0;
-	if (keep_names(p))
-		return -1;
-	for (i = 0; i < p->nhours; i++)
-		if (p->hours[i].s.requests > 0 &&
-		    emit(p, &p->hours[i], p->hour[i]))
-			return -1;
-	if (p->whole.s.requests > 0 && emit(p, &p->whole, p->day))
-		return -1;
-	p->gsource = p->gmodel = NULL;
-	return 0;
+	return emit_group(p, p->source.p, p->model.p, p->hours, &p->whole);
 }
 
 static void
@@ -283,6 +327,261 @@ take_row(const struct db_row *r, void *arg)
 	return 0;
 }
 
+/* ---- the hashed way ---------------------------------------------------- */
+
+/* FNV-1a over s, continuing from h. */
+static uint32_t
+fnv(uint32_t h, const char *s)
+{
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* What the hashed way holds grew by n bytes: 0, or -1 past the budget. */
+static int
+held(struct pass *p, size_t n)
+{
+	p->hbytes += n;
+	if (p->hbytes <= rollup_hash_bytes)
+		return 0;
+	p->too_big = 1;
+	return -1;
+}
+
+/* Empty the hashed way's tables, keeping their room. */
+static void
+hash_reset(struct pass *p)
+{
+	size_t	 i;
+
+	for (i = 0; i < p->ngroups; i++)
+		free(p->groups[i]);
+	p->ngroups = 0;
+	if (p->gslots != NULL)
+		memset(p->gslots, 0, p->gcap * sizeof(*p->gslots));
+	for (i = 0; i < p->ucap; i++)
+		p->users[i].group = UINT32_MAX;
+	p->nusers = 0;
+	p->aused = 0;
+	p->hbytes = p->gcap * sizeof(*p->gslots) +
+	    p->ucap * sizeof(*p->users) + p->acap;
+}
+
+static void
+hash_free(struct pass *p)
+{
+	hash_reset(p);
+	free(p->groups);
+	free(p->gslots);
+	free(p->users);
+	free(p->arena);
+}
+
+/* Room for twice the groups or users in an open table of n slots. */
+static int
+regroup(struct pass *p)
+{
+	size_t		 n = p->gcap ? p->gcap * 2 : 64, i, k;
+	uint32_t	*t;
+
+	if (held(p, n * sizeof(*t)) || (t = calloc(n, sizeof(*t))) == NULL)
+		return -1;
+	for (i = 0; i < p->ngroups; i++) {
+		for (k = p->groups[i]->hash & (n - 1); t[k] != 0;
+		    k = (k + 1) & (n - 1))
+			;
+		t[k] = (uint32_t)i + 1;
+	}
+	p->hbytes -= p->gcap * sizeof(*t);
+	free(p->gslots);
+	p->gslots = t;
+	p->gcap = n;
+	return 0;
+}
+
+static int
+reuser(struct pass *p)
+{
+	size_t		 n = p->ucap ? p->ucap * 2 : 1024, i, k;
+	struct huser	*t;
+
+	if (held(p, n * sizeof(*t)) || (t = malloc(n * sizeof(*t))) == NULL)
+		return -1;
+	for (k = 0; k < n; k++)
+		t[k].group = UINT32_MAX;
+	for (i = 0; i < p->ucap; i++) {
+		if (p->users[i].group == UINT32_MAX)
+			continue;
+		for (k = p->users[i].hash & (n - 1); t[k].group != UINT32_MAX;
+		    k = (k + 1) & (n - 1))
+			;
+		t[k] = p->users[i];
+	}
+	p->hbytes -= p->ucap * sizeof(*t);
+	free(p->users);
+	p->users = t;
+	p->ucap = n;
+	return 0;
+}
+
+/* The group of source and model, made on first sight; NULL: see p. */
+static struct hgroup *
+group_of(struct pass *p, const char *source, const char *model,
+    uint32_t *gi)
+{
+	uint32_t	 h = fnv(fnv(2166136261u, source) * 31, model);
+	struct hgroup	*g, **ng;
+	size_t		 k, ns, nm, size;
+
+	if (p->gcap == 0 && regroup(p))
+		return NULL;
+	for (k = h & (p->gcap - 1); p->gslots[k] != 0;
+	    k = (k + 1) & (p->gcap - 1)) {
+		g = p->groups[p->gslots[k] - 1];
+		if (g->hash == h && strcmp(g->source, source) == 0 &&
+		    strcmp(g->model, model) == 0) {
+			*gi = p->gslots[k] - 1;
+			return g;
+		}
+	}
+	ns = strlen(source) + 1;
+	nm = strlen(model) + 1;
+	size = sizeof(*g) + (size_t)p->nhours * sizeof(g->hours[0]) + ns + nm;
+	if (held(p, size))
+		return NULL;
+	if (p->ngroups == p->capgroups) {
+		if ((ng = realloc(p->groups, (p->capgroups ? p->capgroups * 2 :
+		    16) * sizeof(*ng))) == NULL)
+			goto oom;
+		p->groups = ng;
+		p->capgroups = p->capgroups ? p->capgroups * 2 : 16;
+	}
+	if ((g = calloc(1, size)) == NULL)
+		goto oom;
+	g->source = (char *)&g->hours[p->nhours];
+	g->model = g->source + ns;
+	memcpy((char *)g->source, source, ns);
+	memcpy((char *)g->model, model, nm);
+	g->hash = h;
+	p->gslots[k] = (uint32_t)p->ngroups + 1;
+	*gi = (uint32_t)p->ngroups;
+	p->groups[p->ngroups++] = g;
+	/* At most half full, so that probes stay short. */
+	if (2 * p->ngroups > p->gcap && regroup(p))
+		return NULL;
+	return g;
+oom:
+	p->oom = 1;
+	return NULL;
+}
+
+/* The user of group gi, made on first sight; NULL: see p. */
+static struct huser *
+user_of(struct pass *p, uint32_t gi, const char *user)
+{
+	uint32_t	 h = fnv(2166136261u ^ gi * 2654435761u, user);
+	size_t		 k, n = strlen(user);
+	struct huser	*u;
+	char		*na;
+
+	if (2 * (p->nusers + 1) > p->ucap && reuser(p))
+		return NULL;
+	for (k = h & (p->ucap - 1); (u = &p->users[k])->group != UINT32_MAX;
+	    k = (k + 1) & (p->ucap - 1))
+		if (u->hash == h && u->group == gi && u->len == n &&
+		    memcmp(p->arena + u->off, user, n) == 0)
+			return u;
+	if (p->aused + n > p->acap) {
+		size_t c = p->acap ? p->acap * 2 : 65536;
+		while (c < p->aused + n)
+			c *= 2;
+		if (held(p, c - p->acap))
+			return NULL;
+		if ((na = realloc(p->arena, c)) == NULL) {
+			p->oom = 1;
+			return NULL;
+		}
+		p->arena = na;
+		p->acap = c;
+	}
+	memcpy(p->arena + p->aused, user, n);
+	u->hash = h;
+	u->group = gi;
+	u->off = (uint32_t)p->aused;
+	u->len = (uint32_t)n;
+	u->hours = u->day = 0;
+	p->aused += n;
+	p->nusers++;
+	return u;
+}
+
+/* One row, in any order: into its group's buckets and its user's marks. */
+static int
+take_hashed(const struct db_row *r, void *arg)
+{
+	struct pass	*p = arg;
+	struct hgroup	*g;
+	struct huser	*u;
+	uint32_t	 gi;
+	int		 i = hour_of(p, r->ts_ms), in_hour, in_day;
+
+	in_hour = i >= 0 && p->start[i] < p->hours_before;
+	in_day = p->day != NULL && r->ts_ms >= p->day_from &&
+	    r->ts_ms < p->day_to;
+	if (!in_hour && !in_day)
+		return 0;
+	if ((g = group_of(p, r->source, r->model, &gi)) == NULL)
+		return 1;
+	if (in_hour)
+		count(&g->hours[i], r);
+	if (in_day)
+		count(&g->whole, r);
+	if (r->user_id == NULL)
+		return 0;
+	if ((u = user_of(p, gi, r->user_id)) == NULL)
+		return 1;
+	if (in_hour)
+		u->hours |= 1u << i;
+	u->day |= (uint32_t)in_day;
+	return 0;
+}
+
+static int
+by_names(const void *x, const void *y)
+{
+	const struct hgroup	*a = *(struct hgroup *const *)x;
+	const struct hgroup	*b = *(struct hgroup *const *)y;
+	int			 c = strcmp(a->source, b->source);
+
+	return c != 0 ? c : strcmp(a->model, b->model);
+}
+
+/* Count each group's users per bucket, then queue the groups in order. */
+static int
+hashed_end(struct pass *p)
+{
+	struct hgroup	*g;
+	size_t		 k;
+	int		 i;
+
+	for (k = 0; k < p->ucap && p->nusers > 0; k++) {
+		if (p->users[k].group == UINT32_MAX)
+			continue;
+		g = p->groups[p->users[k].group];
+		for (i = 0; i < p->nhours; i++)
+			g->hours[i].s.users += (p->users[k].hours >> i) & 1;
+		g->whole.s.users += p->users[k].day;
+	}
+	if (p->ngroups > 1)
+		qsort(p->groups, p->ngroups, sizeof(*p->groups), by_names);
+	for (k = 0; k < p->ngroups; k++)
+		if (emit_group(p, p->groups[k]->source, p->groups[k]->model,
+		    p->groups[k]->hours, &p->groups[k]->whole))
+			return -1;
+	return 0;
+}
+
 /* Read the rows of the pass once; 0, or -1 with the reason in p. */
 static int
 read_rows(struct pass *p)
@@ -294,21 +593,52 @@ read_rows(struct pass *p)
 	p->user_hours = 0;
 	p->user_day = 0;
 	p->nout = p->used = 0;
-	rc = db_rows_each(p->a->db, p->from, p->to, p->lo_id, p->hi_id,
-	    take_row, p);
-	if (rc == DB_OK && group_end(p) == 0)
-		return 0;
+	if (p->hashed) {
+		hash_reset(p);
+		rc = db_rows_scan(p->db, p->from, p->to, p->lo_id, p->hi_id,
+		    take_hashed, p);
+		if (rc == DB_OK && hashed_end(p) == 0)
+			return 0;
+	} else {
+		rc = db_rows_each(p->db, p->from, p->to, p->lo_id, p->hi_id,
+		    take_row, p);
+		if (rc == DB_OK && group_end(p) == 0)
+			return 0;
+	}
 	if (rc != DB_OK && rc != DB_ABORT)
 		p->rc = rc;
 	return -1;
 }
 
 static int
+fail_on(struct agg *a, struct db *db, const char *what)
+{
+	log_errx("%s: %s: %s", a->conf->database, what, db_errmsg(db));
+	db_rollback(db);
+	return -1;
+}
+
+static int
 fail(struct agg *a, const char *what)
 {
-	log_errx("%s: %s: %s", a->conf->database, what, db_errmsg(a->db));
-	db_rollback(a->db);
-	return -1;
+	return fail_on(a, a->db, what);
+}
+
+/*
+ * Read the rows of the pass, the hashed way unless its groups and users
+ * would take more than rollup_hash_bytes: then the sorted way, which
+ * holds one group and one user at a time.  0, or -1 with p saying why.
+ */
+static int
+read_all(struct pass *p)
+{
+	if (read_rows(p) == 0)
+		return 0;
+	if (!p->too_big)
+		return -1;
+	p->too_big = 0;
+	p->hashed = 0;
+	return read_rows(p);
 }
 
 /*
@@ -319,29 +649,28 @@ fail(struct agg *a, const char *what)
 static int
 run_pass(struct pass *p)
 {
-	struct agg	*a = p->a;
-
-	p->in_tx = p->overflow = p->oom = 0;
+	p->in_tx = p->overflow = p->oom = p->too_big = 0;
+	p->hashed = rollup_hash_bytes > 0;
 	p->rc = DB_OK;
-	if (read_rows(p) != 0) {
+	if (read_all(p) != 0) {
 		if (!p->overflow)
 			goto fail;
 		p->overflow = 0;
 		p->in_tx = 1;
-		if ((p->rc = begin(p)) != DB_OK || read_rows(p) != 0)
+		if ((p->rc = begin(p)) != DB_OK || read_all(p) != 0)
 			goto fail;
 	} else if ((p->rc = begin(p)) != DB_OK)
 		goto fail;
-	if ((p->rc = flush(p)) != DB_OK || (p->rc = db_commit(a->db)) != DB_OK)
+	if ((p->rc = flush(p)) != DB_OK || (p->rc = db_commit(p->db)) != DB_OK)
 		goto fail;
 	return 0;
 fail:
 	if (p->oom) {
 		log_errx("out of memory");
-		db_rollback(a->db);
+		db_rollback(p->db);
 		return -1;
 	}
-	return fail(a, "writing rollups");
+	return fail_on(p->a, p->db, "writing rollups");
 }
 
 /*
@@ -440,6 +769,9 @@ all_days(struct agg *a)
 static void
 pass_free(struct pass *p)
 {
+	if (p == NULL)
+		return;
+	hash_free(p);
 	buf_free(&p->source);
 	buf_free(&p->model);
 	buf_free(&p->user);
@@ -448,14 +780,144 @@ pass_free(struct pass *p)
 	free(p);
 }
 
+static struct pass *
+pass_new(struct agg *a, struct db *db)
+{
+	struct pass	*p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	p->a = a;
+	p->db = db;
+	if ((p->out = calloc(OUT_ROWS, sizeof(*p->out))) == NULL ||
+	    (p->bytes = malloc(OUT_BYTES)) == NULL) {
+		pass_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* The days of a run, shared by the threads that roll them up. */
+struct work {
+	struct agg	*a;
+	int		 rebuild;
+	int64_t		 purged_ms;
+	pthread_mutex_t	 mu;
+	size_t		 next;		/* the next day to take */
+	int		 failed;
+};
+
+/* Roll up days until none is left or a thread failed; 0 or -1. */
+static int
+work_days(struct work *w, struct pass *p)
+{
+	struct agg	*a = w->a;
+	int64_t		 start;
+	size_t		 i;
+
+	for (;;) {
+		pthread_mutex_lock(&w->mu);
+		i = w->failed ? a->ndays : w->next++;
+		pthread_mutex_unlock(&w->mu);
+		if (i >= a->ndays)
+			return 0;
+		/* A rebuild keeps what retention left of old days as it is. */
+		if (w->rebuild && tz_day_start(a->days[i], 0, &start) == 0 &&
+		    start < w->purged_ms)
+			continue;
+		if (recompute_day(a, p, a->days[i], w->purged_ms)) {
+			pthread_mutex_lock(&w->mu);
+			w->failed = 1;
+			pthread_mutex_unlock(&w->mu);
+			return -1;
+		}
+	}
+}
+
+/* A second thread: its own connection and pass. */
+struct helper {
+	struct work	*w;
+	struct db	*db;
+	pthread_t	 th;
+	int		 rc;
+};
+
+static void *
+helper_run(void *arg)
+{
+	struct helper	*h = arg;
+	struct pass	*p;
+
+	if ((p = pass_new(h->w->a, h->db)) == NULL) {
+		log_errx("out of memory");
+		pthread_mutex_lock(&h->w->mu);
+		h->w->failed = 1;
+		pthread_mutex_unlock(&h->w->mu);
+		h->rc = -1;
+		return NULL;
+	}
+	h->rc = work_days(h->w, p);
+	pass_free(p);
+	return NULL;
+}
+
+/*
+ * Days are independent: up to one thread per core rolls them up, each
+ * with its own connection (they take turns only for the write lock).
+ */
+static int
+roll_days(struct agg *a, int rebuild, int64_t purged_ms)
+{
+	struct work	 w = { a, rebuild, purged_ms,
+	    PTHREAD_MUTEX_INITIALIZER, 0, 0 };
+	struct helper	 h[MAX_WORKERS - 1];
+	struct pass	*p;
+	char		 err[512];
+	long		 cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t		 n = 0, want, i;
+	int		 rc;
+
+	want = cpus > 1 ? (size_t)cpus : 1;
+	if (want > MAX_WORKERS)
+		want = MAX_WORKERS;
+	if (want > a->ndays)
+		want = a->ndays;
+	for (; n + 1 < want; n++) {
+		h[n].w = &w;
+		h[n].rc = 0;
+		if (db_open(&h[n].db, a->conf->database, DB_WRITE,
+		    a->conf->ingest.synchronous, AGG_BUSY_MS, err,
+		    sizeof(err)) != DB_OK)
+			break;		/* fewer threads, then */
+		if (pthread_create(&h[n].th, NULL, helper_run, &h[n]) != 0) {
+			db_close(h[n].db);
+			break;
+		}
+	}
+	if ((p = pass_new(a, a->db)) == NULL) {
+		log_errx("out of memory");
+		pthread_mutex_lock(&w.mu);
+		w.failed = 1;
+		pthread_mutex_unlock(&w.mu);
+		rc = -1;
+	} else
+		rc = work_days(&w, p);
+	pass_free(p);
+	for (i = 0; i < n; i++) {
+		pthread_join(h[i].th, NULL);
+		db_close(h[i].db);
+		if (h[i].rc != 0)
+			rc = -1;
+	}
+	return rc;
+}
+
 int
 rollup_run(struct agg *a, int rebuild)
 {
 	struct db_agg_state	 st;
-	struct pass		*p;
-	int64_t			 start, pending = 0;
+	int64_t			 pending = 0;
 	enum db_rc		 rc;
-	size_t			 i;
 
 	if (db_agg_state(a->db, &st) != DB_OK ||
 	    db_meta_get(a->db, "rebuild_pending", &pending) != DB_OK)
@@ -477,26 +939,8 @@ rollup_run(struct agg *a, int rebuild)
 	}
 	if (a->ndays > 0)
 		qsort(a->days, a->ndays, sizeof(a->days[0]), by_day);
-	if ((p = calloc(1, sizeof(*p))) == NULL ||
-	    (p->out = calloc(OUT_ROWS, sizeof(*p->out))) == NULL ||
-	    (p->bytes = malloc(OUT_BYTES)) == NULL) {
-		log_errx("out of memory");
-		if (p != NULL)
-			pass_free(p);
+	if (roll_days(a, rebuild, st.purged_ms))
 		return -1;
-	}
-	p->a = a;
-	for (i = 0; i < a->ndays; i++) {
-		/* A rebuild keeps what retention left of old days as it is. */
-		if (rebuild && tz_day_start(a->days[i], 0, &start) == 0 &&
-		    start < st.purged_ms)
-			continue;
-		if (recompute_day(a, p, a->days[i], st.purged_ms)) {
-			pass_free(p);
-			return -1;
-		}
-	}
-	pass_free(p);
 	a->n.rows = st.max_id - st.last_id;
 	a->n.days = (long)a->ndays;
 	return 0;

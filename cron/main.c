@@ -1,9 +1,11 @@
 /* main.c — apimon-cron: one locked run of aggregate, then render. */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -11,6 +13,14 @@
 #include "conf.h"
 #include "cron.h"
 #include "log.h"
+
+/*
+ * The rollups and the site are background work: the steps run at this
+ * niceness at least, so that the ingest workers' requests go first when
+ * both want the CPU (a step that rereads a busy day for seconds would
+ * otherwise stretch their latency).
+ */
+#define CRON_NICE	10
 
 static void
 usage(FILE *f)
@@ -141,6 +151,9 @@ main(int argc, char *argv[])
 		log_errx("%s", err);
 		goto out;
 	}
+	errno = 0;
+	if ((ch = getpriority(PRIO_PROCESS, 0)) < CRON_NICE && errno == 0)
+		setpriority(PRIO_PROCESS, 0, CRON_NICE);
 	t0 = seconds();
 	if (step(bin, "apimon-aggregate", "aggregate", conf.path, &agg) ||
 	    step(bin, "apimon-render", "render", conf.path, &ren))

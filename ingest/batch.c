@@ -16,8 +16,12 @@ struct job {
 	enum db_rc		 rc;
 	int			 taken;		/* by a leader */
 	int			 done;
-	struct job		*next;
+	pthread_cond_t		 cv;		/* done, or time to lead */
+	struct job		*next;		/* queue: oldest first */
 };
+
+/* Whether this thread arrived and has not stored or departed yet. */
+static _Thread_local int arrived;
 
 void
 ingest_init(struct ingest *ig, const struct conf *conf, int busy_ms)
@@ -32,6 +36,7 @@ ingest_init(struct ingest *ig, const struct conf *conf, int busy_ms)
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&ig->cv, &ca);
+	pthread_cond_init(&ig->window, &ca);
 	pthread_condattr_destroy(&ca);
 }
 
@@ -42,14 +47,55 @@ ingest_free(struct ingest *ig)
 	ig->db = NULL;
 	pthread_mutex_destroy(&ig->mu);
 	pthread_cond_destroy(&ig->cv);
+	pthread_cond_destroy(&ig->window);
+}
+
+/* A leader gathering jobs commits once no request is on its way. */
+static void
+gone(struct ingest *ig)
+{
+	if (--ig->coming == 0 && ig->gathering)
+		pthread_cond_signal(&ig->window);
+}
+
+void
+ingest_arrive(struct ingest *ig)
+{
+	pthread_mutex_lock(&ig->mu);
+	ig->coming++;
+	arrived = 1;
+	pthread_mutex_unlock(&ig->mu);
+}
+
+void
+ingest_depart(struct ingest *ig)
+{
+	if (!arrived)
+		return;
+	pthread_mutex_lock(&ig->mu);
+	gone(ig);
+	arrived = 0;
+	pthread_mutex_unlock(&ig->mu);
+}
+
+/* The db is free: the oldest queued job leads next.  ig->mu held. */
+static void
+hand_over(struct ingest *ig)
+{
+	if (ig->lockers > 0)
+		pthread_cond_broadcast(&ig->cv);
+	if (ig->head != NULL)
+		pthread_cond_signal(&ig->head->cv);
 }
 
 void
 ingest_lock_db(struct ingest *ig)
 {
 	pthread_mutex_lock(&ig->mu);
+	ig->lockers++;
 	while (ig->leading)
 		pthread_cond_wait(&ig->cv, &ig->mu);
+	ig->lockers--;
 	ig->leading = 1;
 	pthread_mutex_unlock(&ig->mu);
 }
@@ -59,7 +105,7 @@ ingest_unlock_db(struct ingest *ig)
 {
 	pthread_mutex_lock(&ig->mu);
 	ig->leading = 0;
-	pthread_cond_broadcast(&ig->cv);
+	hand_over(ig);
 	pthread_mutex_unlock(&ig->mu);
 }
 
@@ -137,26 +183,51 @@ fail:
 	}
 }
 
+/* Wait for the requests on their way, INGEST_WINDOW_US at most.  ig->mu held. */
+static void
+gather(struct ingest *ig)
+{
+	struct timespec	 until;
+
+	if (ig->coming == 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += INGEST_WINDOW_US * 1000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	ig->gathering = 1;
+	while (ig->coming > 0 && pthread_cond_timedwait(&ig->window, &ig->mu,
+	    &until) == 0)
+		;
+	ig->gathering = 0;
+}
+
 /*
  * Take every queued job whose deadline is ahead, in arrival order, and
  * commit them; the others stay queued and leave by themselves.  Called
  * and returns with ig->mu held.
  */
 static void
-lead(struct ingest *ig)
+lead(struct ingest *ig, struct job *me)
 {
-	struct job	*list = NULL, **pp, *j, *nx;
-	int64_t		 now = ts_mono_ms(), first = INT64_MAX;
+	struct job	*list = NULL, **lp = &list, **pp, *j, *nx;
+	int64_t		 now, first = INT64_MAX;
 
 	ig->leading = 1;
-	for (pp = &ig->queue; (j = *pp) != NULL; ) {
+	gather(ig);
+	now = ts_mono_ms();
+	for (pp = &ig->head, ig->tail = NULL; (j = *pp) != NULL; ) {
 		if (j->deadline <= now) {
+			ig->tail = j;
 			pp = &j->next;
 			continue;
 		}
-		*pp = j->next;		/* reverse: the queue is newest first */
-		j->next = list;
-		list = j;
+		*pp = j->next;
+		j->next = NULL;
+		*lp = j;
+		lp = &j->next;
 		j->taken = 1;
 		if (j->deadline < first)
 			first = j->deadline;
@@ -168,50 +239,73 @@ lead(struct ingest *ig)
 	for (j = list; j != NULL; j = nx) {
 		nx = j->next;
 		j->done = 1;
+		if (j != me)
+			pthread_cond_signal(&j->cv);
 	}
 	ig->leading = 0;
-	pthread_cond_broadcast(&ig->cv);
+	hand_over(ig);
 }
 
-/* Take j out of the queue; it must be there. */
+/* Take j out of the queue; it must be there.  ig->mu held. */
 static void
 unqueue(struct ingest *ig, struct job *j)
 {
-	struct job	**pp;
+	struct job	**pp, *prev = NULL;
 
-	for (pp = &ig->queue; *pp != j; pp = &(*pp)->next)
-		;
+	for (pp = &ig->head; *pp != j; pp = &(*pp)->next)
+		prev = *pp;
 	*pp = j->next;
+	if (ig->tail == j)
+		ig->tail = prev;
 }
 
 enum db_rc
 ingest_store(struct ingest *ig, const struct rec *recs, size_t n,
     int64_t deadline, long *accepted, long *duplicates)
 {
-	struct job	 me = { recs, n, deadline, 0, 0, DB_OK, 0, 0, NULL };
-	struct timespec	 until;
+	struct job		 me = { .recs = recs, .n = n,
+	    .deadline = deadline, .rc = DB_OK };
+	pthread_condattr_t	 ca;
+	struct timespec		 until;
 
-	if (n == 0)
+	if (n == 0) {
+		ingest_depart(ig);
 		return DB_OK;
+	}
 	until.tv_sec = deadline / 1000;
 	until.tv_nsec = deadline % 1000 * 1000000;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&me.cv, &ca);
+	pthread_condattr_destroy(&ca);
 	pthread_mutex_lock(&ig->mu);
-	me.next = ig->queue;
-	ig->queue = &me;
+	if (ig->tail != NULL)
+		ig->tail->next = &me;
+	else
+		ig->head = &me;
+	ig->tail = &me;
+	if (arrived) {
+		arrived = 0;
+		gone(ig);
+	}
 	while (!me.done) {
 		if (me.taken)
-			pthread_cond_wait(&ig->cv, &ig->mu);
+			pthread_cond_wait(&me.cv, &ig->mu);
 		else if (ts_mono_ms() >= deadline) {
 			/* No leader took it in time: nothing stored, busy. */
 			unqueue(ig, &me);
 			me.rc = DB_BUSY;
+			/* It may have been woken to lead: pass that on. */
+			if (!ig->leading)
+				hand_over(ig);
 			break;
 		} else if (ig->leading)
-			pthread_cond_timedwait(&ig->cv, &ig->mu, &until);
+			pthread_cond_timedwait(&me.cv, &ig->mu, &until);
 		else
-			lead(ig);
+			lead(ig, &me);
 	}
 	pthread_mutex_unlock(&ig->mu);
+	pthread_cond_destroy(&me.cv);
 	*accepted += me.accepted;
 	*duplicates += me.duplicates;
 	return me.rc;

@@ -1,5 +1,6 @@
 /* import.c — apimon-ingest --import: NDJSON or a JSON array, in bulk. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,10 @@
 
 #define SHOW_REJECTS	10
 
+/*
+ * Reading and storing overlap: while a thread of its own stores one chunk
+ * (SQLite's inserts, most of an import's time), the next one is parsed.
+ */
 struct import {
 	struct ingest	*ig;
 	const char	*name;		/* file name for messages */
@@ -20,6 +25,14 @@ struct import {
 	struct rec	*recs;		/* the chunk being filled */
 	size_t		 n;
 	long		 accepted, duplicates, rejected;
+	/* The chunk being stored, by the store thread. */
+	pthread_t	 th;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	struct rec	*full;		/* handed over; NULL: room for one */
+	size_t		 nfull;
+	struct rec	*spare;		/* the other chunk, when free */
+	int		 stop, failed;
 };
 
 static void
@@ -34,25 +47,89 @@ reject(struct import *im, size_t where, const struct rec_err *e)
 		log_errx("%s: %s %zu: %s", im->name, im->unit, where, e->msg);
 }
 
+/* The store thread: each chunk handed over, in order, in one commit. */
+static void *
+store(void *arg)
+{
+	struct import	*im = arg;
+	struct rec	*recs;
+	enum db_rc	 rc = DB_OK;
+	size_t		 i, n;
+
+	pthread_mutex_lock(&im->mu);
+	for (;;) {
+		while (im->full == NULL && !im->stop)
+			pthread_cond_wait(&im->cv, &im->mu);
+		if (im->full == NULL)
+			break;
+		recs = im->full;
+		n = im->nfull;
+		pthread_mutex_unlock(&im->mu);
+		if (rc == DB_OK &&
+		    (rc = ingest_store(im->ig, recs, n, ts_mono_ms() +
+		    im->ig->busy_ms, &im->accepted, &im->duplicates)) != DB_OK)
+			log_errx("%s: %s", im->ig->conf->database,
+			    im->ig->err);
+		for (i = 0; i < n; i++)
+			rec_free(&recs[i]);
+		pthread_mutex_lock(&im->mu);
+		im->failed = rc != DB_OK;
+		im->spare = recs;
+		im->full = NULL;
+		pthread_cond_broadcast(&im->cv);
+	}
+	pthread_mutex_unlock(&im->mu);
+	return NULL;
+}
+
+/* Hand the chunk over once the one before is stored; 0, or -1 on failure. */
 static int
 flush(struct import *im)
 {
-	enum db_rc	 rc;
-	size_t		 i;
+	int	 failed;
 
-	rc = ingest_store(im->ig, im->recs, im->n,
-	    ts_mono_ms() + im->ig->busy_ms, &im->accepted, &im->duplicates);
-	for (i = 0; i < im->n; i++)
-		rec_free(&im->recs[i]);
-	im->n = 0;
-	if (rc != DB_OK) {
-		log_errx("%s: %s", im->ig->conf->database, im->ig->err);
-		return -1;
+	pthread_mutex_lock(&im->mu);
+	while (im->full != NULL)
+		pthread_cond_wait(&im->cv, &im->mu);
+	if (!(failed = im->failed) && im->n > 0) {
+		im->full = im->recs;
+		im->nfull = im->n;
+		im->recs = im->spare;
+		im->spare = NULL;
+		im->n = 0;
+		pthread_cond_broadcast(&im->cv);
 	}
+	pthread_mutex_unlock(&im->mu);
+	return failed ? -1 : 0;
+}
+
+/* Store the last chunk and end the store thread; 0 or -1. */
+static int
+finish(struct import *im)
+{
+	int	 rc = flush(im);
+
+	pthread_mutex_lock(&im->mu);
+	while (im->full != NULL)
+		pthread_cond_wait(&im->cv, &im->mu);
+	im->stop = 1;
+	pthread_cond_broadcast(&im->cv);
+	rc |= im->failed ? -1 : 0;
+	pthread_mutex_unlock(&im->mu);
+	pthread_join(im->th, NULL);
+	return rc;
+}
+
+/* The record just put in the chunk is kept; store the chunk when full. */
+static int
+kept(struct import *im)
+{
+	if (++im->n == IMPORT_CHUNK)
+		return flush(im);
 	return 0;
 }
 
-/* Validate one item into the chunk; store the chunk when it is full. */
+/* Validate one item into the chunk. */
 static int
 take(struct import *im, const cJSON *item, size_t where)
 {
@@ -63,9 +140,47 @@ take(struct import *im, const cJSON *item, size_t where)
 		reject(im, where, &e);
 		return 0;
 	}
-	if (++im->n == IMPORT_CHUNK)
-		return flush(im);
-	return 0;
+	return kept(im);
+}
+
+/* JSON's white space (strchr() would take the NUL too). */
+static int
+is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/*
+ * A line straight from its text (rec_parse_text()): 1 when taken (rc
+ * set), 0 when the slow way must judge it.
+ */
+static int
+take_text(struct import *im, const char *line, size_t len, size_t where,
+    int *rc)
+{
+	struct rec_err	 e;
+	enum rec_text	 t;
+	size_t		 i = 0, end;
+
+	while (i < len && is_ws(line[i]))
+		i++;
+	t = rec_parse_text(line + i, len - i, &end, im->ig->conf, ts_now_ms(),
+	    &im->recs[im->n], &e);
+	if (t == REC_TEXT_SLOW)
+		return 0;
+	for (i += end; i < len && is_ws(line[i]); i++)
+		;
+	if (i < len) {		/* more after the object: not for this path */
+		if (t == REC_TEXT_OK)
+			rec_free(&im->recs[im->n]);
+		return 0;
+	}
+	if (t == REC_TEXT_BAD) {
+		reject(im, where, &e);
+		*rc = 0;
+	} else
+		*rc = kept(im);
+	return 1;
 }
 
 static int
@@ -83,7 +198,8 @@ import_ndjson(struct import *im, FILE *f)
 		lineno++;
 		for (i = 0; i < (size_t)len && strchr(" \t\r\n", line[i]); i++)
 			;
-		if (i == (size_t)len)
+		if (i == (size_t)len ||
+		    take_text(im, line, (size_t)len, lineno, &rc))
 			continue;
 		if (json_check(line, (size_t)len, &n, &je) != 0) {
 			body_json_err(&je, 0, NULL, 0, &e);
@@ -152,9 +268,10 @@ import_array(struct import *im, FILE *f)
 int
 import_run(struct ingest *ig, const char *file)
 {
-	struct import	 im = { ig, file, "line", NULL, 0, 0, 0, 0 };
+	struct import	 im = { .ig = ig, .name = file, .unit = "line" };
 	FILE		*f;
-	int		 c, rc = 1;
+	int		 c, rc = 1, started = 0;
+	size_t		 i;
 
 	if (strcmp(file, "-") == 0) {
 		f = stdin;
@@ -163,7 +280,10 @@ import_run(struct ingest *ig, const char *file)
 		log_errx("%s: %s", file, strerror(errno));
 		return 1;
 	}
-	if ((im.recs = calloc(IMPORT_CHUNK, sizeof(*im.recs))) == NULL) {
+	pthread_mutex_init(&im.mu, NULL);
+	pthread_cond_init(&im.cv, NULL);
+	if ((im.recs = calloc(IMPORT_CHUNK, sizeof(*im.recs))) == NULL ||
+	    (im.spare = calloc(IMPORT_CHUNK, sizeof(*im.spare))) == NULL) {
 		log_errx("out of memory");
 		goto out;
 	}
@@ -173,12 +293,18 @@ import_run(struct ingest *ig, const char *file)
 	ingest_unlock_db(ig);
 	if (ig->db == NULL)
 		goto out;
+	if (pthread_create(&im.th, NULL, store, &im) != 0) {
+		log_errx("cannot start the store thread");
+		goto out;
+	}
+	started = 1;
 	while ((c = getc(f)) == ' ' || c == '\t' || c == '\r' || c == '\n')
 		;
 	if (c != EOF)
 		ungetc(c, f);
-	if ((c == '[' ? import_array(&im, f) : import_ndjson(&im, f)) != 0 ||
-	    flush(&im) != 0)
+	c = c == '[' ? import_array(&im, f) : import_ndjson(&im, f);
+	started = 0;
+	if (finish(&im) != 0 || c != 0)
 		goto out;
 	if (ferror(f)) {
 		log_errx("%s: read error", im.name);
@@ -189,9 +315,17 @@ import_run(struct ingest *ig, const char *file)
 		    im.rejected - SHOW_REJECTS);
 	rc = im.rejected > 0;
 out:
+	if (started)
+		finish(&im);
 	printf("accepted %ld, duplicates %ld, rejected %ld\n", im.accepted,
 	    im.duplicates, im.rejected);
+	/* A chunk stopped by an error still holds its records. */
+	for (i = 0; i < im.n; i++)
+		rec_free(&im.recs[i]);
 	free(im.recs);
+	free(im.spare);
+	pthread_mutex_destroy(&im.mu);
+	pthread_cond_destroy(&im.cv);
 	if (f != stdin)
 		fclose(f);
 	return rc;

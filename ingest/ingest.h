@@ -17,6 +17,14 @@
 #define INGEST_THREADS		16	/* default request threads per worker */
 
 /*
+ * How long a leader waits for requests that are on their way (read, being
+ * parsed) before it commits: up to this long, and only while some are.
+ * Requests then share commits (and their WAL frames and fsync) instead of
+ * taking turns; a request that is alone never waits.
+ */
+#define INGEST_WINDOW_US	1000
+
+/*
  * Memory that a burst of large bodies took goes back to the system: after
  * a body of INGEST_TRIM_BYTES or more, malloc_trim() returns the free pages
  * of every thread's arena.  It leaves the top of a thread's arena to free(),
@@ -36,6 +44,8 @@ struct job;
  * share one commit (and one fsync with synchronous=full).  Each job has a
  * deadline: the leader waits for the write lock until the earliest one of
  * its jobs, and a job still queued at its deadline leaves as DB_BUSY.
+ * Each job waits on its own condition variable, so a commit wakes only
+ * the threads it answers and the next leader.
  */
 struct ingest {
 	const struct conf	*conf;
@@ -43,15 +53,28 @@ struct ingest {
 	int			 busy_ms;	/* a job's deadline after it */
 	char			 err[512];	/* why the last db call failed */
 	pthread_mutex_t		 mu;
-	pthread_cond_t		 cv;
+	pthread_cond_t		 cv;		/* ingest_lock_db() waits here */
+	pthread_cond_t		 window;	/* a leader waits for more jobs */
 	int			 leading;	/* a thread owns db now */
-	struct job		*queue;		/* waiting to be committed */
+	int			 lockers;	/* threads in ingest_lock_db() */
+	int			 coming;	/* requests that may still queue */
+	int			 gathering;	/* a leader waits on window */
+	struct job		*head, *tail;	/* waiting to be committed */
 };
 
 /* Set up ig for conf; ingest_free() releases it. */
 void		 ingest_init(struct ingest *ig, const struct conf *conf,
 		    int busy_ms);
 void		 ingest_free(struct ingest *ig);
+
+/*
+ * A request has begun that may call ingest_store(): a leader waits a
+ * little for it (INGEST_WINDOW_US).  ingest_store() or, when it stores
+ * nothing, ingest_depart() ends that; both are no-ops for a thread that
+ * did not arrive.
+ */
+void		 ingest_arrive(struct ingest *ig);
+void		 ingest_depart(struct ingest *ig);
 
 /* Own ig->db exclusively, for calls other than ingest_store(). */
 void		 ingest_lock_db(struct ingest *ig);

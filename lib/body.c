@@ -91,15 +91,16 @@ next_line(const char **p, const char *end, size_t *n, size_t *lineno)
 	return NULL;
 }
 
-/* A JSON string in a string cannot hold a raw newline: lines are items. */
+/*
+ * Count the lines that are not blank before parsing any, and make room
+ * for as many records: BODY_OK, or the answer that refuses the body.
+ */
 static enum body_rc
-parse_ndjson(const char *buf, size_t len, const struct conf *c,
-    int64_t now_ms, struct body *b, struct rec_err *e)
+ndjson_room(const char *buf, size_t len, const struct conf *c,
+    struct body *b, struct rec_err *e)
 {
-	const char	*p = buf, *end = buf + len, *line;
-	struct json_err	 je;
-	cJSON		*item;
-	size_t		 n = 0, ll, lineno = 0, k;
+	const char	*p = buf, *end = buf + len;
+	size_t		 n = 0, ll, lineno = 0;
 
 	while (next_line(&p, end, &ll, &lineno) != NULL)
 		n++;
@@ -107,6 +108,22 @@ parse_ndjson(const char *buf, size_t len, const struct conf *c,
 		return too_many(e, n, c);
 	if (alloc(b, n) != 0)
 		return refuse(e, BODY_NOMEM, "out of memory");
+	return BODY_OK;
+}
+
+/* A JSON string in a string cannot hold a raw newline: lines are items. */
+static enum body_rc
+parse_ndjson(const char *buf, size_t len, const struct conf *c,
+    int64_t now_ms, struct body *b, struct rec_err *e)
+{
+	const char	*p, *end = buf + len, *line;
+	struct json_err	 je;
+	cJSON		*item;
+	size_t		 n, ll, lineno, k;
+	enum body_rc	 rc;
+
+	if ((rc = ndjson_room(buf, len, c, b, e)) != BODY_OK)
+		return rc;
 	for (p = buf, lineno = 0, n = 0;
 	    (line = next_line(&p, end, &ll, &lineno)) != NULL; n++) {
 		if (json_check(line, ll, &k, &je) != 0) {
@@ -155,8 +172,156 @@ parse_json(const char *buf, size_t len, const struct conf *c,
 	return rc;
 }
 
+/* The fast path found text it does not take: the slow one answers. */
+#define SLOW	((enum body_rc)-1)
+
+static int
+ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Room for one more record and reject; 0 or -1. */
+static int
+room(struct body *b, size_t *cap)
+{
+	struct rec		*r;
+	struct body_reject	*j;
+	size_t			 n = *cap ? *cap * 2 : 16;
+
+	if (b->nrecs + b->nrejects < *cap)
+		return 0;
+	if ((r = realloc(b->recs, n * sizeof(*r))) != NULL)
+		b->recs = r;
+	if ((j = realloc(b->rejects, n * sizeof(*j))) != NULL)
+		b->rejects = j;
+	if (r == NULL || j == NULL)
+		return -1;
+	*cap = n;
+	return 0;
+}
+
+/*
+ * One item at buf[*i] ('{' expected) into a record or a reject; *i moves
+ * past it.  0, or SLOW.
+ */
+static enum body_rc
+fast_item(const char *buf, size_t len, size_t *i, size_t index,
+    const struct conf *c, int64_t now_ms, struct body *b)
+{
+	struct body_reject	*rj = &b->rejects[b->nrejects];
+	size_t			 end;
+
+	switch (rec_parse_text(buf + *i, len - *i, &end, c, now_ms,
+	    &b->recs[b->nrecs], &rj->e)) {
+	case REC_TEXT_OK:
+		b->nrecs++;
+		break;
+	case REC_TEXT_BAD:
+		rj->index = index;
+		b->nrejects++;
+		break;
+	default:
+		return SLOW;
+	}
+	*i += end;
+	return BODY_OK;
+}
+
+/* An object or an array of objects, taken in one pass. */
+static enum body_rc
+fast_json(const char *buf, size_t len, const struct conf *c, int64_t now_ms,
+    struct body *b, struct rec_err *e)
+{
+	size_t	 i = 0, cap = 0, n = 0;
+	int	 lone;
+
+	while (i < len && ws(buf[i]))
+		i++;
+	if (i == len || (buf[i] != '{' && buf[i] != '['))
+		return SLOW;
+	if ((lone = buf[i] == '{')) {
+		if (room(b, &cap) || fast_item(buf, len, &i, 0, c, now_ms, b))
+			return SLOW;
+	} else
+		for (i++;; n++) {
+			while (i < len && ws(buf[i]))
+				i++;
+			if (i == len || buf[i] != '{' ||
+			    n == (size_t)c->ingest.max_batch ||
+			    room(b, &cap) ||
+			    fast_item(buf, len, &i, n, c, now_ms, b))
+				return SLOW;
+			while (i < len && ws(buf[i]))
+				i++;
+			if (i < len && buf[i] == ']') {
+				i++;
+				break;
+			}
+			if (i == len || buf[i++] != ',')
+				return SLOW;
+		}
+	while (i < len && ws(buf[i]))
+		i++;
+	if (i < len)
+		return SLOW;
+	/* A lone object that breaks the contract is the answer itself. */
+	if (lone && b->nrejects > 0) {
+		*e = b->rejects[0].e;
+		return BODY_BAD;
+	}
+	return BODY_OK;
+}
+
+/* NDJSON: each line one object. */
+static enum body_rc
+fast_ndjson(const char *buf, size_t len, const struct conf *c,
+    int64_t now_ms, struct body *b, struct rec_err *e)
+{
+	const char	*p, *end = buf + len, *line;
+	size_t		 n, ll, lineno, i;
+	enum body_rc	 rc;
+
+	if ((rc = ndjson_room(buf, len, c, b, e)) != BODY_OK)
+		return rc;
+	for (p = buf, lineno = 0, n = 0;
+	    (line = next_line(&p, end, &ll, &lineno)) != NULL; n++) {
+		for (i = 0; line[i] == ' ' || line[i] == '\t' || line[i] == '\r';
+		    i++)
+			;
+		if (line[i] != '{' || fast_item(line, ll, &i, n, c, now_ms, b))
+			return SLOW;
+		while (i < ll && (line[i] == ' ' || line[i] == '\t' ||
+		    line[i] == '\r'))
+			i++;
+		if (i < ll)
+			return SLOW;
+	}
+	return BODY_OK;
+}
+
 enum body_rc
 body_parse(const char *buf, size_t len, enum body_kind kind,
+    const struct conf *c, int64_t now_ms, struct body *b, struct rec_err *e)
+{
+	enum body_rc	 rc;
+
+	memset(b, 0, sizeof(*b));
+	if (len == 0)
+		return refuse(e, BODY_BAD, "empty body");
+	rc = kind == BODY_NDJSON ? fast_ndjson(buf, len, c, now_ms, b, e) :
+	    fast_json(buf, len, c, now_ms, b, e);
+	if (rc == SLOW) {
+		body_free(b);
+		return body_parse_slow(buf, len, kind, c, now_ms, b, e);
+	}
+	if (rc != BODY_OK)
+		body_free(b);
+	return rc;
+}
+
+enum body_rc
+body_parse_slow(const char *buf, size_t len, enum body_kind kind,
     const struct conf *c, int64_t now_ms, struct body *b, struct rec_err *e)
 {
 	enum body_rc	 rc;

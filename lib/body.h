@@ -34,9 +34,11 @@ struct body {
 /*
  * Parse the len bytes at buf as kind (BODY_JSON: one record object or an
  * array of them; BODY_NDJSON: one per line, blank lines skipped) into
- * records validated against c, received at now_ms.  The items are counted
- * before any cJSON tree is built, so a body over ingest.max_batch costs no
- * more than a scan.  A batch whose text is not JSON is refused whole.
+ * records validated against c, received at now_ms.  Valid records are
+ * read straight from the text (rec_parse_text()); the rest goes the slow
+ * way, whose items are counted before any cJSON tree is built, so a body
+ * over ingest.max_batch costs no more than max_batch records and a scan.
+ * A batch whose text is not JSON is refused whole.
  * Returns BODY_OK with b filled (a batch's invalid items as rejects), which
  * the caller frees with body_free(); or another code with e filled and
  * nothing allocated: e->field is the record-level key at fault ("" for
@@ -46,6 +48,16 @@ struct body {
 enum body_rc	 body_parse(const char *buf, size_t len, enum body_kind kind,
 		    const struct conf *c, int64_t now_ms, struct body *b,
 		    struct rec_err *e);
+
+/*
+ * body_parse() without the fast path (rec_parse_text()): json_check(),
+ * then a cJSON tree and rec_parse() for each item.  body_parse() falls
+ * back on it, whole, for any text the fast path does not take, so both
+ * answer the same; the fuzz test compares them.
+ */
+enum body_rc	 body_parse_slow(const char *buf, size_t len,
+		    enum body_kind kind, const struct conf *c, int64_t now_ms,
+		    struct body *b, struct rec_err *e);
 
 /* Free what body_parse() allocated; b may be zeroed. */
 void		 body_free(struct body *b);

@@ -19,7 +19,7 @@
  * why it stopped).  Nothing the caller must free is left behind on
  * failure.
  */
-#define DB_SCHEMA_VERSION	5
+#define DB_SCHEMA_VERSION	6
 
 enum db_rc {
 	DB_OK = 0,
@@ -120,6 +120,14 @@ struct db_row {
  * with lo_id < id <= hi_id unless lo_id is -1.
  */
 enum db_rc	 db_rows_each(struct db *db, int64_t from_ms, int64_t to_ms,
+		    int64_t lo_id, int64_t hi_id,
+		    int (*fn)(const struct db_row *, void *), void *arg);
+
+/*
+ * db_rows_each() in no particular order (by time, as the index has them):
+ * no sort, for a caller that groups the rows itself.
+ */
+enum db_rc	 db_rows_scan(struct db *db, int64_t from_ms, int64_t to_ms,
 		    int64_t lo_id, int64_t hi_id,
 		    int (*fn)(const struct db_row *, void *), void *arg);
 

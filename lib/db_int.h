@@ -13,13 +13,14 @@
 enum stmt {
 	/* db.c */
 	ST_INSERT, ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_LAST_AGG, ST_META_GET,
-	ST_META_SET,
+	ST_META_SET, ST_MAX_ID,
 	/* db_rollup.c */
-	ST_ROWS, ST_NEW_ROWS, ST_SPAN, ST_MAX_ID, ST_DAYS, ST_PURGE,
+	ST_ROWS, ST_NEW_ROWS, ST_SCAN_ROWS, ST_SCAN_NEW_ROWS, ST_SPAN, ST_DAYS, ST_DAYS_ALL, ST_PURGE, ST_FLOOR,
 	ST_DEL_HOURS, ST_DEL_DAY, ST_INS_HOURLY, ST_INS_DAILY, ST_ADD_HOURLY,
 	ST_ADD_DAILY,
 	/* db_read.c */
-	ST_STATS_HOURLY, ST_STATS_DAILY, ST_RECENT, ST_RECENT_SOURCE,
+	ST_STATS_HOURLY, ST_STATS_DAILY, ST_RECENT, ST_RECENT_RANGE,
+	ST_LAST_HOUR, ST_SOURCE_HOURS,
 	ST_UNPRICED, ST_RAW_TOTALS, ST_USER_COST, ST_ROWS_SIG, ST_REQUESTS,
 	/* db_alert.c */
 	ST_ALERT_INSERT, ST_ALERT_UPDATE, ST_ALERTS_LIST,
@@ -45,6 +46,7 @@ struct db {
 	int		 busy_ms;
 	int64_t		 busy_since;	/* ts_mono_ms() when this wait began */
 	int64_t		 deadline;	/* ts_mono_ms() to give up at; 0: none */
+	int64_t		 next_id;	/* of the next row; 0: ask (db_max_id) */
 };
 
 /*
@@ -71,6 +73,13 @@ void		 db_bind_opt(sqlite3_stmt *st, int i, int64_t v);
 
 /* A column that may be NULL: -1 then. */
 int64_t		 db_col_opt(sqlite3_stmt *st, int col);
+
+/*
+ * The high-water mark of api_requests.id: the largest id it holds or
+ * ever held (meta.id_floor keeps the ids of rows retention deleted), so
+ * that no id is given twice.
+ */
+enum db_rc	 db_max_id(struct db *db, int64_t *id);
 
 /* Register apimon's SQL functions on db->h (db_rollup.c). */
 enum db_rc	 db_rollup_register(struct db *db);

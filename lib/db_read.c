@@ -1,7 +1,13 @@
 /* db_read.c — the SQL that reads rollups and recent rows. */
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "db_int.h"
+#include "tz.h"
+
+/* No local hour is longer (a half-hour DST change makes one of 90 min). */
+#define HOUR_MAX_MS	(90 * 60 * 1000)
 
 #define RECENT_COLUMNS \
 	"SELECT ts_ms, source, user_id, command, model, status, latency_us," \
@@ -14,8 +20,12 @@ static const char *const sql[ST__MAX] = {
 	    " WHERE day >= ? AND day < ? ORDER BY day, source, model",
 	[ST_RECENT] = RECENT_COLUMNS
 	    " WHERE ts_ms <= ?3 ORDER BY ts_ms DESC LIMIT ?2",
-	[ST_RECENT_SOURCE] = RECENT_COLUMNS
-	    " WHERE source = ?1 AND ts_ms <= ?3 ORDER BY ts_ms DESC LIMIT ?2",
+	[ST_RECENT_RANGE] = RECENT_COLUMNS
+	    " WHERE ts_ms >= ?1 AND ts_ms <= ?2 AND source = ?3"
+	    " ORDER BY ts_ms DESC LIMIT ?4",
+	[ST_LAST_HOUR] = "SELECT MAX(hour) FROM hourly_stats",
+	[ST_SOURCE_HOURS] = "SELECT DISTINCT hour FROM hourly_stats"
+	    " WHERE hour < ?1 AND source = ?2 ORDER BY hour DESC",
 	[ST_RAW_TOTALS] = "SELECT source, COUNT(*), SUM(status = 'success'),"
 	    " SUM(status <> 'success'), SUM(latency_us), SUM(tokens),"
 	    " SUM(cost_nusd) FROM api_requests WHERE ts_ms >= ? AND ts_ms < ?"
@@ -41,6 +51,7 @@ struct walk {
 	int	 (*unpriced)(const char *, int64_t, void *);
 	int	 (*request)(const struct rec *, void *);
 	void	*arg;
+	int	 n;		/* rows passed to recent */
 };
 
 static int
@@ -78,7 +89,7 @@ db_stats_each(struct db *db, enum db_grain grain, const char *from,
 	enum stmt	 i = grain == DB_HOURLY ? ST_STATS_HOURLY :
 	    ST_STATS_DAILY;
 	sqlite3_stmt	*st = db_stmt(db, i, sql[i]);
-	struct walk	 w = { fn, NULL, NULL, NULL, arg };
+	struct walk	 w = { fn, NULL, NULL, NULL, arg, 0 };
 
 	if (st == NULL)
 		return DB_ERR;
@@ -105,21 +116,99 @@ recent_read(sqlite3_stmt *st, void *arg)
 	r.request_id = (const char *)sqlite3_column_text(st, 9);
 	if (r.source == NULL || r.status == NULL || r.request_id == NULL)
 		return 1;	/* out of memory in SQLite */
+	w->n++;
 	return w->recent(&r, w->arg);
+}
+
+/* Rows of source with from <= ts_ms <= to, newest first, into w. */
+static enum db_rc
+recent_range(struct db *db, const char *source, int64_t from, int64_t to,
+    int limit, struct walk *w)
+{
+	sqlite3_stmt	*st = db_stmt(db, ST_RECENT_RANGE, sql[ST_RECENT_RANGE]);
+
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, to);
+	sqlite3_bind_text(st, 3, source, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, limit - w->n);
+	return db_walk(st, recent_read, w);
+}
+
+/*
+ * The newest rows of one source, without an index by source (it cost
+ * every commit a page): first the rows of the newest rolled-up hour and
+ * after (what the rollups may not hold yet), then, hour by hour newest
+ * first, only the hours of hourly_stats in which the source had rows.
+ * A late row of an older hour shows once the next aggregate run rolled
+ * it up.
+ */
+static enum db_rc
+recent_of(struct db *db, const char *source, int64_t until_ms, int limit,
+    struct walk *w)
+{
+	sqlite3_stmt	*st;
+	const char	*h;
+	char		 tail[TZ_HOUR_LEN] = "";
+	int64_t		 from = INT64_MIN, start, upper;
+	enum db_rc	 rc;
+	int		 src;
+
+	if ((st = db_stmt(db, ST_LAST_HOUR, sql[ST_LAST_HOUR])) == NULL)
+		return DB_ERR;
+	if ((src = sqlite3_step(st)) == SQLITE_ROW &&
+	    (h = (const char *)sqlite3_column_text(st, 0)) != NULL &&
+	    tz_hour_start(h, &start) == 0) {
+		snprintf(tail, sizeof(tail), "%s", h);
+		from = start < until_ms ? start : until_ms;
+	}
+	sqlite3_reset(st);
+	if (src != SQLITE_ROW && src != SQLITE_DONE)
+		return db_classify(src);
+	if ((rc = recent_range(db, source, from, until_ms, limit, w)) != DB_OK ||
+	    w->n >= limit || tail[0] == '\0')
+		return rc;
+	/* Hours before the tail's start, each read up to the one after it. */
+	upper = from;
+	if ((st = db_stmt(db, ST_SOURCE_HOURS, sql[ST_SOURCE_HOURS])) == NULL)
+		return DB_ERR;
+	sqlite3_bind_text(st, 1, tail, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
+	while (w->n < limit && (src = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((h = (const char *)sqlite3_column_text(st, 0)) == NULL ||
+		    tz_hour_start(h, &start) != 0)
+			continue;
+		if (start > until_ms)
+			continue;
+		if (start + HOUR_MAX_MS < upper)
+			upper = start + HOUR_MAX_MS;
+		/* Its own statement: this one stays on its row. */
+		if ((rc = recent_range(db, source, start, upper - 1, limit,
+		    w)) != DB_OK) {
+			sqlite3_reset(st);
+			return rc;
+		}
+		upper = start;
+	}
+	sqlite3_reset(st);
+	return src == SQLITE_ROW || src == SQLITE_DONE ? DB_OK :
+	    db_classify(src);
 }
 
 enum db_rc
 db_recent_each(struct db *db, const char *source, int64_t until_ms,
     int limit, int (*fn)(const struct db_recent *, void *), void *arg)
 {
-	enum stmt	 i = source ? ST_RECENT_SOURCE : ST_RECENT;
-	sqlite3_stmt	*st = db_stmt(db, i, sql[i]);
-	struct walk	 w = { NULL, fn, NULL, NULL, arg };
+	sqlite3_stmt	*st;
+	struct walk	 w = { NULL, fn, NULL, NULL, arg, 0 };
 
-	if (st == NULL)
-		return DB_ERR;
+	if (limit <= 0)
+		return DB_OK;
 	if (source != NULL)
-		sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+		return recent_of(db, source, until_ms, limit, &w);
+	if ((st = db_stmt(db, ST_RECENT, sql[ST_RECENT])) == NULL)
+		return DB_ERR;
 	sqlite3_bind_int(st, 2, limit);
 	sqlite3_bind_int64(st, 3, until_ms);
 	return db_walk(st, recent_read, &w);
@@ -141,7 +230,7 @@ db_unpriced_each(struct db *db, const char *day,
     int (*fn)(const char *, int64_t, void *), void *arg)
 {
 	sqlite3_stmt	*st = db_stmt(db, ST_UNPRICED, sql[ST_UNPRICED]);
-	struct walk	 w = { NULL, NULL, fn, NULL, arg };
+	struct walk	 w = { NULL, NULL, fn, NULL, arg, 0 };
 
 	if (st == NULL)
 		return DB_ERR;
@@ -175,7 +264,7 @@ db_raw_totals_each(struct db *db, int64_t from_ms, int64_t to_ms,
     int (*fn)(const struct db_stats *, void *), void *arg)
 {
 	sqlite3_stmt	*st = db_stmt(db, ST_RAW_TOTALS, sql[ST_RAW_TOTALS]);
-	struct walk	 w = { fn, NULL, NULL, NULL, arg };
+	struct walk	 w = { fn, NULL, NULL, NULL, arg, 0 };
 
 	if (st == NULL)
 		return DB_ERR;
@@ -265,7 +354,7 @@ db_requests_each(struct db *db, int64_t from_ms, int64_t to_ms,
     int (*fn)(const struct rec *, void *), void *arg)
 {
 	sqlite3_stmt	*st = db_stmt(db, ST_REQUESTS, sql[ST_REQUESTS]);
-	struct walk	 w = { NULL, NULL, NULL, fn, arg };
+	struct walk	 w = { NULL, NULL, NULL, fn, arg, 0 };
 
 	if (st == NULL)
 		return DB_ERR;

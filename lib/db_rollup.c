@@ -41,15 +41,29 @@ static const char *const sql[ST__MAX] = {
 	[ST_ROWS] = ROW_COLUMNS " WHERE ts_ms >= ? AND ts_ms < ?" ROW_ORDER,
 	[ST_NEW_ROWS] = ROW_COLUMNS " WHERE ts_ms >= ?1 AND ts_ms < ?2"
 	    " AND id > ?3 AND id <= ?4" ROW_ORDER,
-	[ST_SPAN] = "SELECT MIN(ts_ms), MAX(ts_ms) FROM api_requests",
-	/* The AUTOINCREMENT high-water mark: it never goes back, even when
-	 * retention deleted the newest rows. */
-	[ST_MAX_ID] = "SELECT COALESCE((SELECT seq FROM sqlite_sequence"
-	    " WHERE name = 'api_requests'), 0)",
-	[ST_DAYS] = "SELECT DISTINCT apimon_day(ts_ms) FROM api_requests"
-	    " WHERE id > ? AND id <= ?",
+	[ST_SCAN_ROWS] = ROW_COLUMNS " WHERE ts_ms >= ? AND ts_ms < ?",
+	[ST_SCAN_NEW_ROWS] = ROW_COLUMNS " WHERE ts_ms >= ?1 AND ts_ms < ?2"
+	    " AND id > ?3 AND id <= ?4",
+	/* Two lookups at the ends of the index; MIN and MAX in one query
+	 * read all of it. */
+	[ST_SPAN] = "SELECT (SELECT MIN(ts_ms) FROM api_requests),"
+	    " (SELECT MAX(ts_ms) FROM api_requests)",
+	/* Minutes, not days: no zone lookup per row (every UTC offset since
+	 * 2000 is whole minutes, so a minute lies in one local day). */
+	[ST_DAYS] = "SELECT DISTINCT ts_ms / 60000 AS m FROM api_requests"
+	    " WHERE id > ? AND id <= ? ORDER BY m",
+	/* Every row is new (a first run): the times, in order, from the
+	 * index alone; day_read() passes each day on once. */
+	[ST_DAYS_ALL] = "SELECT ts_ms / 60000 FROM api_requests"
+	    " INDEXED BY api_requests_ts WHERE ts_ms > 0 AND id <= ?2",
 	[ST_PURGE] = "DELETE FROM api_requests WHERE id IN (SELECT id FROM"
 	    " api_requests WHERE ts_ms < ?1 AND id <= ?2 LIMIT ?3)",
+	/* Before rows go: ids stay above the newest that ever was. */
+	/* Scalar subqueries: MAX(id) is then one lookup, not a scan. */
+	[ST_FLOOR] = "INSERT INTO meta (key, value) SELECT 'id_floor',"
+	    " (SELECT MAX(id) FROM api_requests)"
+	    " WHERE (SELECT MAX(id) FROM api_requests) IS NOT NULL"
+	    " ON CONFLICT (key) DO UPDATE SET value = MAX(value, excluded.value)",
 	[ST_DEL_HOURS] = "DELETE FROM hourly_stats WHERE hour >= ? AND hour < ?",
 	[ST_DEL_DAY] = "DELETE FROM daily_stats WHERE day = ?",
 	[ST_INS_HOURLY] = "INSERT INTO hourly_stats (hour, " STATS_NAMES ")"
@@ -154,20 +168,13 @@ db_rollup_register(struct db *db)
 enum db_rc
 db_agg_state(struct db *db, struct db_agg_state *s)
 {
-	sqlite3_stmt	*st;
 	enum db_rc	 rc;
-	int		 src;
 
 	memset(s, 0, sizeof(*s));
 	if ((rc = db_meta_get(db, "agg_last_id", &s->last_id)) ||
 	    (rc = db_meta_get(db, "purged_before_ms", &s->purged_ms)))
 		return rc;
-	if ((st = stmt(db, ST_MAX_ID)) == NULL)
-		return DB_ERR;
-	if ((src = sqlite3_step(st)) == SQLITE_ROW)
-		s->max_id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return src == SQLITE_ROW ? DB_OK : db_classify(src);
+	return db_max_id(db, &s->max_id);
 }
 
 /* A walk's callback and its argument. */
@@ -201,11 +208,12 @@ row_read(sqlite3_stmt *st, void *arg)
 	return w->row(&r, w->arg);
 }
 
-enum db_rc
-db_rows_each(struct db *db, int64_t from_ms, int64_t to_ms, int64_t lo_id,
-    int64_t hi_id, int (*fn)(const struct db_row *, void *), void *arg)
+static enum db_rc
+rows(struct db *db, enum stmt i, int64_t from_ms, int64_t to_ms,
+    int64_t lo_id, int64_t hi_id, int (*fn)(const struct db_row *, void *),
+    void *arg)
 {
-	sqlite3_stmt	*st = stmt(db, lo_id < 0 ? ST_ROWS : ST_NEW_ROWS);
+	sqlite3_stmt	*st = stmt(db, i);
 	struct walk	 w = { fn, NULL, arg };
 
 	if (st == NULL)
@@ -217,6 +225,22 @@ db_rows_each(struct db *db, int64_t from_ms, int64_t to_ms, int64_t lo_id,
 		sqlite3_bind_int64(st, 4, hi_id);
 	}
 	return db_walk(st, row_read, &w);
+}
+
+enum db_rc
+db_rows_each(struct db *db, int64_t from_ms, int64_t to_ms, int64_t lo_id,
+    int64_t hi_id, int (*fn)(const struct db_row *, void *), void *arg)
+{
+	return rows(db, lo_id < 0 ? ST_ROWS : ST_NEW_ROWS, from_ms, to_ms,
+	    lo_id, hi_id, fn, arg);
+}
+
+enum db_rc
+db_rows_scan(struct db *db, int64_t from_ms, int64_t to_ms, int64_t lo_id,
+    int64_t hi_id, int (*fn)(const struct db_row *, void *), void *arg)
+{
+	return rows(db, lo_id < 0 ? ST_SCAN_ROWS : ST_SCAN_NEW_ROWS, from_ms,
+	    to_ms, lo_id, hi_id, fn, arg);
 }
 
 enum db_rc
@@ -237,27 +261,44 @@ db_raw_span(struct db *db, int64_t *min_ms, int64_t *max_ms)
 	return rc == SQLITE_ROW ? DB_OK : db_classify(rc);
 }
 
+/* The local days of the minutes db_agg_days() reads, each once. */
+struct days {
+	int	 (*fn)(const char *, void *);
+	void	*arg;
+	int64_t	 from, to;		/* the day last passed on */
+};
+
 static int
 day_read(sqlite3_stmt *st, void *arg)
 {
-	struct walk	*w = arg;
-	const char	*day = (const char *)sqlite3_column_text(st, 0);
+	struct days	*d = arg;
+	int64_t		 ms = sqlite3_column_int64(st, 0) * 60000, start;
+	char		 day[TZ_DAY_LEN];
 
-	return day == NULL ? 1 : w->day(day, w->arg);
+	/* Minutes come in order: most fall in the day passed on last. */
+	if (ms >= d->from && ms < d->to)
+		return 0;
+	tz_day(ms, day);
+	if (tz_day_start(day, 0, &start) != 0 ||
+	    tz_day_start(day, 1, &d->to) != 0)
+		return 1;
+	d->from = start;
+	return d->fn(day, d->arg);
 }
 
 enum db_rc
 db_agg_days(struct db *db, int64_t lo, int64_t hi,
     int (*fn)(const char *, void *), void *arg)
 {
-	sqlite3_stmt	*st = stmt(db, ST_DAYS);
-	struct walk	 w = { NULL, fn, arg };
+	sqlite3_stmt	*st = stmt(db, lo <= 0 ? ST_DAYS_ALL : ST_DAYS);
+	struct days	 d = { fn, arg, 0, 0 };
 
 	if (st == NULL)
 		return DB_ERR;
-	sqlite3_bind_int64(st, 1, lo);
+	if (lo > 0)
+		sqlite3_bind_int64(st, 1, lo);
 	sqlite3_bind_int64(st, 2, hi);
-	return db_walk(st, day_read, &w);
+	return db_walk(st, day_read, &d);
 }
 
 /* ---- writes ----------------------------------------------------------- */
@@ -266,13 +307,14 @@ enum db_rc
 db_purge(struct db *db, int64_t before_ms, int64_t upto_id, int limit,
     long *deleted)
 {
-	sqlite3_stmt	*st = stmt(db, ST_PURGE);
+	sqlite3_stmt	*st;
 	enum db_rc	 rc;
 	int64_t		 old = 0;
 
 	*deleted = 0;
-	if (st == NULL)
-		return DB_ERR;
+	if ((rc = db_done(stmt(db, ST_FLOOR))) != DB_OK ||
+	    (st = stmt(db, ST_PURGE)) == NULL)
+		return rc != DB_OK ? rc : DB_ERR;
 	sqlite3_bind_int64(st, 1, before_ms);
 	sqlite3_bind_int64(st, 2, upto_id);
 	sqlite3_bind_int(st, 3, limit);

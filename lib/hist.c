@@ -1,5 +1,6 @@
 /* hist.c — mergeable log-scale latency histograms with bounded error. */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "hist.h"
@@ -13,8 +14,9 @@ hist_lat_bucket(int64_t us)
 	    us <= 5000000 ? 3 : 4;
 }
 
-int
-hist_index(int64_t us)
+/* The definition, by logarithms: what the table below is built from. */
+static int
+index_by_log(int64_t us)
 {
 	double	 i;
 
@@ -25,6 +27,42 @@ hist_index(int64_t us)
 	if (i > 1 && pow(GAMMA, i - 1) >= (double)us)
 		i--;
 	return i >= HIST_BUCKETS ? HIST_BUCKETS - 1 : (int)i;
+}
+
+/* The largest value of each bucket: a rollup adds every row. */
+static int64_t	 bucket_last[HIST_BUCKETS];
+
+__attribute__((constructor)) static void
+make_last(void)
+{
+	int64_t	 v;
+	int	 i;
+
+	for (i = 0; i < HIST_BUCKETS - 1; i++) {
+		v = (int64_t)floor(pow(GAMMA, i));
+		while (index_by_log(v + 1) <= i)
+			v++;
+		while (v > 1 && index_by_log(v) > i)
+			v--;
+		bucket_last[i] = v;
+	}
+	bucket_last[HIST_BUCKETS - 1] = INT64_MAX;
+}
+
+int
+hist_index(int64_t us)
+{
+	int	 lo = 0, hi = HIST_BUCKETS - 1, mid;
+
+	/* The first bucket whose last value is at least us. */
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (bucket_last[mid] < us)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 void

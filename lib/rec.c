@@ -10,6 +10,7 @@
 #include "json.h"
 #include "money.h"
 #include "rec.h"
+#include "rec_int.h"
 #include "ts.h"
 #include "utf8.h"
 
@@ -58,13 +59,23 @@ no_dup_keys(const cJSON *obj, struct rec_err *e)
 	return bad(e, under, msg);
 }
 
-/* obj[name], with JSON null taken as absent. */
-static const cJSON *
-field(const cJSON *obj, const char *name)
-{
-	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(obj, name);
+static const char *const fnames[F__MAX] = { "request_id", "source",
+    "status", "execution_time", "user_id", "command", "tokens_used", "cost",
+    "timestamp", "model", "provider", "input_tokens", "output_tokens",
+    "time_to_first_token", "error", "metadata" };
 
-	return cJSON_IsNull(v) ? NULL : v;
+int
+rec_field_of(const char *key, size_t n)
+{
+	int	 i;
+
+	/* One compare for nearly every key: names differ in length or at
+	 * their first letter but for the pairs tried in turn below. */
+	for (i = 0; i < F__MAX; i++)
+		if (fnames[i][0] == key[0] && strlen(fnames[i]) == n &&
+		    memcmp(fnames[i], key, n) == 0)
+			return i;
+	return -1;
 }
 
 /*
@@ -73,20 +84,19 @@ field(const cJSON *obj, const char *name)
  * and an ellipsis, max characters in all.
  */
 static int
-get_str(const cJSON *obj, const char *name, int required, size_t max,
+get_str(const struct rec_val *v, const char *name, int required, size_t max,
     int cut, struct strs *s, enum slot slot, struct rec_err *e)
 {
-	const cJSON	*v = field(obj, name);
 	size_t		 len;
 	long		 chars;
 	char		 msg[64];
 
-	if (v == NULL)
+	if (v->kind == V_ABSENT)
 		return required ? bad(e, name, "is required") : 0;
-	if (!cJSON_IsString(v))
+	if (v->kind != V_STRING)
 		return bad(e, name, "must be a string");
-	len = strlen(v->valuestring);
-	if ((chars = utf8_len(v->valuestring, len)) < 0)
+	len = v->len;
+	if ((chars = utf8_len(v->s, len)) < 0)
 		return bad(e, name, "must be valid UTF-8");
 	if (required && chars == 0)
 		return bad(e, name, "must not be empty");
@@ -96,54 +106,52 @@ get_str(const cJSON *obj, const char *name, int required, size_t max,
 			    "must be at most %zu characters", max);
 			return bad(e, name, msg);
 		}
-		len = utf8_prefix(v->valuestring, len, max - 1);
+		len = utf8_prefix(v->s, len, max - 1);
 		s->cut[slot] = 1;
 	}
-	s->p[slot] = v->valuestring;
+	s->p[slot] = v->s;
 	s->len[slot] = len;
 	return 0;
 }
 
 /* A number in [0, max]; *out untouched when absent. */
 static int
-get_num(const cJSON *obj, const char *name, int required, double max,
+get_num(const struct rec_val *v, const char *name, int required, double max,
     double *out, struct rec_err *e)
 {
-	const cJSON	*v = field(obj, name);
 	char		 msg[64];
 
-	if (v == NULL)
+	if (v->kind == V_ABSENT)
 		return required ? bad(e, name, "is required") : 0;
-	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
-	    v->valuedouble < 0 || v->valuedouble > max) {
+	if (v->kind != V_NUMBER || !isfinite(v->num) || v->num < 0 ||
+	    v->num > max) {
 		snprintf(msg, sizeof(msg), "must be a number from 0 to %.0f",
 		    max);
 		return bad(e, name, msg);
 	}
-	*out = v->valuedouble;
+	*out = v->num;
 	return 0;
 }
 
 static int
-get_int(const cJSON *obj, const char *name, int64_t *out, struct rec_err *e)
+get_int(const struct rec_val *v, const char *name, int64_t *out,
+    struct rec_err *e)
 {
-	const cJSON	*v = field(obj, name);
-
-	if (v == NULL)
+	if (v->kind == V_ABSENT)
 		return 0;
-	if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
-	    v->valuedouble < 0 || v->valuedouble > (double)REC_MAX_TOKENS)
+	if (v->kind != V_NUMBER || v->num != floor(v->num) || v->num < 0 ||
+	    v->num > (double)REC_MAX_TOKENS)
 		return bad(e, name, "must be an integer from 0 to 1e12");
-	*out = (int64_t)v->valuedouble;
+	*out = (int64_t)v->num;
 	return 0;
 }
 
 static int
-get_source(const cJSON *obj, struct strs *s, struct rec_err *e)
+get_source(const struct rec_val *v, struct strs *s, struct rec_err *e)
 {
 	size_t	 i;
 
-	if (get_str(obj, "source", 1, 32, 0, s, S_SOURCE, e))
+	if (get_str(v, "source", 1, 32, 0, s, S_SOURCE, e))
 		return -1;
 	for (i = 0; i < s->len[S_SOURCE]; i++) {
 		char ch = s->p[S_SOURCE][i];
@@ -156,15 +164,15 @@ get_source(const cJSON *obj, struct strs *s, struct rec_err *e)
 }
 
 static int
-get_status(const cJSON *obj, struct rec *r, struct rec_err *e)
+get_status(const struct rec_val *v, struct rec *r, struct rec_err *e)
 {
-	const cJSON	*v = field(obj, "status");
 	size_t		 i;
 
-	if (v == NULL)
+	if (v->kind == V_ABSENT)
 		return bad(e, "status", "is required");
-	for (i = 0; cJSON_IsString(v) && statuses[i] != NULL; i++)
-		if (strcmp(v->valuestring, statuses[i]) == 0) {
+	for (i = 0; v->kind == V_STRING && statuses[i] != NULL; i++)
+		if (strlen(statuses[i]) == v->len &&
+		    memcmp(v->s, statuses[i], v->len) == 0) {
 			r->status = statuses[i];
 			return 0;
 		}
@@ -173,21 +181,26 @@ get_status(const cJSON *obj, struct rec *r, struct rec_err *e)
 }
 
 static int
-get_timestamp(const cJSON *obj, int64_t now_ms, struct rec *r,
+get_timestamp(const struct rec_val *v, int64_t now_ms, struct rec *r,
     struct rec_err *e)
 {
-	const cJSON	*v = field(obj, "timestamp");
+	char		 t[REC_TS_TEXT_MAX];
 	double		 ms;
 
 	r->ts_ms = now_ms;
-	if (v == NULL)
+	if (v->kind == V_ABSENT)
 		return 0;
-	if (cJSON_IsString(v)) {
-		if (ts_parse_rfc3339(v->valuestring, &r->ts_ms))
+	if (v->kind == V_STRING) {
+		if (!v->nul) {		/* shorter than t: rec_parse_text() */
+			memcpy(t, v->s, v->len < sizeof(t) ? v->len :
+			    sizeof(t) - 1);
+			t[v->len < sizeof(t) ? v->len : sizeof(t) - 1] = '\0';
+		}
+		if (ts_parse_rfc3339(v->nul ? v->s : t, &r->ts_ms))
 			return bad(e, "timestamp",
 			    "must be an RFC 3339 time or Unix seconds");
-	} else if (cJSON_IsNumber(v) && isfinite(v->valuedouble)) {
-		ms = v->valuedouble * 1000;
+	} else if (v->kind == V_NUMBER && isfinite(v->num)) {
+		ms = v->num * 1000;
 		if (ms < (double)REC_MIN_TS_MS || ms > 1e15)
 			return bad(e, "timestamp",
 			    "must be after 2000-01-01T00:00:00Z");
@@ -204,23 +217,26 @@ get_timestamp(const cJSON *obj, int64_t now_ms, struct rec *r,
 }
 
 static int
-get_metadata(const cJSON *obj, struct strs *s, struct rec_err *e)
+get_metadata(const struct rec_val *v, struct strs *s, struct rec_err *e)
 {
-	const cJSON	*v = field(obj, "metadata");
-	size_t		 len;
+	const char	*text = v->s;
+	size_t		 len = v->len;
 
-	if (v == NULL)
+	if (v->kind == V_ABSENT)
 		return 0;
-	if (!cJSON_IsObject(v))
+	if (v->kind != V_OBJECT)
 		return bad(e, "metadata", "must be a JSON object");
-	if ((s->meta = cJSON_PrintUnformatted(v)) == NULL)
-		return bad(e, "metadata", "out of memory");
-	len = strlen(s->meta);
+	if (v->obj != NULL) {
+		if ((s->meta = cJSON_PrintUnformatted(v->obj)) == NULL)
+			return bad(e, "metadata", "out of memory");
+		text = s->meta;
+		len = strlen(s->meta);
+	}
 	if (len > REC_METADATA_MAX)
 		return bad(e, "metadata", "must be at most 4096 bytes as JSON");
-	if (utf8_len(s->meta, len) < 0)
+	if (utf8_len(text, len) < 0)
 		return bad(e, "metadata", "must be valid UTF-8");
-	s->p[S_METADATA] = s->meta;
+	s->p[S_METADATA] = text;
 	s->len[S_METADATA] = len;
 	return 0;
 }
@@ -279,10 +295,9 @@ price(struct rec *r, const struct conf *c, double cost)
 }
 
 int
-rec_parse(const void *item, const struct conf *c, int64_t now_ms,
+rec_check(const struct rec_val *f, const struct conf *c, int64_t now_ms,
     struct rec *r, struct rec_err *e)
 {
-	const cJSON	*obj = item;
 	struct strs	 s;
 	double		 latency = 0, ttft = -1, cost = -1;
 	int		 rc = -1;
@@ -291,27 +306,24 @@ rec_parse(const void *item, const struct conf *c, int64_t now_ms,
 	memset(&s, 0, sizeof(s));
 	r->ttft_us = r->input_tokens = r->output_tokens = r->tokens = -1;
 	r->received_ms = now_ms;
-	if (!cJSON_IsObject(obj)) {
-		bad(e, "", "must be a JSON object");
-		goto out;
-	}
-	if (no_dup_keys(obj, e) ||
-	    get_str(obj, "request_id", 1, 128, 0, &s, S_ID, e) ||
-	    get_source(obj, &s, e) || get_status(obj, r, e) ||
-	    get_num(obj, "execution_time", 1, REC_MAX_SECONDS, &latency, e) ||
-	    get_str(obj, "user_id", 0, 128, 0, &s, S_USER, e) ||
-	    get_str(obj, "command", 0, (size_t)c->ingest.command_max_chars, 1,
-	    &s, S_COMMAND, e) ||
-	    get_int(obj, "tokens_used", &r->tokens, e) ||
-	    get_num(obj, "cost", 0, MONEY_MAX_USD, &cost, e) ||
-	    get_timestamp(obj, now_ms, r, e) ||
-	    get_str(obj, "model", 0, 64, 0, &s, S_MODEL, e) ||
-	    get_str(obj, "provider", 0, 64, 0, &s, S_PROVIDER, e) ||
-	    get_int(obj, "input_tokens", &r->input_tokens, e) ||
-	    get_int(obj, "output_tokens", &r->output_tokens, e) ||
-	    get_num(obj, "time_to_first_token", 0, REC_MAX_SECONDS, &ttft, e) ||
-	    get_str(obj, "error", 0, 500, 0, &s, S_ERROR, e) ||
-	    get_metadata(obj, &s, e) || pack(r, &s, e))
+	if (get_str(&f[F_ID], "request_id", 1, 128, 0, &s, S_ID, e) ||
+	    get_source(&f[F_SOURCE], &s, e) || get_status(&f[F_STATUS], r, e) ||
+	    get_num(&f[F_EXEC], "execution_time", 1, REC_MAX_SECONDS, &latency,
+	    e) ||
+	    get_str(&f[F_USER], "user_id", 0, 128, 0, &s, S_USER, e) ||
+	    get_str(&f[F_COMMAND], "command", 0,
+	    (size_t)c->ingest.command_max_chars, 1, &s, S_COMMAND, e) ||
+	    get_int(&f[F_TOKENS], "tokens_used", &r->tokens, e) ||
+	    get_num(&f[F_COST], "cost", 0, MONEY_MAX_USD, &cost, e) ||
+	    get_timestamp(&f[F_TIMESTAMP], now_ms, r, e) ||
+	    get_str(&f[F_MODEL], "model", 0, 64, 0, &s, S_MODEL, e) ||
+	    get_str(&f[F_PROVIDER], "provider", 0, 64, 0, &s, S_PROVIDER, e) ||
+	    get_int(&f[F_INPUT], "input_tokens", &r->input_tokens, e) ||
+	    get_int(&f[F_OUTPUT], "output_tokens", &r->output_tokens, e) ||
+	    get_num(&f[F_TTFT], "time_to_first_token", 0, REC_MAX_SECONDS,
+	    &ttft, e) ||
+	    get_str(&f[F_ERROR], "error", 0, 500, 0, &s, S_ERROR, e) ||
+	    get_metadata(&f[F_METADATA], &s, e) || pack(r, &s, e))
 		goto out;
 	r->latency_us = llround(latency * 1e6);
 	if (ttft >= 0)
@@ -328,6 +340,42 @@ out:
 		memset(r, 0, sizeof(*r));
 	}
 	return rc;
+}
+
+int
+rec_parse(const void *item, const struct conf *c, int64_t now_ms,
+    struct rec *r, struct rec_err *e)
+{
+	const cJSON	*obj = item, *m;
+	struct rec_val	 f[F__MAX];
+	int		 k;
+
+	memset(r, 0, sizeof(*r));
+	if (!cJSON_IsObject(obj))
+		return bad(e, "", "must be a JSON object");
+	if (no_dup_keys(obj, e))
+		return -1;
+	/* One walk over the members: each key is unique by now. */
+	memset(f, 0, sizeof(f));
+	for (m = obj->child; m != NULL; m = m->next) {
+		if (m->string == NULL ||
+		    (k = rec_field_of(m->string, strlen(m->string))) < 0)
+			continue;
+		if (cJSON_IsString(m)) {
+			f[k].kind = V_STRING;
+			f[k].s = m->valuestring;
+			f[k].len = strlen(m->valuestring);
+			f[k].nul = 1;
+		} else if (cJSON_IsNumber(m)) {
+			f[k].kind = V_NUMBER;
+			f[k].num = m->valuedouble;
+		} else if (cJSON_IsObject(m)) {
+			f[k].kind = V_OBJECT;
+			f[k].obj = m;
+		} else if (!cJSON_IsNull(m))
+			f[k].kind = V_OTHER;
+	}
+	return rec_check(f, c, now_ms, r, e);
 }
 
 void

@@ -2,6 +2,7 @@
 #ifndef APIMON_REC_H
 #define APIMON_REC_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "conf.h"
@@ -60,6 +61,30 @@ struct rec_err {
  */
 int	 rec_parse(const void *item, const struct conf *c, int64_t now_ms,
 	    struct rec *r, struct rec_err *e);
+
+/* What rec_parse_text() made of a record's text. */
+enum rec_text {
+	REC_TEXT_OK,	/* r filled */
+	REC_TEXT_BAD,	/* a JSON object against the contract: e filled */
+	REC_TEXT_SLOW	/* not for this path: use rec_parse() on its tree */
+};
+
+/*
+ * rec_parse() straight from the text of one record, the object that
+ * starts at buf[0] with '{', in one pass: no tree, no separate check of
+ * the text, one allocation (r's strings).  *end is set past its '}'.
+ * Returns REC_TEXT_OK, or REC_TEXT_BAD with e as rec_parse() fills it;
+ * or REC_TEXT_SLOW, with nothing allocated, for text it leaves to
+ * json_check(), json_tree() and rec_parse(), which then answer for it
+ * (their answer is the contract): anything that is not strict JSON, a
+ * key twice anywhere, an escape in a key, nesting or strings past its
+ * fixed room, metadata that cJSON would print otherwise than it is
+ * written (white space aside).  Taken: every valid record apimon and
+ * the usual clients send.
+ */
+enum rec_text	 rec_parse_text(const char *buf, size_t len, size_t *end,
+		    const struct conf *c, int64_t now_ms, struct rec *r,
+		    struct rec_err *e);
 
 /* Free what rec_parse() allocated; r may be zeroed. */
 void	 rec_free(struct rec *r);

@@ -1,8 +1,9 @@
 #!/bin/sh
 # The Debian packages apimon needs.  Quiet and fast when everything is present.
 #   tools/deps.sh build          install what building and running need (`make deps`)
-#   tools/deps.sh test           install what testing and benchmarking need too
-#                                (`make deps-test`)
+#   tools/deps.sh test           install what testing needs too (`make deps-test`)
+#   tools/deps.sh bench          and what benchmarking needs: the references
+#                                it measures against (`make deps-bench`)
 #   tools/deps.sh --check build  only say what building lacks, and fail: `make`
 #   tools/deps.sh --check test   the same for the test builds: `make san`
 # Only `make deps`, `make deps-test` and the targets built on them (`make run`,
@@ -20,6 +21,11 @@ mode=${1:-build}
 compile="gcc g++ make pkg-config libsqlite3-dev libcjson-dev libfcgi-dev
 libcurl4-openssl-dev libctemplate-dev libprotobuf-c-dev protobuf-c-compiler
 zlib1g-dev"
+bench=""
+if [ "$mode" = bench ]; then
+	mode=test
+	bench="goaccess"
+fi
 case $mode in
 build)
 	pkgs="$compile"
@@ -30,9 +36,9 @@ test)
 	# and emoji as text, not boxes
 	[ $check -eq 1 ] || pkgs="$pkgs sqlite3 libjs-chart.js spawn-fcgi nginx
 curl python3 mandoc chromium fonts-noto-cjk fonts-noto-color-emoji time wrk
-strace python3-aiosmtpd openssl systemd logrotate clickhouse-server" ;;
+strace python3-aiosmtpd openssl systemd logrotate clickhouse-server $bench" ;;
 *)
-	echo "usage: tools/deps.sh [--check] [build|test]" >&2
+	echo "usage: tools/deps.sh [--check] [build|test|bench]" >&2
 	exit 2 ;;
 esac
 

@@ -9,9 +9,9 @@
  * cost of apimon's reading, parsing, validating and its own insert path.
  *
  * Usage: bare --db PATH --ndjson FILE [--synchronous off|normal|full]
- *             [--batch 10000] [--cache-kib 131072]
+ *             [--batch 10000] [--cache-kib 16384]
  * The page cache defaults to what apimon-ingest --import uses
- * (db_tune_bulk(): PRAGMA cache_size = -131072); 0 keeps SQLite's default.
+ * (db_tune_bulk(): PRAGMA cache_size = -16384); 0 keeps SQLite's default.
  * Prints human lines and one "BARELINE key=value ..." line for run.sh.
  *
  * Build: cc -std=c17 -O2 -Wall -Wextra -Werror $(pkg-config --cflags sqlite3 libcjson) \
@@ -143,24 +143,30 @@ static int64_t rfc3339_ms(const char *s)
 	return t * 1000 + ms;
 }
 
-/* Copy of at most max UTF-8 characters of s. */
+/* s cut as apimon cuts a command: over max UTF-8 characters, its first
+ * max - 1 and an ellipsis (U+2026). */
 static char *utf8_cut(const char *s, int max)
 {
-	size_t i = 0;
+	size_t i = 0, keep = 0;
 	int chars = 0;
+
 	while (s[i]) {
 		if (((unsigned char)s[i] & 0xC0) != 0x80) {
-			if (chars == max)
-				break;
+			if (chars == max - 1)
+				keep = i;
 			chars++;
 		}
 		i++;
 	}
-	char *out = malloc(i + 1);
+	int cut = chars > max;
+	size_t n = cut ? keep : i;
+	char *out = malloc(n + 4);
 	if (!out)
 		die("%s", "out of memory");
-	memcpy(out, s, i);
-	out[i] = '\0';
+	memcpy(out, s, n);
+	if (cut)
+		memcpy(out + n, "\xe2\x80\xa6", 3), n += 3;
+	out[n] = '\0';
 	return out;
 }
 
@@ -251,7 +257,7 @@ static void sql(sqlite3 *db, const char *s)
 int main(int argc, char **argv)
 {
 	const char *dbpath = NULL, *file = NULL, *sync = "normal";
-	long batch = 10000, cache_kib = 131072;
+	long batch = 10000, cache_kib = 16384;
 
 	for (int i = 1; i < argc; i++) {
 		if (i + 1 >= argc)

@@ -10,8 +10,10 @@
 #
 # Environment (defaults): DAYS=100 PER_DAY=10000 SEED=1 (~1,000,000 records)
 #   SIM_END=<today 00:00 UTC> (--end: the same records all day, never future)
-#   SYNC=normal  BATCH=10000  CACHE_KIB=131072 (bare's page cache; apimon's
+#   SYNC=normal  BATCH=10000  CACHE_KIB=16384 (bare's page cache; apimon's
 #   --import sets the same)  NDJSON=<existing file: skip generation>
+#   REPEAT=1 (interleaved runs of each; medians)  APIMON_REF=<an older
+#   apimon-ingest, run interleaved with this one: before/after>
 #   TIMEOUT=1800 (seconds, per step)  KEEP=0 (1 keeps the temp dir)
 #   APIMON_INGEST=<repo>/bin/apimon-ingest  APIMON_SIMULATE=<repo>/bin/apimon-simulate
 set -eu
@@ -25,7 +27,9 @@ SEED=${SEED:-1}
 SIM_END=${SIM_END:-$(date -u +%Y-%m-%dT00:00:00Z)}
 SYNC=${SYNC:-normal}
 BATCH=${BATCH:-10000}
-CACHE_KIB=${CACHE_KIB:-131072}
+CACHE_KIB=${CACHE_KIB:-16384}
+REPEAT=${REPEAT:-1}
+REF=${APIMON_REF:-}
 NDJSON=${NDJSON:-}
 TIMEOUT=${TIMEOUT:-1800}
 KEEP=${KEEP:-0}
@@ -38,6 +42,9 @@ for tool in cc pkg-config sqlite3 timeout; do
 	command -v "$tool" >/dev/null 2>&1 || die "missing tool: $tool (make deps)"
 done
 [ -x "$INGEST" ] || die "$INGEST not built (run make)"
+[ -z "$REF" ] || [ -x "$REF" ] || die "APIMON_REF=$REF is not executable"
+[ -x /usr/bin/time ] || die "/usr/bin/time missing (make deps-test)"
+case $REPEAT in ''|*[!0-9]*|0) die "REPEAT must be an integer >= 1" ;; esac
 case $SYNC in off|normal|full) ;; *) die "SYNC must be off, normal or full" ;; esac
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/apimon-bench-import.XXXXXX")
@@ -89,35 +96,47 @@ conf() {  # conf NAME -> path of a config for a fresh database NAME.db
 	echo "$TMP/$1.json"
 }
 
-# ---- apimon-ingest --import -----------------------------------------------------
-c=$(conf apimon)
-t0=$(now_ns)
-set +e
-timeout --foreground "$TIMEOUT" "$INGEST" --config "$c" --import "$FILE" >"$TMP/apimon.out" 2>"$TMP/apimon.err"
-rc=$?
-set -e
-t1=$(now_ns)
-A_S=$(secs "$t0" "$t1")
-A_ROWS=$(sqlite3 "$TMP/apimon.db" 'SELECT count(*) FROM api_requests;' 2>/dev/null || echo 0)
-A_RPS=$(awk -v r="$A_ROWS" -v s="$A_S" 'BEGIN{printf "%.0f", (s > 0 ? r/s : 0)}')
-echo "apimon-ingest --import: exit $rc, $A_S s, $A_ROWS rows stored: $A_RPS rows/s"
-echo "  stdout: $(head -1 "$TMP/apimon.out")"
-if [ -s "$TMP/apimon.err" ]; then
-	echo "  stderr ($(wc -l <"$TMP/apimon.err") lines), first 5:"
-	head -5 "$TMP/apimon.err" | sed 's/^/    /'
-fi
-[ "$rc" -eq 0 ] || echo "  WARNING: apimon-ingest --import exited $rc"
-
-# ---- bare loop ------------------------------------------------------------------
-c=$(conf bare)
-"$INGEST" --config "$c" --import /dev/null >"$TMP/schema.out" 2>&1 \
-	|| { cat "$TMP/schema.out" >&2; die "creating the schema with --import /dev/null failed"; }
-timeout --foreground "$TIMEOUT" "$TMP/bare" --db "$TMP/bare.db" --ndjson "$FILE" --synchronous "$SYNC" \
-	--batch "$BATCH" --cache-kib "$CACHE_KIB" >"$TMP/bare.out" || { cat "$TMP/bare.out"; die "bare loop failed"; }
-grep -v '^BARELINE ' "$TMP/bare.out"
-line=$(grep '^BARELINE ' "$TMP/bare.out")
-kv() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$line"; }
-B_RPS=$(kv rows_per_s)
+# ---- the runs, interleaved: apimon [, ref], bare ------------------------------
+A_ALL="" R_ALL="" B_ALL="" A_RSS="" R_RSS=""
+for r in $(seq 1 "$REPEAT"); do
+	for who in apimon ref; do
+		bin=$INGEST
+		if [ "$who" = ref ]; then [ -n "$REF" ] || continue; bin=$REF; fi
+		t0=$(now_ns)
+		c=$(conf "$who")
+		set +e
+		timeout --foreground "$TIMEOUT" /usr/bin/time -f '%M' -o "$TMP/$who.time" \
+			"$bin" --config "$c" --import "$FILE" >"$TMP/$who.out" 2>"$TMP/$who.err"
+		rc=$?
+		set -e
+		t1=$(now_ns)
+		S=$(secs "$t0" "$t1")
+		ROWS=$(sqlite3 "$TMP/$who.db" 'SELECT count(*) FROM api_requests;' 2>/dev/null || echo 0)
+		RSS=$(awk 'END{printf "%.1f", $1/1024}' "$TMP/$who.time")
+		RPS=$(awk -v r="$ROWS" -v s="$S" 'BEGIN{printf "%.0f", (s > 0 ? r/s : 0)}')
+		echo "$who run $r: exit $rc, $S s, $ROWS rows stored: $RPS rows/s, peak RSS $RSS MiB"
+		echo "  stdout: $(head -1 "$TMP/$who.out")"
+		if grep -qv '^Command exited' "$TMP/$who.err" 2>/dev/null; then
+			echo "  stderr, first 5 lines:"
+			grep -v '^Command exited' "$TMP/$who.err" | head -5 | sed 's/^/    /'
+		fi
+		[ "$rc" -eq 0 ] || echo "  WARNING: $bin --import exited $rc"
+		if [ "$who" = apimon ]; then A_ALL="$A_ALL $RPS"; A_RSS="$A_RSS $RSS"; A_ROWS=$ROWS
+		else R_ALL="$R_ALL $RPS"; R_RSS="$R_RSS $RSS"; fi
+	done
+	c=$(conf bare)
+	"$INGEST" --config "$c" --import /dev/null >"$TMP/schema.out" 2>&1 \
+		|| { cat "$TMP/schema.out" >&2; die "creating the schema with --import /dev/null failed"; }
+	timeout --foreground "$TIMEOUT" "$TMP/bare" --db "$TMP/bare.db" --ndjson "$FILE" --synchronous "$SYNC" \
+		--batch "$BATCH" --cache-kib "$CACHE_KIB" >"$TMP/bare.out" || { cat "$TMP/bare.out"; die "bare loop failed"; }
+	grep -v '^BARELINE ' "$TMP/bare.out" | sed "s/^bare:/bare run $r:/"
+	line=$(grep '^BARELINE ' "$TMP/bare.out")
+	kv() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$line"; }
+	B_ALL="$B_ALL $(kv rows_per_s)"
+done
+med() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END{ if (NR == 0) print "-"; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2 }'; }
+# shellcheck disable=SC2086
+A_RPS=$(med $A_ALL); B_RPS=$(med $B_ALL); A_MAXRSS=$(printf '%s\n' $A_RSS | sort -n | tail -1)
 B_ROWS=$(sqlite3 "$TMP/bare.db" 'SELECT count(*) FROM api_requests;')
 B_E2E=$(awk -v r="$(kv inserted)" -v p="$(kv parse_s)" -v i="$(kv insert_s)" 'BEGIN{printf "%.0f", ((p+i) > 0 ? r/(p+i) : 0)}')
 echo "  bare rows stored: $B_ROWS; bare parse+insert together: $B_E2E rows/s (for reference)"
@@ -139,10 +158,17 @@ done
 echo "    ${line:- none}"
 
 RATIO=$(awk -v a="$A_RPS" -v b="$B_RPS" 'BEGIN{ if (b > 0) printf "%.1f %%", 100*a/b; else print "n/a" }')
-OK=$(awk -v a="$A_RPS" -v b="$B_RPS" 'BEGIN{print (b > 0 && a >= 0.5*b) ? "PASS" : "FAIL"}')
+OK=$(awk -v a="$A_RPS" -v b="$B_RPS" 'BEGIN{print (b > 0 && a >= 0.85*b) ? "PASS" : "FAIL"}')
 [ "$A_ROWS" = "$B_ROWS" ] || echo "  NOTE: apimon stored $A_ROWS rows, bare $B_ROWS"
 echo
-echo "summary:"
-echo "| records | apimon rows/s | bare rows/s | apimon / bare |"
-printf '| %7s | %13s | %11s | %13s |\n' "$LINES" "$A_RPS" "$B_RPS" "$RATIO"
-echo "import goal (>= 50 % of bare): $OK"
+[ "$REPEAT" -le 1 ] || echo "(medians of $REPEAT interleaved runs)"
+echo "summary (load average after: $(cut -d' ' -f1-3 /proc/loadavg)):"
+echo "| records | apimon rows/s | bare rows/s | apimon / bare | apimon peak RSS MiB |"
+printf '| %7s | %13s | %11s | %13s | %s |\n' "$LINES" "$A_RPS" "$B_RPS" "$RATIO" "$A_MAXRSS"
+if [ -n "$REF" ]; then
+	# shellcheck disable=SC2086
+	R_RPS=$(med $R_ALL)
+	# shellcheck disable=SC2086
+	echo "ref $REF: $R_RPS rows/s ($(awk -v a="$R_RPS" -v b="$B_RPS" 'BEGIN{printf "%.1f %%", 100*a/b}') of bare), peak RSS $(printf '%s\n' $R_RSS | sort -n | tail -1) MiB; apimon / ref $(awk -v a="$A_RPS" -v b="$R_RPS" 'BEGIN{printf "%.1f %%", 100*a/b}')"
+fi
+echo "import goal (>= 85 % of bare): $OK"

@@ -5,7 +5,9 @@
 -- request_id that is unique per run, thread and request:
 --     wrk-<tag>-<thread>-<counter>
 -- so apimon never answers "duplicate" and every 2xx is one new row.
--- Usage: wrk ... -s post.lua URL -- TAG
+-- Usage: wrk ... -s post.lua URL -- TAG [BATCH]
+-- With BATCH > 1 each request is a JSON array of BATCH such records, with ids
+--     wrk-<tag>-<thread>-<counter>-<i>
 -- done() prints one machine-readable "BENCHLINE key=value ..." line that
 -- bench/ingest/run.sh parses (latencies in microseconds).
 
@@ -17,6 +19,7 @@ function setup(thread)
 end
 
 local tag = "run"
+local batch = 1
 local counter = 0
 local last_sec = -1
 local stamp = ""
@@ -34,11 +37,13 @@ local headers = { ["Content-Type"] = "application/json" }
 
 function init(args)
 	tag = args[1] or tag
+	batch = tonumber(args[2] or "1") or 1
 	tid = tid or 0
 end
 
-function request()
-	counter = counter + 1
+-- Record n (its field values vary with n) with request_id id.
+local function record(n, id)
+	local counter = n
 	local now = os.time()
 	if now ~= last_sec then
 		last_sec = now
@@ -54,18 +59,30 @@ function request()
 	end
 	local inp = 200 + (counter * 37) % 1800
 	local out = 50 + (counter * 13) % 600
-	local body = string.format(
-		'{"request_id":"wrk-%s-%d-%d","source":"%s","user_id":"user-%d",' ..
+	return string.format(
+		'{"request_id":"%s","source":"%s","user_id":"user-%d",' ..
 		'"command":"%s","status":"%s","execution_time":%.3f,' ..
 		'"time_to_first_token":%.3f,"model":"%s","provider":"%s",' ..
 		'"input_tokens":%d,"output_tokens":%d,"tokens_used":%d,"cost":%.6f,' ..
 		'"timestamp":"%s","metadata":{"chat_id":%d,"client":"wrk"}%s}',
-		tag, tid, counter, sources[i], counter % 500,
+		id, sources[i], counter % 500,
 		commands[m], status, 0.2 + (counter % 97) / 10,
 		0.05 + (counter % 13) / 100, models[m], providers[m],
 		inp, out, inp + out, (inp * 0.15 + out * 0.6) / 1e6,
 		stamp, 100000 + counter % 1000, err)
-	return wrk.format("POST", nil, headers, body)
+end
+
+function request()
+	counter = counter + 1
+	local id = "wrk-" .. tag .. "-" .. tid .. "-" .. counter
+	if batch <= 1 then
+		return wrk.format("POST", nil, headers, record(counter, id))
+	end
+	local items = {}
+	for k = 1, batch do
+		items[k] = record(counter * batch + k, id .. "-" .. k)
+	end
+	return wrk.format("POST", nil, headers, "[" .. table.concat(items, ",") .. "]")
 end
 
 function done(summary, latency, requests)

@@ -973,6 +973,32 @@ def test_rollup_matches_raw_rows_in_utc():
 
 
 @test
+def test_a_day_of_400_models_is_grouped_by_sqlite_and_stays_exact():
+    """A day's rollup groups its rows itself (by hash) unless its groups and
+    users would take more than rollup_hash_bytes (24 MiB): 400 models on
+    one day (each group holds 25 hour buckets of ~5 KB) take the sorted way,
+    a small day the next one the hashed way; both equal the raw rows, and
+    --rebuild (both days, two threads) gives the same tables."""
+    env = Env("test_a_day_of_400_models_is_grouped_by_sqlite_and_stays_exact")
+    conf = env.config(timezone="Asia/Taipei")
+    db = env.db_of(conf)
+    big = [varied(T + (k * 7919) % DAY_MS // 2, k, source=("web", "tg")[k % 2])
+           for k in range(1200)]
+    for k, r in enumerate(big):
+        r["model"] = f"m-{k % 400:03d}"
+        r["user_id"] = f"u-{k % 37}"
+    small = [varied(T + DAY_MS + k * 60000, k) for k in range(50)]
+    env.ingest(conf, records=big + small)
+    env.aggregate(conf, now=iso_of(T + 2 * DAY_MS))
+    eq(query(db, "SELECT COUNT(DISTINCT model) FROM daily_stats WHERE day = ?",
+             (DAY,)), [(400,)], "models of the big day")
+    check_rollups_exact(db, "Asia/Taipei")
+    check_same_rollups(rollup_dump(db),
+                       rebuild_copy(env, conf, iso_of(T + 2 * DAY_MS)),
+                       "--rebuild")
+
+
+@test
 def test_rollup_matches_raw_rows_in_asia_taipei():
     env = Env("test_rollup_matches_raw_rows_in_asia_taipei")
     exactness(env, "Asia/Taipei")
@@ -1673,7 +1699,7 @@ def test_schema_3_rollups_move_to_local_hours_and_exact_latency_buckets():
     con.commit()
     con.close()
     env.aggregate(conf, now=DAY + "T23:01:00Z")
-    eq(query(db, "PRAGMA user_version"), [(5,)], "schema version")
+    eq(query(db, "PRAGMA user_version"), [(6,)], "schema version")
     eq(meta(db, "rebuild_pending"), 0, "the rebuild was done")
     got = rollup_dump(db)
     old = [r for r in got["hourly_stats"] if r[0] == "2020-01-01T05:00"]
@@ -2234,8 +2260,8 @@ def test_more_than_5000_distinct_days_in_one_run_lose_no_row():
        [(5002, 5002)], "hourly_stats rows and requests")
     eq(query(db, "SELECT day FROM daily_stats WHERE source = 'live'"), [(DAY,)],
        "the current record's day")
-    eq(meta(db, "agg_last_id"), query(db, "SELECT MAX(seq) FROM"
-       " sqlite_sequence WHERE name = 'api_requests'")[0][0], "watermark")
+    eq(meta(db, "agg_last_id"), query(db, "SELECT MAX(id) FROM"
+       " api_requests")[0][0], "watermark")
     # Retention took the old rows, and only because they are rolled up.
     eq(query(db, "SELECT source, COUNT(*) FROM api_requests GROUP BY source"),
        [("live", 1)], "raw rows kept (raw_days 90)")
@@ -2645,6 +2671,137 @@ def make_schema_2(con):
     con.close()
 
 
+# Schema 2 as apimon 0.1.0 created it (lib/db.c, migrations 0 -> 1 -> 2),
+# frozen here: the upgrade test builds its database from this text.
+SCHEMA_2_STATS = """
+  source TEXT NOT NULL, model TEXT NOT NULL, requests INTEGER NOT NULL,
+  successes INTEGER NOT NULL, failures INTEGER NOT NULL,
+  errors INTEGER NOT NULL, timeouts INTEGER NOT NULL,
+  rate_limited INTEGER NOT NULL, latency_sum_us INTEGER NOT NULL,
+  latency_hist BLOB NOT NULL, ttft_count INTEGER NOT NULL,
+  ttft_sum_us INTEGER NOT NULL, tokens INTEGER NOT NULL,
+  input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
+  cost_nusd INTEGER NOT NULL, unpriced INTEGER NOT NULL,
+  users INTEGER NOT NULL,"""
+SCHEMA_2 = f"""
+CREATE TABLE api_requests (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  request_id    TEXT NOT NULL UNIQUE,
+  ts_ms         INTEGER NOT NULL,
+  source        TEXT NOT NULL,
+  user_id       TEXT,
+  command       TEXT,
+  model         TEXT,
+  provider      TEXT,
+  status        TEXT NOT NULL,
+  latency_us    INTEGER NOT NULL,
+  ttft_us       INTEGER,
+  input_tokens  INTEGER,
+  output_tokens INTEGER,
+  tokens        INTEGER NOT NULL,
+  cost_nusd     INTEGER NOT NULL,
+  cost_source   TEXT NOT NULL,
+  error         TEXT,
+  metadata      TEXT,
+  received_ms   INTEGER NOT NULL);
+CREATE INDEX api_requests_ts ON api_requests (ts_ms);
+CREATE INDEX api_requests_source_ts ON api_requests (source, ts_ms);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+CREATE TABLE hourly_stats (hour TEXT NOT NULL,{SCHEMA_2_STATS}
+  PRIMARY KEY (hour, source, model)) WITHOUT ROWID;
+CREATE TABLE daily_stats (day TEXT NOT NULL,{SCHEMA_2_STATS}
+  PRIMARY KEY (day, source, model)) WITHOUT ROWID;
+CREATE TABLE alerts (
+  id INTEGER PRIMARY KEY, rule TEXT NOT NULL, scope TEXT NOT NULL,
+  day TEXT NOT NULL, severity TEXT NOT NULL, state TEXT NOT NULL,
+  value REAL NOT NULL, threshold REAL NOT NULL, message TEXT NOT NULL,
+  fired_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,
+  resolved_ms INTEGER, UNIQUE (rule, scope, day));
+CREATE TABLE outbox (
+  id INTEGER PRIMARY KEY, alert_id INTEGER NOT NULL REFERENCES alerts (id),
+  event TEXT NOT NULL, payload TEXT NOT NULL, created_ms INTEGER NOT NULL);
+CREATE TABLE deliveries (
+  outbox_id INTEGER NOT NULL REFERENCES outbox (id),
+  notifier TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+  next_ms INTEGER NOT NULL, delivered_ms INTEGER, last_error TEXT,
+  PRIMARY KEY (outbox_id, notifier)) WITHOUT ROWID;
+CREATE INDEX deliveries_due ON deliveries (next_ms)
+  WHERE delivered_ms IS NULL;
+PRAGMA user_version = 2;
+"""
+
+
+@test
+def test_schema_2_database_upgrades_to_6_and_never_gives_an_id_twice():
+    """Migrations 2 -> 6 on a schema 2 database built from its own DDL, whose
+    newest ids retention had deleted (sqlite_sequence above MAX(id)): the
+    table keeps every row and id and loses AUTOINCREMENT and the (source,
+    ts_ms) index; a new row gets an id above every id ever given, so the
+    rollup watermark (at the old sequence) still takes it; retention then
+    deleting the newest rows does not bring their ids back."""
+    env = Env("test_schema_2_database_upgrades_to_6_and_never_gives_an_id_"
+              "twice")
+    conf = env.config(raw_days=30)
+    db = env.db_of(conf)
+    con = connect(db)
+    con.executescript("PRAGMA journal_mode = WAL;" + SCHEMA_2)
+    old = ms_of("2026-09-01T10:00:00Z")
+    for i in range(1, 41):
+        con.execute(
+            "INSERT INTO api_requests (request_id, ts_ms, source, status,"
+            " latency_us, tokens, cost_nusd, cost_source, received_ms)"
+            " VALUES (?, ?, ?, 'success', 250000, 0, 0, 'none', ?)",
+            (f"v2-{i}", old + i * 60000, ("web", "tg")[i % 2], old))
+    # Ids 41-45 were given and deleted by retention; everything rolled up.
+    con.executescript("""
+        UPDATE sqlite_sequence SET seq = 45 WHERE name = 'api_requests';
+        INSERT INTO meta (key, value) VALUES ('agg_last_id', 45);""")
+    con.commit()
+    con.close()
+    eq(query(db, "SELECT seq FROM sqlite_sequence"), [(45,)], "the v2 sequence")
+    new = rec(T, source="tg")
+    env.ingest(conf, records=[new])
+    eq(query(db, "PRAGMA user_version"), [(6,)], "schema version")
+    eq(query(db, "PRAGMA integrity_check"), [("ok",)], "integrity")
+    sql = query(db, "SELECT sql FROM sqlite_master WHERE name ="
+                " 'api_requests'")[0][0]
+    check("AUTOINCREMENT" not in sql and "INTEGER PRIMARY KEY" in sql,
+          f"api_requests without AUTOINCREMENT: {sql}")
+    eq(query(db, "SELECT name FROM sqlite_master WHERE type = 'index' AND"
+             " tbl_name = 'api_requests' AND sql IS NOT NULL"),
+       [("api_requests_ts",)], "indexes of api_requests")
+    eq(query(db, "SELECT COUNT(*) FROM sqlite_sequence WHERE name ="
+             " 'api_requests'"), [(0,)], "no sequence of api_requests")
+    eq(meta(db, "id_floor"), 45, "the floor is the old sequence")
+    eq(query(db, "SELECT id, request_id FROM api_requests WHERE id > 39"
+             " ORDER BY id"), [(40, "v2-40"), (46, new["request_id"])],
+       "old ids kept; the new row above every id given")
+    s = env.aggregate(conf, now=DAY + "T12:00:00Z")
+    eq(s["rows"], 1, "the new row is rolled up")
+    eq(query(db, "SELECT SUM(requests) FROM daily_stats WHERE day = ?",
+             (DAY,)), [(1,)], "its day")
+    eq(meta(db, "agg_last_id"), 46, "the watermark")
+    # Retention (30 days) took the 40 old rows.  A late row of September
+    # gets id 47, is rolled up and deleted: the next id is 48, not 47.
+    eq(query(db, "SELECT id FROM api_requests"), [(46,)], "rows left")
+    env.ingest(conf, records=[rec("2026-09-02T00:00:00Z")])
+    s = env.aggregate(conf, now=DAY + "T12:01:00Z")
+    eq((s["rows"], s["purged"]), (1, 1), "the late old row: rolled up, purged")
+    eq(query(db, "SELECT id FROM api_requests"), [(46,)], "rows left")
+    late = rec(DAY + "T11:00:00Z", source="web")
+    env.ingest(conf, records=[late])
+    eq(query(db, "SELECT id FROM api_requests WHERE request_id = ?",
+             (late["request_id"],)), [(48,)], "the next row's id")
+    s = env.aggregate(conf, now=DAY + "T12:02:00Z")
+    eq(s["rows"], 1, "the next row is rolled up")
+    eq(query(db, "SELECT SUM(requests) FROM daily_stats WHERE day = ?",
+             (DAY,)), [(2,)], "both rows of the day")
+    site = render_site(env, conf, DAY + "T12:02:00Z")
+    d = json.loads((site / "data" / "dashboard.json").read_text())
+    eq(sorted(r["source"] for r in d["recent"]), ["tg", "web"],
+       "the dashboard's newest rows by source")
+
+
 @test
 def test_legacy_notifier_keys_are_rewritten_and_still_delivered():
     """Schema 2 -> 3 rewrites deliveries.notifier, which held whole webhook
@@ -2679,7 +2836,7 @@ def test_legacy_notifier_keys_are_rewritten_and_still_delivered():
            ["[CRITICAL] apimon: `legacy` (`all`, 2026-11-01)"], "what slack got")
         eq([d["notifier"] for d in deliveries_of(db)],
            [fnv_key("slack", f"127.0.0.1:{rcv.port}", url)], "the new key")
-        eq(query(db, "PRAGMA user_version"), [(5,)], "schema version")
+        eq(query(db, "PRAGMA user_version"), [(6,)], "schema version")
     finally:
         rcv.stop()
 

@@ -107,9 +107,16 @@ Test(db, open_creates_the_current_schema)
 {
 	struct db	*db = open_db();
 
-	cr_assert_eq(DB_SCHEMA_VERSION, 5);
+	cr_assert_eq(DB_SCHEMA_VERSION, 6);
 	need_sqlite3_cli();
-	cr_assert_str_eq(cli("PRAGMA user_version"), "5");
+	cr_assert_str_eq(cli("PRAGMA user_version"), "6");
+	/* Commits write no sqlite_sequence page and no (source, ts) index. */
+	cr_assert_str_eq(cli("SELECT count(*) FROM sqlite_master WHERE "
+	    "name = 'api_requests' AND sql LIKE '%AUTOINCREMENT%'"), "0");
+	cr_assert_str_eq(cli("SELECT group_concat(name) FROM sqlite_master "
+	    "WHERE type = 'index' AND tbl_name = 'api_requests' AND sql IS NOT "
+	    "NULL"), "api_requests_ts");
+	cr_assert_str_eq(cli("PRAGMA integrity_check"), "ok");
 	cr_assert_str_eq(cli("SELECT count(*) FROM sqlite_master WHERE "
 	    "type = 'table' AND name IN ('api_requests', 'meta', "
 	    "'hourly_stats', 'daily_stats', 'alerts', 'outbox', "
@@ -576,6 +583,13 @@ Test(db, agg_days_lists_each_local_day_of_new_rows_once)
 	memset(&s, 0, sizeof(s));
 	cr_assert_eq(db_agg_days(db, 1, 2, count_day, &s), DB_OK);
 	cr_assert_str_eq(s.text, "2026-11-26 ", "id 2 only");
+	/* From 0 (every row new) the index is read: ids above hi are not. */
+	memset(&s, 0, sizeof(s));
+	cr_assert_eq(db_agg_days(db, 0, 2, count_day, &s), DB_OK);
+	cr_assert_str_eq(s.text, "2026-11-26 ", "ids 1 and 2");
+	memset(&s, 0, sizeof(s));
+	cr_assert_eq(db_agg_days(db, 2, 3, count_day, &s), DB_OK);
+	cr_assert_str_eq(s.text, "2026-11-25 ", "id 3 only");
 	db_close(db);
 }
 
@@ -721,6 +735,65 @@ Test(db, recent_each_is_newest_first_per_source_until_a_time)
 	db_close(db);
 }
 
+/* hourly_stats rows saying that source had requests in the hour keyed h. */
+static void
+hour_row(struct db *db, const char *h, const char *source)
+{
+	struct db_stats	 r;
+
+	stats_row(&r, h, source, "", 1, 0, 0);
+	cr_assert_eq(db_begin(db), DB_OK);
+	cr_assert_eq(db_stats_put(db, &r, 0), DB_OK);
+	cr_assert_eq(db_commit(db), DB_OK);
+}
+
+Test(db, recent_rows_of_a_source_are_found_through_its_hours)
+{
+	struct db	*db = open_db();
+	struct seen	 s = { "", 0, 0 };
+	int64_t		 h0 = 1795683600000LL;	/* 2026-11-26T09:00Z */
+	int		 i;
+	char		 id[16];
+
+	tz_set("UTC");
+	/* tg: two rows three hours back and one after the newest rolled-up
+	 * hour; web fills every hour. */
+	put(db, "tg1", "tg", "a", NULL, h0 - 3 * 3600000 + 10, 0);
+	put(db, "tg2", "tg", "b", NULL, h0 - 3 * 3600000 + 20, 0);
+	put(db, "tg3", "tg", "c", NULL, h0 + 5, 0);
+	for (i = 0; i < 40; i++) {
+		snprintf(id, sizeof(id), "w%d", i);
+		put(db, id, "web", "w", NULL, h0 - 4 * 3600000 + i * 450000, 0);
+	}
+	hour_row(db, "2026-11-26T06:00", "tg");
+	hour_row(db, "2026-11-26T05:00", "web");
+	hour_row(db, "2026-11-26T06:00", "web");
+	hour_row(db, "2026-11-26T07:00", "web");
+	hour_row(db, "2026-11-26T08:00", "web");
+	/* Not rolled up: the tail after the newest hour is read whole. */
+	put(db, "tg4", "tg", "d", NULL, h0 + 3600000 + 5, 0);
+	cr_assert_eq(db_recent_each(db, "tg", h0 + 7200000, 10, see_recent,
+	    &s), DB_OK);
+	cr_assert_str_eq(s.text, "tg/d tg/c tg/b tg/a ");
+	memset(&s, 0, sizeof(s));
+	cr_assert_eq(db_recent_each(db, "tg", h0 + 7200000, 3, see_recent,
+	    &s), DB_OK);
+	cr_assert_str_eq(s.text, "tg/d tg/c tg/b ", "the limit holds across hours");
+	memset(&s, 0, sizeof(s));
+	cr_assert_eq(db_recent_each(db, "tg", h0 - 3 * 3600000 + 15, 10,
+	    see_recent, &s), DB_OK);
+	cr_assert_str_eq(s.text, "tg/a ", "until a time inside an hour");
+	memset(&s, 0, sizeof(s));
+	cr_assert_eq(db_recent_each(db, "web", h0 + 7200000, 3, see_recent,
+	    &s), DB_OK);
+	cr_assert_str_eq(s.text, "web/w web/w web/w ");
+	memset(&s, 0, sizeof(s));
+	s.stop_at = 2;
+	cr_assert_eq(db_recent_each(db, "tg", h0 + 7200000, 10, see_recent,
+	    &s), DB_ABORT);
+	db_close(db);
+}
+
 static int
 see_request(const struct rec *r, void *arg)
 {
@@ -836,6 +909,58 @@ Test(db, alerts_round_trip_newest_first_and_by_day)
 	cli("UPDATE alerts SET state = 'maybe' WHERE id = 1");
 	memset(&s, 0, sizeof(s));
 	cr_assert_eq(db_alerts_each(db, NULL, see_alert, &s), DB_ERR);
+	db_close(db);
+}
+
+static int64_t
+max_id(struct db *db)
+{
+	struct db_agg_state	 st;
+
+	cr_assert_eq(db_agg_state(db, &st), DB_OK);
+	return st.max_id;
+}
+
+Test(db, ids_never_come_back_after_retention_deleted_the_newest_rows)
+{
+	struct db	*db = open_db();
+	long		 n = -1;
+
+	put(db, "1", "web", NULL, NULL, NOW_MS - 1000, 0);
+	put(db, "2", "web", NULL, NULL, NOW_MS - 9000, 0);
+	put(db, "3", "web", NULL, NULL, NOW_MS - 8000, 0);
+	cr_assert_eq(max_id(db), 3);
+	/* The two newest ids hold the oldest rows: retention takes them. */
+	cr_assert_eq(db_begin(db), DB_OK);
+	cr_assert_eq(db_purge(db, NOW_MS - 5000, 3, 100, &n), DB_OK);
+	cr_assert_eq(db_commit(db), DB_OK);
+	cr_assert_eq(n, 2);
+	cr_assert_eq(max_id(db), 3, "the high-water mark stays");
+	put(db, "4", "web", NULL, NULL, NOW_MS, 0);
+	need_sqlite3_cli();
+	cr_assert_str_eq(cli("SELECT group_concat(id) FROM (SELECT id FROM "
+	    "api_requests ORDER BY id)"), "1,4", "id 4, not 2 again");
+	/* In one transaction ids follow on; a duplicate takes none. */
+	cr_assert_eq(db_begin(db), DB_OK);
+	put(db, "5", "web", NULL, NULL, NOW_MS, 0);
+	{
+		struct rec r;
+		make_rec(&r, REC("5"));
+		cr_assert_eq(db_insert_request(db, &r), DB_DUP);
+		rec_free(&r);
+	}
+	put(db, "6", "web", NULL, NULL, NOW_MS, 0);
+	cr_assert_eq(db_commit(db), DB_OK);
+	cr_assert_str_eq(cli("SELECT group_concat(request_id || '=' || id) FROM "
+	    "(SELECT * FROM api_requests ORDER BY id)"), "1=1,4=4,5=5,6=6");
+	/* A rollback gives its ids back: nothing was stored under them. */
+	cr_assert_eq(db_begin(db), DB_OK);
+	put(db, "7", "web", NULL, NULL, NOW_MS, 0);
+	db_rollback(db);
+	put(db, "8", "web", NULL, NULL, NOW_MS, 0);
+	cr_assert_str_eq(cli("SELECT id FROM api_requests WHERE request_id "
+	    "= '8'"), "7");
+	cr_assert_eq(max_id(db), 7);
 	db_close(db);
 }
 

@@ -150,6 +150,24 @@ Test(hist, index_is_monotonic_and_matches_definition)
 	}
 }
 
+/* Large values too, at random up to two days, and both sides of each. */
+Test(hist, index_of_large_values_matches_definition)
+{
+	long double	 lo, hi;
+	int64_t		 v;
+	int		 i, k;
+
+	for (k = 0; k < 200000; k++) {
+		v = 2000000 + (int64_t)(next() % (uint64_t)(2 * DAY_US));
+		i = hist_index(v);
+		lo = powl(G_EXACT, i - 1);
+		/* The last bucket has no end. */
+		hi = i == HIST_BUCKETS - 1 ? INFINITY : powl(G_EXACT, i);
+		cr_assert((long double)v > lo && (long double)v <= hi,
+		    "%lld in bucket %d: (%.6Lf, %.6Lf]", (long long)v, i, lo, hi);
+	}
+}
+
 Test(hist, index_of_a_day_fits_the_buckets)
 {
 	cr_assert_eq(hist_index(DAY_US), 630);
