@@ -32,8 +32,19 @@ struct fold {
  * max_scopes of a rule and kind ever have their own), then the scopes
  * stream by: "all", each source in turn, each unpriced model.
  */
+/*
+ * Each source's requests in the last alerts.no_data_minutes, read before
+ * the alerts' write transaction: at a busy source that window holds
+ * millions of rows, and ingest must not wait for their sum.
+ */
+struct window {
+	struct db_stats	*v;		/* source (malloc'd) and requests */
+	size_t		 n, cap;
+};
+
 struct judge {
 	struct agg	*a;
+	struct window	*win;
 	const char	*day;
 	struct alert	*have;		/* the day's alerts, by rule and scope */
 	unsigned char	*seen;		/* have[i] was judged */
@@ -763,9 +774,53 @@ read_key(struct agg *a, enum db_grain g, const char *key, struct hours *h)
 	return db_stats_each(a->db, g, key, to, take_hour, h);
 }
 
-static enum db_rc
-read_hours(struct agg *a, const char *today, struct hours *h)
+static int
+keep_window(const struct db_stats *r, void *arg)
 {
+	struct window	*w = arg;
+	char		*src;
+
+	if (grow(&w->v, &w->cap, w->n + 1, sizeof(*w->v)) ||
+	    (src = strdup(r->source)) == NULL)
+		return 1;
+	memset(&w->v[w->n], 0, sizeof(*w->v));
+	w->v[w->n].source = src;
+	w->v[w->n++].requests = r->requests;
+	return 0;
+}
+
+/* Read the window (alerts_run(), before its transaction); 0 or -1. */
+static int
+read_window(struct agg *a, struct window *w)
+{
+	long		 m = a->conf->alerts.no_data_minutes;
+	enum db_rc	 rc;
+
+	if (m <= 0)
+		return 0;
+	if ((rc = db_raw_totals_each(a->db, a->now_ms - m * 60000 + 1,
+	    a->now_ms + 1, keep_window, w)) == DB_OK)
+		return 0;
+	if (rc == DB_ABORT)
+		log_errx("out of memory");
+	return -1;
+}
+
+static void
+window_free(struct window *w)
+{
+	size_t	 i;
+
+	for (i = 0; i < w->n; i++)
+		free((char *)w->v[i].source);
+	free(w->v);
+}
+
+static enum db_rc
+read_hours(struct agg *a, const struct window *win, const char *today,
+    struct hours *h)
+{
+	size_t		 i;
 	char		 day[TZ_DAY_LEN], key[TZ_HOUR_LEN];
 	int64_t		 ms;
 	int		 clock = -1, k;
@@ -790,9 +845,9 @@ read_hours(struct agg *a, const char *today, struct hours *h)
 	h->phase = PH_OLD;
 	if ((rc = read_key(a, DB_DAILY, day, h)) != DB_OK)
 		return rc;
-	if (w > 0 && (rc = db_raw_totals_each(a->db, a->now_ms - w * 60000 + 1,
-	    a->now_ms + 1, take_recent, h)) != DB_OK)
-		return rc;
+	for (i = 0; w > 0 && i < win->n; i++)
+		if (take_recent(&win->v[i], h))
+			return DB_ABORT;
 	return DB_OK;
 }
 
@@ -900,7 +955,7 @@ judge_today(struct judge *j)
 	}
 	memset(&h.v[0], 0, sizeof(*h.v));
 	h.n = 1;
-	if (read_hours(a, j->day, &h) != DB_OK)
+	if (read_hours(a, j->win, j->day, &h) != DB_OK)
 		j->failed = 1;
 	for (i = 0; i < h.n && !j->failed; i++) {
 		memset(&s, 0, sizeof(s));
@@ -1023,6 +1078,7 @@ int
 alerts_run(struct agg *a)
 {
 	struct judge	*j;
+	struct window	 win = { NULL, 0, 0 };
 	char		 today[TZ_DAY_LEN];
 	struct days	 past = { NULL, 0, 0 };
 	size_t		 i;
@@ -1032,8 +1088,9 @@ alerts_run(struct agg *a)
 		log_errx("out of memory");
 		return -1;
 	}
+	j->win = &win;
 	tz_day(a->now_ms, today);
-	if (db_begin(a->db) != DB_OK ||
+	if (read_window(a, &win) != 0 || db_begin(a->db) != DB_OK ||
 	    db_silences(a->db, a->now_ms, &a->silences, &a->nsilences) != DB_OK)
 		goto out;
 	for (i = 0; i < a->ndays; i++) {
@@ -1061,6 +1118,7 @@ out:
 	for (i = 0; i < past.n; i++)
 		free(past.v[i]);
 	free(past.v);
+	window_free(&win);
 	free(j->have);
 	free(j->seen);
 	free(j->srcname);

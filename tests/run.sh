@@ -67,6 +67,19 @@ suite e2e python3 tests/integration/e2e.py --bin build/san/bin
 # The pages in headless Chromium served by nginx.
 suite browser node tests/browser/run.mjs --bin build/san/bin
 
+# Two minutes of steady ingest with the cron job every minute (bench/soak,
+# at a rate any machine keeps up with): no answer but 2xx, every
+# acknowledged record stored exactly once, no sanitizer report.  No timing
+# is judged.
+soak_check() {
+	if MINUTES=2 RATE=200 CONNS=4 APIMON_BIN=build/san/bin bench/soak/run.sh; then
+		echo "soak: 1 passed, 0 failed"
+	else
+		echo "soak: 0 passed, 1 failed"
+	fi
+}
+suite soak soak_check
+
 # Fuzzing for a bounded time: the body parser (object, array, NDJSON) and
 # the two OTLP decoders (protobuf, JSON) with the span mapping behind them.
 fuzz() {	# name target corpus
