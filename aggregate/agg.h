@@ -17,6 +17,7 @@
 #include "db.h"
 #include "hist.h"
 #include "msg.h"
+#include "tz.h"
 
 #define AGG_BUSY_MS	30000	/* wait this long for ingest's short locks */
 #define AGG_CHUNK	20000	/* rows per rollup transaction */
@@ -36,6 +37,7 @@ struct agg {
 	size_t			 ndays, capdays;
 	char		       **notifiers;		/* one key per conf->notify */
 	int64_t			 last_id, max_id;	/* rows rolled up this run */
+	char			 recent[TZ_DAY_LEN];	/* yesterday */
 	int			 rebuilt;	/* a pending rebuild was done */
 	struct silence		*silences;	/* in force at now_ms */
 	size_t			 nsilences;

@@ -516,7 +516,7 @@ take_bucket(char **f, void *arg)
 		s.lat[k] = v[14 + k];
 	s.hist = d->blob;
 	s.hist_len = hist_encode(&d->h, d->blob, sizeof(d->blob));
-	if ((d->r->rc = db_stats_put(d->r->a->db, &s, 0)) != DB_OK)
+	if ((d->r->rc = db_stats_put(d->r->a->db, &s, DB_PUT_NEW)) != DB_OK)
 		return 1;
 	return 0;
 bad:
@@ -589,8 +589,9 @@ recompute_day(struct agg *a, struct ch_run *r, const char *dayname)
 		goto out;
 	}
 	tz_hour(st[d->nhours], hto);
+	/* What rollup.c knew of the day's rows no longer holds. */
 	if ((r->rc = db_stats_clear(a->db, dayname, d->hour[0], hto)) !=
-	    DB_OK)
+	    DB_OK || (r->rc = db_upto_set(a->db, dayname, -1)) != DB_OK)
 		goto db;
 	crc = ch_query(r->q, q.p, NULL, 23, take_bucket, d);
 	if (crc == CH_ERR) {

@@ -56,9 +56,12 @@ struct pass {
 	int64_t		 from, to;		/* UTC ms, hour starts */
 	int64_t		 lo_id, hi_id;		/* only these ids, unless -1 */
 	const char	*day;			/* NULL: hours only */
+	const char	*of_day;		/* the day of the hours */
 	int64_t		 day_from, day_to;
 	int64_t		 hours_before;		/* later hours are not summed */
-	int		 add;			/* add to the stored rows */
+	enum db_put	 add;			/* how the rows are stored */
+	int		 keep;			/* note the day's users, upto */
+	int		 stale;			/* run_delta(): read it whole */
 	int		 nhours;		/* the day's local hours */
 	int64_t		 start[TZ_DAY_HOURS + 1];
 	char		 hour[TZ_DAY_HOURS][TZ_HOUR_LEN];
@@ -86,6 +89,8 @@ struct pass {
 	const char	*cur_source, *cur_model;	/* being emitted */
 	struct hgroup	**groups;
 	size_t		 ngroups, capgroups;
+	struct hgroup	**order;		/* by names, to emit */
+	size_t		 caporder;
 	uint32_t	*gslots;		/* group index + 1; 0: free */
 	size_t		 gcap;
 	struct huser	*users;
@@ -373,6 +378,7 @@ hash_free(struct pass *p)
 {
 	hash_reset(p);
 	free(p->groups);
+	free(p->order);
 	free(p->gslots);
 	free(p->users);
 	free(p->arena);
@@ -557,9 +563,9 @@ by_names(const void *x, const void *y)
 	return c != 0 ? c : strcmp(a->model, b->model);
 }
 
-/* Count each group's users per bucket, then queue the groups in order. */
-static int
-hashed_end(struct pass *p)
+/* Count each group's users per bucket. */
+static void
+count_users(struct pass *p)
 {
 	struct hgroup	*g;
 	size_t		 k;
@@ -573,13 +579,73 @@ hashed_end(struct pass *p)
 			g->hours[i].s.users += (p->users[k].hours >> i) & 1;
 		g->whole.s.users += p->users[k].day;
 	}
+}
+
+/*
+ * Note each user of the pass's buckets in rollup_users; with fresh, a
+ * bucket counts only the users it had not counted before.  Inside the
+ * transaction.
+ */
+static enum db_rc
+note_users(struct pass *p, int fresh)
+{
+	struct hgroup	*g;
+	struct huser	*u;
+	struct bucket	*b;
+	enum db_rc	 rc;
+	size_t		 k;
+	int		 i, isnew;
+
+	for (k = 0; k < p->ucap && p->nusers > 0; k++) {
+		if ((u = &p->users[k])->group == UINT32_MAX)
+			continue;
+		g = p->groups[u->group];
+		for (i = -1; i < p->nhours; i++) {
+			if (i < 0 ? !u->day : !((u->hours >> i) & 1))
+				continue;
+			b = i < 0 ? &g->whole : &g->hours[i];
+			if ((rc = db_ruser_add(p->db, p->of_day, i, g->source,
+			    g->model, p->arena + u->off, u->len, &isnew)) !=
+			    DB_OK)
+				return rc;
+			b->s.users += fresh && isnew;
+		}
+	}
+	return DB_OK;
+}
+
+/* Queue the groups in order. */
+static int
+emit_groups(struct pass *p)
+{
+	struct hgroup	**o;
+	size_t		  k;
+
+	/* A copy: the users name their group by its place in p->groups. */
+	if (p->ngroups > p->caporder) {
+		if ((o = realloc(p->order, p->capgroups * sizeof(*o))) == NULL) {
+			p->oom = 1;
+			return -1;
+		}
+		p->order = o;
+		p->caporder = p->capgroups;
+	}
+	if (p->ngroups > 0)
+		memcpy(p->order, p->groups, p->ngroups * sizeof(*p->order));
 	if (p->ngroups > 1)
-		qsort(p->groups, p->ngroups, sizeof(*p->groups), by_names);
+		qsort(p->order, p->ngroups, sizeof(*p->order), by_names);
 	for (k = 0; k < p->ngroups; k++)
-		if (emit_group(p, p->groups[k]->source, p->groups[k]->model,
-		    p->groups[k]->hours, &p->groups[k]->whole))
+		if (emit_group(p, p->order[k]->source, p->order[k]->model,
+		    p->order[k]->hours, &p->order[k]->whole))
 			return -1;
 	return 0;
+}
+
+static int
+hashed_end(struct pass *p)
+{
+	count_users(p);
+	return emit_groups(p);
 }
 
 /* Read the rows of the pass once; 0, or -1 with the reason in p. */
@@ -597,7 +663,8 @@ read_rows(struct pass *p)
 		hash_reset(p);
 		rc = db_rows_scan(p->db, p->from, p->to, p->lo_id, p->hi_id,
 		    take_hashed, p);
-		if (rc == DB_OK && hashed_end(p) == 0)
+		/* run_delta() counts users and queues rows itself. */
+		if (rc == DB_OK && (p->add == DB_PUT_SUM || hashed_end(p) == 0))
 			return 0;
 	} else {
 		rc = db_rows_each(p->db, p->from, p->to, p->lo_id, p->hi_id,
@@ -641,6 +708,35 @@ read_all(struct pass *p)
 	return read_rows(p);
 }
 
+static int
+pass_failed(struct pass *p)
+{
+	if (p->oom) {
+		log_errx("out of memory");
+		db_rollback(p->db);
+		return -1;
+	}
+	return fail_on(p->a, p->db, "writing rollups");
+}
+
+/*
+ * What rollup_days and rollup_users say of the pass's day, in its
+ * transaction: a whole recent day read the hashed way is known from now
+ * on (its users and upto_id); any other pass makes it unknown.
+ */
+static enum db_rc
+known(struct pass *p)
+{
+	enum db_rc	 rc;
+
+	if ((rc = db_upto_set(p->db, p->of_day, -1)) != DB_OK ||
+	    !p->keep || !p->hashed)
+		return rc;
+	if ((rc = note_users(p, 0)) != DB_OK)
+		return rc;
+	return db_upto_set(p->db, p->of_day, p->hi_id);
+}
+
 /*
  * Run a pass: the rows are read before the write lock is taken, which is
  * then held only to write them; a pass too big for the buffer is read
@@ -661,29 +757,71 @@ run_pass(struct pass *p)
 			goto fail;
 	} else if ((p->rc = begin(p)) != DB_OK)
 		goto fail;
-	if ((p->rc = flush(p)) != DB_OK || (p->rc = db_commit(p->db)) != DB_OK)
+	if ((p->rc = flush(p)) != DB_OK || (p->rc = known(p)) != DB_OK ||
+	    (p->rc = db_commit(p->db)) != DB_OK)
 		goto fail;
 	return 0;
 fail:
-	if (p->oom) {
-		log_errx("out of memory");
+	return pass_failed(p);
+}
+
+/*
+ * Add the rows of a known day past its upto_id: counts add up, and each
+ * bucket counts the users that rollup_users did not know.  The rows are
+ * read before the write lock, as in run_pass().  -1 with p->stale when
+ * the day must be read whole instead: its new rows do not fit the hashed
+ * way, or another run moved its upto_id meanwhile.
+ */
+static int
+run_delta(struct pass *p)
+{
+	int64_t	 upto;
+
+	p->in_tx = p->overflow = p->oom = p->too_big = p->stale = 0;
+	p->hashed = 1;
+	p->rc = DB_OK;
+	if (read_rows(p) != 0) {
+		p->stale = p->too_big;
+		goto fail;
+	}
+	p->in_tx = 1;		/* the queue writes as it fills */
+	if ((p->rc = db_begin(p->db)) != DB_OK ||
+	    (p->rc = db_upto_get(p->db, p->of_day, &upto)) != DB_OK)
+		goto fail;
+	if (upto != p->lo_id) {
+		p->stale = 1;
+		goto fail;
+	}
+	if ((p->rc = note_users(p, 1)) != DB_OK || emit_groups(p) != 0 ||
+	    (p->rc = flush(p)) != DB_OK ||
+	    (p->rc = db_upto_set(p->db, p->of_day, p->hi_id)) != DB_OK ||
+	    (p->rc = db_commit(p->db)) != DB_OK)
+		goto fail;
+	return 0;
+fail:
+	if (p->stale && !p->oom) {
 		db_rollback(p->db);
 		return -1;
 	}
-	return fail_on(p->a, p->db, "writing rollups");
+	p->stale = 0;
+	return pass_failed(p);
 }
 
 /*
  * Recompute one local day and each of its local hours from the raw rows.
- * A day that retention emptied in part cannot be: its new rows
+ * A recent day (today or yesterday) whose rollups are known (rollup_days)
+ * only adds its new rows: a busy day holds millions, and reading them all
+ * every minute would take longer as the day goes on.  A day that
+ * retention emptied in part cannot be recomputed: its new rows
  * (last_id < id <= max_id) are added to the day and to its hours that
  * start before purged_ms, and the later hours, which still have every raw
  * row, are recomputed.
  */
 static int
 recompute_day(struct agg *a, struct pass *p, const char *day,
-    int64_t purged_ms)
+    int64_t purged_ms, int rebuild)
 {
+	int64_t	 upto = -1;
 	int	 i;
 
 	if ((p->nhours = tz_day_hours(day, p->start)) < 0) {
@@ -694,13 +832,33 @@ recompute_day(struct agg *a, struct pass *p, const char *day,
 		tz_hour(p->start[i], p->hour[i]);
 	p->day_from = p->from = p->start[0];
 	p->day_to = p->to = p->start[p->nhours];
-	p->day = day;
-	p->add = 0;
+	p->day = p->of_day = day;
+	p->add = DB_PUT_NEW;
+	p->keep = 0;
 	p->lo_id = p->hi_id = -1;
 	p->hours_before = INT64_MAX;
-	if (p->day_from >= purged_ms)
+	if (p->day_from >= purged_ms) {
+		if (strcmp(day, a->recent) < 0 || rollup_hash_bytes == 0)
+			return run_pass(p);
+		if (!rebuild && db_upto_get(p->db, day, &upto) != DB_OK)
+			return fail_on(a, p->db, "reading rollup_days");
+		if (upto >= 0 && upto <= a->max_id) {
+			p->add = DB_PUT_SUM;
+			p->lo_id = upto;
+			p->hi_id = a->max_id;
+			if (run_delta(p) == 0)
+				return 0;
+			if (!p->stale)
+				return -1;
+			p->add = DB_PUT_NEW;
+		}
+		/* Exactly the rows up to max_id, which upto_id then says. */
+		p->keep = 1;
+		p->lo_id = 0;
+		p->hi_id = a->max_id;
 		return run_pass(p);
-	p->add = 1;
+	}
+	p->add = DB_PUT_ADD;
 	p->lo_id = a->last_id;
 	p->hi_id = a->max_id;
 	p->hours_before = purged_ms;
@@ -712,7 +870,7 @@ recompute_day(struct agg *a, struct pass *p, const char *day,
 		return 0;
 	p->from = p->start[i];
 	p->day = NULL;
-	p->add = 0;
+	p->add = DB_PUT_NEW;
 	p->lo_id = p->hi_id = -1;
 	p->hours_before = INT64_MAX;
 	return run_pass(p);
@@ -825,7 +983,7 @@ work_days(struct work *w, struct pass *p)
 		if (w->rebuild && tz_day_start(a->days[i], 0, &start) == 0 &&
 		    start < w->purged_ms)
 			continue;
-		if (recompute_day(a, p, a->days[i], w->purged_ms)) {
+		if (recompute_day(a, p, a->days[i], w->purged_ms, w->rebuild)) {
 			pthread_mutex_lock(&w->mu);
 			w->failed = 1;
 			pthread_mutex_unlock(&w->mu);
@@ -916,7 +1074,8 @@ int
 rollup_run(struct agg *a, int rebuild)
 {
 	struct db_agg_state	 st;
-	int64_t			 pending = 0;
+	char			 today[TZ_DAY_LEN];
+	int64_t			 pending = 0, ms;
 	enum db_rc		 rc;
 
 	if (db_agg_state(a->db, &st) != DB_OK ||
@@ -924,6 +1083,12 @@ rollup_run(struct agg *a, int rebuild)
 		return fail(a, "reading state");
 	a->last_id = st.last_id;
 	a->max_id = st.max_id;
+	/* Yesterday and today: the days whose rollups a run adds to. */
+	tz_day(a->now_ms, today);
+	if (tz_day_start(today, -1, &ms) == 0)
+		tz_day(ms, a->recent);
+	else
+		snprintf(a->recent, sizeof(a->recent), "%s", today);
 	/* A schema upgrade asks for one rebuild of what raw rows remain. */
 	if (pending)
 		rebuild = a->rebuilt = 1;
@@ -953,6 +1118,8 @@ rollup_done(struct agg *a)
 	if (db_meta_set(a->db, "agg_last_id", a->max_id) != DB_OK ||
 	    (a->rebuilt && db_meta_set(a->db, "rebuild_pending", 0) != DB_OK))
 		return fail(a, "saving the watermark");
+	if (db_upto_prune(a->db, a->recent) != DB_OK)
+		return fail(a, "forgetting the users of older days");
 	return 0;
 }
 

@@ -164,6 +164,25 @@ static const char *const migrations[DB_SCHEMA_VERSION] = {
 	 * written by every commit) in drop_autoincrement() below.
 	 */
 	"DROP INDEX IF EXISTS api_requests_source_ts;",
+
+	/*
+	 * 6 -> 7: a run adds the rows that are new to a recent day instead
+	 * of reading the whole day again (a busy day holds millions): what
+	 * its rollups count, and which users (distinct counts do not add
+	 * up).  Kept for today and yesterday only.
+	 */
+	"CREATE TABLE IF NOT EXISTS rollup_days ("
+	"  day     TEXT PRIMARY KEY,"
+	"  upto_id INTEGER NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS rollup_users ("
+	"  day     TEXT NOT NULL,"
+	"  hour    INTEGER NOT NULL,"
+	"  source  TEXT NOT NULL,"
+	"  model   TEXT NOT NULL,"
+	"  user_id TEXT NOT NULL,"
+	"  PRIMARY KEY (day, hour, source, model, user_id)"
+	") WITHOUT ROWID;",
 };
 
 static const char *const sql[ST__MAX] = {

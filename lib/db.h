@@ -19,7 +19,7 @@
  * why it stopped).  Nothing the caller must free is left behind on
  * failure.
  */
-#define DB_SCHEMA_VERSION	6
+#define DB_SCHEMA_VERSION	7
 
 enum db_rc {
 	DB_OK = 0,
@@ -134,7 +134,9 @@ struct db_row {
 /*
  * Call fn for every raw row with from_ms <= ts_ms < to_ms, grouped by
  * source, then model, then user_id (NULL first), then time; only rows
- * with lo_id < id <= hi_id unless lo_id is -1.
+ * with lo_id < id <= hi_id unless lo_id is -1.  lo_id 0 reads the time
+ * range and keeps the ids up to hi_id; above 0, the few rows past lo_id
+ * are found by id.
  */
 enum db_rc	 db_rows_each(struct db *db, int64_t from_ms, int64_t to_ms,
 		    int64_t lo_id, int64_t hi_id,
@@ -188,13 +190,43 @@ enum db_rc	 db_stats_clear(struct db *db, const char *day,
 		    const char *hour_from, const char *hour_to);
 
 /*
- * Store s as its rollup row (a day or an hour by the form of its key).
- * With add, s is added to the row that is there: counts and histograms
- * add up, users keep the larger count (for buckets whose raw rows
- * retention deleted); without, the row must not exist.  Call inside a
- * transaction.
+ * How db_stats_put() stores a row: as a new row (none must be there); or
+ * added to the row that is there, counts and histograms adding up, users
+ * keeping the larger count (ADD: for buckets whose raw rows retention
+ * deleted) or adding up (SUM: s counts only users new to the bucket).
  */
-enum db_rc	 db_stats_put(struct db *db, const struct db_stats *s, int add);
+enum db_put { DB_PUT_NEW, DB_PUT_ADD, DB_PUT_SUM };
+
+/*
+ * Store s as its rollup row (a day or an hour by the form of its key).
+ * Call inside a transaction.
+ */
+enum db_rc	 db_stats_put(struct db *db, const struct db_stats *s,
+		    enum db_put how);
+
+/*
+ * What the rollups of a recent local day hold, so that a run adds its new
+ * rows instead of reading the whole day again (schema 7): rollup_days
+ * says that they count exactly the day's rows with id <= upto_id, and
+ * rollup_users which users each of its buckets counted (hour -1: the
+ * day).  Write them in the transaction that writes the rollups.
+ */
+/* *upto, or -1 when the day's rollups are not known that way. */
+enum db_rc	 db_upto_get(struct db *db, const char *day, int64_t *upto);
+
+/* Set the day's upto_id; upto -1 forgets the day and its users. */
+enum db_rc	 db_upto_set(struct db *db, const char *day, int64_t upto);
+
+/*
+ * Note that a bucket of day (hour, or -1) counted user (userlen bytes)
+ * for (source, model); *fresh says whether it had not already.
+ */
+enum db_rc	 db_ruser_add(struct db *db, const char *day, int hour,
+		    const char *source, const char *model, const char *user,
+		    size_t userlen, int *fresh);
+
+/* Forget the days before before_day (one transaction or autocommit). */
+enum db_rc	 db_upto_prune(struct db *db, const char *before_day);
 
 /* ---- what the site reads (db_read.c) ---------------------------------- */
 

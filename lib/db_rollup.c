@@ -8,7 +8,7 @@
 
 #define STATS_VALUES \
 	"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
-#define STATS_ADD \
+#define STATS_ADD_COUNTS \
 	" DO UPDATE SET requests = requests + excluded.requests," \
 	" successes = successes + excluded.successes," \
 	" failures = failures + excluded.failures," \
@@ -24,12 +24,15 @@
 	" output_tokens = output_tokens + excluded.output_tokens," \
 	" cost_nusd = cost_nusd + excluded.cost_nusd," \
 	" unpriced = unpriced + excluded.unpriced," \
-	" users = MAX(users, excluded.users)," \
 	" lat_0_1s = lat_0_1s + excluded.lat_0_1s," \
 	" lat_1_2s = lat_1_2s + excluded.lat_1_2s," \
 	" lat_2_3s = lat_2_3s + excluded.lat_2_3s," \
 	" lat_3_5s = lat_3_5s + excluded.lat_3_5s," \
-	" lat_5s_up = lat_5s_up + excluded.lat_5s_up"
+	" lat_5s_up = lat_5s_up + excluded.lat_5s_up,"
+/* Retention left part of the bucket: its users cannot be counted again. */
+#define STATS_ADD	STATS_ADD_COUNTS " users = MAX(users, excluded.users)"
+/* The bucket's users so far are known (rollup_users): only new ones come. */
+#define STATS_SUM	STATS_ADD_COUNTS " users = users + excluded.users"
 #define ROW_COLUMNS \
 	"SELECT ts_ms, source, COALESCE(model, '') AS m, status, user_id," \
 	" latency_us, ttft_us, tokens, input_tokens, output_tokens," \
@@ -44,6 +47,11 @@ static const char *const sql[ST__MAX] = {
 	[ST_SCAN_ROWS] = ROW_COLUMNS " WHERE ts_ms >= ? AND ts_ms < ?",
 	[ST_SCAN_NEW_ROWS] = ROW_COLUMNS " WHERE ts_ms >= ?1 AND ts_ms < ?2"
 	    " AND id > ?3 AND id <= ?4",
+	/* A whole day up to an id: by time (+id: not by the rowid). */
+	[ST_ROWS_UPTO] = ROW_COLUMNS " WHERE ts_ms >= ?1 AND ts_ms < ?2"
+	    " AND +id > ?3 AND +id <= ?4" ROW_ORDER,
+	[ST_SCAN_UPTO] = ROW_COLUMNS " WHERE ts_ms >= ?1 AND ts_ms < ?2"
+	    " AND +id > ?3 AND +id <= ?4",
 	/* Two lookups at the ends of the index; MIN and MAX in one query
 	 * read all of it. */
 	[ST_SPAN] = "SELECT (SELECT MIN(ts_ms) FROM api_requests),"
@@ -76,6 +84,21 @@ static const char *const sql[ST__MAX] = {
 	[ST_ADD_DAILY] = "INSERT INTO daily_stats (day, " STATS_NAMES ")"
 	    " VALUES (" STATS_VALUES ") ON CONFLICT (day, source, model)"
 	    STATS_ADD,
+	[ST_SUM_HOURLY] = "INSERT INTO hourly_stats (hour, " STATS_NAMES ")"
+	    " VALUES (" STATS_VALUES ") ON CONFLICT (hour, source, model)"
+	    STATS_SUM,
+	[ST_SUM_DAILY] = "INSERT INTO daily_stats (day, " STATS_NAMES ")"
+	    " VALUES (" STATS_VALUES ") ON CONFLICT (day, source, model)"
+	    STATS_SUM,
+	[ST_UPTO_GET] = "SELECT upto_id FROM rollup_days WHERE day = ?",
+	[ST_UPTO_SET] = "INSERT INTO rollup_days (day, upto_id) VALUES (?, ?)"
+	    " ON CONFLICT (day) DO UPDATE SET upto_id = excluded.upto_id",
+	[ST_UPTO_DEL] = "DELETE FROM rollup_days WHERE day = ?",
+	[ST_RUSERS_DEL] = "DELETE FROM rollup_users WHERE day = ?",
+	[ST_RUSER_ADD] = "INSERT INTO rollup_users (day, hour, source, model,"
+	    " user_id) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+	[ST_UPTO_PRUNE] = "DELETE FROM rollup_days WHERE day < ?",
+	[ST_RUSERS_PRUNE] = "DELETE FROM rollup_users WHERE day < ?",
 };
 
 static sqlite3_stmt *
@@ -231,16 +254,16 @@ enum db_rc
 db_rows_each(struct db *db, int64_t from_ms, int64_t to_ms, int64_t lo_id,
     int64_t hi_id, int (*fn)(const struct db_row *, void *), void *arg)
 {
-	return rows(db, lo_id < 0 ? ST_ROWS : ST_NEW_ROWS, from_ms, to_ms,
-	    lo_id, hi_id, fn, arg);
+	return rows(db, lo_id < 0 ? ST_ROWS : lo_id == 0 ? ST_ROWS_UPTO :
+	    ST_NEW_ROWS, from_ms, to_ms, lo_id, hi_id, fn, arg);
 }
 
 enum db_rc
 db_rows_scan(struct db *db, int64_t from_ms, int64_t to_ms, int64_t lo_id,
     int64_t hi_id, int (*fn)(const struct db_row *, void *), void *arg)
 {
-	return rows(db, lo_id < 0 ? ST_SCAN_ROWS : ST_SCAN_NEW_ROWS, from_ms,
-	    to_ms, lo_id, hi_id, fn, arg);
+	return rows(db, lo_id < 0 ? ST_SCAN_ROWS : lo_id == 0 ? ST_SCAN_UPTO :
+	    ST_SCAN_NEW_ROWS, from_ms, to_ms, lo_id, hi_id, fn, arg);
 }
 
 enum db_rc
@@ -349,12 +372,16 @@ db_stats_clear(struct db *db, const char *day, const char *hour_from,
 }
 
 enum db_rc
-db_stats_put(struct db *db, const struct db_stats *s, int add)
+db_stats_put(struct db *db, const struct db_stats *s, enum db_put how)
 {
 	/* A day is "YYYY-MM-DD"; an hour "YYYY-MM-DDTHH". */
 	int		 daily = strlen(s->key) == TZ_DAY_LEN - 1;
-	sqlite3_stmt	*st = stmt(db, daily ? (add ? ST_ADD_DAILY :
-	    ST_INS_DAILY) : (add ? ST_ADD_HOURLY : ST_INS_HOURLY));
+	static const enum stmt	 by[3][2] = {
+		[DB_PUT_NEW] = { ST_INS_HOURLY, ST_INS_DAILY },
+		[DB_PUT_ADD] = { ST_ADD_HOURLY, ST_ADD_DAILY },
+		[DB_PUT_SUM] = { ST_SUM_HOURLY, ST_SUM_DAILY },
+	};
+	sqlite3_stmt	*st = stmt(db, by[how][daily]);
 	const int64_t	 v[] = { s->requests, s->successes, s->failures,
 	    s->errors, s->timeouts, s->rate_limited, s->latency_sum_us };
 	const int64_t	 w[] = { s->ttft_count, s->ttft_sum_us, s->tokens,
@@ -375,4 +402,82 @@ db_stats_put(struct db *db, const struct db_stats *s, int add)
 	for (k = 0; k < HIST_LAT_BUCKETS; k++)
 		sqlite3_bind_int64(st, 20 + (int)k, s->lat[k]);
 	return db_done(st);
+}
+
+/* ---- what a day's rollups hold ------------------------------------------ */
+
+enum db_rc
+db_upto_get(struct db *db, const char *day, int64_t *upto)
+{
+	sqlite3_stmt	*st = stmt(db, ST_UPTO_GET);
+	int		 rc;
+
+	*upto = -1;
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_text(st, 1, day, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*upto = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? DB_OK : db_classify(rc);
+}
+
+enum db_rc
+db_upto_set(struct db *db, const char *day, int64_t upto)
+{
+	sqlite3_stmt	*st;
+	enum db_rc	 rc;
+	size_t		 i;
+
+	if (upto >= 0) {
+		if ((st = stmt(db, ST_UPTO_SET)) == NULL)
+			return DB_ERR;
+		sqlite3_bind_text(st, 1, day, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, upto);
+		return db_done(st);
+	}
+	for (i = 0; i < 2; i++) {
+		if ((st = stmt(db, i ? ST_RUSERS_DEL : ST_UPTO_DEL)) == NULL)
+			return DB_ERR;
+		sqlite3_bind_text(st, 1, day, -1, SQLITE_STATIC);
+		if ((rc = db_done(st)) != DB_OK)
+			return rc;
+	}
+	return DB_OK;
+}
+
+enum db_rc
+db_ruser_add(struct db *db, const char *day, int hour, const char *source,
+    const char *model, const char *user, size_t userlen, int *fresh)
+{
+	sqlite3_stmt	*st = stmt(db, ST_RUSER_ADD);
+	enum db_rc	 rc;
+
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_text(st, 1, day, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, hour);
+	sqlite3_bind_text(st, 3, source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, model, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, user, (int)userlen, SQLITE_STATIC);
+	if ((rc = db_done(st)) == DB_OK)
+		*fresh = sqlite3_changes(db->h) > 0;
+	return rc;
+}
+
+enum db_rc
+db_upto_prune(struct db *db, const char *before_day)
+{
+	sqlite3_stmt	*st;
+	enum db_rc	 rc;
+	size_t		 i;
+
+	for (i = 0; i < 2; i++) {
+		if ((st = stmt(db, i ? ST_RUSERS_PRUNE : ST_UPTO_PRUNE)) == NULL)
+			return DB_ERR;
+		sqlite3_bind_text(st, 1, before_day, -1, SQLITE_STATIC);
+		if ((rc = db_done(st)) != DB_OK)
+			return rc;
+	}
+	return DB_OK;
 }

@@ -1352,6 +1352,93 @@ def test_imports_during_runs_then_one_more_run_equals_rebuild():
     check_rollups_exact(db, zone, f"after {runs} runs during imports: ")
 
 
+def known_days(db):
+    return dict(query(db, "SELECT day, upto_id FROM rollup_days"))
+
+
+@test
+def test_a_busy_day_gets_only_its_new_rows_added_and_stays_exact():
+    """Today and yesterday are known (rollup_days, rollup_users): a run adds
+    their new rows to the rollups, deleting none, and counts only the users
+    a bucket had not counted; the tables then equal --rebuild's and the raw
+    rows' whatever mix of new, returning and late users and rows comes.  An
+    older day is read whole; days before yesterday are forgotten; three runs
+    at once while rows arrive still end equal to --rebuild."""
+    env = Env("test_a_busy_day_gets_only_its_new_rows_added_and_stays_exact")
+    zone = "Asia/Taipei"
+    conf = env.config(timezone=zone)
+    db = env.db_of(conf)
+    day0 = ms_of("2026-11-20T16:00:00Z")        # 2026-11-21 00:00 in Taipei
+    now = iso_of(day0 + 20 * HOUR_MS)
+    rnd = random.Random(5)
+    i = 0
+
+    def batch(n, lo, hi):
+        nonlocal i
+        out = []
+        for _ in range(n):
+            i += 1
+            r = varied(rnd.randint(lo, hi), 300000 + i)
+            if i % 9 == 0:
+                r["user_id"] = f"new-{i}"           # a user seen once
+            out.append(r)
+        return out
+
+    env.ingest(conf, records=batch(400, day0 - 20 * HOUR_MS,
+                                   day0 + 18 * HOUR_MS) +
+               batch(15, day0 - 5 * DAY_MS, day0 - 4 * DAY_MS))
+    env.aggregate(conf, now=now)
+    top = query(db, "SELECT MAX(id) FROM api_requests")[0][0]
+    eq(known_days(db), {"2026-11-20": top, "2026-11-21": top},
+       "known days after the first run")
+    install_audit(db)
+    for step in range(6):
+        recs = batch(150, day0 + 17 * HOUR_MS, day0 + 20 * HOUR_MS)
+        recs += batch(20, day0, day0 + 17 * HOUR_MS)     # earlier hours
+        recs += batch(10, day0 - 20 * HOUR_MS, day0 - 1)  # yesterday
+        if step == 3:
+            recs += batch(15, day0 - 5 * DAY_MS, day0 - 4 * DAY_MS)
+        env.ingest(conf, records=recs)
+        env.aggregate(conf, now=now)
+        ops = audit_take(db)
+        deleted = {k: v for k, v in ops.items() if k[1] == "DELETE" and
+                   k[0] in ("hourly_stats", "daily_stats")}
+        if step == 3:
+            check(deleted, f"step {step}: the old day was read whole: {ops}")
+        else:
+            eq(deleted, {}, f"step {step}: rollup rows deleted")
+        top = query(db, "SELECT MAX(id) FROM api_requests")[0][0]
+        eq(known_days(db), {"2026-11-20": top, "2026-11-21": top},
+           f"step {step}: known days")
+        check_same_rollups(rollup_dump(db),
+                           rebuild_copy(env, conf, now, f"rebuild-{step}"),
+                           f"step {step}: rollups differ from --rebuild")
+        check_rollups_exact(db, zone, f"step {step}: ")
+
+    # Three runs at once while rows arrive.
+    procs = [env.start_aggregate(conf, now) for _ in range(3)]
+    for _ in range(3):
+        env.ingest(conf, records=batch(100, day0 + 19 * HOUR_MS,
+                                       day0 + 20 * HOUR_MS))
+    for p in procs:
+        reap(p)
+        eq(p.returncode, 0, "a run beside two others")
+    env.aggregate(conf, now=now)
+    check_same_rollups(rollup_dump(db), rebuild_copy(env, conf, now, "three"),
+                       "after three runs at once")
+    check_rollups_exact(db, zone, "after three runs at once: ")
+
+    # Three days on: only the new recent days are known.
+    later = iso_of(day0 + 3 * DAY_MS + HOUR_MS)
+    env.ingest(conf, records=batch(30, day0 + 3 * DAY_MS, day0 + 3 * DAY_MS +
+                                   HOUR_MS))
+    env.aggregate(conf, now=later)
+    eq(sorted(known_days(db)), ["2026-11-24"], "known days three days on")
+    eq(query(db, "SELECT DISTINCT day FROM rollup_users"), [("2026-11-24",)],
+       "users kept three days on")
+    check_rollups_exact(db, zone, "three days on: ")
+
+
 # ---- alerts -------------------------------------------------------------------
 
 DAY = "2026-11-20"
@@ -1699,7 +1786,7 @@ def test_schema_3_rollups_move_to_local_hours_and_exact_latency_buckets():
     con.commit()
     con.close()
     env.aggregate(conf, now=DAY + "T23:01:00Z")
-    eq(query(db, "PRAGMA user_version"), [(6,)], "schema version")
+    eq(query(db, "PRAGMA user_version"), [(7,)], "schema version")
     eq(meta(db, "rebuild_pending"), 0, "the rebuild was done")
     got = rollup_dump(db)
     old = [r for r in got["hourly_stats"] if r[0] == "2020-01-01T05:00"]
@@ -2732,14 +2819,14 @@ PRAGMA user_version = 2;
 
 
 @test
-def test_schema_2_database_upgrades_to_6_and_never_gives_an_id_twice():
-    """Migrations 2 -> 6 on a schema 2 database built from its own DDL, whose
+def test_schema_2_database_upgrades_to_7_and_never_gives_an_id_twice():
+    """Migrations 2 -> 7 on a schema 2 database built from its own DDL, whose
     newest ids retention had deleted (sqlite_sequence above MAX(id)): the
     table keeps every row and id and loses AUTOINCREMENT and the (source,
     ts_ms) index; a new row gets an id above every id ever given, so the
     rollup watermark (at the old sequence) still takes it; retention then
     deleting the newest rows does not bring their ids back."""
-    env = Env("test_schema_2_database_upgrades_to_6_and_never_gives_an_id_"
+    env = Env("test_schema_2_database_upgrades_to_7_and_never_gives_an_id_"
               "twice")
     conf = env.config(raw_days=30)
     db = env.db_of(conf)
@@ -2761,7 +2848,7 @@ def test_schema_2_database_upgrades_to_6_and_never_gives_an_id_twice():
     eq(query(db, "SELECT seq FROM sqlite_sequence"), [(45,)], "the v2 sequence")
     new = rec(T, source="tg")
     env.ingest(conf, records=[new])
-    eq(query(db, "PRAGMA user_version"), [(6,)], "schema version")
+    eq(query(db, "PRAGMA user_version"), [(7,)], "schema version")
     eq(query(db, "PRAGMA integrity_check"), [("ok",)], "integrity")
     sql = query(db, "SELECT sql FROM sqlite_master WHERE name ="
                 " 'api_requests'")[0][0]
@@ -2836,7 +2923,7 @@ def test_legacy_notifier_keys_are_rewritten_and_still_delivered():
            ["[CRITICAL] apimon: `legacy` (`all`, 2026-11-01)"], "what slack got")
         eq([d["notifier"] for d in deliveries_of(db)],
            [fnv_key("slack", f"127.0.0.1:{rcv.port}", url)], "the new key")
-        eq(query(db, "PRAGMA user_version"), [(6,)], "schema version")
+        eq(query(db, "PRAGMA user_version"), [(7,)], "schema version")
     finally:
         rcv.stop()
 

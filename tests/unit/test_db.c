@@ -107,9 +107,9 @@ Test(db, open_creates_the_current_schema)
 {
 	struct db	*db = open_db();
 
-	cr_assert_eq(DB_SCHEMA_VERSION, 6);
+	cr_assert_eq(DB_SCHEMA_VERSION, 7);
 	need_sqlite3_cli();
-	cr_assert_str_eq(cli("PRAGMA user_version"), "6");
+	cr_assert_str_eq(cli("PRAGMA user_version"), "7");
 	/* Commits write no sqlite_sequence page and no (source, ts) index. */
 	cr_assert_str_eq(cli("SELECT count(*) FROM sqlite_master WHERE "
 	    "name = 'api_requests' AND sql LIKE '%AUTOINCREMENT%'"), "0");
