@@ -38,8 +38,6 @@ ingest_init(struct ingest *ig, const struct conf *conf, int busy_ms)
 	pthread_cond_init(&ig->cv, &ca);
 	pthread_cond_init(&ig->window, &ca);
 	pthread_condattr_destroy(&ca);
-	pthread_mutex_init(&ig->ck_mu, NULL);
-	pthread_cond_init(&ig->ck_cv, NULL);
 }
 
 void
@@ -50,97 +48,6 @@ ingest_free(struct ingest *ig)
 	pthread_mutex_destroy(&ig->mu);
 	pthread_cond_destroy(&ig->cv);
 	pthread_cond_destroy(&ig->window);
-	pthread_mutex_destroy(&ig->ck_mu);
-	pthread_cond_destroy(&ig->ck_cv);
-}
-
-/* After each commit (SQLite's WAL hook): is a checkpoint due? */
-static void
-wal_frames(void *arg, int frames)
-{
-	struct ingest	*ig = arg;
-
-	if (frames < INGEST_CHECKPOINT_FRAMES)
-		return;
-	pthread_mutex_lock(&ig->ck_mu);
-	ig->ck_due = 1;
-	pthread_cond_signal(&ig->ck_cv);
-	pthread_mutex_unlock(&ig->ck_mu);
-}
-
-/* One checkpoint: 0, or -1 after an error (the connection is closed). */
-static int
-checkpoint(struct ingest *ig)
-{
-	char		 err[512];
-	enum db_rc	 rc;
-	int		 all;
-
-	if (ig->ck_db == NULL && db_open(&ig->ck_db, ig->conf->database,
-	    DB_WRITE, ig->conf->ingest.synchronous, ig->busy_ms, err,
-	    sizeof(err)) != DB_OK) {
-		log_errx("checkpoint: %s", err);
-		return -1;
-	}
-	/* Most of it while the workers commit; busy: another does it. */
-	if ((rc = db_checkpoint(ig->ck_db, &all)) != DB_OK && rc != DB_BUSY)
-		goto fail;
-	if (rc != DB_OK || !all)
-		return 0;	/* a read holds some back: the next one */
-	/* What came meanwhile, commits held: the WAL then starts over. */
-	ingest_lock_db(ig);
-	rc = db_checkpoint(ig->ck_db, &all);
-	ingest_unlock_db(ig);
-	if (rc == DB_OK || rc == DB_BUSY)
-		return 0;
-fail:
-	log_errx("checkpoint: %s", db_errmsg(ig->ck_db));
-	db_close(ig->ck_db);
-	ig->ck_db = NULL;
-	return -1;
-}
-
-static void *
-checkpoints(void *arg)
-{
-	struct ingest	*ig = arg;
-
-	pthread_mutex_lock(&ig->ck_mu);
-	for (;;) {
-		while (!ig->ck_due && !ig->ck_stop)
-			pthread_cond_wait(&ig->ck_cv, &ig->ck_mu);
-		if (ig->ck_stop)
-			break;
-		ig->ck_due = 0;
-		pthread_mutex_unlock(&ig->ck_mu);
-		checkpoint(ig);
-		pthread_mutex_lock(&ig->ck_mu);
-	}
-	pthread_mutex_unlock(&ig->ck_mu);
-	return NULL;
-}
-
-int
-ingest_checkpointer(struct ingest *ig, int on)
-{
-	if (on) {
-		ig->ck_stop = ig->ck_due = 0;
-		if (pthread_create(&ig->ck_thread, NULL, checkpoints, ig) != 0)
-			return -1;
-		ig->ck_on = 1;
-		return 0;
-	}
-	if (!ig->ck_on)
-		return 0;
-	pthread_mutex_lock(&ig->ck_mu);
-	ig->ck_stop = 1;
-	pthread_cond_signal(&ig->ck_cv);
-	pthread_mutex_unlock(&ig->ck_mu);
-	pthread_join(ig->ck_thread, NULL);
-	db_close(ig->ck_db);
-	ig->ck_db = NULL;
-	ig->ck_on = 0;
-	return 0;
 }
 
 /* A leader gathering jobs commits once no request is on its way. */
@@ -216,8 +123,6 @@ ingest_db(struct ingest *ig, int64_t deadline)
 			log_errx("%s", ig->err);
 			return NULL;
 		}
-		if (ig->ck_on)
-			db_wal_watch(ig->db, wal_frames, ig);
 	}
 	db_deadline(ig->db, deadline);
 	return ig->db;

@@ -25,16 +25,6 @@
 #define INGEST_WINDOW_US	1000
 
 /*
- * A serving worker copies its WAL back into the database from a thread of
- * its own once it holds this many frames (SQLite's default), instead of in
- * the request that committed: a long read elsewhere (the rollup of a busy
- * day) lets the WAL pile up, and copying that back held a request for
- * seconds.  Only the frames committed while it copied are copied again
- * with the workers' commits held back, so that the WAL starts over.
- */
-#define INGEST_CHECKPOINT_FRAMES	1000
-
-/*
  * Memory that a burst of large bodies took goes back to the system: after
  * a body of INGEST_TRIM_BYTES or more, malloc_trim() returns the free pages
  * of every thread's arena.  It leaves the top of a thread's arena to free(),
@@ -70,14 +60,6 @@ struct ingest {
 	int			 coming;	/* requests that may still queue */
 	int			 gathering;	/* a leader waits on window */
 	struct job		*head, *tail;	/* waiting to be committed */
-	/* The checkpointer (ingest_checkpointer()), with a connection of
-	 * its own. */
-	int			 ck_on;
-	pthread_t		 ck_thread;
-	pthread_mutex_t		 ck_mu;
-	pthread_cond_t		 ck_cv;
-	int			 ck_due, ck_stop;
-	struct db		*ck_db;
 };
 
 /* Set up ig for conf; ingest_free() releases it. */
@@ -93,12 +75,6 @@ void		 ingest_free(struct ingest *ig);
  */
 void		 ingest_arrive(struct ingest *ig);
 void		 ingest_depart(struct ingest *ig);
-
-/*
- * Start (on) or stop the checkpointer thread of a serving worker; 0, or
- * -1 when it cannot start (commits then checkpoint as SQLite does).
- */
-int		 ingest_checkpointer(struct ingest *ig, int on);
 
 /* Own ig->db exclusively, for calls other than ingest_store(). */
 void		 ingest_lock_db(struct ingest *ig);

@@ -116,15 +116,11 @@ serve_fcgi(struct ingest *ig, int nthreads)
 		log_errx("cannot initialise FastCGI");
 		return 1;
 	}
-	if (ingest_checkpointer(ig, 1) != 0)
-		log_errx("cannot start the checkpoint thread: commits "
-		    "checkpoint themselves");
 	for (i = 0; i < nthreads; i++)
 		if (pthread_create(&th[n], NULL, serve_thread, ig) == 0)
 			n++;
 	if (n == 0) {
 		log_errx("cannot start a request thread");
-		ingest_checkpointer(ig, 0);
 		return 1;
 	}
 	sigwait(&set, &sig);
@@ -133,7 +129,6 @@ serve_fcgi(struct ingest *ig, int nthreads)
 	shutdown(0, SHUT_RDWR);
 	for (i = 0; i < n; i++)
 		pthread_join(th[i], NULL);
-	ingest_checkpointer(ig, 0);
 	return 0;
 }
 

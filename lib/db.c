@@ -596,37 +596,6 @@ db_tune_bulk(struct db *db)
 	sqlite3_exec(db->h, "PRAGMA cache_size = -16384", NULL, NULL, NULL);
 }
 
-/* SQLite's WAL hook: it names the connection and the file too. */
-static int
-wal_hook(void *arg, sqlite3 *h, const char *name, int frames)
-{
-	struct db	*db = arg;
-
-	(void)h;
-	(void)name;
-	db->watch(db->watch_arg, frames);
-	return SQLITE_OK;
-}
-
-void
-db_wal_watch(struct db *db, void (*fn)(void *, int), void *arg)
-{
-	db->watch = fn;
-	db->watch_arg = arg;
-	sqlite3_wal_hook(db->h, wal_hook, db);
-}
-
-enum db_rc
-db_checkpoint(struct db *db, int *all)
-{
-	int	 log = 0, done = 0, rc;
-
-	rc = sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_PASSIVE,
-	    &log, &done);
-	*all = rc == SQLITE_OK && log > 0 && done == log;
-	return db_classify(rc);
-}
-
 void
 db_bind_text(sqlite3_stmt *st, int i, const char *s)
 {

@@ -70,23 +70,6 @@ void		 db_rollback(struct db *db);
 void		 db_tune_bulk(struct db *db);
 
 /*
- * This connection stops copying the WAL back into the database after its
- * commits (SQLite's autocheckpoint runs in the committing thread); after
- * each commit it calls fn(arg, frames) with the frames the WAL holds, and
- * another connection runs db_checkpoint().  fn must be quick.
- */
-void		 db_wal_watch(struct db *db, void (*fn)(void *, int),
-		    void *arg);
-
-/*
- * Copy the WAL back into the database without waiting for or blocking
- * anyone (SQLITE_CHECKPOINT_PASSIVE).  *all says whether every frame the
- * WAL held when it began is copied (a read under way may hold some back);
- * the next writer then starts the WAL over.
- */
-enum db_rc	 db_checkpoint(struct db *db, int *all);
-
-/*
  * Insert one record inside the current transaction.  Returns DB_OK,
  * DB_DUP when its request_id is stored already (nothing changes), or an
  * error code; after an error the caller rolls back.

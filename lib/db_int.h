@@ -48,8 +48,6 @@ struct db {
 	int64_t		 busy_since;	/* ts_mono_ms() when this wait began */
 	int64_t		 deadline;	/* ts_mono_ms() to give up at; 0: none */
 	int64_t		 next_id;	/* of the next row; 0: ask (db_max_id) */
-	void		(*watch)(void *, int);	/* db_wal_watch() */
-	void		*watch_arg;
 };
 
 /*

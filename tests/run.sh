@@ -72,7 +72,7 @@ suite browser node tests/browser/run.mjs --bin build/san/bin
 # acknowledged record stored exactly once, no sanitizer report.  No timing
 # is judged.
 soak_check() {
-	if MINUTES=2 RATE=200 CONNS=4 APIMON_BIN=build/san/bin bench/soak/run.sh; then
+	if MINUTES=2 RATE=200 CONNS=4 EXPLORER_DAYS=7 APIMON_BIN=build/san/bin bench/soak/run.sh; then
 		echo "soak: 1 passed, 0 failed"
 	else
 		echo "soak: 0 passed, 1 failed"
