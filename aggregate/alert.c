@@ -33,9 +33,9 @@ struct fold {
  * stream by: "all", each source in turn, each unpriced model.
  */
 /*
- * Each source's requests in the last alerts.no_data_minutes, read before
- * the alerts' write transaction: at a busy source that window holds
- * millions of rows, and ingest must not wait for their sum.
+ * The sources with a request in the last alerts.no_data_minutes (requests
+ * 1), read before the alerts' write transaction: whether one came is all
+ * the rule asks, and at a busy source that window holds millions of rows.
  */
 struct window {
 	struct db_stats	*v;		/* source (malloc'd) and requests */
@@ -775,17 +775,17 @@ read_key(struct agg *a, enum db_grain g, const char *key, struct hours *h)
 }
 
 static int
-keep_window(const struct db_stats *r, void *arg)
+keep_window(const char *source, void *arg)
 {
 	struct window	*w = arg;
 	char		*src;
 
 	if (grow(&w->v, &w->cap, w->n + 1, sizeof(*w->v)) ||
-	    (src = strdup(r->source)) == NULL)
+	    (src = strdup(source)) == NULL)
 		return 1;
 	memset(&w->v[w->n], 0, sizeof(*w->v));
 	w->v[w->n].source = src;
-	w->v[w->n++].requests = r->requests;
+	w->v[w->n++].requests = 1;
 	return 0;
 }
 
@@ -794,11 +794,18 @@ static int
 read_window(struct agg *a, struct window *w)
 {
 	long		 m = a->conf->alerts.no_data_minutes;
+	char		 today[TZ_DAY_LEN], since[TZ_DAY_LEN];
+	int64_t		 ms;
 	enum db_rc	 rc;
 
 	if (m <= 0)
 		return 0;
-	if ((rc = db_raw_totals_each(a->db, a->now_ms - m * 60000 + 1,
+	/* A source without traffic 7 days ago is not judged. */
+	tz_day(a->now_ms, today);
+	if (tz_day_start(today, -(WEEK_DAYS + 1), &ms) != 0)
+		ms = 0;
+	tz_day(ms, since);
+	if ((rc = db_sources_seen(a->db, since, a->now_ms - m * 60000 + 1,
 	    a->now_ms + 1, keep_window, w)) == DB_OK)
 		return 0;
 	if (rc == DB_ABORT)

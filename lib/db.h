@@ -248,6 +248,15 @@ enum db_rc	 db_raw_totals_each(struct db *db, int64_t from_ms,
 		    void *arg);
 
 /*
+ * Call fn(source) for each source of daily_stats since since_day that has
+ * a raw row with from_ms <= ts_ms < to_ms.  Each source stops at its first
+ * row, so a busy window costs a few rows, not a scan of all of it.
+ */
+enum db_rc	 db_sources_seen(struct db *db, const char *since_day,
+		    int64_t from_ms, int64_t to_ms,
+		    int (*fn)(const char *, void *), void *arg);
+
+/*
  * What the raw rows with from_ms <= ts_ms < to_ms are, in four numbers:
  * rows are only inserted (with ever larger ids) and deleted, so any
  * change of the rows changes this.  All 0 when there are none.

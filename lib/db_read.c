@@ -30,6 +30,11 @@ static const char *const sql[ST__MAX] = {
 	    " SUM(status <> 'success'), SUM(latency_us), SUM(tokens),"
 	    " SUM(cost_nusd) FROM api_requests WHERE ts_ms >= ? AND ts_ms < ?"
 	    " GROUP BY source ORDER BY source",
+	[ST_SOURCES_SINCE] = "SELECT DISTINCT source FROM daily_stats"
+	    " WHERE day >= ? ORDER BY source",
+	/* By time from the window's start: a live source is met at once. */
+	[ST_SOURCE_SEEN] = "SELECT 1 FROM api_requests WHERE ts_ms >= ?1"
+	    " AND ts_ms < ?2 AND source = ?3 LIMIT 1",
 	[ST_USER_COST] = "SELECT coalesce(SUM(cost_nusd), 0) FROM api_requests"
 	    " WHERE user_id = ? AND ts_ms >= ? AND ts_ms < ?",
 	[ST_ROWS_SIG] = "SELECT COUNT(*), coalesce(MIN(id), 0),"
@@ -271,6 +276,38 @@ db_raw_totals_each(struct db *db, int64_t from_ms, int64_t to_ms,
 	sqlite3_bind_int64(st, 1, from_ms);
 	sqlite3_bind_int64(st, 2, to_ms);
 	return db_walk(st, raw_totals_read, &w);
+}
+
+enum db_rc
+db_sources_seen(struct db *db, const char *since_day, int64_t from_ms,
+    int64_t to_ms, int (*fn)(const char *, void *), void *arg)
+{
+	sqlite3_stmt	*src, *seen;
+	enum db_rc	 rc = DB_OK;
+	int		 s, k;
+
+	if ((src = db_stmt(db, ST_SOURCES_SINCE, sql[ST_SOURCES_SINCE])) ==
+	    NULL || (seen = db_stmt(db, ST_SOURCE_SEEN,
+	    sql[ST_SOURCE_SEEN])) == NULL)
+		return DB_ERR;
+	sqlite3_bind_text(src, 1, since_day, -1, SQLITE_STATIC);
+	while (rc == DB_OK && (s = sqlite3_step(src)) == SQLITE_ROW) {
+		sqlite3_bind_int64(seen, 1, from_ms);
+		sqlite3_bind_int64(seen, 2, to_ms);
+		sqlite3_bind_text(seen, 3, (const char *)sqlite3_column_text(src,
+		    0), -1, SQLITE_STATIC);
+		k = sqlite3_step(seen);
+		if (k == SQLITE_ROW && fn((const char *)sqlite3_column_text(src,
+		    0), arg))
+			rc = DB_ABORT;
+		else if (k != SQLITE_ROW && k != SQLITE_DONE)
+			rc = db_classify(k);
+		sqlite3_reset(seen);
+	}
+	if (rc == DB_OK && s != SQLITE_DONE)
+		rc = db_classify(s);
+	sqlite3_reset(src);
+	return rc;
 }
 
 enum db_rc
