@@ -174,8 +174,14 @@ yday_row(const struct db_stats *st, void *arg)
 	struct dash	*d = arg;
 	struct dsrc	*s;
 
-	if ((s = source_of(d, st->source)) != NULL)
-		s->yday = *st;
+	if ((s = source_of(d, st->source)) == NULL)
+		return 0;
+	s->yday.requests += st->requests;
+	s->yday.successes += st->successes;
+	s->yday.failures += st->failures;
+	s->yday.latency_sum_us += st->latency_sum_us;
+	s->yday.tokens += st->tokens;
+	s->yday.cost_nusd += st->cost_nusd;
 	return 0;
 }
 
@@ -568,10 +574,11 @@ dashboard_run(struct render *r)
 	char		*json = NULL, *req = NULL, *status = NULL;
 	const char	**names = NULL;
 	char		 from[TZ_HOUR_LEN], to[TZ_HOUR_LEN];
-	int64_t		 today;
+	char		 yfrom[TZ_HOUR_LEN], ycut[TZ_HOUR_LEN], yday[TZ_DAY_LEN];
+	int64_t		 today, cut, st[TZ_DAY_HOURS + 1];
 	size_t		 i;
 	enum db_rc	 rc;
-	int		 ret = -1;
+	int		 ret = -1, k, n;
 
 	if ((d = calloc(1, sizeof(*d))) == NULL) {
 		log_errx("dashboard: out of memory");
@@ -591,9 +598,23 @@ dashboard_run(struct render *r)
 	d->yday_to = d->yday_from + (r->now_ms - today);
 	tz_hour(d->nhours ? d->hour[0] : r->now_ms, from);
 	tz_hour(r->now_ms + 1, to);
+	/*
+	 * Yesterday's whole hours from the rollups, the hour under way then
+	 * from the raw rows: a busy day's raw rows are too many to read on
+	 * every run.
+	 */
+	tz_day(d->yday_from, yday);
+	cut = d->yday_from;
+	for (k = 0, n = tz_day_hours(yday, st); k < n; k++)
+		if (st[k] <= d->yday_to)
+			cut = st[k];
+	tz_hour(d->yday_from, yfrom);
+	tz_hour(cut, ycut);
 	if ((rc = db_stats_each(r->db, DB_HOURLY, from, to, hour_row, d)) !=
-	    DB_OK || (rc = db_raw_totals_each(r->db, d->yday_from, d->yday_to,
-	    yday_row, d)) != DB_OK) {
+	    DB_OK || (cut > d->yday_from && (rc = db_stats_each(r->db,
+	    DB_HOURLY, yfrom, ycut, yday_row, d)) != DB_OK) ||
+	    (rc = db_raw_totals_each(r->db, cut, d->yday_to, yday_row, d)) !=
+	    DB_OK) {
 		log_errx("dashboard: %s: %s", r->conf->database,
 		    rc == DB_ABORT ? d->bad : db_errmsg(r->db));
 		goto out;

@@ -894,23 +894,33 @@ def check_hourly(s, d, now):
 @test
 def test_dashboard_compares_today_with_yesterday_until_the_same_time():
     """status.json same_time_yesterday: per source, the raw rows of
-    yesterday from its local midnight to the same time of day as --now."""
+    yesterday from its local midnight to the same time of day as --now
+    (whole hours come from the rollups, the hour under way from the raw
+    rows: --now on the hour, and at 37 minutes 12 seconds past)."""
     s = golden()
     d = s.json("data/dashboard.json")
-    now_ms = ms_of(NOW)
-    today = local_day(now_ms, ZONE)
-    t0 = int(local_midnight(today, ZONE).timestamp() * 1000)
-    y0 = int(local_midnight(add_days(today, -1), ZONE).timestamp() * 1000)
-    y = s.json("data/status.json")["same_time_yesterday"]
-    eq((y["from_ms"], y["until_ms"]), (y0, y0 + now_ms - t0), "its span")
-    for src in d["sources"]:
-        rows = [r for r in s.rows() if r["source"] == src and
-                y0 <= r["ts_ms"] < y0 + now_ms - t0]
-        got = y["by_source"][src]
-        eq((got["requests"], got["failures"], got["tokens"]),
-           (len(rows), sum(r["status"] != "success" for r in rows),
-            sum(r["tokens"] for r in rows)),
-           f"yesterday until now's time, {src}")
+    mid = "2026-11-26T09:37:12Z"
+    s.render(now=mid, out=s.dir / "mid-hour")
+    for now, status in ((NOW, s.json("data/status.json")),
+                        (mid, json.loads((s.dir / "mid-hour" / "data" /
+                                          "status.json").read_text()))):
+        now_ms = ms_of(now)
+        today = local_day(now_ms, ZONE)
+        t0 = int(local_midnight(today, ZONE).timestamp() * 1000)
+        y0 = int(local_midnight(add_days(today, -1), ZONE).timestamp() * 1000)
+        y = status["same_time_yesterday"]
+        eq((y["from_ms"], y["until_ms"]), (y0, y0 + now_ms - t0),
+           f"its span at {now}")
+        for src in d["sources"]:
+            rows = [r for r in s.rows() if r["source"] == src and
+                    y0 <= r["ts_ms"] < y0 + now_ms - t0]
+            got = y["by_source"][src]
+            eq((got["requests"], got["failures"], got["tokens"],
+                round(got["cost_usd"], 6)),
+               (len(rows), sum(r["status"] != "success" for r in rows),
+                sum(r["tokens"] for r in rows),
+                round(sum(r["cost_nusd"] for r in rows) / 1e9, 6)),
+               f"yesterday until now's time at {now}, {src}")
 
 
 @test
