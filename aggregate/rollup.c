@@ -15,6 +15,12 @@
 #define OUT_ROWS	4096		/* rollup rows held before writing */
 #define OUT_BYTES	(4 << 20)	/* and the bytes of their names and blobs */
 #define MAX_WORKERS	4		/* days rolled up at once, by threads */
+/*
+ * The (user, bucket) pairs a pass notes in rollup_users at most: each is
+ * an insert while the write lock is held, and ingest must not wait long.
+ * A day with more is read whole on every run instead.
+ */
+#define USERS_MAX	100000
 
 size_t	 rollup_hash_bytes = 24 << 20;
 
@@ -614,6 +620,19 @@ note_users(struct pass *p, int fresh)
 	return DB_OK;
 }
 
+/* The inserts note_users() would make: 0, or -1 past USERS_MAX. */
+static int
+few_users(const struct pass *p)
+{
+	size_t	 k, n = 0;
+
+	for (k = 0; k < p->ucap && p->nusers > 0 && n <= USERS_MAX; k++)
+		if (p->users[k].group != UINT32_MAX)
+			n += (size_t)__builtin_popcount(p->users[k].hours) +
+			    p->users[k].day;
+	return n <= USERS_MAX ? 0 : -1;
+}
+
 /* Queue the groups in order. */
 static int
 emit_groups(struct pass *p)
@@ -730,7 +749,7 @@ known(struct pass *p)
 	enum db_rc	 rc;
 
 	if ((rc = db_upto_set(p->db, p->of_day, -1)) != DB_OK ||
-	    !p->keep || !p->hashed)
+	    !p->keep || !p->hashed || few_users(p) != 0)
 		return rc;
 	if ((rc = note_users(p, 0)) != DB_OK)
 		return rc;
@@ -782,6 +801,10 @@ run_delta(struct pass *p)
 	p->rc = DB_OK;
 	if (read_rows(p) != 0) {
 		p->stale = p->too_big;
+		goto fail;
+	}
+	if (few_users(p) != 0) {
+		p->stale = 1;
 		goto fail;
 	}
 	p->in_tx = 1;		/* the queue writes as it fills */

@@ -1439,6 +1439,41 @@ def test_a_busy_day_gets_only_its_new_rows_added_and_stays_exact():
     check_rollups_exact(db, zone, "three days on: ")
 
 
+@test
+def test_a_day_of_too_many_users_is_read_whole_and_stays_exact():
+    """A day whose users would take more than 100,000 inserts into
+    rollup_users (each made while the write lock is held) is not known: it
+    is read whole on every run, as before schema 7, and stays exact; a
+    small day beside it is known."""
+    env = Env("test_a_day_of_too_many_users_is_read_whole_and_stays_exact")
+    conf = env.config()
+    db = env.db_of(conf)
+    day0 = ms_of("2026-11-21T00:00:00Z")
+    now = iso_of(day0 + 20 * HOUR_MS)
+    many = [rec(day0 + 10 * HOUR_MS + k * 50, user_id=f"many-{k}")
+            for k in range(51000)]              # 102,000 (user, bucket) pairs
+    few = [rec(day0 - 5 * HOUR_MS + k * 1000, user_id=f"few-{k % 7}")
+           for k in range(40)]
+    env.ingest(conf, records=many + few)
+    env.aggregate(conf, now=now)
+    top = query(db, "SELECT MAX(id) FROM api_requests")[0][0]
+    eq(known_days(db), {"2026-11-20": top}, "known days")
+    eq(query(db, "SELECT COUNT(*) FROM rollup_users WHERE day ="
+             " '2026-11-21'"), [(0,)], "users noted for the big day")
+    eq(query(db, "SELECT users FROM daily_stats WHERE day = '2026-11-21'"),
+       [(51000,)], "users of the big day")
+    env.ingest(conf, records=[rec(day0 + 11 * HOUR_MS + k, user_id=f"many-{k}")
+                              for k in range(0, 60000, 10)] +
+               [rec(day0 - 4 * HOUR_MS, user_id="few-1")])
+    env.aggregate(conf, now=now)
+    eq(query(db, "SELECT users FROM daily_stats WHERE day = '2026-11-21'"),
+       [(51900,)], "users of the big day after more")
+    eq(sorted(known_days(db)), ["2026-11-20"], "known days after more")
+    check_rollups_exact(db, "UTC", "too many users: ")
+    check_same_rollups(rollup_dump(db), rebuild_copy(env, conf, now),
+                       "too many users: rollups differ from --rebuild")
+
+
 # ---- alerts -------------------------------------------------------------------
 
 DAY = "2026-11-20"
