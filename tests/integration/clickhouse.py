@@ -89,7 +89,13 @@ def fresh_chdb(env):
     return db
 
 
+MERGES = {"off": False}
+
+
 def merges(on):
+    """SYSTEM STOP MERGES holds only for the tables that exist: init()
+    stops them again for the tables it creates while merges are off."""
+    MERGES["off"] = not on
     for i in range(len(servers().servers)):
         chq(i, "SYSTEM START MERGES" if on else "SYSTEM STOP MERGES")
 
@@ -175,6 +181,8 @@ def ship(env, conf, expect_rc=0, args=(), timeout=180):
 def init(env, conf):
     rc, out, err = env.run("apimon-ship", ["--config", conf, "--init"])
     eq((rc, err), (0, ""), "apimon-ship --init")
+    if MERGES["off"]:
+        merges(False)
     return out
 
 
