@@ -422,28 +422,37 @@ db_upto_get(struct db *db, const char *day, int64_t *upto)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? DB_OK : db_classify(rc);
 }
 
-enum db_rc
-db_upto_set(struct db *db, const char *day, int64_t upto)
+/* Run statements a and b, each with day as its one parameter. */
+static enum db_rc
+both_of_day(struct db *db, enum stmt a, enum stmt b, const char *day)
 {
+	const enum stmt	 two[] = { a, b };
 	sqlite3_stmt	*st;
 	enum db_rc	 rc;
 	size_t		 i;
 
-	if (upto >= 0) {
-		if ((st = stmt(db, ST_UPTO_SET)) == NULL)
-			return DB_ERR;
-		sqlite3_bind_text(st, 1, day, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, upto);
-		return db_done(st);
-	}
 	for (i = 0; i < 2; i++) {
-		if ((st = stmt(db, i ? ST_RUSERS_DEL : ST_UPTO_DEL)) == NULL)
+		if ((st = stmt(db, two[i])) == NULL)
 			return DB_ERR;
 		sqlite3_bind_text(st, 1, day, -1, SQLITE_STATIC);
 		if ((rc = db_done(st)) != DB_OK)
 			return rc;
 	}
 	return DB_OK;
+}
+
+enum db_rc
+db_upto_set(struct db *db, const char *day, int64_t upto)
+{
+	sqlite3_stmt	*st;
+
+	if (upto < 0)
+		return both_of_day(db, ST_UPTO_DEL, ST_RUSERS_DEL, day);
+	if ((st = stmt(db, ST_UPTO_SET)) == NULL)
+		return DB_ERR;
+	sqlite3_bind_text(st, 1, day, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, upto);
+	return db_done(st);
 }
 
 enum db_rc
@@ -468,16 +477,5 @@ db_ruser_add(struct db *db, const char *day, int hour, const char *source,
 enum db_rc
 db_upto_prune(struct db *db, const char *before_day)
 {
-	sqlite3_stmt	*st;
-	enum db_rc	 rc;
-	size_t		 i;
-
-	for (i = 0; i < 2; i++) {
-		if ((st = stmt(db, i ? ST_RUSERS_PRUNE : ST_UPTO_PRUNE)) == NULL)
-			return DB_ERR;
-		sqlite3_bind_text(st, 1, before_day, -1, SQLITE_STATIC);
-		if ((rc = db_done(st)) != DB_OK)
-			return rc;
-	}
-	return DB_OK;
+	return both_of_day(db, ST_UPTO_PRUNE, ST_RUSERS_PRUNE, before_day);
 }
