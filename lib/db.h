@@ -257,25 +257,44 @@ enum db_rc	 db_sources_seen(struct db *db, const char *since_day,
 		    int (*fn)(const char *, void *), void *arg);
 
 /*
- * What the raw rows with from_ms <= ts_ms < to_ms are, in four numbers:
- * rows are only inserted (with ever larger ids) and deleted, so any
- * change of the rows changes this.  All 0 when there are none.
+ * What the raw rows with from_ms <= ts_ms < to_ms and id <= upto_id are,
+ * in four numbers: rows are only inserted (with ever larger ids) and
+ * deleted, so any change of the rows changes this.  All 0 when there are
+ * none.
  */
 struct db_rows_sig {
 	int64_t	 n, min_id, max_id, sum_id;
 };
 enum db_rc	 db_rows_sig(struct db *db, int64_t from_ms, int64_t to_ms,
-		    struct db_rows_sig *sig);
+		    int64_t upto_id, struct db_rows_sig *sig);
 
 /*
- * Call fn for every raw row with from_ms <= ts_ms < to_ms, oldest first
- * (then by id), as the record it was stored from: every field of struct
- * rec but buf (NULL), -1 for a NULL number, NULL for a NULL string.  The
- * record is valid during the call only.
+ * Call fn(id, ts_ms, arg) for every raw row with after_id < id <=
+ * upto_id and from_ms <= ts_ms < to_ms, in no order: found by_id through
+ * the rowid (few rows of many times), else through the time (a short
+ * time).
+ */
+enum db_rc	 db_row_ids_each(struct db *db, int by_id, int64_t after_id,
+		    int64_t upto_id, int64_t from_ms, int64_t to_ms,
+		    int (*fn)(int64_t, int64_t, void *), void *arg);
+
+/*
+ * The first raw row (by time, then id) with from_ms <= ts_ms < to_ms and
+ * id <= upto_id: *ts_ms and *id, both -1 when there is none.
+ */
+enum db_rc	 db_first_row(struct db *db, int64_t from_ms, int64_t to_ms,
+		    int64_t upto_id, int64_t *ts_ms, int64_t *id);
+
+/*
+ * Call fn for every raw row with from_ms <= ts_ms < to_ms and id <=
+ * upto_id that comes at or after (from_ms, from_id), oldest first (then
+ * by id), as the record it was stored from (every field of struct rec
+ * but buf (NULL), -1 for a NULL number, NULL for a NULL string) and its
+ * id.  The record is valid during the call only.
  */
 enum db_rc	 db_requests_each(struct db *db, int64_t from_ms,
-		    int64_t to_ms, int (*fn)(const struct rec *, void *),
-		    void *arg);
+		    int64_t from_id, int64_t to_ms, int64_t upto_id,
+		    int (*fn)(const struct rec *, int64_t, void *), void *arg);
 
 /* The cost of user's raw rows with from_ms <= ts_ms < to_ms: *cost_nusd. */
 enum db_rc	 db_user_cost(struct db *db, const char *user, int64_t from_ms,

@@ -39,12 +39,21 @@ static const char *const sql[ST__MAX] = {
 	    " WHERE user_id = ? AND ts_ms >= ? AND ts_ms < ?",
 	[ST_ROWS_SIG] = "SELECT COUNT(*), coalesce(MIN(id), 0),"
 	    " coalesce(MAX(id), 0), coalesce(SUM(id), 0) FROM api_requests"
-	    " WHERE ts_ms >= ? AND ts_ms < ?",
+	    " WHERE ts_ms >= ?1 AND ts_ms < ?2 AND id <= ?3",
 	[ST_REQUESTS] = "SELECT request_id, ts_ms, source, user_id, command,"
 	    " model, provider, status, latency_us, ttft_us, input_tokens,"
 	    " output_tokens, tokens, cost_nusd, cost_source, error, metadata,"
-	    " received_ms FROM api_requests WHERE ts_ms >= ? AND ts_ms < ?"
+	    " received_ms, id FROM api_requests WHERE ts_ms >= ?1"
+	    " AND ts_ms < ?3 AND (ts_ms > ?1 OR id >= ?2) AND id <= ?4"
 	    " ORDER BY ts_ms, id",
+	/* The same rows found through the rowid, or through the time. */
+	[ST_NEW_BY_ID] = "SELECT id, ts_ms FROM api_requests WHERE id > ?1"
+	    " AND id <= ?2 AND +ts_ms >= ?3 AND +ts_ms < ?4",
+	[ST_NEW_BY_TS] = "SELECT id, ts_ms FROM api_requests WHERE"
+	    " ts_ms >= ?3 AND ts_ms < ?4 AND +id > ?1 AND +id <= ?2",
+	[ST_FIRST_ROW] = "SELECT ts_ms, id FROM api_requests WHERE"
+	    " ts_ms >= ?1 AND ts_ms < ?2 AND id <= ?3 ORDER BY ts_ms, id"
+	    " LIMIT 1",
 	[ST_UNPRICED] = "SELECT model, SUM(unpriced) FROM daily_stats"
 	    " WHERE day = ? AND unpriced > 0 GROUP BY model ORDER BY model",
 };
@@ -54,7 +63,7 @@ struct walk {
 	int	 (*stats)(const struct db_stats *, void *);
 	int	 (*recent)(const struct db_recent *, void *);
 	int	 (*unpriced)(const char *, int64_t, void *);
-	int	 (*request)(const struct rec *, void *);
+	int	 (*request)(const struct rec *, int64_t, void *);
 	void	*arg;
 	int	 n;		/* rows passed to recent */
 };
@@ -329,26 +338,81 @@ db_user_cost(struct db *db, const char *user, int64_t from_ms, int64_t to_ms,
 	return db_classify(rc);
 }
 
-enum db_rc
-db_rows_sig(struct db *db, int64_t from_ms, int64_t to_ms,
-    struct db_rows_sig *sig)
+/*
+ * The first row of statement i over the rows with from_ms <= ts_ms <
+ * to_ms and id <= upto_id: its n integers into v (left as they are when
+ * there is no row).
+ */
+static enum db_rc
+span_ints(struct db *db, enum stmt i, int64_t from_ms, int64_t to_ms,
+    int64_t upto_id, int64_t *v, int n)
 {
-	sqlite3_stmt	*st = db_stmt(db, ST_ROWS_SIG, sql[ST_ROWS_SIG]);
-	int		 rc;
+	sqlite3_stmt	*st = db_stmt(db, i, sql[i]);
+	int		 rc, k;
 
-	memset(sig, 0, sizeof(*sig));
 	if (st == NULL)
 		return DB_ERR;
 	sqlite3_bind_int64(st, 1, from_ms);
 	sqlite3_bind_int64(st, 2, to_ms);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		sig->n = sqlite3_column_int64(st, 0);
-		sig->min_id = sqlite3_column_int64(st, 1);
-		sig->max_id = sqlite3_column_int64(st, 2);
-		sig->sum_id = sqlite3_column_int64(st, 3);
-	}
+	sqlite3_bind_int64(st, 3, upto_id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		for (k = 0; k < n; k++)
+			v[k] = sqlite3_column_int64(st, k);
 	sqlite3_reset(st);
 	return db_classify(rc);
+}
+
+enum db_rc
+db_rows_sig(struct db *db, int64_t from_ms, int64_t to_ms, int64_t upto_id,
+    struct db_rows_sig *sig)
+{
+	int64_t		 v[4] = { 0, 0, 0, 0 };
+	enum db_rc	 rc;
+
+	rc = span_ints(db, ST_ROWS_SIG, from_ms, to_ms, upto_id, v, 4);
+	sig->n = v[0];
+	sig->min_id = v[1];
+	sig->max_id = v[2];
+	sig->sum_id = v[3];
+	return rc;
+}
+
+enum db_rc
+db_row_ids_each(struct db *db, int by_id, int64_t after_id, int64_t upto_id,
+    int64_t from_ms, int64_t to_ms, int (*fn)(int64_t, int64_t, void *),
+    void *arg)
+{
+	enum stmt	 i = by_id ? ST_NEW_BY_ID : ST_NEW_BY_TS;
+	sqlite3_stmt	*st = db_stmt(db, i, sql[i]);
+	int		 rc;
+
+	if (st == NULL)
+		return DB_ERR;
+	sqlite3_bind_int64(st, 1, after_id);
+	sqlite3_bind_int64(st, 2, upto_id);
+	sqlite3_bind_int64(st, 3, from_ms);
+	sqlite3_bind_int64(st, 4, to_ms);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (fn(sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+		    arg) != 0) {
+			sqlite3_reset(st);
+			return DB_ABORT;
+		}
+	sqlite3_reset(st);
+	return db_classify(rc);
+}
+
+enum db_rc
+db_first_row(struct db *db, int64_t from_ms, int64_t to_ms, int64_t upto_id,
+    int64_t *ts_ms, int64_t *id)
+{
+	int64_t		 v[2] = { -1, -1 };
+	enum db_rc	 rc;
+
+	rc = span_ints(db, ST_FIRST_ROW, from_ms, to_ms, upto_id, v, 2);
+	*ts_ms = v[0];
+	*id = v[1];
+	return rc;
 }
 
 static int
@@ -383,12 +447,13 @@ request_read(sqlite3_stmt *st, void *arg)
 	r.cost_source = strcmp(cost_source, "reported") == 0 ?
 	    REC_COST_REPORTED : strcmp(cost_source, "priced") == 0 ?
 	    REC_COST_PRICED : REC_COST_NONE;
-	return w->request(&r, w->arg);
+	return w->request(&r, sqlite3_column_int64(st, 18), w->arg);
 }
 
 enum db_rc
-db_requests_each(struct db *db, int64_t from_ms, int64_t to_ms,
-    int (*fn)(const struct rec *, void *), void *arg)
+db_requests_each(struct db *db, int64_t from_ms, int64_t from_id,
+    int64_t to_ms, int64_t upto_id,
+    int (*fn)(const struct rec *, int64_t, void *), void *arg)
 {
 	sqlite3_stmt	*st = db_stmt(db, ST_REQUESTS, sql[ST_REQUESTS]);
 	struct walk	 w = { NULL, NULL, NULL, fn, arg, 0 };
@@ -396,6 +461,8 @@ db_requests_each(struct db *db, int64_t from_ms, int64_t to_ms,
 	if (st == NULL)
 		return DB_ERR;
 	sqlite3_bind_int64(st, 1, from_ms);
-	sqlite3_bind_int64(st, 2, to_ms);
+	sqlite3_bind_int64(st, 2, from_id);
+	sqlite3_bind_int64(st, 3, to_ms);
+	sqlite3_bind_int64(st, 4, upto_id);
 	return db_walk(st, request_read, &w);
 }

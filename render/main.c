@@ -151,7 +151,7 @@ main(int argc, char *argv[])
 	const char	*cfile = NULL, *now = NULL, *out = NULL;
 	struct buf	 tdir = { 0 };
 	char		 err[PATH_MAX + 256], *share = NULL; /* names the path */
-	int		 ch, rc = 1, built = 0;
+	int		 ch, rc = 1, built = 0, lockfd = -1;
 	size_t		 i;
 
 	log_init(argv[0]);
@@ -207,7 +207,7 @@ main(int argc, char *argv[])
 		log_errx("%s", err);
 		goto out;
 	}
-	if (load(&r) != 0)
+	if (load(&r) != 0 || out_lock(&r, &lockfd) != 0)
 		goto out;
 	/*
 	 * The explorer's days first: the daily reports link their exports;
@@ -230,6 +230,8 @@ out:
 	if (rc != 0 && built == 1)
 		log_errx("%s: nothing published; the site is as it was",
 		    r.out);
+	if (lockfd != -1)
+		close(lockfd);
 	db_close(r.db);
 	for (i = 0; i < r.nrows; i++) {
 		free(r.rows[i].source);

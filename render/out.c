@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -129,22 +130,20 @@ write_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
+/*
+ * A new temporary file for rel, staged; its descriptor (mode 0644,
+ * whatever the umask: nginx is another user), or -1 with a message.
+ */
 int
-out_write(struct render *r, const char *rel, const char *data, size_t len)
+out_open(struct render *r, const char *rel)
 {
 	struct buf	 path = { 0 }, tmp = { 0 };
-	const char	*name;
-	int		 fd = -1, rc = -1;
+	int		 fd = -1;
 
 	buf_printf(&path, "%s/%s", r->out, rel);
 	buf_printf(&tmp, "%s/%s.tmp.XXXXXX", r->out, rel);
 	if (path.failed || tmp.failed) {
 		log_errx("%s/%s: out of memory", r->out, rel);
-		goto out;
-	}
-	if (same_content(path.p, data, len)) {
-		r->unchanged++;
-		rc = 0;
 		goto out;
 	}
 	if (mkparents(r, path.p) != 0)
@@ -156,36 +155,83 @@ out_write(struct render *r, const char *rel, const char *data, size_t len)
 	/* Staged before it is written, so that out_abort() removes it. */
 	if (stage(r, path.p, tmp.p) != 0) {
 		unlink(tmp.p);
+		close(fd);
+		fd = -1;
 		log_errx("%s: out of memory", path.p);
 		goto out;
 	}
-	name = tmp.p;
 	memset(&path, 0, sizeof(path));
 	memset(&tmp, 0, sizeof(tmp));
-	/*
-	 * Its bytes are on disk before the rename makes it the published
-	 * file, so a crash never leaves an empty or half file under the
-	 * real name.  0644 whatever the umask: nginx is another user.
-	 */
-	if (fchmod(fd, 0644) == -1 || write_all(fd, data, len) == -1 ||
-	    fsync(fd) == -1) {
-		log_errx("%s: %s", name, strerror(errno));
-		goto out;
+	if (fchmod(fd, 0644) == -1) {
+		log_errx("%s: %s", r->staged[r->nstaged - 1].tmp,
+		    strerror(errno));
+		close(fd);
+		fd = -1;
 	}
-	rc = close(fd);
-	fd = -1;
-	if (rc == -1) {
+out:
+	buf_free(&path);
+	buf_free(&tmp);
+	return fd;
+}
+
+int
+out_append(int fd, const char *name, const char *data, size_t len)
+{
+	if (write_all(fd, data, len) == -1) {
 		log_errx("%s: %s", name, strerror(errno));
-		goto out;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Its bytes are on disk before out_commit() renames it into place (or,
+ * for a file continued in place, before the index that counts them), so
+ * a crash never leaves an empty or half file under the real name.
+ */
+int
+out_close(struct render *r, int fd, const char *name, size_t len)
+{
+	if (fsync(fd) == -1) {
+		log_errx("%s: %s", name, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (close(fd) == -1) {
+		log_errx("%s: %s", name, strerror(errno));
+		return -1;
 	}
 	r->written++;
 	r->bytes += len;
-out:
-	if (fd != -1)
-		close(fd);
+	return 0;
+}
+
+int
+out_write(struct render *r, const char *rel, const char *data, size_t len)
+{
+	struct buf	 path = { 0 };
+	int		 fd;
+
+	buf_printf(&path, "%s/%s", r->out, rel);
+	if (path.failed) {
+		log_errx("%s/%s: out of memory", r->out, rel);
+		return -1;
+	}
+	if (same_content(path.p, data, len)) {
+		r->unchanged++;
+		buf_free(&path);
+		return 0;
+	}
+	if ((fd = out_open(r, rel)) == -1 ||
+	    out_append(fd, path.p, data, len) != 0) {
+		if (fd != -1)
+			close(fd);
+		buf_free(&path);
+		return -1;
+	}
+	fd = out_close(r, fd, path.p, len);
 	buf_free(&path);
-	buf_free(&tmp);
-	return rc;
+	return fd;
 }
 
 int
@@ -387,4 +433,33 @@ out_abort(struct render *r)
 			rmdir(s->path);	/* kept when a published file is in it */
 	}
 	unstage_all(r);
+}
+
+int
+out_lock(struct render *r, int *fd)
+{
+	struct buf	 dir = { 0 };
+	char		*slash;
+
+	/* The site, or the folder it is to be made in. */
+	buf_puts(&dir, r->out);
+	if (dir.failed) {
+		log_errx("%s: out of memory", r->out);
+		return -1;
+	}
+	if ((*fd = open(dir.p, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 &&
+	    errno == ENOENT && (slash = strrchr(dir.p, '/')) != NULL) {
+		*(slash == dir.p ? slash + 1 : slash) = '\0';
+		*fd = open(dir.p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	} else if (*fd == -1 && errno == ENOENT)
+		*fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	while (*fd != -1 && flock(*fd, LOCK_EX) == -1)
+		if (errno != EINTR) {
+			close(*fd);
+			*fd = -1;
+		}
+	if (*fd == -1)
+		log_errx("%s: cannot lock: %s", dir.p, strerror(errno));
+	buf_free(&dir);
+	return *fd == -1 ? -1 : 0;
 }

@@ -5,8 +5,8 @@
  * first, each with the rows and bytes of its chunks) and, as it needs
  * them, a day's index.json (per chunk: rows by source, status, model),
  * its chunks DAY/N.json (rows oldest first) and its id buckets
- * DAY/ids-K.json (render/explore.c writes them; docs/api.md has the
- * format).  It lists the rows newest first, 100 to a page, filtered by
+ * DAY/ids-B-K.json, one set per block of chunks (render/explore.c writes
+ * them; docs/api.md has the format).  It lists the rows newest first, 100 to a page, filtered by
  * source, status, model, user (exactly) and text in the command (any
  * case); or finds one request by its id.  The filters live in the URL's
  * fragment, so a view can be linked: #source=web&status=error&page=2,
@@ -16,8 +16,8 @@
  * the counts of its day show to hold no match, or only matches of pages
  * before this one, is not read at all; when a filter needs more chunks
  * than that, the view says how far back it searched and offers to search
- * further.  A lookup reads one id bucket a day until it finds the id,
- * then the one chunk that holds it.
+ * further.  A lookup reads one id bucket of each block of a day until
+ * it finds the id, then the one chunk that holds it.
  *
  * Every string from the data goes into the page as text (textContent,
  * setAttribute), never as markup.  The CSV of a view has the columns and
@@ -31,7 +31,7 @@
 	var PAGE = 100;
 	var BUDGET = 900 * 1024;	/* bytes of data a view reads: with the page < 1 MB */
 	var BASE = 'data/requests/';
-	var FORMAT = 'apimon-explorer-1';
+	var FORMAT = 'apimon-explorer-2';
 	var COLUMNS = ['request_id', 'ts_ms', 'source', 'user_id', 'command',
 	    'model', 'provider', 'status', 'latency_us', 'ttft_us',
 	    'input_tokens', 'output_tokens', 'tokens', 'cost_nusd',
@@ -155,17 +155,29 @@
 
 	/*
 	 * A file of day d: it must be the one the manifest names (a chunk
-	 * by the hash of its rows, the others by the day's signature).
+	 * by the hash of its rows, a bucket by its block's signature, the
+	 * day's index by the day's).
 	 */
 	function loadDay(d, name, bytes) {
 		var k = /^[0-9]+\.json$/.test(name) ? parseInt(name, 10) : -1;
+		var b = /^(ids|users)-([0-9]+)-/.exec(name);
+		var want = b ? ((d.blocks || [])[parseInt(b[2], 10)] || {}).v :
+		    d.v;
 
 		return load(BASE + d.day + '/' + name, bytes).then(function (o) {
 			if (!o || o.format !== FORMAT || (k >= 0 ?
-			    o.h !== (d.hashes || [])[k] : o.v !== d.v))
+			    o.h !== (d.hashes || [])[k] : o.v !== want))
 				throw new Stale();
 			return o;
 		});
+	}
+
+	/* The bucket of key in each block of day d: KIND-B-K.json. */
+	function buckets(d, kind, key, bytes) {
+		return Promise.all((d.blocks || []).map(function (blk, b) {
+			return loadDay(d, kind + '-' + b + '-' + fnv1a(key) %
+			    Math.max(1, blk[kind]) + '.json', bytes);
+		}));
 	}
 
 	function manifest() {
@@ -244,13 +256,31 @@
 		return { n: n, exact: exact && !f.q };
 	}
 
+	/*
+	 * The user's rows per chunk of day d, from the user's bucket of
+	 * every block: { users: { USER: [[chunk, rows], ...] } }.
+	 */
+	function userRows(d, user, bytes) {
+		return buckets(d, 'users', user, bytes).then(function (bs) {
+			var u = [], set = Object.create(null);	/* "__proto__" too */
+
+			bs.forEach(function (o) {
+				if (o.users && Object.prototype.hasOwnProperty.call(
+				    o.users, user))
+					u = u.concat(o.users[user]);
+			});
+			if (u.length)
+				set[user] = u;
+			return { users: set };
+		});
+	}
+
 	/* The day's files that count rows for filter f: [index, users]. */
 	function counts(f, d, bytes) {
 		var facet = Object.keys(FACETS).some(function (k) { return f[k]; });
 
 		return Promise.all([facet ? loadDay(d, 'index.json', bytes) : null,
-		    f.user ? loadDay(d, 'users-' + fnv1a(f.user) %
-		    Math.max(1, d.user_buckets) + '.json', bytes) : null]);
+		    f.user ? userRows(d, f.user, bytes) : null]);
 	}
 
 	/*
@@ -351,14 +381,18 @@
 		var days = X.manifest.days.slice(), bytes = { n: 0 };
 
 		function next() {
-			var d = days.shift(), b;
+			var d = days.shift();
 
 			if (!d)
 				return Promise.resolve(null);
-			b = fnv1a(id) % Math.max(1, d.id_buckets);
-			return loadDay(d, 'ids-' + b + '.json', bytes).then(function (o) {
-				var k = o.ids && Object.prototype.hasOwnProperty.call(
-				    o.ids, id) ? o.ids[id] : null;
+			return buckets(d, 'ids', id, bytes).then(function (bs) {
+				var k = null;
+
+				bs.forEach(function (o) {
+					if (o.ids && Object.prototype.hasOwnProperty.call(
+					    o.ids, id))
+						k = o.ids[id];
+				});
 
 				if (typeof k !== 'number')
 					return next();

@@ -2075,7 +2075,7 @@ test('explorer: a lookup by id reads one id bucket a day and one chunk, and show
 		const v = await loadExplorer(p, 'id=' + encodeURIComponent(row.request_id));
 		check(v.found, `${row.request_id} not found`);
 		const chunks = urls.filter((u) => /\/data\/requests\/[0-9-]+\/[0-9]+\.json$/.test(u));
-		const buckets = urls.filter((u) => /\/ids-[0-9]+\.json$/.test(u));
+		const buckets = urls.filter((u) => /\/ids-[0-9]+-[0-9]+\.json$/.test(u));
 		eq(chunks.length, 1, `chunks read for a lookup (${chunks})`);
 		check(buckets.length >= 1 && buckets.length <= 7, `${buckets.length} id buckets read`);
 		/* the newest day first: a row 6 days back reads every day's bucket */

@@ -34,7 +34,8 @@ from render import Failure, Problems, check, eq, local_day, ms_of  # noqa: E402
 OUT = R.ROOT / "tests" / "out" / "explorer"
 NOW = R.NOW                                     # 2026-11-26T10:00:00Z
 ZONE = R.ZONE                                   # Asia/Taipei
-FORMAT = "apimon-explorer-1"
+FORMAT = "apimon-explorer-2"
+BLOCK = 128
 CHUNK_ROWS = 1000
 CHUNK_BYTES = 256 * 1024
 COLUMNS = ["request_id", "ts_ms", "source", "user_id", "command", "model",
@@ -188,7 +189,7 @@ def check_day(s, folder, md, rows, probs, exports):
     idx = read_json(folder / "index.json", probs, f"{day}/index.json")
     if idx is None:
         return
-    for k in ("v", "requests", "id_buckets", "user_buckets"):
+    for k in ("v", "requests", "blocks"):
         if idx.get(k) != md.get(k):
             probs.add(f"{day}: index.json {k} {idx.get(k)!r}, manifest "
                       f"{md.get(k)!r}")
@@ -223,6 +224,8 @@ def check_day(s, folder, md, rows, probs, exports):
         if n and (c.get("from_ms"), c.get("to_ms")) != \
                 (ch["rows"][0][1], ch["rows"][-1][1]):
             probs.add(f"{day}/{k}.json: from/to_ms of the index")
+        if n and exports:
+            check_offsets(folder, c, ch["rows"][0], rows, k, probs)
         cells = {}
         for row in ch["rows"]:
             where[row[0]] = k
@@ -248,45 +251,85 @@ def check_day(s, folder, md, rows, probs, exports):
     check_buckets(folder, idx, rows, where, probs)
     expect = {"index.json", "requests.csv", "requests.ndjson"} | \
         {f"{k}.json" for k in range(len(chunks))} | \
-        {f"ids-{k}.json" for k in range(idx.get("id_buckets", 0))} | \
-        {f"users-{k}.json" for k in range(idx.get("user_buckets", 0))}
+        {f"{kind}-{b}-{k}.json" for b, bl in enumerate(idx.get("blocks", []))
+         for kind in ("ids", "users") for k in range(bl.get(kind, 0))}
     have = {p.name for p in folder.iterdir()}
     if have != expect:
         probs.add(f"{day}/: extra {sorted(have - expect)[:5]}, missing "
                   f"{sorted(expect - have)[:5]}")
     if exports:
         check_exports(folder, rows, probs)
+        for name, k in (("requests.csv", "csv_bytes"),
+                        ("requests.ndjson", "nd_bytes")):
+            if (folder / name).stat().st_size != idx.get(k):
+                probs.add(f"{day}/{name}: {(folder / name).stat().st_size} "
+                          f"B, index.json {k} {idx.get(k)!r}")
+
+
+def check_offsets(folder, c, first, rows, k, probs):
+    """The chunk's first row is where the index says in each export."""
+    day = folder.name
+    rid = first[0]
+    r = next((r for r in rows if r["request_id"] == rid), None)
+    if r is None:
+        return
+    for name, at, parse, want in (
+            ("requests.csv", c.get("csv_at"),
+             lambda b: next(csv.reader(io.StringIO(b.decode("utf-8", "replace"),
+                                                   newline=""))),
+             csv_cells(r)),
+            ("requests.ndjson", c.get("nd_at"),
+             lambda b: json.loads(b.split(b"\n")[0]), ndjson_record(r))):
+        with open(folder / name, "rb") as f:
+            f.seek(at if isinstance(at, int) else 0)
+            got = f.read(65536)
+        try:
+            ok = isinstance(at, int) and parse(got) == want
+        except (ValueError, StopIteration):
+            ok = False
+        if not ok:
+            probs.add(f"{day}/{k}: {name} at {at!r} is not its first row")
 
 
 def check_buckets(folder, idx, rows, where, probs):
+    """Block b's buckets hold the ids (and users) of chunks b * block on."""
     day = folder.name
-    for kind, n in (("ids", idx.get("id_buckets")),
-                    ("users", idx.get("user_buckets"))):
-        if not isinstance(n, int) or n < 1 or n & (n - 1):
-            probs.add(f"{day}: {kind} buckets {n!r}: not a power of 2")
-            continue
-        want = [{} for _ in range(n)]
-        for r in rows:
-            if kind == "ids":
-                want[fnv1a32(r["request_id"]) % n][r["request_id"]] = \
-                    where.get(r["request_id"])
-            elif r["user_id"] is not None:
-                u = want[fnv1a32(r["user_id"]) % n].setdefault(
-                    r["user_id"], {})
-                k = where.get(r["request_id"])
-                u[k] = u.get(k, 0) + 1
-        for k in range(n):
-            b = read_json(folder / f"{kind}-{k}.json", probs,
-                          f"{day}/{kind}-{k}.json")
-            if b is None:
+    blocks = idx.get("blocks", [])
+    nch = len(idx.get("chunks", []))
+    if len(blocks) != (nch + BLOCK - 1) // BLOCK:
+        probs.add(f"{day}: {len(blocks)} blocks for {nch} chunks")
+        return
+    for b, bl in enumerate(blocks):
+        mine = [r for r in rows
+                if where.get(r["request_id"], -1) // BLOCK == b]
+        for kind in ("ids", "users"):
+            n = bl.get(kind)
+            if not isinstance(n, int) or n < 1 or n & (n - 1):
+                probs.add(f"{day}: block {b} {kind} buckets {n!r}: not a "
+                          f"power of 2")
                 continue
-            got = b.get(kind)
-            if kind == "users":
-                got = {u: {c: m for c, m in v} for u, v in got.items()}
-            if (b.get("v"), b.get("bucket")) != (idx.get("v"), k) or \
-                    got != want[k]:
-                probs.add(f"{day}/{kind}-{k}.json: {len(got or {})} keys, "
-                          f"want {len(want[k])}")
+            want = [{} for _ in range(n)]
+            for r in mine:
+                if kind == "ids":
+                    want[fnv1a32(r["request_id"]) % n][r["request_id"]] = \
+                        where.get(r["request_id"])
+                elif r["user_id"] is not None:
+                    u = want[fnv1a32(r["user_id"]) % n].setdefault(
+                        r["user_id"], {})
+                    k = where.get(r["request_id"])
+                    u[k] = u.get(k, 0) + 1
+            for k in range(n):
+                name = f"{kind}-{b}-{k}.json"
+                f = read_json(folder / name, probs, f"{day}/{name}")
+                if f is None:
+                    continue
+                got = f.get(kind)
+                if kind == "users":
+                    got = {u: {c: m for c, m in v} for u, v in got.items()}
+                if (f.get("v"), f.get("block"), f.get("bucket")) != \
+                        (bl.get("v"), b, k) or got != want[k]:
+                    probs.add(f"{day}/{name}: {len(got or {})} keys, "
+                              f"want {len(want[k])}")
 
 
 def csv_cells(r):
@@ -646,6 +689,122 @@ def test_a_new_row_rewrites_only_the_files_of_its_day():
     check_explorer(t)
 
 
+def tree_bytes(root):
+    """relative path -> bytes of every file below root; of a day's
+    index.json without the marks of the run that wrote it (a day kept as
+    it is keeps those of an earlier run)."""
+    out = {}
+    for p in root.rglob("*"):
+        if not p.is_file():
+            continue
+        b = p.read_bytes()
+        if p.name == "index.json" and p.parent != root:
+            o = json.loads(b)
+            o.pop("upto", None)
+            o.pop("now_ms", None)
+            b = json.dumps(o, sort_keys=True).encode()
+        out[str(p.relative_to(root))] = b
+    return out
+
+
+class Grow:
+    """A site whose today is rendered run by run, each run checked
+    against the raw rows and byte for byte against a render of the same
+    moment into an empty folder."""
+    T0 = ms_of("2026-11-26T00:00:00Z")             # 08:00 in Taipei
+
+    def __init__(self, name):
+        self.t = R.Site("x-" + name)
+        self.seq = 0
+
+    def rows(self, n, start_ms, step_ms, pad=0):
+        out = []
+        for i in range(n):
+            self.seq += 1
+            d = {"request_id": f"g-{self.seq}", "source": "web",
+                 "status": "success", "execution_time": 0.5,
+                 "timestamp": R.iso_ms(start_ms + i * step_ms),
+                 "user_id": f"u{self.seq % 13}"}
+            if pad:
+                d["metadata"] = {"pad": "p" * pad}
+            out.append(d)
+        self.t.ingest(out)
+
+    def step(self, label, now, fewer=None):
+        t = self.t
+        got = t.render(now=now)
+        whole = t.dir / f"whole-{label}"
+        shutil.rmtree(whole, ignore_errors=True)
+        t.render(now=now, out=whole)
+        check_explorer(t, now=now)
+        a = tree_bytes(t.site / "data/requests")
+        b = tree_bytes(whole / "data/requests")
+        shutil.rmtree(whole)
+        diff = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+        eq(diff, [], f"{label}: files that differ from a whole render")
+        if fewer is not None:
+            check(got["written"] <= fewer, f"{label}: {got['written']} "
+                  f"files written, at most {fewer} expected")
+
+
+@test
+def test_run_by_run_a_day_grows_into_the_files_a_whole_render_writes():
+    """Rows at the end, late rows that fall into an early chunk, a row in
+    the future that a later --now reaches, a row for yesterday, the bytes
+    a died run left after the end of an export (with and without new
+    rows), the oldest rows deleted (retention: the day is written whole):
+    after each render the explorer equals the raw rows and a render into
+    an empty folder."""
+    g = Grow("grow")
+    t0 = g.T0
+    g.rows(40, t0, 1000)
+    g.step("first", "2026-11-26T02:00:00Z")
+    g.rows(2500, t0 + 3600_000, 100)
+    g.step("append", "2026-11-26T03:00:00Z", fewer=30)
+    # late rows in chunk 1: the day again from there
+    g.rows(3, t0 + 3600_000 + 150_000 + 50, 7)
+    g.step("late", "2026-11-26T03:00:00Z")
+    # a row in the future at --now, reached by a later --now
+    g.rows(1, ms_of("2026-11-26T03:00:30Z"), 1)
+    g.step("future", "2026-11-26T03:00:00Z", fewer=3)
+    g.step("reached", "2026-11-26T03:01:00Z", fewer=30)
+    # a row for yesterday (Taipei): that day only
+    g.rows(1, ms_of("2026-11-25T10:00:00Z"), 1)
+    g.step("yesterday", "2026-11-26T03:01:00Z")
+    # a run that died continuing the exports left bytes past their end
+    csvf = g.t.site / "data/requests/2026-11-26/requests.csv"
+    with open(csvf, "ab") as f:
+        f.write(b"died,mid,way\r\n")
+    g.step("died, nothing new", "2026-11-26T03:01:00Z")
+    with open(csvf, "ab") as f:
+        f.write(b"died,again")
+    g.rows(2, ms_of("2026-11-26T03:00:50Z"), 1)
+    g.step("died, then rows", "2026-11-26T03:01:00Z", fewer=30)
+    # retention deleted today's oldest rows: the day is written whole
+    g.t.write("DELETE FROM api_requests WHERE ts_ms < ?", [(t0 + 20_000,)])
+    g.step("oldest deleted", "2026-11-26T03:01:00Z")
+
+
+@test
+def test_a_day_continued_past_a_block_of_128_chunks():
+    """4 KB of metadata makes chunks of ~60 rows: the second render's rows
+    fill block 0 (its ids read again from the database for its buckets)
+    and start block 1; ten rows more write only the last chunk and block
+    1's buckets.  Each time the explorer equals the raw rows and a render
+    into an empty folder."""
+    g = Grow("block")
+    g.rows(4500, g.T0, 100, pad=4000)
+    g.t.render(now="2026-11-26T02:00:00Z")
+    g.rows(4500, g.T0 + 7200_000, 100, pad=4000)
+    g.step("past a block", "2026-11-26T04:00:00Z")
+    idx = json.loads((g.t.site / "data/requests/2026-11-26/index.json")
+                     .read_text())
+    check(len(idx["blocks"]) == 2, f"{len(idx['chunks'])} chunks in "
+          f"{len(idx['blocks'])} blocks")
+    g.rows(10, g.T0 + 7200_000 + 450_000 + 5, 1, pad=4000)
+    g.step("ten more", "2026-11-26T04:00:00Z", fewer=30)
+
+
 @test
 def test_days_that_leave_the_window_are_removed_at_commit():
     """--now one and two days later: the oldest day folders go, and the
@@ -752,9 +911,11 @@ def test_invalid_utf8_in_stored_rows_is_written_as_u_fffd():
     ids = json.loads((t.site / "data/requests/index.json").read_text())
     rid = "bad-\ufffd\ufffd"
     day = [d for d in ids["days"] if d["day"] == "2026-11-26"][0]
-    b = json.loads((t.site / f"data/requests/2026-11-26/ids-"
-                    f"{fnv1a32(rid) % day['id_buckets']}.json").read_text())
-    check(rid in b["ids"], f"{rid!r} is not in its bucket")
+    found = [json.loads((t.site / f"data/requests/2026-11-26/ids-{b}-"
+                         f"{fnv1a32(rid) % bl['ids']}.json").read_text())
+             for b, bl in enumerate(day["blocks"])]
+    check(any(rid in f["ids"] for f in found),
+          f"{rid!r} is not in its bucket")
     nd = (t.site / "data/requests/2026-11-26/requests.ndjson").read_text()
     line = [x for x in nd.split("\n") if rid in x][0]
     # the metadata that is not JSON any more goes as a string: --import
@@ -846,7 +1007,9 @@ def test_a_day_of_100000_requests():
     check(day["requests"] >= 95000, f"{day['requests']} requests")
     check(len(day["chunks"]) >= 100 and max(day["chunks"]) <= CHUNK_ROWS,
           f"{len(day['chunks'])} chunks")
-    check(day["id_buckets"] >= 64, f"{day['id_buckets']} id buckets")
+    check(len(day["blocks"]) >= 1 and
+          sum(b["ids"] for b in day["blocks"]) >= 64,
+          f"{day['blocks']}: id buckets")
     biggest = max((t.site / "data/requests" / day["day"]).glob("ids-*"),
                   key=lambda p: p.stat().st_size).stat().st_size
     check(biggest < 64 * 1024, f"an id bucket of {biggest} B")

@@ -795,7 +795,7 @@ Test(db, recent_rows_of_a_source_are_found_through_its_hours)
 }
 
 static int
-see_request(const struct rec *r, void *arg)
+see_request(const struct rec *r, int64_t id, void *arg)
 {
 	struct seen	*s = arg;
 	size_t		 len = strlen(s->text);
@@ -803,6 +803,18 @@ see_request(const struct rec *r, void *arg)
 	snprintf(s->text + len, sizeof(s->text) - len, "%s/%s/%s/%lld/%s ",
 	    r->request_id, r->source, r->model ? r->model : "-",
 	    (long long)r->input_tokens, rec_cost_source_name(r->cost_source));
+	cr_assert_gt(id, 0);
+	return ++s->n == s->stop_at;
+}
+
+static int
+see_id(int64_t id, int64_t ts_ms, void *arg)
+{
+	struct seen	*s = arg;
+	size_t		 len = strlen(s->text);
+
+	snprintf(s->text + len, sizeof(s->text) - len, "%lld@%lld ",
+	    (long long)id, (long long)(ts_ms - NOW_MS));
 	return ++s->n == s->stop_at;
 }
 
@@ -815,15 +827,66 @@ Test(db, requests_each_is_oldest_first_then_by_id_in_a_span)
 	put(db, "a", "web", NULL, "u", NOW_MS - 1000, 3);
 	put(db, "c", "tg", "m", NULL, NOW_MS - 2000, 0);
 	put(db, "late", "tg", "m", NULL, NOW_MS, 0);
-	cr_assert_eq(db_requests_each(db, NOW_MS - 5000, NOW_MS, see_request,
-	    &s), DB_OK);
+	cr_assert_eq(db_requests_each(db, NOW_MS - 5000, 0, NOW_MS, INT64_MAX,
+	    see_request, &s), DB_OK);
 	/* equal times keep the order they were stored in */
+	cr_assert_str_eq(s.text, "c/tg/m/-1/none b/web/m/-1/none "
+	    "a/web/-/-1/none ");
+	/* from (time, id) on: "b" (id 1) is before "a" (id 2) at its time */
+	memset(&s, 0, sizeof(s));
+	cr_assert_eq(db_requests_each(db, NOW_MS - 1000, 2, NOW_MS + 1,
+	    INT64_MAX, see_request, &s), DB_OK);
+	cr_assert_str_eq(s.text, "a/web/-/-1/none late/tg/m/-1/none ");
+	/* up to an id */
+	memset(&s, 0, sizeof(s));
+	cr_assert_eq(db_requests_each(db, 0, 0, NOW_MS + 1, 3, see_request,
+	    &s), DB_OK);
 	cr_assert_str_eq(s.text, "c/tg/m/-1/none b/web/m/-1/none "
 	    "a/web/-/-1/none ");
 	memset(&s, 0, sizeof(s));
 	s.stop_at = 2;
-	cr_assert_eq(db_requests_each(db, 0, NOW_MS + 1, see_request, &s),
+	cr_assert_eq(db_requests_each(db, 0, 0, NOW_MS + 1, INT64_MAX,
+	    see_request, &s), DB_ABORT);
+	db_close(db);
+}
+
+Test(db, row_ids_and_the_first_row_of_a_span)
+{
+	struct db	*db = open_db();
+	struct seen	 s = { "", 0, 0 };
+	int64_t		 ts, id;
+	int		 by;
+
+	put(db, "1", "web", NULL, NULL, NOW_MS - 1000, 0);
+	put(db, "2", "web", NULL, NULL, NOW_MS - 3000, 0);
+	put(db, "3", "web", NULL, NULL, NOW_MS - 3000, 0);
+	put(db, "4", "web", NULL, NULL, NOW_MS, 0);
+	/* through the rowid or the time: the same rows */
+	for (by = 0; by < 2; by++) {
+		memset(&s, 0, sizeof(s));
+		cr_assert_eq(db_row_ids_each(db, by, 1, 3, NOW_MS - 5000,
+		    NOW_MS, see_id, &s), DB_OK);
+		cr_assert_str_eq(s.text, "2@-3000 3@-3000 ");
+		memset(&s, 0, sizeof(s));
+		cr_assert_eq(db_row_ids_each(db, by, 0, 9, NOW_MS - 1000,
+		    NOW_MS + 1, see_id, &s), DB_OK);
+		cr_assert_str_eq(s.text, "1@-1000 4@0 ");
+	}
+	memset(&s, 0, sizeof(s));
+	s.stop_at = 1;
+	cr_assert_eq(db_row_ids_each(db, 1, 0, 9, 0, NOW_MS + 1, see_id, &s),
 	    DB_ABORT);
+	cr_assert_eq(db_first_row(db, NOW_MS - 5000, NOW_MS, 9, &ts, &id),
+	    DB_OK);
+	cr_assert_eq(ts, NOW_MS - 3000);
+	cr_assert_eq(id, 2);
+	cr_assert_eq(db_first_row(db, NOW_MS - 5000, NOW_MS, 1, &ts, &id),
+	    DB_OK);
+	cr_assert_eq(id, 1, "only rows up to the id");
+	cr_assert_eq(db_first_row(db, NOW_MS + 1, NOW_MS + 9, 9, &ts, &id),
+	    DB_OK);
+	cr_assert_eq(ts, -1);
+	cr_assert_eq(id, -1);
 	db_close(db);
 }
 
@@ -832,27 +895,31 @@ Test(db, rows_sig_changes_with_any_row_in_the_span_and_only_then)
 	struct db		*db = open_db();
 	struct db_rows_sig	 a, b, c;
 
-	cr_assert_eq(db_rows_sig(db, NOW_MS - 5000, NOW_MS, &a), DB_OK);
+	cr_assert_eq(db_rows_sig(db, NOW_MS - 5000, NOW_MS, INT64_MAX, &a), DB_OK);
 	cr_assert_eq(a.n, 0);
 	cr_assert_eq(a.sum_id, 0);
 	put(db, "1", "web", NULL, NULL, NOW_MS - 3000, 0);
 	put(db, "2", "web", NULL, NULL, NOW_MS - 2000, 0);
-	cr_assert_eq(db_rows_sig(db, NOW_MS - 5000, NOW_MS, &a), DB_OK);
+	cr_assert_eq(db_rows_sig(db, NOW_MS - 5000, NOW_MS, INT64_MAX, &a), DB_OK);
 	cr_assert_eq(a.n, 2);
 	/* a row outside the span changes nothing */
 	put(db, "3", "web", NULL, NULL, NOW_MS, 0);
-	cr_assert_eq(db_rows_sig(db, NOW_MS - 5000, NOW_MS, &b), DB_OK);
+	cr_assert_eq(db_rows_sig(db, NOW_MS - 5000, NOW_MS, INT64_MAX, &b), DB_OK);
 	cr_assert(memcmp(&a, &b, sizeof(a)) == 0);
 	/* a late row inside it does, and so does a deleted one */
 	put(db, "4", "web", NULL, NULL, NOW_MS - 4000, 0);
-	cr_assert_eq(db_rows_sig(db, NOW_MS - 5000, NOW_MS, &c), DB_OK);
+	cr_assert_eq(db_rows_sig(db, NOW_MS - 5000, NOW_MS, INT64_MAX, &c), DB_OK);
 	cr_assert_eq(c.n, 3);
 	cr_assert_gt(c.max_id, a.max_id);
 	cr_assert_str_eq(cli("DELETE FROM api_requests WHERE request_id = '1'"),
 	    "");
-	cr_assert_eq(db_rows_sig(db, NOW_MS - 5000, NOW_MS, &b), DB_OK);
+	cr_assert_eq(db_rows_sig(db, NOW_MS - 5000, NOW_MS, INT64_MAX, &b), DB_OK);
 	cr_assert_eq(b.n, 2);
 	cr_assert_neq(b.min_id, c.min_id);
+	/* only rows up to an id */
+	cr_assert_eq(db_rows_sig(db, NOW_MS - 5000, NOW_MS, 2, &b), DB_OK);
+	cr_assert_eq(b.n, 1);
+	cr_assert_eq(b.max_id, 2);
 	db_close(db);
 }
 
