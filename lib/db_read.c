@@ -1,6 +1,7 @@
 /* db_read.c — the SQL that reads rollups and recent rows. */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "db_int.h"
@@ -45,10 +46,11 @@ static const char *const sql[ST__MAX] = {
 	    " output_tokens, tokens, cost_nusd, cost_source, error, metadata,"
 	    " received_ms, id FROM api_requests WHERE ts_ms >= ?1"
 	    " AND ts_ms < ?3 AND (ts_ms > ?1 OR id >= ?2) AND id <= ?4"
-	    " ORDER BY ts_ms, id",
+	    " ORDER BY ts_ms, id LIMIT ?5",
 	/* The same rows found through the rowid, or through the time. */
 	[ST_NEW_BY_ID] = "SELECT id, ts_ms FROM api_requests WHERE id > ?1"
-	    " AND id <= ?2 AND +ts_ms >= ?3 AND +ts_ms < ?4",
+	    " AND id <= ?2 AND +ts_ms >= ?3 AND +ts_ms < ?4 ORDER BY id"
+	    " LIMIT 65536",
 	[ST_NEW_BY_TS] = "SELECT id, ts_ms FROM api_requests WHERE"
 	    " ts_ms >= ?3 AND ts_ms < ?4 AND +id > ?1 AND +id <= ?2",
 	[ST_FIRST_ROW] = "SELECT ts_ms, id FROM api_requests WHERE"
@@ -63,7 +65,6 @@ struct walk {
 	int	 (*stats)(const struct db_stats *, void *);
 	int	 (*recent)(const struct db_recent *, void *);
 	int	 (*unpriced)(const char *, int64_t, void *);
-	int	 (*request)(const struct rec *, int64_t, void *);
 	void	*arg;
 	int	 n;		/* rows passed to recent */
 };
@@ -103,7 +104,7 @@ db_stats_each(struct db *db, enum db_grain grain, const char *from,
 	enum stmt	 i = grain == DB_HOURLY ? ST_STATS_HOURLY :
 	    ST_STATS_DAILY;
 	sqlite3_stmt	*st = db_stmt(db, i, sql[i]);
-	struct walk	 w = { fn, NULL, NULL, NULL, arg, 0 };
+	struct walk	 w = { fn, NULL, NULL, arg, 0 };
 
 	if (st == NULL)
 		return DB_ERR;
@@ -215,7 +216,7 @@ db_recent_each(struct db *db, const char *source, int64_t until_ms,
     int limit, int (*fn)(const struct db_recent *, void *), void *arg)
 {
 	sqlite3_stmt	*st;
-	struct walk	 w = { NULL, fn, NULL, NULL, arg, 0 };
+	struct walk	 w = { NULL, fn, NULL, arg, 0 };
 
 	if (limit <= 0)
 		return DB_OK;
@@ -244,7 +245,7 @@ db_unpriced_each(struct db *db, const char *day,
     int (*fn)(const char *, int64_t, void *), void *arg)
 {
 	sqlite3_stmt	*st = db_stmt(db, ST_UNPRICED, sql[ST_UNPRICED]);
-	struct walk	 w = { NULL, NULL, fn, NULL, arg, 0 };
+	struct walk	 w = { NULL, NULL, fn, arg, 0 };
 
 	if (st == NULL)
 		return DB_ERR;
@@ -278,7 +279,7 @@ db_raw_totals_each(struct db *db, int64_t from_ms, int64_t to_ms,
     int (*fn)(const struct db_stats *, void *), void *arg)
 {
 	sqlite3_stmt	*st = db_stmt(db, ST_RAW_TOTALS, sql[ST_RAW_TOTALS]);
-	struct walk	 w = { fn, NULL, NULL, NULL, arg, 0 };
+	struct walk	 w = { fn, NULL, NULL, arg, 0 };
 
 	if (st == NULL)
 		return DB_ERR;
@@ -384,21 +385,25 @@ db_row_ids_each(struct db *db, int by_id, int64_t after_id, int64_t upto_id,
 {
 	enum stmt	 i = by_id ? ST_NEW_BY_ID : ST_NEW_BY_TS;
 	sqlite3_stmt	*st = db_stmt(db, i, sql[i]);
-	int		 rc;
+	int		 rc, n;
 
 	if (st == NULL)
 		return DB_ERR;
-	sqlite3_bind_int64(st, 1, after_id);
-	sqlite3_bind_int64(st, 2, upto_id);
-	sqlite3_bind_int64(st, 3, from_ms);
-	sqlite3_bind_int64(st, 4, to_ms);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (fn(sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
-		    arg) != 0) {
-			sqlite3_reset(st);
-			return DB_ABORT;
+	/* By id in batches: each a short read transaction (see below). */
+	do {
+		sqlite3_bind_int64(st, 1, after_id);
+		sqlite3_bind_int64(st, 2, upto_id);
+		sqlite3_bind_int64(st, 3, from_ms);
+		sqlite3_bind_int64(st, 4, to_ms);
+		for (n = 0; (rc = sqlite3_step(st)) == SQLITE_ROW; n++) {
+			after_id = sqlite3_column_int64(st, 0);
+			if (fn(after_id, sqlite3_column_int64(st, 1), arg)) {
+				sqlite3_reset(st);
+				return DB_ABORT;
+			}
 		}
-	sqlite3_reset(st);
+		sqlite3_reset(st);
+	} while (rc == SQLITE_DONE && by_id && n == 65536);
 	return db_classify(rc);
 }
 
@@ -415,12 +420,45 @@ db_first_row(struct db *db, int64_t from_ms, int64_t to_ms, int64_t upto_id,
 	return rc;
 }
 
+/* A batch of raw rows, held so that their read transaction can end. */
+#define HELD_STRINGS	9
+
+struct held {
+	struct rec	 r;
+	int64_t		 id;
+	size_t		 s[HELD_STRINGS];	/* offsets in text, or -1: NULL */
+};
+
+struct batch {
+	struct held	*v;
+	size_t		 n, cap;
+	struct buf	 text;
+	int64_t		 at_ms, at_id;	/* the last row */
+};
+
+/* The string fields of r, in the order of struct held's s[]. */
+static void
+rec_strings(struct rec *r, const char **f[HELD_STRINGS])
+{
+	f[0] = &r->request_id;
+	f[1] = &r->source;
+	f[2] = &r->user_id;
+	f[3] = &r->command;
+	f[4] = &r->model;
+	f[5] = &r->provider;
+	f[6] = &r->status;
+	f[7] = &r->error;
+	f[8] = &r->metadata;
+}
+
 static int
 request_read(sqlite3_stmt *st, void *arg)
 {
-	struct walk	*w = arg;
+	struct batch	*b = arg;
+	struct held	*h;
 	struct rec	 r;
-	const char	*cost_source;
+	const char	*cost_source, **f[HELD_STRINGS];
+	int		 i;
 
 	memset(&r, 0, sizeof(r));
 	r.request_id = (const char *)sqlite3_column_text(st, 0);
@@ -447,8 +485,30 @@ request_read(sqlite3_stmt *st, void *arg)
 	r.cost_source = strcmp(cost_source, "reported") == 0 ?
 	    REC_COST_REPORTED : strcmp(cost_source, "priced") == 0 ?
 	    REC_COST_PRICED : REC_COST_NONE;
-	return w->request(&r, sqlite3_column_int64(st, 18), w->arg);
+	if (grow(&b->v, &b->cap, b->n + 1, sizeof(*b->v)))
+		return 1;
+	h = &b->v[b->n++];
+	h->r = r;
+	h->id = b->at_id = sqlite3_column_int64(st, 18);
+	b->at_ms = r.ts_ms;
+	rec_strings(&r, f);
+	for (i = 0; i < HELD_STRINGS; i++) {
+		h->s[i] = *f[i] == NULL ? (size_t)-1 : b->text.len;
+		if (*f[i] != NULL)
+			buf_add(&b->text, *f[i], strlen(*f[i]) + 1);
+	}
+	return b->text.failed;
 }
+
+/*
+ * Rows in statements of REQUESTS_BATCH, each read into memory and its
+ * statement reset before fn sees them: a read transaction lasts only as
+ * long as SQLite takes to read a batch, not as long as the caller takes
+ * over it.  A reader holds ingest's checkpoints back (the WAL grows
+ * meanwhile and is copied back at once, with every request waiting); the
+ * rows are those of one moment anyway: every one has id <= upto_id.
+ */
+#define REQUESTS_BATCH	4096
 
 enum db_rc
 db_requests_each(struct db *db, int64_t from_ms, int64_t from_id,
@@ -456,13 +516,40 @@ db_requests_each(struct db *db, int64_t from_ms, int64_t from_id,
     int (*fn)(const struct rec *, int64_t, void *), void *arg)
 {
 	sqlite3_stmt	*st = db_stmt(db, ST_REQUESTS, sql[ST_REQUESTS]);
-	struct walk	 w = { NULL, NULL, NULL, fn, arg, 0 };
+	struct batch	 b;
+	const char	**f[HELD_STRINGS];
+	enum db_rc	 rc = DB_OK;
+	size_t		 i, k, got;
 
 	if (st == NULL)
 		return DB_ERR;
-	sqlite3_bind_int64(st, 1, from_ms);
-	sqlite3_bind_int64(st, 2, from_id);
-	sqlite3_bind_int64(st, 3, to_ms);
-	sqlite3_bind_int64(st, 4, upto_id);
-	return db_walk(st, request_read, &w);
+	memset(&b, 0, sizeof(b));
+	b.at_ms = from_ms;
+	b.at_id = from_id;
+	do {
+		b.n = b.text.len = 0;
+		sqlite3_bind_int64(st, 1, b.at_ms);
+		sqlite3_bind_int64(st, 2, b.at_id);
+		sqlite3_bind_int64(st, 3, to_ms);
+		sqlite3_bind_int64(st, 4, upto_id);
+		sqlite3_bind_int(st, 5, REQUESTS_BATCH);
+		if ((rc = db_walk(st, request_read, &b)) != DB_OK) {
+			if (rc == DB_ABORT)
+				rc = DB_ERR;	/* out of memory */
+			break;
+		}
+		for (i = 0; rc == DB_OK && i < b.n; i++) {
+			rec_strings(&b.v[i].r, f);
+			for (k = 0; k < HELD_STRINGS; k++)
+				*f[k] = b.v[i].s[k] == (size_t)-1 ? NULL :
+				    b.text.p + b.v[i].s[k];
+			if (fn(&b.v[i].r, b.v[i].id, arg) != 0)
+				rc = DB_ABORT;
+		}
+		got = b.n;
+		b.at_id++;	/* the next batch starts after the last row */
+	} while (rc == DB_OK && got == REQUESTS_BATCH);
+	free(b.v);
+	buf_free(&b.text);
+	return rc;
 }

@@ -565,6 +565,9 @@ by_bucket(const void *a, const void *b)
 
 	if (i != j)
 		return i < j ? -1 : 1;
+	/* Then by hash: equal keys stay together with fewer strcmp(). */
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
 	if ((c = strcmp(x->key, y->key)) != 0)
 		return c;
 	return (x->chunk > y->chunk) - (x->chunk < y->chunk);
@@ -587,7 +590,8 @@ bucket_keys(struct buf *f, const struct keys *ks, size_t *i, uint32_t nb,
 		first = 0;
 		esc_json_str(f, v[j].key);
 		if (!users) {
-			buf_printf(f, ":%ld", v[j].chunk);
+			buf_add(f, ":", 1);
+			export_int(f, v[j].chunk);
 			j++;
 			continue;
 		}
@@ -596,8 +600,11 @@ bucket_keys(struct buf *f, const struct keys *ks, size_t *i, uint32_t nb,
 			for (n = 1; j + n < ks->n && v[j + n].chunk ==
 			    v[j].chunk && strcmp(v[j + n].key, v[j].key) == 0;)
 				n++;
-			buf_printf(f, "%s[%ld,%zu]", more ? "," : "", v[j].chunk,
-			    n);
+			buf_puts(f, more ? ",[" : "[");
+			export_int(f, v[j].chunk);
+			buf_add(f, ",", 1);
+			export_int(f, (int64_t)n);
+			buf_add(f, "]", 1);
 			j += n;
 			if (j >= ks->n || strcmp(v[j].key, v[j - 1].key) != 0)
 				break;

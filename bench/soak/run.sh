@@ -14,12 +14,12 @@
 #
 # Environment (defaults): MINUTES=30  RATE=<half the rate wrk measures in
 #   MEASURE_S=10 s at 64 connections>  CONNS=8  SYNC=normal  WORKERS=1
-#   FCGI_THREADS=16  CRON_S=60  EXPLORER_DAYS=0  KEEP=0  APIMON_BIN=<repo>/bin
+#   FCGI_THREADS=16  CRON_S=60  EXPLORER_DAYS=7  KEEP=0  APIMON_BIN=<repo>/bin
 #   TMPDIR
-# EXPLORER_DAYS is site.explorer_days.  The request explorer rewrites
-# today's files (about 650 bytes a request) on every run: at thousands of
-# requests a second that is gigabytes a minute, more than a minute's cron
-# can write, so the soak leaves it off unless asked (bench/RESULTS.md).
+# EXPLORER_DAYS is site.explorer_days (7, the default config's): each cron
+# run adds the minute's requests to the request explorer's files and
+# exports (about 650 bytes a request: at 8,000 requests a second, some 300
+# MB a minute and 9 GB in 30 minutes, in TMPDIR); 0 turns it off.
 # Exit status: 0 when it ran and every check passed, 1 otherwise (a soak's
 # checks are correctness, not speed: non-2xx, lost or doubled records).
 set -eu
@@ -35,7 +35,7 @@ SYNC=${SYNC:-normal}
 WORKERS=${WORKERS:-1}
 FCGI_THREADS=${FCGI_THREADS:-16}
 CRON_S=${CRON_S:-60}
-EXPLORER_DAYS=${EXPLORER_DAYS:-0}
+EXPLORER_DAYS=${EXPLORER_DAYS:-7}
 KEEP=${KEEP:-0}
 BIN=${APIMON_BIN:-$ROOT/bin}
 
@@ -212,7 +212,7 @@ shown=0 FAIL=0
 while :; do
 	alive=0
 	kill -0 "$LOAD_PID" 2>/dev/null && alive=1
-	while [ "$(grep -c '^MINUTE ' "$TMP/minutes.txt" || true)" -gt "$shown" ]; do
+	while [ "$(cat "$TMP/minutes.txt" 2>/dev/null | grep -c '^MINUTE ')" -gt "$shown" ]; do
 		shown=$((shown + 1))
 		line=$(grep '^MINUTE ' "$TMP/minutes.txt" | sed -n "${shown}p")
 		kv() { sed -n "s/.* $1=\([0-9]*\).*/\1/p" <<<"$line"; }

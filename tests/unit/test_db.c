@@ -850,6 +850,53 @@ Test(db, requests_each_is_oldest_first_then_by_id_in_a_span)
 	db_close(db);
 }
 
+/* Rows in order: the count, and whether any came out of order. */
+struct order {
+	int64_t	 n, ts, id;
+	int	 bad;
+};
+
+static int
+see_order(const struct rec *r, int64_t id, void *arg)
+{
+	struct order	*o = arg;
+
+	if (o->n > 0 && (r->ts_ms < o->ts || (r->ts_ms == o->ts && id <= o->id)))
+		o->bad = 1;
+	o->n++;
+	o->ts = r->ts_ms;
+	o->id = id;
+	return 0;
+}
+
+Test(db, requests_each_reads_in_batches_and_loses_no_row_between_them)
+{
+	struct db	*db = open_db();
+	struct order	 o = { 0, 0, 0, 0 };
+	char		 id[32];
+	int		 i;
+
+	/* 9,000 rows of one time: batch boundaries fall between equals */
+	cr_assert_str_eq(cli("INSERT INTO api_requests (request_id, ts_ms,"
+	    " source, status, latency_us, tokens, cost_nusd, cost_source,"
+	    " received_ms) WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT"
+	    " x + 1 FROM c WHERE x < 9000) SELECT 'b-' || x, 1795688000000,"
+	    " 'web', 'success', 1, 0, 0, 'none', 0 FROM c"), "");
+	for (i = 0; i < 5; i++) {
+		snprintf(id, sizeof(id), "after-%d", i);
+		put(db, id, "web", NULL, NULL, 1795688000000 + 1 + i, 0);
+	}
+	cr_assert_eq(db_requests_each(db, 0, 0, INT64_MAX, INT64_MAX,
+	    see_order, &o), DB_OK);
+	cr_assert_eq(o.n, 9005);
+	cr_assert_eq(o.bad, 0, "out of order");
+	memset(&o, 0, sizeof(o));
+	cr_assert_eq(db_requests_each(db, 1795688000000, 4097, INT64_MAX,
+	    9000, see_order, &o), DB_OK);
+	cr_assert_eq(o.n, 9000 - 4096, "from a row, up to an id");
+	db_close(db);
+}
+
 Test(db, row_ids_and_the_first_row_of_a_span)
 {
 	struct db	*db = open_db();
