@@ -138,6 +138,7 @@ struct xout {
 struct plan {
 	int64_t		 day_from, day_to;	/* the day (to: clipped at now) */
 	const cJSON	*old;
+	const cJSON	**chv;		/* old's chunks, by number */
 	size_t		 c0, b0;
 	int64_t		 from_ms, from_id, skip;
 	int64_t		 at[2];		/* where chunk c0 starts in the exports */
@@ -338,6 +339,7 @@ xout_open(struct xday *x, int i)
 	 * until it is published; the next run cuts them off again.
 	 */
 	o->at = x->p->cut[i];
+	x->r->continued++;
 	if ((o->fd = open(o->path.p, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)) ==
 	    -1 || fstat(o->fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
 	    ftruncate(o->fd, (off_t)o->at) == -1 ||
@@ -954,6 +956,7 @@ index_ok(struct render *r, const cJSON *o, const char *day, long *files)
 	const char	*names[] = { "sources", "statuses", "models" };
 	struct db_rows_sig sig;
 	char		 rel[128];
+	int64_t		 rows, prev[3] = { 0, 0, 0 };
 	long		 k, nch, nbl, b, nn[3];
 	int		 i;
 
@@ -976,11 +979,23 @@ index_ok(struct render *r, const cJSON *o, const char *day, long *files)
 				return 0;
 		nn[i] = cJSON_GetArraySize(a);
 	}
-	for (k = 0; k < nch; k++) {
-		c = cJSON_GetArrayItem(ch, (int)k);
+	for (k = 0, rows = 0, c = ch->child; c != NULL; k++, c = c->next) {
 		for (i = 0; chunk_keys[i] != NULL; i++)
 			if (num(c, chunk_keys[i]) < 0)
 				return 0;
+		/*
+		 * A run continues from these: rows in order, the exports'
+		 * offsets inside them (a cut past the end would leave zeros).
+		 */
+		if (num(c, "n") < 1 || num(c, "from_ms") > num(c, "to_ms") ||
+		    num(c, "from_ms") < prev[0] || num(c, "csv_at") <
+		    prev[1] || num(c, "nd_at") < prev[2] || num(c, "csv_at") >
+		    num(o, "csv_bytes") || num(c, "nd_at") > num(o, "nd_bytes"))
+			return 0;
+		prev[0] = num(c, "to_ms");
+		prev[1] = num(c, "csv_at");
+		prev[2] = num(c, "nd_at");
+		rows += num(c, "n");
 		if (str(c, "h") == NULL || strlen(str(c, "h")) != 16 ||
 		    !cJSON_IsArray(cJSON_GetObjectItem(c, "cells")))
 			return 0;
@@ -998,8 +1013,9 @@ index_ok(struct render *r, const cJSON *o, const char *day, long *files)
 		    !exists(r, rel, num(c, "bytes")))
 			return 0;
 	}
-	for (b = 0; b < nbl; b++) {
-		c = cJSON_GetArrayItem(bl, (int)b);
+	if (rows != sig.n)
+		return 0;
+	for (b = 0, c = bl->child; c != NULL; b++, c = c->next) {
 		if (str(c, "v") == NULL || num(c, "ids") < 1 ||
 		    num(c, "ids") > (1 << 30) || num(c, "users") < 1 ||
 		    num(c, "users") > (1 << 30))
@@ -1044,7 +1060,7 @@ load_kept(struct xday *x)
 	    grow(&x->bl, &x->capbl, x->p->b0 + 1, sizeof(*x->bl)))
 		return -1;
 	for (i = 0; i < x->p->c0; i++) {
-		c = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "chunks"), (int)i);
+		c = x->p->chv[i];
 		k = &x->ch[x->nch++];
 		memset(k, 0, sizeof(*k));
 		k->n = num(c, "n");
@@ -1066,8 +1082,8 @@ load_kept(struct xday *x)
 			    cJSON_GetArrayItem(cell, 3)->valuedouble;
 		}
 	}
-	for (i = 0; i < x->p->b0; i++) {
-		c = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "blocks"), (int)i);
+	c = cJSON_GetObjectItem(o, "blocks")->child;
+	for (i = 0; i < x->p->b0; i++, c = c->next) {
 		snprintf(x->bl[i].v, sizeof(x->bl[i].v), "%s", str(c, "v"));
 		x->bl[i].ids = (long)num(c, "ids");
 		x->bl[i].users = (long)num(c, "users");
@@ -1229,46 +1245,62 @@ numbered2(const char *name, const char *prefix, long *b, long *k)
 	return 0;
 }
 
-/* Whether file name of the day's folder is a file the index idx has. */
+/* What a day's folder holds, by number: its chunks, its blocks' buckets. */
+struct holds {
+	long	 nch, nbl;
+	long	*ids, *users;
+};
+
+/* Whether file name of the day's folder is one the day has. */
 static int
-day_has(const cJSON *idx, const char *name)
+day_has(const struct holds *h, const char *name)
 {
-	const cJSON	*bl = cJSON_GetObjectItem(idx, "blocks");
 	long		 b, k;
 
 	if (numbered2(name, "ids-", &b, &k) == 0)
-		return b < cJSON_GetArraySize(bl) &&
-		    k < num(cJSON_GetArrayItem(bl, (int)b), "ids");
+		return b < h->nbl && k < h->ids[b];
 	if (numbered2(name, "users-", &b, &k) == 0)
-		return b < cJSON_GetArraySize(bl) &&
-		    k < num(cJSON_GetArrayItem(bl, (int)b), "users");
+		return b < h->nbl && k < h->users[b];
 	/* Buckets of an older format (ids-K.json) go. */
 	if (strncmp(name, "ids-", 4) == 0 || strncmp(name, "users-", 6) == 0)
 		return 0;
 	if ((k = numbered(name, "")) >= 0)
-		return k < cJSON_GetArraySize(cJSON_GetObjectItem(idx,
-		    "chunks"));
+		return k < h->nch;
 	return 1;
 }
 
 /*
- * The files of the day's folder that the day no longer has (chunks and
- * buckets past its counts), and temporary files of dead runs.
+ * The files of the day's folder that the day (index idx) no longer has
+ * (chunks and buckets past its counts), and temporary files of dead runs.
  */
 static int
 sweep_day(struct render *r, const char *day, const cJSON *idx)
 {
 	struct buf	 dir = { 0 };
+	struct holds	 h;
 	struct dirent	*e;
+	const cJSON	*c;
 	DIR		*d;
 	char		 rel[512];
 	int		 rc = 0, keep;
 
-	buf_printf(&dir, "%s/" XP_DIR "/%s", r->out, day);
-	if (dir.failed || (d = opendir(dir.p)) == NULL) {
-		buf_free(&dir);
-		return 0;	/* a new folder: nothing to sweep */
+	h.nch = cJSON_GetArraySize(cJSON_GetObjectItem(idx, "chunks"));
+	h.nbl = cJSON_GetArraySize(cJSON_GetObjectItem(idx, "blocks"));
+	h.ids = calloc((size_t)h.nbl + 1, sizeof(*h.ids));
+	h.users = calloc((size_t)h.nbl + 1, sizeof(*h.users));
+	if (h.ids == NULL || h.users == NULL) {
+		log_errx(XP_DIR "/%s: out of memory", day);
+		rc = -1;
+		goto out;
 	}
+	h.nbl = 0;
+	cJSON_ArrayForEach(c, cJSON_GetObjectItem(idx, "blocks")) {
+		h.ids[h.nbl] = (long)num(c, "ids");
+		h.users[h.nbl++] = (long)num(c, "users");
+	}
+	buf_printf(&dir, "%s/" XP_DIR "/%s", r->out, day);
+	if (dir.failed || (d = opendir(dir.p)) == NULL)
+		goto out;	/* a new folder: nothing to sweep */
 	while (rc == 0 && (e = readdir(d)) != NULL) {
 		/*
 		 * A temporary file belongs to a run under way, unless it is
@@ -1277,7 +1309,7 @@ sweep_day(struct render *r, const char *day, const cJSON *idx)
 		if (strstr(e->d_name, ".tmp.") != NULL)
 			keep = !dead_tmp(dir.p, e->d_name);
 		else
-			keep = day_has(idx, e->d_name);
+			keep = day_has(&h, e->d_name);
 		if (keep)
 			continue;
 		if (fixed_printf(rel, sizeof(rel), XP_DIR "/%s/%s", day,
@@ -1289,6 +1321,9 @@ sweep_day(struct render *r, const char *day, const cJSON *idx)
 			rc = -1;
 	}
 	closedir(d);
+out:
+	free(h.ids);
+	free(h.users);
 	buf_free(&dir);
 	return rc;
 }
@@ -1300,6 +1335,8 @@ struct wday {
 	char		 day[TS_DAY_LEN];
 	int64_t		 from, to;	/* its rows' times (to: at now) */
 	cJSON		*old;		/* its index.json, when whole */
+	const cJSON	**chv;		/* old's chunks, by number */
+	size_t		 nch;
 	long		 files;		/* old's files */
 	int		 cont;		/* old may be continued */
 	int64_t		 upto, now_ms;	/* old's rows: id <= upto, ts <= now */
@@ -1352,6 +1389,8 @@ fresh_row(int64_t id, int64_t ts_ms, void *arg)
 	struct wday	*d;
 	size_t		 lo = 0, hi = w->nd, mid;
 
+	if (w->nd == 0)
+		return 0;
 	while (hi - lo > 1) {
 		mid = lo + (hi - lo) / 2;
 		if (w->d[mid].from <= ts_ms)
@@ -1360,7 +1399,7 @@ fresh_row(int64_t id, int64_t ts_ms, void *arg)
 			hi = mid;
 	}
 	d = &w->d[lo];
-	if (w->nd == 0 || ts_ms < d->from || ts_ms >= d->to || !d->cont ||
+	if (ts_ms < d->from || ts_ms >= d->to || !d->cont ||
 	    (id <= d->upto && ts_ms <= d->now_ms))
 		return 0;
 	if (d->fresh.n == 0 || ts_ms < d->fresh_ms || (ts_ms ==
@@ -1384,23 +1423,22 @@ fresh_row(int64_t id, int64_t ts_ms, void *arg)
 static void
 plan_more(const struct wday *d, struct plan *p)
 {
-	const cJSON	*ch = cJSON_GetObjectItem(d->old, "chunks"), *c;
-	size_t		 nch = (size_t)cJSON_GetArraySize(ch), k;
+	const cJSON	**ch = d->chv, *c;
+	size_t		 nch = d->nch, k;
 	int		 tail;
 
 	p->old = d->old;
+	p->chv = d->chv;
 	p->c0 = nch - 1;
 	for (k = 0; k < nch; k++)
-		if (num(cJSON_GetArrayItem(ch, (int)k), "to_ms") >
-		    d->fresh_ms) {
+		if (num(ch[k], "to_ms") > d->fresh_ms) {
 			p->c0 = k;
 			break;
 		}
 	/* New rows only after the last one: the exports grow at the end. */
-	tail = num(cJSON_GetArrayItem(ch, (int)nch - 1), "to_ms") <=
-	    d->fresh_ms;
+	tail = num(ch[nch - 1], "to_ms") <= d->fresh_ms;
 	p->b0 = p->c0 / XP_BLOCK;
-	c = cJSON_GetArrayItem(ch, (int)(p->b0 * XP_BLOCK));
+	c = ch[p->b0 * XP_BLOCK];
 	p->from_ms = num(c, "from_ms");
 	p->from_id = num(c, "from_id");
 	if (d->fresh_ms < p->from_ms || (d->fresh_ms == p->from_ms &&
@@ -1408,7 +1446,7 @@ plan_more(const struct wday *d, struct plan *p)
 		p->from_ms = d->fresh_ms;
 		p->from_id = d->fresh_id;
 	}
-	c = cJSON_GetArrayItem(ch, (int)p->c0);
+	c = ch[p->c0];
 	p->at[0] = num(c, "csv_at");
 	p->at[1] = num(c, "nd_at");
 	p->skip = tail ? num(c, "n") : 0;
@@ -1416,7 +1454,7 @@ plan_more(const struct wday *d, struct plan *p)
 	p->cut[1] = tail ? num(d->old, "nd_bytes") : p->at[1];
 	p->expect = d->fresh.n;
 	for (k = p->b0 * XP_BLOCK; k < nch; k++)
-		p->expect += num(cJSON_GetArrayItem(ch, (int)k), "n");
+		p->expect += num(ch[k], "n");
 	sig_parse(str(d->old, "sig"), &p->s);
 	p->s.n += d->fresh.n;
 	p->s.sum_id += d->fresh.sum_id;
@@ -1486,8 +1524,7 @@ one_day(struct render *r, struct window *w, struct wday *d)
 	p.now_ms = r->now_ms;
 	if (d->cont) {
 		/* Retention deletes a day's rows oldest first. */
-		const cJSON *c0 = cJSON_GetArrayItem(cJSON_GetObjectItem(
-		    d->old, "chunks"), 0);
+		const cJSON *c0 = d->chv[0];
 		if ((rc = db_first_row(r->db, d->from, d->now_ms + 1 < d->to ?
 		    d->now_ms + 1 : d->to, d->upto, &ts, &id)) != DB_OK)
 			goto dberr;
@@ -1759,7 +1796,9 @@ static int
 window_load(struct render *r, struct window *w, int64_t first, int64_t n)
 {
 	cJSON		*m = read_json(r, XP_DIR "/index.json");
+	const cJSON	*c;
 	struct wday	*d;
+	size_t		 k;
 	char		 rel[128];
 	int64_t		 upto = num(m, "upto"), now = num(m, "now_ms");
 	int		 mark, any = 0;
@@ -1795,6 +1834,15 @@ window_load(struct render *r, struct window *w, int64_t first, int64_t n)
 			d->old = NULL;
 			continue;
 		}
+		d->nch = (size_t)cJSON_GetArraySize(cJSON_GetObjectItem(d->old,
+		    "chunks"));
+		if ((d->chv = calloc(d->nch, sizeof(*d->chv))) == NULL) {
+			log_errx(XP_DIR ": out of memory");
+			return -1;
+		}
+		k = 0;
+		cJSON_ArrayForEach(c, cJSON_GetObjectItem(d->old, "chunks"))
+			d->chv[k++] = c;
 		d->upto = num(d->old, "upto");
 		d->now_ms = num(d->old, "now_ms");
 		d->cont = mark && d->upto <= w->upto && d->now_ms <= r->now_ms;
@@ -1861,8 +1909,10 @@ explorer_run(struct render *r)
 		goto out;
 	ret = 0;
 out:
-	for (i = 0; i < w.nd; i++)
+	for (i = 0; i < w.nd; i++) {
 		cJSON_Delete(w.d[i].old);
+		free(w.d[i].chv);
+	}
 	free(w.d);
 	cJSON_Delete(w.days);
 	return ret;

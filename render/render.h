@@ -76,6 +76,7 @@ struct render {
 	struct staged		*staged;	/* out.c: waiting for commit */
 	size_t			 nstaged, capstaged;
 	long			 written, unchanged, removed;
+	long			 continued;	/* exports changed in place */
 	size_t			 bytes;
 };
 

@@ -86,9 +86,9 @@ suite soak soak_check
 # the two OTLP decoders (protobuf, JSON) with the span mapping behind them.
 fuzz() {	# name target corpus
 	local name=$1 target=$2 corpus=$3
-	echo "== $name (${FUZZ_SECONDS:-30} s)"
+	echo "== $name (${FUZZ_SECONDS:-20} s)"
 	mkdir -p "build/fuzz/$corpus"
-	if "build/fuzz/$target" -max_total_time="${FUZZ_SECONDS:-30}" \
+	if "build/fuzz/$target" -max_total_time="${FUZZ_SECONDS:-20}" \
 	    "build/fuzz/$corpus" "tests/fuzz/$corpus" >"$out/$name.log" 2>&1; then
 		tail -n 3 "$out/$name.log"
 		count "$name" 1 0

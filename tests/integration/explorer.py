@@ -752,7 +752,8 @@ def test_run_by_run_a_day_grows_into_the_files_a_whole_render_writes():
     """Rows at the end, late rows that fall into an early chunk, a row in
     the future that a later --now reaches, a row for yesterday, the bytes
     a died run left after the end of an export (with and without new
-    rows), the oldest rows deleted (retention: the day is written whole):
+    rows), an index.json whose offsets are past the exports, the oldest
+    rows deleted (retention: the day is written whole):
     after each render the explorer equals the raw rows and a render into
     an empty folder."""
     g = Grow("grow")
@@ -780,6 +781,13 @@ def test_run_by_run_a_day_grows_into_the_files_a_whole_render_writes():
         f.write(b"died,again")
     g.rows(2, ms_of("2026-11-26T03:00:50Z"), 1)
     g.step("died, then rows", "2026-11-26T03:01:00Z", fewer=30)
+    # an index.json that says an export is longer than it is: not trusted
+    idxf = g.t.site / "data/requests/2026-11-26/index.json"
+    idx = json.loads(idxf.read_text())
+    idx["chunks"][-1]["csv_at"] = 10 ** 12
+    idxf.write_text(json.dumps(idx))
+    g.rows(1, ms_of("2026-11-26T03:00:55Z"), 1)
+    g.step("index lies", "2026-11-26T03:01:00Z")
     # retention deleted today's oldest rows: the day is written whole
     g.t.write("DELETE FROM api_requests WHERE ts_ms < ?", [(t0 + 20_000,)])
     g.step("oldest deleted", "2026-11-26T03:01:00Z")
