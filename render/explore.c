@@ -308,14 +308,13 @@ day_file(char *buf, size_t size, const char *day, const char *prefix,
 }
 
 /*
- * Open export i of the day: a new file, or the published one cut at
- * p->cut[i] to be continued.  0, or -1 with a message.
+ * Open export i of the day: a new file, or what continues the published
+ * one from p->cut[i].  0, or -1 with a message.
  */
 static int
 xout_open(struct xday *x, int i)
 {
 	struct xout	*o = &x->out[i];
-	struct stat	 sb;
 	char		 rel[128];
 
 	o->fd = -1;
@@ -329,26 +328,10 @@ xout_open(struct xday *x, int i)
 		log_errx(XP_DIR "/%s: out of memory", x->day);
 		return -1;
 	}
-	if (x->p->old == NULL) {
-		o->at = 0;
-		return (o->fd = out_open(x->r, rel)) == -1 ? -1 : 0;
-	}
-	/*
-	 * Continued in place: a reader (or a run that dies) may see rows
-	 * past the end that the day's index.json gives (csv_bytes, ...)
-	 * until it is published; the next run cuts them off again.
-	 */
-	o->at = x->p->cut[i];
-	x->r->continued++;
-	if ((o->fd = open(o->path.p, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)) ==
-	    -1 || fstat(o->fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
-	    ftruncate(o->fd, (off_t)o->at) == -1 ||
-	    lseek(o->fd, (off_t)o->at, SEEK_SET) == -1) {
-		log_errx("%s: %s", o->path.p, o->fd != -1 &&
-		    !S_ISREG(sb.st_mode) ? "not a file" : strerror(errno));
-		return -1;
-	}
-	return 0;
+	/* Continued: the new bytes wait beside it until the commit. */
+	o->at = x->p->old == NULL ? 0 : x->p->cut[i];
+	return (o->fd = out_open(x->r, rel, x->p->old == NULL ? -1 : o->at)) ==
+	    -1 ? -1 : 0;
 }
 
 static int
@@ -377,7 +360,7 @@ xout_close(struct xday *x, int i)
 	if (xout_flush(o) != 0)
 		return -1;
 	o->fd = -1;
-	return out_close(x->r, fd, o->path.p, o->wrote);
+	return out_close(x->r, fd, o->path.p, o->wrote, x->p->old == NULL);
 }
 
 /* ---- chunks ------------------------------------------------------------- */
@@ -1479,6 +1462,25 @@ plan_whole(const struct db_rows_sig *s, struct plan *p)
 	p->s = *s;
 }
 
+/* Set o's upto and now_ms; -1 when out of memory. */
+static int
+marks(cJSON *o, int64_t upto, int64_t now)
+{
+	cJSON	*u = cJSON_CreateNumber((double)upto);
+	cJSON	*n = cJSON_CreateNumber((double)now);
+
+	if (u == NULL || !cJSON_ReplaceItemInObject(o, "upto", u)) {
+		cJSON_Delete(u);
+		cJSON_Delete(n);
+		return -1;
+	}
+	if (n == NULL || !cJSON_ReplaceItemInObject(o, "now_ms", n)) {
+		cJSON_Delete(n);
+		return -1;
+	}
+	return 0;
+}
+
 /* Set the marks of index o to this run's (a day kept by its signature). */
 static int
 remark(struct render *r, cJSON *o, const struct plan *p)
@@ -1489,9 +1491,7 @@ remark(struct render *r, cJSON *o, const struct plan *p)
 
 	if (num(o, "upto") == p->upto && num(o, "now_ms") == p->now_ms)
 		return 0;
-	if (!cJSON_ReplaceItemInObject(o, "upto", cJSON_CreateNumber(
-	    (double)p->upto)) || !cJSON_ReplaceItemInObject(o, "now_ms",
-	    cJSON_CreateNumber((double)p->now_ms)) ||
+	if (marks(o, p->upto, p->now_ms) ||
 	    (text = cJSON_PrintUnformatted(o)) == NULL) {
 		log_errx(XP_DIR ": out of memory");
 		return -1;
@@ -1692,10 +1692,11 @@ manifest(struct render *r, struct window *w)
 {
 	cJSON		*o = cJSON_CreateObject(), *days, *d, *n, *b, *h;
 	cJSON		*srcs = cJSON_CreateObject(), *mods = cJSON_CreateObject();
-	cJSON		*names, *list;
+	cJSON		*names, *list, *old = NULL;
 	const cJSON	*idx, *c;
 	const char	*copy[] = { "day", "v", "requests", "blocks", NULL };
 	char		*text = NULL;
+	int64_t		 up, now;
 	int		 rc = -1, i;
 
 	if (o == NULL || srcs == NULL || mods == NULL ||
@@ -1739,6 +1740,19 @@ manifest(struct render *r, struct window *w)
 		if (cJSON_AddStringToObject(names, c->valuestring,
 		    source_name(r, c->valuestring)) == NULL)
 			goto oom;
+	/*
+	 * A run that changes nothing else keeps the last run's marks, so that
+	 * it writes no file: older marks only widen the next run's search
+	 * (each day's own marks say which rows its files hold).
+	 */
+	if ((old = read_json(r, XP_DIR "/index.json")) != NULL &&
+	    (up = num(old, "upto")) >= 0 && up <= w->upto &&
+	    (now = num(old, "now_ms")) >= 0 && now <= r->now_ms) {
+		if (marks(o, up, now))
+			goto oom;
+		if (!cJSON_Compare(o, old, 1) && marks(o, w->upto, r->now_ms))
+			goto oom;
+	}
 	if ((text = cJSON_PrintUnformatted(o)) == NULL)
 		goto oom;
 	rc = out_write(r, XP_DIR "/index.json", text, strlen(text));
@@ -1747,6 +1761,7 @@ oom:
 	log_errx(XP_DIR "/index.json: out of memory");
 out:
 	cJSON_free(text);
+	cJSON_Delete(old);
 	cJSON_Delete(o);
 	cJSON_Delete(srcs);
 	cJSON_Delete(mods);

@@ -228,10 +228,8 @@ main(int argc, char *argv[])
 out:
 	out_abort(&r);		/* nothing is staged after a commit */
 	if (rc != 0 && built == 1)
-		log_errx("%s: nothing published; the site is as it was%s",
-		    r.out, r.continued > 0 ? " but for the exports of a day "
-		    "that were being continued (the next run writes them "
-		    "right)" : "");
+		log_errx("%s: nothing published; the site is as it was",
+		    r.out);
 	if (lockfd != -1)
 		close(lockfd);
 	db_close(r.db);

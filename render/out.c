@@ -12,14 +12,16 @@
 #include "render.h"
 
 /*
- * A file waiting for out_commit() (tmp is its temporary name beside it),
- * or a folder that staging created (tmp is NULL), which out_abort()
- * removes again; or, with gone set, a file or folder that out_commit()
- * removes once every file is in place.
+ * A file waiting for out_commit() (tmp is its temporary name beside it;
+ * with at >= 0, the bytes that continue the published file from at), or
+ * a folder that staging created (tmp is NULL), which out_abort() removes
+ * again; or, with gone set, a file or folder that out_commit() removes
+ * once every file is in place.
  */
 struct staged {
 	char	*path;
 	char	*tmp;
+	int64_t	 at;
 	int	 gone;
 };
 
@@ -32,6 +34,7 @@ stage(struct render *r, char *path, char *tmp)
 		return -1;
 	r->staged[r->nstaged].path = path;
 	r->staged[r->nstaged].tmp = tmp;
+	r->staged[r->nstaged].at = -1;
 	r->staged[r->nstaged].gone = 0;
 	r->nstaged++;
 	return 0;
@@ -131,11 +134,12 @@ write_all(int fd, const char *data, size_t len)
 }
 
 /*
- * A new temporary file for rel, staged; its descriptor (mode 0644,
- * whatever the umask: nginx is another user), or -1 with a message.
+ * A new temporary file for rel, staged (at >= 0: the bytes that continue
+ * the published rel from at); its descriptor (mode 0644, whatever the
+ * umask: nginx is another user), or -1 with a message.
  */
 int
-out_open(struct render *r, const char *rel)
+out_open(struct render *r, const char *rel, int64_t at)
 {
 	struct buf	 path = { 0 }, tmp = { 0 };
 	int		 fd = -1;
@@ -160,6 +164,7 @@ out_open(struct render *r, const char *rel)
 		log_errx("%s: out of memory", path.p);
 		goto out;
 	}
+	r->staged[r->nstaged - 1].at = at;
 	memset(&path, 0, sizeof(path));
 	memset(&tmp, 0, sizeof(tmp));
 	if (fchmod(fd, 0644) == -1) {
@@ -197,9 +202,9 @@ out_append(int fd, const char *name, const char *data, size_t len)
  * a crash never leaves an empty or half file under the real name.
  */
 int
-out_close(struct render *r, int fd, const char *name, size_t len)
+out_close(struct render *r, int fd, const char *name, size_t len, int sync)
 {
-	if (fsync(fd) == -1) {
+	if (sync && fsync(fd) == -1) {
 		log_errx("%s: %s", name, strerror(errno));
 		close(fd);
 		return -1;
@@ -229,14 +234,14 @@ out_write(struct render *r, const char *rel, const char *data, size_t len)
 		buf_free(&path);
 		return 0;
 	}
-	if ((fd = out_open(r, rel)) == -1 ||
+	if ((fd = out_open(r, rel, -1)) == -1 ||
 	    out_append(fd, path.p, data, len) != 0) {
 		if (fd != -1)
 			close(fd);
 		buf_free(&path);
 		return -1;
 	}
-	fd = out_close(r, fd, path.p, len);
+	fd = out_close(r, fd, path.p, len, 1);
 	buf_free(&path);
 	return fd;
 }
@@ -366,6 +371,47 @@ fail:
 	return -1;
 }
 
+/* Cut s->path at s->at and copy s->tmp after it; 0, or -1 with a message. */
+static int
+append_tail(struct staged *s)
+{
+	static char	 buf[1 << 20];
+	struct stat	 sb;
+	ssize_t		 k;
+	int		 in, fd = -1, rc = -1;
+
+	if ((in = open(s->tmp, O_RDONLY | O_CLOEXEC)) == -1) {
+		log_errx("%s: %s", s->tmp, strerror(errno));
+		return -1;
+	}
+	if ((fd = open(s->path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    ftruncate(fd, (off_t)s->at) == -1 ||
+	    lseek(fd, (off_t)s->at, SEEK_SET) == -1) {
+		log_errx("%s: cannot continue it: %s", s->path, fd != -1 &&
+		    !S_ISREG(sb.st_mode) ? "not a file" : strerror(errno));
+		goto out;
+	}
+	while ((k = read(in, buf, sizeof(buf))) > 0)
+		if (out_append(fd, s->path, buf, (size_t)k) != 0)
+			goto out;
+	if (k == -1 || fsync(fd) == -1) {
+		log_errx("%s: %s", k == -1 ? s->tmp : s->path, strerror(errno));
+		goto out;
+	}
+	if (unlink(s->tmp) == -1)
+		log_errx("%s: %s", s->tmp, strerror(errno));
+	else
+		rc = 0;
+out:
+	if (fd != -1 && close(fd) == -1 && rc == 0) {
+		log_errx("%s: %s", s->path, strerror(errno));
+		rc = -1;
+	}
+	close(in);
+	return rc;
+}
+
 int
 out_commit(struct render *r)
 {
@@ -378,7 +424,22 @@ out_commit(struct render *r)
 		out_abort(r);
 		return -1;
 	}
+	/*
+	 * Tails first, so that an index renamed below finds its exports as
+	 * long as it says.  One cut short (a full disk, a kill) is longer
+	 * or shorter than the old index says: the next run writes it whole.
+	 */
 	for (i = 0, done = 0; i < r->nstaged; i++) {
+		struct staged *s = &r->staged[i];
+		if (s->tmp == NULL || s->gone || s->at < 0)
+			continue;
+		if (append_tail(s) != 0)
+			goto out;
+		free(s->tmp);
+		s->tmp = NULL;
+		done++;
+	}
+	for (i = 0; i < r->nstaged; i++) {
 		struct staged *s = &r->staged[i];
 		if (s->tmp == NULL || s->gone)
 			continue;
@@ -448,25 +509,35 @@ out_lock(struct render *r, int *fd)
 	struct buf	 dir = { 0 };
 	char		*slash;
 
-	/* The site, or the folder it is to be made in. */
+	/*
+	 * The folder the site is in, whether the site is there yet or not,
+	 * so that every run locks the same one; made if need be (staged:
+	 * a run that fails removes it again).
+	 */
+	*fd = -1;
 	buf_puts(&dir, r->out);
 	if (dir.failed) {
 		log_errx("%s: out of memory", r->out);
 		return -1;
 	}
-	if ((*fd = open(dir.p, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 &&
-	    errno == ENOENT && (slash = strrchr(dir.p, '/')) != NULL) {
+	if ((slash = strrchr(dir.p, '/')) == NULL)
+		buf_puts(&dir, "/.");
+	else
 		*(slash == dir.p ? slash + 1 : slash) = '\0';
-		*fd = open(dir.p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	} else if (*fd == -1 && errno == ENOENT)
-		*fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	while (*fd != -1 && flock(*fd, LOCK_EX) == -1)
-		if (errno != EINTR) {
-			close(*fd);
-			*fd = -1;
-		}
-	if (*fd == -1)
-		log_errx("%s: cannot lock: %s", dir.p, strerror(errno));
+	if (dir.failed)
+		log_errx("%s: out of memory", r->out);
+	else if (mkparents(r, r->out) == 0) {
+		if ((*fd = open(slash == NULL ? "." : dir.p, O_RDONLY |
+		    O_DIRECTORY | O_CLOEXEC)) == -1)
+			log_errx("%s: cannot lock: %s", dir.p, strerror(errno));
+		while (*fd != -1 && flock(*fd, LOCK_EX) == -1)
+			if (errno != EINTR) {
+				log_errx("%s: cannot lock: %s", dir.p,
+				    strerror(errno));
+				close(*fd);
+				*fd = -1;
+			}
+	}
 	buf_free(&dir);
 	return *fd == -1 ? -1 : 0;
 }

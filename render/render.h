@@ -76,7 +76,6 @@ struct render {
 	struct staged		*staged;	/* out.c: waiting for commit */
 	size_t			 nstaged, capstaged;
 	long			 written, unchanged, removed;
-	long			 continued;	/* exports changed in place */
 	size_t			 bytes;
 };
 
@@ -100,22 +99,25 @@ int	 out_write(struct render *r, const char *rel, const char *data,
 	    size_t len);
 /*
  * A file written in parts: out_open() stages a new file for rel and
- * returns its descriptor (or -1 with a message); out_append() writes to
- * it (name for the message); out_close() fsyncs and closes it, counting
- * len bytes written.  Each returns 0, or -1 with a message; after a
- * failure the caller still calls out_abort() (out_close() has closed
- * the descriptor either way).
+ * returns its descriptor (or -1 with a message); with at >= 0 what is
+ * written continues the published rel from byte at instead (a day's
+ * exports), and out_commit() cuts rel there and appends it, before any
+ * rename.  out_append() writes to the descriptor (name for the message);
+ * out_close() closes it, fsynced when sync is set (a continuation is
+ * synced where it lands), counting len bytes written.  Each returns 0,
+ * or -1 with a message; after a failure the caller still calls
+ * out_abort() (out_close() has closed the descriptor either way).
  */
-int	 out_open(struct render *r, const char *rel);
+int	 out_open(struct render *r, const char *rel, int64_t at);
 /*
- * Wait until no other render runs on the site (a lock on its folder, or
- * on the folder it is to be made in, that *fd holds until closed).  Two
- * runs at once would both continue a day's exports in place.  0, or -1
- * with a message.
+ * Wait until no other render runs on the site (a lock on the folder the
+ * site is in, made if need be, that *fd holds until closed).  Two runs at
+ * once would both continue a day's exports.  0, or -1 with a message.
  */
 int	 out_lock(struct render *r, int *fd);
 int	 out_append(int fd, const char *name, const char *data, size_t len);
-int	 out_close(struct render *r, int fd, const char *name, size_t len);
+int	 out_close(struct render *r, int fd, const char *name, size_t len,
+	    int sync);
 int	 out_copy(struct render *r, const char *src, const char *rel);
 int	 out_commit(struct render *r);
 

@@ -789,6 +789,36 @@ def section_a(run):
 
     run.test("a.cron_second_copy_exits_quietly", locked)
 
+    def steps_are_background_work():
+        # A step must give the CPU to an ingest worker that wakes, whatever
+        # session or cgroup each runs in: niceness alone weighs only tasks of
+        # one session (the soak in bench/RESULTS.md: p99 6 ms to 510 ms).
+        # Stand-in steps say which policy and niceness they were started with.
+        d = run.tmp / "a-sched"
+        bindir = d / "bin"
+        bindir.mkdir(parents=True)
+        shutil.copy2(run.bin / "apimon-cron", bindir)
+        for prog in ("apimon-aggregate", "apimon-render"):
+            (bindir / prog).write_text(
+                "#!/usr/bin/python3\nimport os\n"
+                f"print('{prog}', os.sched_getscheduler(0) == os.SCHED_IDLE,"
+                " os.getpriority(os.PRIO_PROCESS, 0))\n")
+            (bindir / prog).chmod(0o755)
+        conf = d / "apimon.json"
+        conf.write_text(json.dumps({"database": str(d / "apimon.db"),
+                                    "site_dir": str(d / "site")}))
+        r = run.run([bindir / "apimon-cron", "--config", conf],
+                    env=run.env(APIMON_BIN=str(bindir)))
+        out = r.stdout.decode(errors="replace")
+        expect(r.returncode == 0, f"exit {r.returncode}: {short(r.stderr)}")
+        for prog in ("apimon-aggregate", "apimon-render"):
+            m = re.search(prog + r" (True|False) (-?\d+)", out)
+            expect(m is not None, f"no word from the stand-in {prog}: {short(out)}")
+            expect(m.group(1) == "True", f"{prog} did not run under SCHED_IDLE: {out}")
+            expect(int(m.group(2)) >= 10, f"{prog} ran at niceness {m.group(2)} (< 10)")
+
+    run.test("a.cron_steps_are_background_work", steps_are_background_work)
+
     def unwritable_db():
         d = run.tmp / "a-bad"
         d.mkdir()

@@ -646,6 +646,13 @@ def test_an_unchanged_render_writes_nothing_and_removes_nothing():
     eq((r["written"], r["removed"]), (0, 0), "files written and removed")
     eq(r["unchanged"], len(before), "files unchanged")
     eq(files_of(s.site), before, "files of the site")
+    # A minute later with no new row (cron's next run): the explorer's
+    # files stay as they are, its index.json too (the pages may change).
+    t = copy_of(s, "unchanged-later")
+    xp = files_of(t.site / "data/requests")
+    t.render(now=R.iso_ms(ms_of(NOW) + 60_000))
+    eq(files_of(t.site / "data/requests"), xp,
+       "the explorer's files after a render a minute later")
 
 
 def copy_of(s, name):
@@ -690,15 +697,15 @@ def test_a_new_row_rewrites_only_the_files_of_its_day():
 
 
 def tree_bytes(root):
-    """relative path -> bytes of every file below root; of a day's
-    index.json without the marks of the run that wrote it (a day kept as
-    it is keeps those of an earlier run)."""
+    """relative path -> bytes of every file below root; of an index.json
+    without the marks of the run that wrote it (a day kept as it is, and
+    a manifest that nothing else changed in, keep an earlier run's)."""
     out = {}
     for p in root.rglob("*"):
         if not p.is_file():
             continue
         b = p.read_bytes()
-        if p.name == "index.json" and p.parent != root:
+        if p.name == "index.json":
             o = json.loads(b)
             o.pop("upto", None)
             o.pop("now_ms", None)
