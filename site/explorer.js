@@ -617,15 +617,23 @@
 			q: $('xp-q').value.trim(), id: '', page: 1 };
 	}
 
-	/* Show the view of the URL; retried once with new data when stale. */
+	/*
+	 * Show the view of the URL; retried once with new data when stale.
+	 * Only the newest run shows what it found: hash changes in quick
+	 * succession would otherwise finish out of order.
+	 */
+	var runs = 0;
+
 	function run(tries) {
-		var s = readHash();
+		var s = readHash(), my = ++runs;
 
 		X.state = s;
 		tries = tries || 0;
 		form(s);
 		note(T('xp_loading'));
-		X.busy = (s.id ? showLookup(s) : showList(s)).catch(function (e) {
+		X.busy = (s.id ? showLookup(s, my) : showList(s, my)).catch(function (e) {
+			if (my !== runs)
+				return;
 			if (e instanceof Stale && tries < 2) {
 				X.cache = {};
 				return manifest().then(function () {
@@ -641,19 +649,23 @@
 		return X.busy;
 	}
 
-	function showList(s) {
+	function showList(s, my) {
 		$('xp-detail').hidden = true;
 		return query(s, s.page - 1).then(function (v) {
+			if (my !== runs)
+				return;
 			X.view = v;
 			table(v.rows);
 			pager(s, v);
 		});
 	}
 
-	function showLookup(s) {
+	function showLookup(s, my) {
 		$('xp-pager').hidden = true;
 		clear(document.querySelector('#xp-table tbody'));
 		return lookup(s.id).then(function (found) {
+			if (my !== runs)
+				return;
 			X.view = { found: found };
 			if (!found) {
 				$('xp-detail').hidden = true;

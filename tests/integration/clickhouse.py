@@ -197,12 +197,15 @@ def render(env, conf, now=END):
 
 
 def site_files(folder):
-    """The explorer's "v" is a signature of a day's local row ids (which
-    rows a host holds, not what they say); each host numbers its own."""
+    """The explorer's "v" and "sig" are signatures of a day's local row ids
+    (which rows a host holds, not what they say), "upto" and "from_id"
+    local ids: each host numbers its own."""
     def body(p):
         b = p.read_bytes()
         if "requests" in p.parts:
             b = re.sub(rb'"v":"[0-9a-f]+"', b'"v":"-"', b)
+            b = re.sub(rb'"sig":"[0-9,]+"', b'"sig":"-"', b)
+            b = re.sub(rb'"(upto|from_id)":[0-9]+', rb'"\1":"-"', b)
         return b
     return {str(p.relative_to(folder)): body(p)
             for p in sorted(Path(folder).rglob("*")) if p.is_file()}
