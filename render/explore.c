@@ -26,7 +26,8 @@
  * (ids past the last run's largest, and rows that were in the future
  * then) and writes again only the chunks from the first one a new row
  * falls in, the blocks of buckets of those chunks, and the exports from
- * there (appended in place: a day's exports can be larger than memory).
+ * there (what continues them is staged beside them and appended when
+ * the run commits: a day's exports can be larger than memory).
  * The day's index.json records what it holds (the largest id and the
  * time it was written up to, the first row of each chunk, where each
  * chunk starts in the exports); a day whose first row is not the one
@@ -125,6 +126,7 @@ struct xout {
 	int		 fd;
 	int64_t		 at;		/* bytes in the file before b */
 	size_t		 wrote;		/* bytes this run wrote */
+	int		 tail;		/* continues the published file */
 	struct buf	 b;
 };
 
@@ -329,9 +331,10 @@ xout_open(struct xday *x, int i)
 		return -1;
 	}
 	/* Continued: the new bytes wait beside it until the commit. */
-	o->at = x->p->old == NULL ? 0 : x->p->cut[i];
-	return (o->fd = out_open(x->r, rel, x->p->old == NULL ? -1 : o->at)) ==
-	    -1 ? -1 : 0;
+	o->tail = x->p->old != NULL;
+	o->at = o->tail ? x->p->cut[i] : 0;
+	return (o->fd = out_open(x->r, rel, o->tail ? o->at : -1)) == -1 ?
+	    -1 : 0;
 }
 
 static int
@@ -343,7 +346,7 @@ xout_flush(struct xout *o)
 	}
 	if (o->b.len == 0)
 		return 0;
-	if (out_append(o->fd, o->path.p, o->b.p, o->b.len) != 0)
+	if (out_append(o->fd, o->path.p, o->b.p, o->b.len, !o->tail) != 0)
 		return -1;
 	o->at += (int64_t)o->b.len;
 	o->wrote += o->b.len;
@@ -360,7 +363,7 @@ xout_close(struct xday *x, int i)
 	if (xout_flush(o) != 0)
 		return -1;
 	o->fd = -1;
-	return out_close(x->r, fd, o->path.p, o->wrote, x->p->old == NULL);
+	return out_close(x->r, fd, o->path.p, o->wrote, !o->tail);
 }
 
 /* ---- chunks ------------------------------------------------------------- */
@@ -1696,7 +1699,7 @@ manifest(struct render *r, struct window *w)
 	const cJSON	*idx, *c;
 	const char	*copy[] = { "day", "v", "requests", "blocks", NULL };
 	char		*text = NULL;
-	int64_t		 up, now;
+	int64_t		 now;
 	int		 rc = -1, i;
 
 	if (o == NULL || srcs == NULL || mods == NULL ||
@@ -1741,14 +1744,16 @@ manifest(struct render *r, struct window *w)
 		    source_name(r, c->valuestring)) == NULL)
 			goto oom;
 	/*
-	 * A run that changes nothing else keeps the last run's marks, so that
-	 * it writes no file: older marks only widen the next run's search
-	 * (each day's own marks say which rows its files hold).
+	 * A run that found no new row keeps the last run's now_ms, so that it
+	 * writes no file: an older now_ms only widens the next run's search
+	 * by time, where no row is (each day's own marks say which rows its
+	 * files hold).  upto always moves: rows outside the window (a
+	 * backfill of old days) would otherwise be searched again every run.
 	 */
 	if ((old = read_json(r, XP_DIR "/index.json")) != NULL &&
-	    (up = num(old, "upto")) >= 0 && up <= w->upto &&
-	    (now = num(old, "now_ms")) >= 0 && now <= r->now_ms) {
-		if (marks(o, up, now))
+	    num(old, "upto") == w->upto && (now = num(old, "now_ms")) >= 0 &&
+	    now <= r->now_ms) {
+		if (marks(o, w->upto, now))
 			goto oom;
 		if (!cJSON_Compare(o, old, 1) && marks(o, w->upto, r->now_ms))
 			goto oom;

@@ -180,19 +180,21 @@ out:
 }
 
 int
-out_append(int fd, const char *name, const char *data, size_t len)
+out_append(int fd, const char *name, const char *data, size_t len, int sync)
 {
 	if (write_all(fd, data, len) == -1) {
 		log_errx("%s: %s", name, strerror(errno));
 		return -1;
 	}
 	/*
-	 * Start writing it out now, not at the fsync: a run writes hundreds
-	 * of MB (the day's exports) that would otherwise reach the disk all
-	 * at once, and ingest's commits wait behind them.  Only a hint: the
-	 * fsync in out_close() says whether the bytes are on disk.
+	 * A file to be synced starts going out now, not at the fsync: a run
+	 * writes hundreds of MB (the day's exports) that would otherwise
+	 * reach the disk all at once, and ingest's commits wait behind them.
+	 * Only a hint: the fsync says whether the bytes are on disk.  A
+	 * continuation is not synced: it is copied at the commit and goes.
 	 */
-	(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	if (sync)
+		(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	return 0;
 }
 
@@ -235,7 +237,7 @@ out_write(struct render *r, const char *rel, const char *data, size_t len)
 		return 0;
 	}
 	if ((fd = out_open(r, rel, -1)) == -1 ||
-	    out_append(fd, path.p, data, len) != 0) {
+	    out_append(fd, path.p, data, len, 1) != 0) {
 		if (fd != -1)
 			close(fd);
 		buf_free(&path);
@@ -393,7 +395,7 @@ append_tail(struct staged *s)
 		goto out;
 	}
 	while ((k = read(in, buf, sizeof(buf))) > 0)
-		if (out_append(fd, s->path, buf, (size_t)k) != 0)
+		if (out_append(fd, s->path, buf, (size_t)k, 1) != 0)
 			goto out;
 	if (k == -1 || fsync(fd) == -1) {
 		log_errx("%s: %s", k == -1 ? s->tmp : s->path, strerror(errno));

@@ -102,9 +102,10 @@ int	 out_write(struct render *r, const char *rel, const char *data,
  * returns its descriptor (or -1 with a message); with at >= 0 what is
  * written continues the published rel from byte at instead (a day's
  * exports), and out_commit() cuts rel there and appends it, before any
- * rename.  out_append() writes to the descriptor (name for the message);
- * out_close() closes it, fsynced when sync is set (a continuation is
- * synced where it lands), counting len bytes written.  Each returns 0,
+ * rename.  out_append() writes to the descriptor (name for the
+ * message); out_close() closes it, fsynced when sync is set (a
+ * continuation is synced where it lands, so neither is it hinted out
+ * early), counting len bytes written.  Each returns 0,
  * or -1 with a message; after a failure the caller still calls
  * out_abort() (out_close() has closed the descriptor either way).
  */
@@ -115,7 +116,8 @@ int	 out_open(struct render *r, const char *rel, int64_t at);
  * once would both continue a day's exports.  0, or -1 with a message.
  */
 int	 out_lock(struct render *r, int *fd);
-int	 out_append(int fd, const char *name, const char *data, size_t len);
+int	 out_append(int fd, const char *name, const char *data, size_t len,
+	    int sync);
 int	 out_close(struct render *r, int fd, const char *name, size_t len,
 	    int sync);
 int	 out_copy(struct render *r, const char *src, const char *rel);

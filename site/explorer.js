@@ -6,7 +6,8 @@
  * them, a day's index.json (per chunk: rows by source, status, model),
  * its chunks DAY/N.json (rows oldest first) and its id buckets
  * DAY/ids-B-K.json, one set per block of chunks (render/explore.c writes
- * them; docs/api.md has the format).  It lists the rows newest first, 100 to a page, filtered by
+ * them; docs/api.md has the format).  It lists the rows newest first,
+ * 100 to a page, filtered by
  * source, status, model, user (exactly) and text in the command (any
  * case); or finds one request by its id.  The filters live in the URL's
  * fragment, so a view can be linked: #source=web&status=error&page=2,

@@ -653,6 +653,19 @@ def test_an_unchanged_render_writes_nothing_and_removes_nothing():
     t.render(now=R.iso_ms(ms_of(NOW) + 60_000))
     eq(files_of(t.site / "data/requests"), xp,
        "the explorer's files after a render a minute later")
+    # A backfill of a day outside the window: no day changes, but the
+    # manifest's upto moves past it, so that no run searches it again.
+    t.ingest([{"request_id": "backfill-old", "source": "web",
+               "status": "success", "execution_time": 0.1,
+               "timestamp": R.iso_ms(ms_of(NOW) - 20 * 86400_000)}])
+    t.render(now=R.iso_ms(ms_of(NOW) + 120_000))
+    got = files_of(t.site / "data/requests")
+    eq({k: v for k, v in got.items() if k != "index.json"},
+       {k: v for k, v in xp.items() if k != "index.json"},
+       "the explorer's day files after a backfill outside the window")
+    m = json.loads((t.site / "data/requests/index.json").read_text())
+    eq(m["upto"], t.query("SELECT MAX(id) AS m FROM api_requests")[0]["m"],
+       "the manifest's upto after a backfill outside the window")
 
 
 def copy_of(s, name):
